@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets up shapeseg on a fresh machine: libtorch (found or installed), npm packages, the addon and the TypeScript build.
+# Idempotent: a second run only rebuilds what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+source scripts/lib.sh
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || { echo "shapeseg needs Node.js >= 20 (found $(node --version))" >&2; exit 1; }
+
+# libtorch: $LIBTORCH, else a Python torch, else the system; install Debian's libtorch-dev when none is found.
+if ! node scripts/find-libtorch.mjs --json >/dev/null 2>&1; then
+  if is_root && have_apt; then
+    apt_install libtorch-dev
+  else
+    node scripts/find-libtorch.mjs --json || true
+    echo "No libtorch found. Set LIBTORCH=/path/to/libtorch, install PyTorch for python3, or run: sudo apt-get install -y libtorch-dev" >&2
+    exit 1
+  fi
+fi
+for tool in g++ make python3; do command -v "$tool" >/dev/null || apt_install build-essential python3; done
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+say "building the native addon (libtorch: $(node scripts/find-libtorch.mjs --summary))"
+npm run --silent build:addon >/tmp/shapeseg-addon-build.log 2>&1 || { tail -40 /tmp/shapeseg-addon-build.log >&2; exit 1; }
+say "compiling TypeScript"
+npm run --silent build:ts
+say "ready: $(node dist/src/cli/main.js info --short 2>/dev/null || echo 'built')"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command (CI runs it from a clean clone): set up, install the test oracles, run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# Test-only oracles: torchvision on the same libtorch (parity), Chromium (report rendering).
+source scripts/lib.sh
+if is_root && have_apt; then apt_install python3-torchvision chromium; else say "not root: parity/report tests skip unless python3-torchvision and chromium are installed"; fi
+npm test
