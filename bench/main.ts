@@ -1,0 +1,310 @@
+// `npm run bench`: shapeseg vs torchvision (same libtorch, same shapes, same threads), each config in a fresh
+// process per side, medians over timed steps (warm-up excluded), plus the input pipeline's rate.
+import { Command, Option } from 'commander';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunConfig, RunResult } from './config.js';
+import { runChild, type ChildOptions } from './child.js';
+import { deeplabConvFlops, depthOf } from './flops.js';
+import { makePlan, runConfig, type Plan } from './sizes.js';
+import { median, spread } from './stats.js';
+import { fmt, fmtRatio, formatTable } from './table.js';
+import { pickVariants, VARIANTS, type Variant } from './variants.js';
+
+/** Command-line options of the bench. */
+export interface BenchOptions {
+  device: string;
+  threads?: number;
+  quick: boolean;
+  smoke: boolean;
+  crop?: number;
+  batch?: number;
+  steps?: number;
+  model?: string;
+  os?: Array<8 | 16>;
+  modes: string[];
+  variants: string;
+  reference: boolean;
+  python: string;
+  out?: string;
+  profile: boolean;
+  timeout: number;
+  verbose: boolean;
+}
+
+/** One measured cell: a (mode, output stride, variant) run on both sides. */
+export interface BenchRow {
+  name: string;
+  mode: 'train' | 'infer';
+  os: number;
+  variant: string;
+  config: RunConfig;
+  input: string;
+  flopsPerStep: number;
+  shapeseg: RunResult & { medianMs?: number; spread?: number };
+  reference: (RunResult & { medianMs?: number; spread?: number }) | null;
+}
+
+/** The JSON written to bench/results/. */
+export interface BenchReport {
+  date: string;
+  host: string;
+  machine: { cpu: string; cores: number; memGiB: number; device: string; threads: number };
+  plan: Plan;
+  rows: BenchRow[];
+  pipeline: PipelineSummary | null;
+  wallS: number;
+}
+
+/** The input pipeline's rate against what training consumes. */
+export interface PipelineSummary {
+  imagesPerSec: number | null;
+  detail: unknown;
+  consumes: Array<{ os: number; imagesPerSec: number }>;
+  error?: string;
+}
+
+function parseArgs(argv: string[]): BenchOptions {
+  const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+  const int = (name: string) => (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got "${v}"`);
+    return n;
+  };
+  const cmd = new Command('bench')
+    .description('shapeseg vs torchvision (same libtorch): training step, inference, input pipeline')
+    .addOption(new Option('--device <device>', 'cpu or cuda[:N]').default('cpu'))
+    .option('--threads <n>', 'intra-op threads on both sides (default: all cores)', int('threads'))
+    .option('--quick', 'smaller inference image and fewer steps', false)
+    .option('--smoke', 'tiny shapes, ResNet-18, one step (what the test runs)', false)
+    .option('--crop <px>', 'training crop (square)', int('crop'))
+    .option('--batch <n>', 'training batch', int('batch'))
+    .option('--steps <n>', 'timed steps per config', int('steps'))
+    .option('--model <name>', 'deeplabv3_resnet{18,34,50,101}')
+    .option('--os <list>', 'output strides, e.g. 16,8', (v: string) =>
+      list(v).map((s) => {
+        if (s !== '8' && s !== '16') throw new Error(`--os: expected 8 and/or 16, got "${s}"`);
+        return Number(s) as 8 | 16;
+      }),
+    )
+    .option('--modes <list>', 'any of train,infer,pipeline', list, ['train', 'infer', 'pipeline'])
+    .option('--variants <list>', `extra rows: all, none, or some of ${Object.keys(VARIANTS).join(',')}`, 'default')
+    .option('--no-reference', 'skip the torchvision side')
+    .option('--python <path>', 'python with torch + torchvision', process.env.SHAPESEG_PYTHON ?? '/usr/bin/python3')
+    .option('--out <file>', 'results JSON (default bench/results/<date>-<host>.json)')
+    .option('--profile', 'print per-phase/op profiles of each child to stderr', false)
+    .option('--timeout <s>', 'per-child time limit in seconds', int('timeout'), 900)
+    .option('--verbose', "stream the children's stderr", false);
+  cmd.parse(argv, { from: 'user' });
+  return cmd.opts<BenchOptions>();
+}
+
+const cpuName = (): string => os.cpus()[0]?.model.trim() ?? 'unknown cpu';
+
+function describeInput(c: RunConfig): string {
+  return `${c.batch}x3x${c.crop[0]}x${c.crop[1]}`;
+}
+
+function withStats(r: RunResult): RunResult & { medianMs?: number; spread?: number } {
+  return r.ok && r.timesMs ? { ...r, medianMs: median(r.timesMs), spread: spread(r.timesMs) } : r;
+}
+
+/** Runs every (mode, os, variant) cell on both sides; prints each as it finishes. */
+async function measure(opts: BenchOptions, plan: Plan, threads: number, child: ChildOptions): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const variants = pickVariants(opts.variants, { device: opts.device, quick: opts.quick || opts.smoke });
+  const modes = (['train', 'infer'] as const).filter((m) => opts.modes.includes(m));
+  const cells: Array<{ mode: 'train' | 'infer'; os: 8 | 16; variant: Variant | null }> = [];
+  for (const mode of modes) {
+    for (const os_ of plan.outputStrides) cells.push({ mode, os: os_, variant: null });
+    for (const v of variants) if (v.modes.includes(mode)) cells.push({ mode, os: plan.outputStrides[0]!, variant: v });
+  }
+  for (const cell of cells) {
+    const base = runConfig(plan, cell.mode, cell.os, { threads, device: opts.device });
+    const cfg: RunConfig = { ...base, ...(cell.variant?.config ?? {}), profile: opts.profile, countFlops: opts.smoke };
+    const label = `${cell.mode} OS${cell.os}${cell.variant ? ` [${cell.variant.name}]` : ''}`;
+    process.stderr.write(`[bench] ${label} ${describeInput(cfg)} ...`);
+    const t0 = Date.now();
+    // reference first, then shapeseg: the order is fixed so any thermal/cache drift hits every row alike
+    const reference = opts.reference ? withStats(await runChild('reference', cfg, child)) : null;
+    const shapeseg = withStats(await runChild('shapeseg', cfg, child));
+    const flops = deeplabConvFlops({
+      depth: depthOf(cfg.model),
+      outputStride: cfg.os,
+      numClasses: cfg.numClasses,
+      auxLoss: cfg.aux,
+      batch: cfg.batch,
+      height: cfg.crop[0],
+      width: cfg.crop[1],
+    });
+    const row: BenchRow = {
+      name: label,
+      mode: cell.mode,
+      os: cell.os,
+      variant: cell.variant?.name ?? 'default',
+      config: cfg,
+      input: describeInput(cfg),
+      flopsPerStep: cell.mode === 'train' ? 3 * flops : flops,
+      shapeseg,
+      reference,
+    };
+    rows.push(row);
+    const err = [shapeseg, reference].find((r) => r && !r.ok)?.error;
+    process.stderr.write(
+      ` ${((Date.now() - t0) / 1000).toFixed(0)} s: shapeseg ${fmt(shapeseg.medianMs, 0)} ms, reference ${fmt(reference?.medianMs, 0)} ms` +
+        (err ? `\n  error: ${err.split('\n')[0]}` : '') +
+        '\n',
+    );
+  }
+  return rows;
+}
+
+async function measurePipeline(plan: Plan, threads: number, rows: BenchRow[]): Promise<PipelineSummary> {
+  const consumes = rows
+    .filter((r) => r.mode === 'train' && r.variant === 'default' && r.shapeseg.medianMs)
+    .map((r) => ({ os: r.os, imagesPerSec: (r.config.batch * 1000) / r.shapeseg.medianMs! }));
+  try {
+    const spec = './pipeline.js'; // written by the data side; resolved at run time so the bench builds without it
+    const { benchPipeline } = (await import(spec)) as {
+      benchPipeline: (o: Record<string, unknown>) => Promise<Record<string, unknown>>;
+    };
+    process.stderr.write('[bench] input pipeline ...');
+    const detail = await benchPipeline({ ...plan.pipeline, threads });
+    const ips = Number(detail.imagesPerSec ?? detail.imagesPerSecond ?? NaN);
+    process.stderr.write(` ${fmt(ips, 1)} images/s\n`);
+    return { imagesPerSec: Number.isFinite(ips) ? ips : null, detail, consumes };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`[bench] input pipeline: ${error}\n`);
+    return { imagesPerSec: null, detail: null, consumes, error };
+  }
+}
+
+/** The results table (also what docs/benchmarks.md shows). */
+export function renderReport(rep: BenchReport): string {
+  const header = [
+    'config',
+    'input',
+    'GFLOP/step',
+    'shapeseg ms',
+    'torchvision ms',
+    'ratio',
+    'shapeseg GFLOP/s',
+    'torchvision GFLOP/s',
+    'peak RSS MB (s/tv)',
+    'RSS ratio',
+  ];
+  const rows = rep.rows.map((r) => {
+    const s = r.shapeseg.medianMs;
+    const t = r.reference?.medianMs;
+    const gf = r.flopsPerStep / 1e9;
+    const mb = (kb?: number): string => fmt(kb ? kb / 1024 : NaN, 0);
+    return [
+      r.name,
+      r.input,
+      fmt(gf, 1),
+      r.shapeseg.ok ? `${fmt(s, 0)} ±${fmt((r.shapeseg.spread ?? 0) * 50, 0)}%` : 'FAILED',
+      r.reference ? (r.reference.ok ? `${fmt(t, 0)} ±${fmt((r.reference.spread ?? 0) * 50, 0)}%` : 'FAILED') : '—',
+      fmtRatio(s, t),
+      fmt(s ? gf / (s / 1000) : NaN, 1),
+      fmt(t ? gf / (t / 1000) : NaN, 1),
+      `${mb(r.shapeseg.maxRssKb)} / ${mb(r.reference?.maxRssKb)}`,
+      fmtRatio(r.shapeseg.maxRssKb, r.reference?.maxRssKb),
+    ];
+  });
+  const lines = [
+    `shapeseg bench — ${rep.date} on ${rep.host}: ${rep.machine.cpu}, ${rep.machine.cores} cores, ` +
+      `${rep.machine.memGiB} GiB; device ${rep.machine.device}; ${rep.machine.threads} threads on both sides`,
+    `model ${rep.plan.model}, ${rep.plan.numClasses} classes, aux loss ${rep.plan.aux ? 'on (0.5)' : 'off'} in training, ` +
+      'no aux head in inference; medians over timed steps (warm-up excluded), ± = half the (max-min)/median spread',
+    '',
+    formatTable(header, rows),
+  ];
+  const phaseRows = rep.rows
+    .filter((r) => r.mode === 'train' && r.shapeseg.phasesMs)
+    .flatMap((r) =>
+      (['shapeseg', 'reference'] as const).flatMap((side) => {
+        const p = r[side]?.phasesMs;
+        return p
+          ? [[`${r.name} ${side}`, fmt(p.forward), fmt(p.zeroGrad, 1), fmt(p.backward), fmt(p.step, 1), fmt(p.item, 1)]]
+          : [];
+      }),
+    );
+  if (phaseRows.length > 0) {
+    lines.push('', 'training step phases (median ms):', '');
+    lines.push(formatTable(['config', 'forward+loss', 'zero_grad', 'backward', 'SGD step', 'loss.item'], phaseRows));
+  }
+  const foldErr = rep.rows.filter((r) => r.shapeseg.foldBnMaxAbsErr !== undefined);
+  for (const r of foldErr) lines.push(`${r.name}: max |logit difference| from folding BN = ${r.shapeseg.foldBnMaxAbsErr!.toExponential(2)}`);
+  if (rep.pipeline) {
+    const p = rep.pipeline;
+    lines.push('');
+    if (p.imagesPerSec === null) lines.push(`input pipeline: not measured (${p.error ?? 'no rate reported'})`);
+    else {
+      const c = p.consumes.map((x) => `OS${x.os} trains on ${fmt(x.imagesPerSec, 1)}/s (${fmtRatio(p.imagesPerSec, x.imagesPerSec)} headroom)`);
+      lines.push(
+        `input pipeline (decode + RandomScale + crop + flip + normalise, ${rep.plan.pipeline.crop} px crops): ` +
+          `${fmt(p.imagesPerSec, 1)} images/s; ${c.join('; ') || 'no training rows to compare with'}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+function defaultOut(date: string): string {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bench/results');
+  return path.join(root, `${date.slice(0, 19).replace(/[:T]/g, '-')}-${os.hostname()}.json`);
+}
+
+/** Runs the whole bench with command-line `argv` (without node and script); returns the report. */
+export async function runBench(argv: string[]): Promise<BenchReport> {
+  const opts = parseArgs(argv);
+  const started = Date.now();
+  const cores = os.availableParallelism();
+  const threads = opts.threads ?? cores;
+  const plan = makePlan({
+    device: opts.device,
+    cores,
+    quick: opts.quick,
+    smoke: opts.smoke,
+    crop: opts.crop,
+    batch: opts.batch,
+    steps: opts.steps,
+    model: opts.model,
+    outputStrides: opts.os,
+  });
+  const child: ChildOptions = {
+    python: opts.python,
+    timeoutS: opts.timeout,
+    verbose: opts.verbose || opts.profile,
+    // both sides also call set_num_threads(threads); the variables make OpenMP/oneDNN start with the same pool
+    env: { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
+  };
+  const rows = await measure(opts, plan, threads, child);
+  const pipeline = opts.modes.includes('pipeline') ? await measurePipeline(plan, threads, rows) : null;
+  const date = new Date().toISOString();
+  const report: BenchReport = {
+    date,
+    host: os.hostname(),
+    machine: { cpu: cpuName(), cores, memGiB: Math.round(os.totalmem() / 2 ** 30), device: opts.device, threads },
+    plan,
+    rows,
+    pipeline,
+    wallS: (Date.now() - started) / 1000,
+  };
+  console.log(renderReport(report));
+  const out = opts.out ?? defaultOut(date);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nresults: ${out} (${report.wallS.toFixed(0)} s)`);
+  return report;
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname;
+if (isMain) {
+  runBench(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  });
+}

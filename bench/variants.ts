@@ -1,0 +1,45 @@
+// Optional settings measured as extra rows (same setting on both sides unless the side lacks it).
+import type { RunConfig } from './config.js';
+
+/** A named tweak applied to both sides' RunConfig. */
+export interface Variant {
+  name: string;
+  modes: Array<'train' | 'infer'>;
+  config: Partial<RunConfig>;
+  /** Devices it makes sense on. */
+  devices: Array<'cpu' | 'cuda'>;
+}
+
+/** Every variant the bench knows, by name. */
+export const VARIANTS: Record<string, Variant> = {
+  'grads-none': { name: 'zero_grad set_to_none', modes: ['train'], config: { zeroGrad: 'none' }, devices: ['cpu', 'cuda'] },
+  'grads-zero': { name: 'zero_grad in place', modes: ['train'], config: { zeroGrad: 'zero' }, devices: ['cpu', 'cuda'] },
+  'channels-last': { name: 'channels-last', modes: ['train', 'infer'], config: { channelsLast: true }, devices: ['cpu', 'cuda'] },
+  'fold-bn': { name: 'BN folded', modes: ['infer'], config: { foldBn: true }, devices: ['cpu', 'cuda'] },
+  bf16: { name: 'bf16 autocast', modes: ['train', 'infer'], config: { amp: 'bf16' }, devices: ['cpu', 'cuda'] },
+  'cudnn-benchmark': { name: 'cudnn.benchmark', modes: ['train', 'infer'], config: { cudnnBenchmark: true }, devices: ['cuda'] },
+  'gpu-fast': {
+    name: 'bf16 + channels-last + cudnn.benchmark',
+    modes: ['train', 'infer'],
+    config: { amp: 'bf16', channelsLast: true, cudnnBenchmark: true },
+    devices: ['cuda'],
+  },
+};
+
+const DEFAULTS: Record<'cpu' | 'cuda', string[]> = {
+  cpu: ['grads-none', 'grads-zero', 'channels-last', 'fold-bn', 'bf16'],
+  cuda: ['channels-last', 'bf16', 'cudnn-benchmark', 'gpu-fast'],
+};
+
+/** Resolves --variants ('default' | 'all' | 'none' | comma list) for a device; quick/smoke runs default to none. */
+export function pickVariants(spec: string, ctx: { device: string; quick: boolean }): Variant[] {
+  const dev = ctx.device.startsWith('cuda') ? 'cuda' : 'cpu';
+  if (spec === 'none' || (spec === 'default' && ctx.quick)) return [];
+  const names =
+    spec === 'default' ? DEFAULTS[dev] : spec === 'all' ? Object.keys(VARIANTS) : spec.split(',').map((s) => s.trim());
+  return names.map((n) => {
+    const v = VARIANTS[n];
+    if (!v) throw new Error(`--variants: unknown variant "${n}"; known: ${Object.keys(VARIANTS).join(', ')}`);
+    return v;
+  }).filter((v) => v.devices.includes(dev));
+}

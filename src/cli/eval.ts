@@ -1,0 +1,130 @@
+// `shapeseg eval --checkpoint X --data <layout>:<root> --output-stride 8 [--scales ..] [--flip] --out results.json`
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Sample } from '../data/dataset.js';
+import { evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
+import { readModelCheckpoint } from '../eval/load-model.js';
+import { ImageProgress } from '../eval/progress.js';
+import { dataConfigFor, describeData, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
+import { formatMetricsTable } from '../eval/table.js';
+import { openDataset } from '../data/open.js';
+import { evenlySpaced, writeExampleGrid, type Example } from '../report/figures.js';
+
+interface EvalFlags {
+  checkpoint: string;
+  data?: string;
+  filter?: string;
+  split?: string;
+  labelSpace?: string;
+  outputStride: string;
+  scales?: string;
+  flip?: boolean;
+  device?: string;
+  limit?: string;
+  perImage?: boolean;
+  figures?: string;
+  out?: string;
+  progress?: boolean;
+}
+
+/** `<run>` when the checkpoint sits in `<run>/checkpoints/`, else null. */
+export function runDirOf(checkpoint: string): string | null {
+  const dir = path.dirname(path.resolve(checkpoint));
+  return path.basename(dir) === 'checkpoints' ? path.dirname(dir) : null;
+}
+
+/** Default result name: `<layout>-os8[-ms0.75_1_1.25][-flip]`. */
+export function evalName(layout: string, os: number, scales: readonly number[], flip: boolean): string {
+  const ms = scales.length === 1 && scales[0] === 1 ? '' : `-ms${scales.join('_')}`;
+  return `${layout}-os${os}${ms}${flip ? '-flip' : ''}`;
+}
+
+function positiveInt(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag}: expected a non-negative integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** Registers `eval`: metrics of a checkpoint on a dataset, printed as a table and written as JSON. */
+export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate a checkpoint (ours or a torchvision deeplabv3 .pth): per-class IoU, mIoU, pixel accuracy, fwIoU')
+    .requiredOption('-c, --checkpoint <file>', 'model checkpoint: a shapeseg .safetensors or a torchvision deeplabv3_resnet50/101 .pth')
+    .option('-d, --data <layout:root>', 'dataset, e.g. kitti:/data/kitti or vkitti1:/data/vkitti (default: the run config data.<split> in the checkpoint)')
+    .option('--filter <yaml>', "dataset subset as YAML, e.g. \"{frames: {start: 150}}\" or \"{worlds: ['0002'], variations: [clone]}\"")
+    .option('--split <name>', 'without --data: which split of the checkpoint\'s run config to use (val or train)', undefined)
+    .option('-l, --label-space <name>', 'label space of the classes (default: the checkpoint\'s), e.g. vkitti-kitti')
+    .option('--output-stride <n>', 'output stride to evaluate at (8 or 16); use what the model was trained at', '8')
+    .option('--scales <list>', 'multi-scale inference, e.g. 0.75,1,1.25 (softmax averaged)')
+    .option('--flip', 'also average the horizontally flipped input')
+    .option('--device <device>', 'cpu, cuda or cuda:N (default: cuda if available)')
+    .option('--limit <n>', 'evaluate only the first n images')
+    .option('--per-image', 'record per-image mIoU and pixel accuracy in the JSON')
+    .option('--figures <n>', 'also write a grid figure (image | gt | prediction | errors) of n evenly spaced images', '0')
+    .option('-o, --out <file>', 'results JSON (default <run>/eval/<layout>-os<N>.json beside the checkpoint\'s run, else ./<that name>.json)')
+    .option('--no-progress', 'no progress output')
+    .action(async (flags: EvalFlags) => {
+      if (flags.data !== undefined && flags.split !== undefined) throw new Error('--split picks a split of the checkpoint\'s run config; with --data use --filter to choose a subset');
+      const device = resolveDevice(flags.device);
+      const outputStride = parseOutputStride(flags.outputStride);
+      const scales = flags.scales ? parseScales(flags.scales) : [1];
+      const flip = flags.flip ?? false;
+      const limit = positiveInt('--limit', flags.limit);
+      const nFigures = positiveInt('--figures', flags.figures) ?? 0;
+      const { model, info } = await readModelCheckpoint(flags.checkpoint, { device, outputStride });
+      try {
+        const labelSpace = resolveLabelSpace(flags.labelSpace, info);
+        const dataCfg = dataConfigFor({ spec: flags.data, filter: flags.filter, split: flags.split, labelSpace: labelSpace.name }, info);
+        const dataset = await openDataset(dataCfg);
+        const count = limit !== undefined ? Math.min(limit, dataset.length) : dataset.length;
+        const indices = Array.from({ length: count }, (_, i) => i);
+        const name = evalName(dataCfg.layout, outputStride, scales, flip);
+        const runDir = runDirOf(flags.checkpoint);
+        const out = flags.out ?? (runDir ? path.join(runDir, 'eval', `${name}.json`) : `${name}.json`);
+        const log = (s: string) => process.stderr.write(`${s}\n`);
+        log(`${info.name} (${info.kind}, ${info.numClasses} classes${info.step !== null ? `, step ${info.step}` : ''}) on ${device}, OS ${outputStride}${scales.length > 1 || scales[0] !== 1 ? `, scales ${scales.join(',')}` : ''}${flip ? ', flip' : ''}`);
+        log(`data: ${describeData(dataCfg)}: ${count} of ${dataset.length} images, label space ${labelSpace.name}`);
+        if (info.trainedOutputStride !== null && info.trainedOutputStride !== outputStride) log(`note: the checkpoint was last trained at output stride ${info.trainedOutputStride}`);
+        const figIds = new Set(evenlySpaced(count, nFigures));
+        const examples: Example[] = [];
+        const collect = (s: Sample, pred: Uint8Array) => {
+          examples.push({ image: s.image, label: s.label, pred, width: s.width, height: s.height });
+        };
+        const progress = new ImageProgress('eval', count, flags.progress === false ? 'off' : undefined);
+        let k = 0;
+        const result = await evaluate(model, dataset, {
+          labelSpace,
+          device,
+          outputStride,
+          scales,
+          flip,
+          indices,
+          perImage: flags.perImage ?? false,
+          onProgress: (done, _total, id) => progress.update(done, id),
+          ...(nFigures > 0 ? { onPrediction: (s: Sample, p: Uint8Array) => (figIds.has(k++) ? collect(s, p) : undefined) } : {}),
+        }).finally(() => progress.stop());
+        process.stdout.write(`${formatMetricsTable(result.metrics, labelSpace.classes, `${path.basename(flags.checkpoint)} on ${describeData(dataCfg)} (${count} images, ${result.seconds.toFixed(1)} s)`)}\n`);
+        const file = evaluationToFile(result, {
+          checkpoint: path.resolve(flags.checkpoint),
+          model: info.name,
+          labelSpace: labelSpace.name,
+          classNames: labelSpace.classes,
+          data: { spec: describeData(dataCfg), split: flags.split ?? null, count },
+          outputStride,
+          scales,
+          flip,
+        });
+        await writeEvalResult(out, file);
+        log(`wrote ${out}`);
+        if (examples.length > 0) {
+          const fig = runDir ? path.join(runDir, 'figures', `${name}.png`) : out.replace(/\.json$/i, '') + '.png';
+          await writeExampleGrid(fig, examples, labelSpace.colors);
+          log(`wrote ${fig}`);
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+}

@@ -1,0 +1,3 @@
+export { ConfigError, formatIssues, formatPath } from './errors.js';
+export * from './schema.js';
+export { loadConfig, parseConfig, configHash, type ConfigOverrides } from './load.js';

@@ -1,0 +1,155 @@
+// The run config, composed from the layers' schemas. Defaults are the lab notebook's
+// (DeepLabV3, batch 10, 513 crops, scale 1.4–2.0, flip, SGD 0.01 poly 0.9, momentum 0.9, wd 1e-4).
+import * as z from 'zod';
+import { DataConfigSchema } from '../data/schema.js';
+
+/** Model names shapeseg can build (torchvision's deeplabv3 heads over ResNet-18..152). */
+export const MODEL_NAMES = [
+  'deeplabv3_resnet18',
+  'deeplabv3_resnet34',
+  'deeplabv3_resnet50',
+  'deeplabv3_resnet101',
+  'deeplabv3_resnet152',
+] as const;
+
+const outputStride = z.literal([8, 16]);
+const positiveInt = z.number().int().positive();
+const nonNegInt = z.number().int().nonnegative();
+
+export const ModelConfigSchema = z.strictObject({
+  name: z.enum(MODEL_NAMES).default('deeplabv3_resnet101'),
+  /** Omitted: taken from the training data's label space. */
+  numClasses: positiveInt.optional(),
+  auxLoss: z.boolean().default(false),
+  /** Path to an ImageNet ResNet checkpoint (.pth, torchvision keys) for the backbone. */
+  pretrainedBackbone: z.string().min(1).optional(),
+});
+
+export const ColorJitterSchema = z.strictObject({
+  brightness: z.number().nonnegative().default(0),
+  contrast: z.number().nonnegative().default(0),
+  saturation: z.number().nonnegative().default(0),
+  hue: z.number().min(0).max(0.5).default(0),
+});
+
+export const TransformsConfigSchema = z.strictObject({
+  /** Random rescale factor range [min, max]. */
+  scale: z
+    .tuple([z.number().positive(), z.number().positive()])
+    .default([1.4, 2.0])
+    .refine(([lo, hi]) => lo <= hi, { message: 'expected [min, max] with min <= max' }),
+  /** Square crop side, or [height, width]. */
+  crop: z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).default(513),
+  flip: z.boolean().default(true),
+  colorJitter: ColorJitterSchema.optional(),
+});
+
+export const PhaseSchema = z.strictObject({
+  steps: positiveInt,
+  outputStride: outputStride.default(16),
+  freezeBN: z.boolean().default(false),
+  /** Base learning rate for this phase; defaults to train.schedule.lr. */
+  lr: z.number().positive().optional(),
+});
+
+export const ScheduleSchema = z.strictObject({
+  lr: z.number().positive().default(0.01),
+  power: z.number().nonnegative().default(0.9),
+  warmupSteps: nonNegInt.default(0),
+  /** Warmup starts at lr·warmupFactor and rises linearly to lr (torchvision reference: 0.01). */
+  warmupFactor: z.number().positive().max(1).default(0.01),
+  /** 'continue': one poly decay over all phases; 'restart': each phase decays from its own lr. */
+  acrossPhases: z.enum(['continue', 'restart']).default('continue'),
+});
+
+export const OptimizerSchema = z.strictObject({
+  momentum: z.number().min(0).max(1).default(0.9),
+  dampening: z.number().min(0).max(1).default(0),
+  weightDecay: z.number().nonnegative().default(1e-4),
+  nesterov: z.boolean().default(false),
+});
+
+const deviceSchema = z
+  .string()
+  .regex(/^(cpu|cuda|cuda:\d+)$/, { message: 'expected "cpu", "cuda" or "cuda:N"' })
+  .default('cpu');
+
+export const TrainConfigSchema = z
+  .strictObject({
+    batchSize: positiveInt.default(10),
+    /** Gradient accumulation: micro-batches per optimizer step. */
+    accumulate: positiveInt.default(1),
+    seed: nonNegInt.default(0),
+    device: deviceSchema,
+    threads: positiveInt.optional(),
+    amp: z.union([z.literal(false), z.enum(['bf16', 'fp16'])]).default(false),
+    channelsLast: z.boolean().default(false),
+    cudnnBenchmark: z.boolean().default(false),
+    phases: z
+      .array(PhaseSchema)
+      .min(1)
+      .default([
+        { steps: 30000, outputStride: 16, freezeBN: false },
+        { steps: 30000, outputStride: 8, freezeBN: true },
+      ]),
+    schedule: ScheduleSchema.prefault({}),
+    optimizer: OptimizerSchema.prefault({}),
+    /** Validate every N steps (0 = only at the end). */
+    valEvery: nonNegInt.default(2000),
+    /** Checkpoint every N steps (0 = only at the end and phase boundaries). */
+    checkpointEvery: nonNegInt.default(1000),
+    keepLast: positiveInt.default(3),
+    /** Log a metrics line every N steps. */
+    logEvery: positiveInt.default(20),
+  })
+  .superRefine((t, ctx) => {
+    const total = t.phases.reduce((s, p) => s + p.steps, 0);
+    if (t.schedule.warmupSteps >= total) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedule', 'warmupSteps'],
+        message: `expected fewer warmup steps than the ${total} total steps, got ${t.schedule.warmupSteps}`,
+      });
+    }
+  });
+
+export const EvalConfigSchema = z.strictObject({
+  outputStride: outputStride.default(8),
+  scales: z.array(z.number().positive()).min(1).default([1]),
+  flip: z.boolean().default(false),
+});
+
+export const RunConfigSchema = z.strictObject({
+  /** Run name (runs/<name>/); defaults to the config file's base name. */
+  name: z
+    .string()
+    .regex(/^[\w.-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' })
+    .optional(),
+  model: ModelConfigSchema.prefault({}),
+  data: z
+    .strictObject({ train: DataConfigSchema, val: DataConfigSchema.optional() })
+    .superRefine((d, ctx) => {
+      if (d.val && d.val.labelSpace !== d.train.labelSpace) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['val', 'labelSpace'],
+          message: `expected ${JSON.stringify(d.train.labelSpace)} (the label space of data.train), got ${JSON.stringify(d.val.labelSpace)}`,
+        });
+      }
+    }),
+  transforms: TransformsConfigSchema.prefault({}),
+  train: TrainConfigSchema.prefault({}),
+  eval: EvalConfigSchema.prefault({}),
+});
+
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+export type TransformsConfig = z.infer<typeof TransformsConfigSchema>;
+export type PhaseConfig = z.infer<typeof PhaseSchema>;
+export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
+export type OptimizerConfig = z.infer<typeof OptimizerSchema>;
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+export type EvalConfig = z.infer<typeof EvalConfigSchema>;
+/** A validated run config: all defaults filled in, model.numClasses resolved from the label space. */
+export type RunConfig = z.infer<typeof RunConfigSchema> & { model: { numClasses: number } };
+/** A run config as written in a file (defaults optional). */
+export type RunConfigInput = z.input<typeof RunConfigSchema>;

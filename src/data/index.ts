@@ -1,0 +1,14 @@
+export { DataError } from './errors.js';
+export * from './label-spaces.js';
+export { ColorDecoder, parseColorTable, readColorTable, type ColorEntry, type UnknownPolicy } from './color-table.js';
+export type { Dataset, Sample, SampleRef, Layout, FrameRange } from './dataset.js';
+export { VKitti1Dataset, type VKitti1Options } from './vkitti1.js';
+export { VKitti2Dataset, type VKitti2Options } from './vkitti2.js';
+export { KittiDataset, type KittiOptions } from './kitti.js';
+export * from './schema.js';
+export { openDataset, labelSpaceOf } from './open.js';
+export { Rng, epochPermutation, sampleRng } from './rng.js';
+export * from './transforms.js';
+export * from './loader.js';
+export { collate, collateTo, type Batch } from './collate.js';
+export { normalize, IMAGENET_MEAN, IMAGENET_STD } from './normalize.js';

@@ -1,0 +1,162 @@
+// Every label space, and how each dataset's native categories map into it, declared once.
+// A label space is an ordered class list: class k is model output channel k. 255 = ignore.
+
+/** Label value for pixels that no loss or metric counts. */
+export const IGNORE_INDEX = 255;
+
+export type RGB = readonly [number, number, number];
+
+/** Where a dataset's native labels come from: VKITTI category names, or Cityscapes label ids (KITTI semantic). */
+export type NativeSource = 'vkitti' | 'cityscapes';
+
+/** An ordered class list with display colours. */
+export interface LabelSpace {
+  readonly name: string;
+  readonly classes: readonly string[];
+  /** Display colour per class (predict/visualisation). */
+  readonly colors: readonly RGB[];
+  readonly numClasses: number;
+}
+
+/** Native VKITTI categories (1.3.1 and 2.x; `Undefined` only occurs in 2.x). */
+export const VKITTI_CATEGORIES = [
+  'Terrain', 'Sky', 'Tree', 'Vegetation', 'Building', 'Road', 'GuardRail', 'TrafficSign',
+  'TrafficLight', 'Pole', 'Misc', 'Truck', 'Car', 'Van', 'Undefined',
+] as const;
+
+/** Cityscapes label ids 0..33 by name (KITTI semantic PNGs hold these ids). */
+export const CITYSCAPES_IDS: Readonly<Record<number, string>> = {
+  0: 'unlabeled', 1: 'ego vehicle', 2: 'rectification border', 3: 'out of roi', 4: 'static', 5: 'dynamic',
+  6: 'ground', 7: 'road', 8: 'sidewalk', 9: 'parking', 10: 'rail track', 11: 'building', 12: 'wall',
+  13: 'fence', 14: 'guard rail', 15: 'bridge', 16: 'tunnel', 17: 'pole', 18: 'polegroup',
+  19: 'traffic light', 20: 'traffic sign', 21: 'vegetation', 22: 'terrain', 23: 'sky', 24: 'person',
+  25: 'rider', 26: 'car', 27: 'truck', 28: 'bus', 29: 'caravan', 30: 'trailer', 31: 'train',
+  32: 'motorcycle', 33: 'bicycle',
+};
+
+interface SpaceDecl {
+  classes: readonly (readonly [string, RGB])[];
+  /** native key -> class name; native keys not listed map to IGNORE_INDEX. */
+  from: Partial<Record<NativeSource, Readonly<Record<string, string>>>>;
+}
+
+// Display colours: VKITTI's own for `vkitti`, the Cityscapes palette for `vkitti-kitti`.
+const DECLS = {
+  vkitti: {
+    classes: [
+      ['Terrain', [210, 0, 200]], ['Sky', [90, 200, 255]], ['Tree', [0, 199, 0]], ['Vegetation', [90, 240, 0]],
+      ['Building', [140, 140, 140]], ['Road', [100, 60, 100]], ['GuardRail', [255, 100, 255]],
+      ['TrafficSign', [255, 255, 0]], ['TrafficLight', [200, 200, 0]], ['Pole', [255, 130, 0]],
+      ['Misc', [80, 80, 80]], ['Truck', [160, 60, 60]], ['Car', [255, 127, 80]], ['Van', [0, 139, 139]],
+    ],
+    from: {
+      // identity by name; Undefined -> ignore. KITTI cannot map here (no Tree/Vegetation split).
+      vkitti: {
+        Terrain: 'Terrain', Sky: 'Sky', Tree: 'Tree', Vegetation: 'Vegetation', Building: 'Building', Road: 'Road',
+        GuardRail: 'GuardRail', TrafficSign: 'TrafficSign', TrafficLight: 'TrafficLight', Pole: 'Pole',
+        Misc: 'Misc', Truck: 'Truck', Car: 'Car', Van: 'Van',
+      },
+    },
+  },
+  // Cityscapes train-id order restricted to the classes VKITTI and KITTI share.
+  'vkitti-kitti': {
+    classes: [
+      ['road', [128, 64, 128]], ['building', [70, 70, 70]], ['pole', [153, 153, 153]],
+      ['traffic light', [250, 170, 30]], ['traffic sign', [220, 220, 0]], ['vegetation', [107, 142, 35]],
+      ['terrain', [152, 251, 152]], ['sky', [70, 130, 180]], ['car', [0, 0, 142]], ['truck', [0, 0, 70]],
+    ],
+    from: {
+      vkitti: {
+        Road: 'road', Building: 'building', Pole: 'pole', TrafficLight: 'traffic light', TrafficSign: 'traffic sign',
+        Tree: 'vegetation', Vegetation: 'vegetation', Terrain: 'terrain', Sky: 'sky', Car: 'car', Van: 'car',
+        Truck: 'truck',
+      },
+      cityscapes: {
+        7: 'road', 11: 'building', 17: 'pole', 19: 'traffic light', 20: 'traffic sign', 21: 'vegetation',
+        22: 'terrain', 23: 'sky', 26: 'car', 27: 'truck',
+      },
+    },
+  },
+} as const satisfies Record<string, SpaceDecl>;
+
+/** Names of the declared label spaces. */
+export type LabelSpaceName = keyof typeof DECLS;
+
+/** Every label space name, in declaration order. */
+export const LABEL_SPACE_NAMES = Object.keys(DECLS) as [LabelSpaceName, ...LabelSpaceName[]];
+
+const NATIVE_KEYS: Record<NativeSource, readonly string[]> = {
+  vkitti: VKITTI_CATEGORIES,
+  cityscapes: Object.keys(CITYSCAPES_IDS),
+};
+
+const SPACES = new Map<string, LabelSpace>(
+  Object.entries(DECLS).map(([name, d]: [string, SpaceDecl]) => [
+    name,
+    Object.freeze({
+      name,
+      classes: Object.freeze(d.classes.map((c) => c[0])),
+      colors: Object.freeze(d.classes.map((c) => c[1])),
+      numClasses: d.classes.length,
+    }),
+  ]),
+);
+
+/** The label space called `name`; throws listing the known names. */
+export function getLabelSpace(name: string): LabelSpace {
+  const s = SPACES.get(name);
+  if (!s) throw new Error(`unknown label space ${JSON.stringify(name)}; known: ${LABEL_SPACE_NAMES.join(', ')}`);
+  return s;
+}
+
+/** The native sources that can be mapped into label space `name`. */
+export function sourcesOf(name: string): NativeSource[] {
+  getLabelSpace(name);
+  return Object.keys(DECLS[name as LabelSpaceName].from) as NativeSource[];
+}
+
+/**
+ * native key -> class index (IGNORE_INDEX for known-but-unused keys) for mapping `source` into `space`.
+ * Keys are VKITTI category names or Cityscapes ids as decimal strings. Throws if the space has no mapping from `source`.
+ */
+export function nativeMapping(space: string, source: NativeSource): ReadonlyMap<string, number> {
+  const ls = getLabelSpace(space);
+  const table = (DECLS[space as LabelSpaceName].from as SpaceDecl['from'])[source];
+  if (!table) {
+    throw new Error(
+      `label space ${JSON.stringify(space)} has no mapping from ${source} labels; usable label spaces for ${source}: ` +
+        LABEL_SPACE_NAMES.filter((n) => sourcesOf(n).includes(source)).join(', '),
+    );
+  }
+  const out = new Map<string, number>();
+  for (const key of NATIVE_KEYS[source]) {
+    const cls = table[key];
+    out.set(key, cls === undefined ? IGNORE_INDEX : ls.classes.indexOf(cls));
+  }
+  return out;
+}
+
+/**
+ * A 256-entry table Cityscapes id -> class index of `space`; ids that are not Cityscapes ids (>33) hold
+ * UNKNOWN_ID so callers can report them.
+ */
+export function cityscapesLut(space: string): Uint16Array {
+  const lut = new Uint16Array(256).fill(UNKNOWN_ID);
+  for (const [k, v] of nativeMapping(space, 'cityscapes')) lut[Number(k)] = v;
+  return lut;
+}
+
+/** Marks a label value that is no known native id in cityscapesLut(). */
+export const UNKNOWN_ID = 256;
+
+// Declarations are checked once at load so a typo cannot silently map a class to -1.
+for (const [name, d] of Object.entries(DECLS) as [string, SpaceDecl][]) {
+  const classes = d.classes.map((c) => c[0]);
+  if (new Set(classes).size !== classes.length) throw new Error(`label space ${name}: duplicate class names`);
+  for (const [src, table] of Object.entries(d.from) as [NativeSource, Record<string, string>][]) {
+    for (const [k, cls] of Object.entries(table)) {
+      if (!NATIVE_KEYS[src].includes(k)) throw new Error(`label space ${name}: ${src} has no category ${k}`);
+      if (!classes.includes(cls)) throw new Error(`label space ${name}: ${src} ${k} maps to unknown class ${cls}`);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+// The one image normalisation used by train, eval and predict: torchvision's ToTensor + Normalize
+// with ImageNet statistics, computed on the images' device.
+import { tensor, tidy, type Tensor } from '../tensor/index.js';
+
+/** ImageNet channel means (RGB, 0..1). */
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
+/** ImageNet channel standard deviations (RGB, 0..1). */
+export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
+
+/** uint8 images (N,3,H,W or 3,H,W) -> float32 (x / 255 - mean) / std, on the same device. */
+export function normalize(images: Tensor): Tensor {
+  if (images.dtype !== 'uint8') throw new Error(`normalize: expected uint8 images, got ${images.dtype}`);
+  const c = images.dim() - 3;
+  if (c < 0 || images.shape[c] !== 3) throw new Error(`normalize: expected (N,)3,H,W images, got shape [${images.shape}]`);
+  return tidy(() => {
+    const opts = { device: images.device };
+    const mean = tensor([...IMAGENET_MEAN], [3, 1, 1], opts);
+    const std = tensor([...IMAGENET_STD], [3, 1, 1], opts);
+    // same op order as ToTensor (div 255) then Normalize (sub mean, div std) so results match bit for bit
+    return images.float().div_(255).sub_(mean).div_(std);
+  });
+}

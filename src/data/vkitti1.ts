@@ -1,0 +1,91 @@
+// Virtual KITTI 1.3.1: <root>/vkitti_<v>_rgb/<world>/<variation>/%05d.png, labels in vkitti_<v>_scenegt/
+// with one colour table per sequence (<world>_<variation>_scenegt_rgb_encoding.txt).
+import * as path from 'node:path';
+import { ColorDecoder, readColorTable, type UnknownPolicy } from './color-table.js';
+import {
+  PairDataset, describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, subdirs,
+  type FrameRange, type SampleRef,
+} from './dataset.js';
+import { DataError } from './errors.js';
+import { readRgb, type Raster } from './image-io.js';
+import { getLabelSpace, nativeMapping } from './label-spaces.js';
+
+/** Which part of VKITTI 1 to use. */
+export interface VKitti1Options {
+  root: string;
+  labelSpace: string;
+  /** World ids as written in directory names ('0001') or numbers (1). */
+  worlds?: readonly (string | number)[];
+  variations?: readonly string[];
+  frames?: FrameRange;
+  unknownColor?: UnknownPolicy;
+}
+
+/** Finds the `vkitti_<version>_<kind>` directory under root. */
+async function versionDir(root: string, kind: string): Promise<string> {
+  const dirs = (await subdirs(root, 'dataset root')).filter((d) => new RegExp(`^vkitti_[\\d.]+_${kind}$`).test(d));
+  if (dirs.length === 0) {
+    throw new DataError(`no vkitti_<version>_${kind} directory under ${root} (expected e.g. vkitti_1.3.1_${kind})`);
+  }
+  return path.join(root, dirs[dirs.length - 1]);
+}
+
+/** Virtual KITTI 1.3.1 scene ground truth. */
+export class VKitti1Dataset extends PairDataset {
+  readonly layout = 'vkitti1';
+
+  private constructor(
+    root: string,
+    labelSpace: string,
+    refs: SampleRef[],
+    unknown: UnknownPolicy,
+    private readonly decoders: ReadonlyMap<string, ColorDecoder>,
+  ) {
+    super(root, getLabelSpace(labelSpace), refs, unknown);
+  }
+
+  /** Lists the split, checks every label exists and reads every colour table it needs. */
+  static async open(opts: VKitti1Options): Promise<VKitti1Dataset> {
+    const root = path.resolve(opts.root);
+    const mapping = nativeMapping(opts.labelSpace, 'vkitti');
+    const rgbDir = await versionDir(root, 'rgb');
+    const gtDir = await versionDir(root, 'scenegt');
+    const wanted = opts.worlds?.map((w) => (typeof w === 'number' ? String(w).padStart(4, '0') : w));
+    const worlds = pick(await subdirs(rgbDir, 'VKITTI rgb'), wanted, 'worlds', rgbDir);
+    const refs: SampleRef[] = [];
+    const missing: SampleRef[] = [];
+    const decoders = new Map<string, ColorDecoder>();
+    let sequences = 0;
+    for (const world of worlds) {
+      const variations = pick(await subdirs(path.join(rgbDir, world), 'VKITTI world'), opts.variations, 'variations', path.join(rgbDir, world));
+      for (const variation of variations) {
+        sequences++;
+        const imgDir = path.join(rgbDir, world, variation);
+        const labDir = path.join(gtDir, world, variation);
+        const frames = (await filesMatching(imgDir, /^\d+\.png$/, 'VKITTI rgb')).filter((f) => inFrameRange(parseInt(f, 10), opts.frames));
+        if (frames.length === 0) continue;
+        const labels = new Set(await filesMatching(labDir, /^\d+\.png$/, 'VKITTI scenegt'));
+        for (const f of frames) {
+          const ref = { id: `${world}/${variation}/${f.slice(0, -4)}`, image: path.join(imgDir, f), label: path.join(labDir, f) };
+          (labels.has(f) ? refs : missing).push(ref);
+        }
+        const table = path.join(gtDir, `${world}_${variation}_scenegt_rgb_encoding.txt`);
+        decoders.set(`${world}/${variation}`, new ColorDecoder(await readColorTable(table), mapping, table));
+      }
+    }
+    reportMissingLabels(missing);
+    if (refs.length === 0) {
+      emptySplit('vkitti1', root, `${describeFrames(opts.frames)} (in ${sequences} sequences: worlds [${worlds.join(', ')}], variations [${opts.variations?.join(', ') ?? 'all'}])`);
+    }
+    return new VKitti1Dataset(root, opts.labelSpace, refs, opts.unknownColor ?? 'error', decoders);
+  }
+
+  protected readLabel(ref: SampleRef): Promise<Raster> {
+    return readRgb(ref.label, 'label');
+  }
+
+  protected decodeLabel(ref: SampleRef, raw: Raster): Buffer {
+    const seq = ref.id.slice(0, ref.id.lastIndexOf('/'));
+    return this.decoders.get(seq)!.decode(raw.data, raw.width, raw.height, ref.label, this.unknown);
+  }
+}

@@ -1,0 +1,140 @@
+// Evaluation of a model over a dataset: one image at a time (KITTI frames differ in size by
+// a few pixels, so no batching), counts accumulated on the device, one host sync at the end.
+import type { Sample } from '../data/dataset.js';
+import type { LabelSpace } from '../data/label-spaces.js';
+import type { OutputStride } from '../models/deeplabv3.js';
+import { fromBuffer, tidy, type Device } from '../tensor/index.js';
+import { ConfusionMatrix } from './confusion.js';
+import { predict, type InferenceOptions, type SegmentationModel } from './inference.js';
+import { computeMetrics, type SegMetrics } from './metrics.js';
+import { toEvalResultFile, type EvalProvenance, type EvalResultFile, type PerImageMetrics } from './result-file.js';
+
+/** What evaluate() reads: the data layer's Dataset satisfies it. */
+export interface EvalDataset {
+  readonly length: number;
+  readonly labelSpace?: LabelSpace;
+  load(i: number): Promise<Sample>;
+}
+
+/** A segmentation model evaluate() can put into eval mode and switch output stride on (DeepLabV3). */
+export interface EvaluableModel extends SegmentationModel {
+  eval(): unknown;
+  train(mode?: boolean): unknown;
+  readonly numClasses?: number;
+  readonly outputStride?: OutputStride;
+  setOutputStride?(os: OutputStride): unknown;
+}
+
+/** Options of evaluate(). */
+export interface EvaluateOptions extends InferenceOptions {
+  labelSpace: LabelSpace;
+  /** Device the model lives on; images and counts go there. */
+  device: Device;
+  /** Output stride to evaluate at (restored afterwards); default: leave the model's. */
+  outputStride?: OutputStride;
+  /** Sample indices to evaluate (default all, in order). */
+  indices?: readonly number[];
+  /** Keep per-image mIoU / pixel accuracy (one small host sync per image). */
+  perImage?: boolean;
+  /** Called after each image. */
+  onProgress?: (done: number, total: number, id: string) => void;
+  /** Receives each sample and its prediction (HW uint8 class indices on the host), e.g. for figures. */
+  onPrediction?: (sample: Sample, pred: Uint8Array) => void | Promise<void>;
+}
+
+/** What evaluate() returns. */
+export interface EvaluateResult {
+  /** C×C counts, row = ground truth, column = prediction. */
+  confusion: Float64Array;
+  ignoredPixels: number;
+  metrics: SegMetrics;
+  perImage?: PerImageMetrics[];
+  images: number;
+  seconds: number;
+}
+
+function checkSample(s: Sample, i: number): void {
+  const n = s.width * s.height;
+  if (s.image.length !== n * 3 || s.label.length !== n) {
+    throw new Error(`sample ${i} (${s.id}): image has ${s.image.length} bytes and label ${s.label.length} for ${s.width}x${s.height} (expected ${n * 3} and ${n})`);
+  }
+}
+
+/** Runs the model over the dataset and returns the confusion matrix and its metrics; the model's mode and output stride are restored. */
+export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts: EvaluateOptions): Promise<EvaluateResult> {
+  const space = opts.labelSpace;
+  const c = space.numClasses;
+  if (dataset.labelSpace && dataset.labelSpace.name !== space.name) {
+    throw new Error(`dataset labels are in label space ${dataset.labelSpace.name} but evaluation asked for ${space.name}`);
+  }
+  if (model.numClasses !== undefined && model.numClasses !== c) {
+    throw new Error(`model predicts ${model.numClasses} classes but label space ${space.name} has ${c} (${space.classes.join(', ')})`);
+  }
+  const indices = opts.indices ?? Array.from({ length: dataset.length }, (_, i) => i);
+  for (const i of indices) if (!Number.isInteger(i) || i < 0 || i >= dataset.length) throw new RangeError(`sample index ${i} out of range [0, ${dataset.length})`);
+  const wasTraining = model.training;
+  const previousStride = model.outputStride;
+  if (opts.outputStride !== undefined) {
+    if (!model.setOutputStride) throw new Error(`model cannot switch output stride (asked for ${opts.outputStride})`);
+    model.setOutputStride(opts.outputStride);
+  }
+  model.eval();
+  const total = new ConfusionMatrix(c, opts.device);
+  const perImage: PerImageMetrics[] | undefined = opts.perImage ? [] : undefined;
+  const t0 = performance.now();
+  // decode the next image (sharp, libuv threads) while this one runs on the device
+  const load = (k: number): Promise<Sample> | null => {
+    if (k >= indices.length) return null;
+    const p = dataset.load(indices[k]);
+    p.catch(() => undefined); // a failure surfaces when awaited, not as an unhandled rejection
+    return p;
+  };
+  try {
+    let next = load(0);
+    for (let k = 0; next !== null; k++) {
+      const sample = await next;
+      next = load(k + 1);
+      checkSample(sample, indices[k]);
+      const { width: w, height: h } = sample;
+      const predHost = tidy(() => {
+        const image = fromBuffer(sample.image, [h, w, 3], 'uint8', { device: opts.device }).permute([2, 0, 1]).unsqueeze(0);
+        const label = fromBuffer(sample.label, [h, w], 'uint8', { device: opts.device });
+        const pred = predict(model, image, opts);
+        if (perImage) {
+          const one = new ConfusionMatrix(c, opts.device);
+          try {
+            one.update(label, pred);
+            const m = computeMetrics(one.compute());
+            perImage.push({ id: sample.id, mIoU: m.mIoU, pixelAccuracy: m.pixelAccuracy });
+            total.merge(one);
+          } finally {
+            one.dispose();
+          }
+        } else total.update(label, pred);
+        return opts.onPrediction ? (pred.to('uint8').toArray() as Uint8Array) : null;
+      });
+      if (predHost && opts.onPrediction) await opts.onPrediction(sample, predHost);
+      opts.onProgress?.(k + 1, indices.length, sample.id);
+    }
+    const { matrix, ignored } = total.toHost();
+    return {
+      confusion: matrix,
+      ignoredPixels: ignored,
+      metrics: computeMetrics(matrix),
+      ...(perImage ? { perImage } : {}),
+      images: indices.length,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    total.dispose();
+    if (opts.outputStride !== undefined && previousStride !== undefined && model.setOutputStride) model.setOutputStride(previousStride);
+    model.train(wasTraining);
+  }
+}
+
+/** The result file of an evaluation (see result-file.ts), with where it came from. */
+export function evaluationToFile(result: EvaluateResult, prov: Omit<EvalProvenance, 'seconds'>): EvalResultFile {
+  return toEvalResultFile(result.metrics, result.confusion, result.ignoredPixels, { ...prov, seconds: result.seconds }, result.perImage);
+}
+
+export { writeEvalResult } from './result-file.js';

@@ -1,0 +1,152 @@
+// One way to get a ready-to-run model from a checkpoint, whoever wrote it:
+//  - a shapeseg training checkpoint (safetensors, `model.*` + `optim.*`, run config in the metadata),
+//  - a shapeseg model file (safetensors of the bare state dict, optional metadata name/numClasses/labelSpace/outputStride),
+//  - a torchvision deeplabv3_resnet* .pth (optionally under 'model'/'state_dict', optionally `module.`-prefixed).
+// The architecture and class count always come from the tensors' keys and shapes (inferArchitecture);
+// metadata only adds what tensors cannot say (label space, trained output stride) and is cross-checked.
+import { loadCheckpoint } from '../io/index.js';
+import { checkOutputStride, createDeepLabV3, inferArchitecture, type DeepLabName, type DeepLabV3, type OutputStride } from '../models/index.js';
+import type { RawTensor } from '../tensor/dtype.js';
+import type { Device } from '../tensor/index.js';
+
+/** Metadata `format` of a training checkpoint (src/train/checkpoint.ts). */
+const TRAIN_FORMAT = 'shapeseg-train-checkpoint/1';
+
+/** What a checkpoint says about its model. */
+export interface ModelCheckpointInfo {
+  path: string;
+  kind: 'shapeseg-train' | 'shapeseg-model' | 'torchvision';
+  name: DeepLabName;
+  numClasses: number;
+  auxLoss: boolean;
+  /** Label space of the classes (null: the checkpoint does not say, e.g. torchvision's). */
+  labelSpace: string | null;
+  /** Output stride it was (last) trained at, when known. */
+  trainedOutputStride: OutputStride | null;
+  /** Optimizer steps done (training checkpoints). */
+  step: number | null;
+  /** The run config embedded in a training checkpoint. */
+  config: unknown;
+}
+
+/** A model ready for inference (eval mode, on the device) and where it came from. */
+export interface LoadedModel {
+  model: DeepLabV3;
+  info: ModelCheckpointInfo;
+}
+
+type Json = Record<string, unknown>;
+
+const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+
+function parseJson(file: string, key: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: metadata "${key}" is not JSON (${(e as Error).message})`);
+  }
+}
+
+/** The phase a step belongs to, given per-phase step counts (step 0 → phase 0). */
+function phaseOfStep(phaseSteps: readonly number[], step: number): number {
+  let end = 0;
+  for (let p = 0; p < phaseSteps.length; p++) {
+    end += phaseSteps[p];
+    if (step <= end) return p;
+  }
+  return phaseSteps.length - 1;
+}
+
+/** Strips `prefix` from every key that has it; throws if `required` and a key lacks it. */
+function stripPrefix(sd: Map<string, RawTensor>, prefix: string): Map<string, RawTensor> {
+  const out = new Map<string, RawTensor>();
+  for (const [k, v] of sd) out.set(k.startsWith(prefix) ? k.slice(prefix.length) : k, v);
+  return out;
+}
+
+/** Reads training-checkpoint facts: model tensors, config, label space, trained output stride, step. */
+function fromTrainCheckpoint(file: string, tensors: Map<string, RawTensor>, meta: Record<string, string>) {
+  const sd = new Map<string, RawTensor>();
+  for (const [k, v] of tensors) if (k.startsWith('model.')) sd.set(k.slice('model.'.length), v);
+  if (sd.size === 0) throw new Error(`${file}: training checkpoint holds no model.* tensors`);
+  const config = meta.config !== undefined ? parseJson(file, 'config', meta.config) : null;
+  const cfg = obj(config);
+  const model = obj(cfg?.model);
+  const train = obj(cfg?.train);
+  const trainData = obj(obj(cfg?.data)?.train);
+  const step = meta.step !== undefined ? Number(meta.step) : null;
+  const phases = Array.isArray(train?.phases) ? (train.phases as unknown[]).map(obj) : [];
+  let trainedOutputStride: OutputStride | null = null;
+  if (phases.length > 0 && step !== null) {
+    const p = phases[phaseOfStep(phases.map((x) => Number(x?.steps ?? 0)), step)];
+    if (p?.outputStride === 8 || p?.outputStride === 16) trainedOutputStride = p.outputStride;
+  }
+  return {
+    sd,
+    config,
+    step,
+    name: typeof model?.name === 'string' ? model.name : undefined,
+    numClasses: typeof model?.numClasses === 'number' ? model.numClasses : undefined,
+    labelSpace: typeof trainData?.labelSpace === 'string' ? trainData.labelSpace : null,
+    trainedOutputStride,
+  };
+}
+
+/** Reads a checkpoint's state dict and what it says about the model, without building it. */
+export async function inspectModelCheckpoint(file: string): Promise<{ stateDict: Map<string, RawTensor>; info: ModelCheckpointInfo }> {
+  const ck = await loadCheckpoint(file);
+  const meta = ck.metadata ?? {};
+  let sd: Map<string, RawTensor>;
+  let kind: ModelCheckpointInfo['kind'];
+  let claimed: { name?: string; numClasses?: number } = {};
+  let labelSpace: string | null = null;
+  let trainedOutputStride: OutputStride | null = null;
+  let step: number | null = null;
+  let config: unknown = null;
+  if (meta.format === TRAIN_FORMAT) {
+    const t = fromTrainCheckpoint(file, ck.tensors, meta);
+    ({ sd, config, step, labelSpace, trainedOutputStride } = t);
+    claimed = { name: t.name, numClasses: t.numClasses };
+    kind = 'shapeseg-train';
+  } else {
+    // DataParallel checkpoints prefix every key with `module.`
+    const keys = [...ck.tensors.keys()];
+    sd = keys.length > 0 && keys.every((k) => k.startsWith('module.')) ? stripPrefix(ck.tensors, 'module.') : ck.tensors;
+    kind = ck.format === 'safetensors' ? 'shapeseg-model' : 'torchvision';
+    const name = meta.model ?? meta.name;
+    claimed = { name, numClasses: meta.numClasses !== undefined ? Number(meta.numClasses) : undefined };
+    labelSpace = meta.labelSpace ?? null;
+    if (meta.outputStride !== undefined) trainedOutputStride = checkOutputStride(Number(meta.outputStride));
+  }
+  let arch;
+  try {
+    arch = inferArchitecture(sd);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+  if (claimed.name !== undefined && claimed.name !== arch.name) {
+    throw new Error(`${file}: metadata says model ${claimed.name} but the tensors are a ${arch.name}`);
+  }
+  if (claimed.numClasses !== undefined && claimed.numClasses !== arch.numClasses) {
+    throw new Error(`${file}: metadata says ${claimed.numClasses} classes but classifier.4.weight has ${arch.numClasses}`);
+  }
+  return {
+    stateDict: sd,
+    info: { path: file, kind, name: arch.name, numClasses: arch.numClasses, auxLoss: arch.auxLoss, labelSpace, trainedOutputStride, step, config },
+  };
+}
+
+/** Builds the checkpoint's model, loads its weights (strict), moves it to `device` and sets eval mode. */
+export async function readModelCheckpoint(file: string, opts: { device?: Device; outputStride?: OutputStride } = {}): Promise<LoadedModel> {
+  const { stateDict, info } = await inspectModelCheckpoint(file);
+  const model = createDeepLabV3(info.name, { numClasses: info.numClasses, auxLoss: info.auxLoss, outputStride: opts.outputStride ?? info.trainedOutputStride ?? 16 });
+  try {
+    model.loadStateDict(stateDict, { strict: true });
+  } catch (e) {
+    model.dispose();
+    throw new Error(`${file}: cannot load into ${info.name}: ${(e as Error).message}`);
+  }
+  if (opts.device && opts.device !== 'cpu') model.to(opts.device);
+  model.eval();
+  return { model, info };
+}

@@ -1,0 +1,146 @@
+// The evaluation result file (eval/*.json of a run): written atomically, read back by the report.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as z from 'zod';
+import type { SegMetrics } from './metrics.js';
+
+/** Identifies the file layout; bump on incompatible changes. */
+export const EVAL_FORMAT = 'shapeseg-eval/1';
+
+/** JSON has no NaN: undefined metrics (absent classes) are written as null. */
+const num = z.number().nullable();
+
+const PerImageSchema = z.looseObject({ id: z.string(), mIoU: num, pixelAccuracy: num });
+
+/** Schema of an eval result file (extra fields tolerated, so newer writers stay readable). */
+export const EvalResultSchema = z.looseObject({
+  format: z.literal(EVAL_FORMAT),
+  createdAt: z.string(),
+  checkpoint: z.string().nullable(),
+  model: z.string().nullable().optional(),
+  labelSpace: z.string(),
+  classNames: z.array(z.string()).min(1),
+  data: z.looseObject({ spec: z.string().nullable().optional(), split: z.string().nullable().optional(), count: z.number().int().nonnegative() }),
+  outputStride: z.number().int().nullable(),
+  scales: z.array(z.number()),
+  flip: z.boolean(),
+  mIoU: num,
+  pixelAccuracy: num,
+  meanClassAccuracy: num,
+  frequencyWeightedIoU: num,
+  classesInMean: z.number().int(),
+  perClassIoU: z.record(z.string(), num),
+  perClassAccuracy: z.record(z.string(), num),
+  gtPixelShare: z.record(z.string(), num),
+  confusionMatrix: z.array(z.array(z.number())),
+  totalPixels: z.number(),
+  ignoredPixels: z.number(),
+  seconds: z.number().optional(),
+  /** Training step, for validations written during training (eval/step-<N>.json). */
+  step: z.number().int().optional(),
+  perImage: z.array(PerImageSchema).optional(),
+});
+
+/** The content of an eval result file. */
+export type EvalResultFile = z.infer<typeof EvalResultSchema>;
+
+/** Where the numbers came from, recorded beside them. */
+export interface EvalProvenance {
+  checkpoint: string | null;
+  model?: string | null;
+  labelSpace: string;
+  classNames: readonly string[];
+  data: { spec?: string | null; split?: string | null; count: number };
+  outputStride: number | null;
+  scales: readonly number[];
+  flip: boolean;
+  seconds?: number;
+}
+
+/** Per-image numbers kept when asked for. */
+export interface PerImageMetrics {
+  id: string;
+  mIoU: number;
+  pixelAccuracy: number;
+}
+
+/** NaN → null for JSON. */
+export function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+/** Builds the JSON document of one evaluation. */
+export function toEvalResultFile(
+  metrics: SegMetrics,
+  confusion: Float64Array,
+  ignoredPixels: number,
+  prov: EvalProvenance,
+  perImage?: readonly PerImageMetrics[],
+): EvalResultFile {
+  const names = prov.classNames;
+  const c = metrics.numClasses;
+  if (names.length !== c) throw new Error(`eval result: ${c} classes but ${names.length} class names (label space ${prov.labelSpace})`);
+  const byName = (xs: ArrayLike<number>) => Object.fromEntries(names.map((n, k) => [n, finiteOrNull(xs[k])]));
+  const share = Array.from(metrics.gtPixels, (g) => (metrics.totalPixels > 0 ? g / metrics.totalPixels : NaN));
+  const rows: number[][] = [];
+  for (let t = 0; t < c; t++) rows.push(Array.from(confusion.subarray(t * c, (t + 1) * c)));
+  return {
+    format: EVAL_FORMAT,
+    createdAt: new Date().toISOString(),
+    checkpoint: prov.checkpoint,
+    model: prov.model ?? null,
+    labelSpace: prov.labelSpace,
+    classNames: [...names],
+    data: { spec: prov.data.spec ?? null, split: prov.data.split ?? null, count: prov.data.count },
+    outputStride: prov.outputStride,
+    scales: [...prov.scales],
+    flip: prov.flip,
+    mIoU: finiteOrNull(metrics.mIoU),
+    pixelAccuracy: finiteOrNull(metrics.pixelAccuracy),
+    meanClassAccuracy: finiteOrNull(metrics.meanClassAccuracy),
+    frequencyWeightedIoU: finiteOrNull(metrics.frequencyWeightedIoU),
+    classesInMean: metrics.classesInMean,
+    perClassIoU: byName(metrics.perClassIoU),
+    perClassAccuracy: byName(metrics.perClassAccuracy),
+    gtPixelShare: byName(share),
+    confusionMatrix: rows,
+    totalPixels: metrics.totalPixels,
+    ignoredPixels,
+    ...(prov.seconds !== undefined ? { seconds: prov.seconds } : {}),
+    ...(perImage ? { perImage: perImage.map((p) => ({ id: p.id, mIoU: finiteOrNull(p.mIoU), pixelAccuracy: finiteOrNull(p.pixelAccuracy) })) } : {}),
+  };
+}
+
+/** Writes a file atomically: a temp file in the same folder, then rename (readers never see half a file). */
+export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+  await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await fs.promises.writeFile(tmp, content);
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Writes an eval result as pretty JSON, atomically. */
+export function writeEvalResult(file: string, result: EvalResultFile): Promise<void> {
+  return writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
+}
+
+/** Reads and validates an eval result file; errors name the file and the field. */
+export async function readEvalResult(file: string): Promise<EvalResultFile> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.promises.readFile(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not readable JSON (${(e as Error).message})`);
+  }
+  const parsed = EvalResultSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${file}: field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,41 @@
+import * as fs from 'node:fs';
+import type { RawTensor } from '../tensor/dtype.js';
+import { dtypeSize, isDType, numelOf } from '../tensor/dtype.js';
+import { CheckpointError } from './errors.js';
+
+/** Writes `path` through `write(fd)` into `<path>.tmp-<pid>`, fsyncs, then renames: readers never see a partial file. */
+export function writeFileAtomic(path: string, write: (fd: number) => void): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, 'w');
+  } catch (err) {
+    throw new CheckpointError(path, `cannot write: ${(err as Error).message}`);
+  }
+  try {
+    write(fd);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = -1;
+    fs.renameSync(tmp, path);
+  } catch (err) {
+    if (fd >= 0) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Throws naming `file` and `key` unless `t` is a well-formed RawTensor (known dtype, sane shape, byte length). */
+export function checkRawTensor(file: string, key: string, t: RawTensor): void {
+  if (!t || !isDType(t.dtype)) throw new CheckpointError(file, `tensor '${key}' has unsupported dtype '${t?.dtype}'`);
+  if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new CheckpointError(file, `tensor '${key}' has invalid shape ${JSON.stringify(t.shape)}`);
+  }
+  const need = numelOf(t.shape) * dtypeSize(t.dtype);
+  if (!(t.data instanceof Uint8Array) || t.data.length !== need) {
+    throw new CheckpointError(
+      file,
+      `tensor '${key}' has ${t.data?.length} bytes of data, expected ${need} for ${t.dtype} [${t.shape}]`,
+    );
+  }
+}

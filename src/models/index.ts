@@ -1,0 +1,4 @@
+// Public surface of src/models.
+export * from './resnet.js';
+export * from './deeplabv3.js';
+export * from './builders.js';

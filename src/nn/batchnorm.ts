@@ -1,0 +1,112 @@
+// nn.BatchNorm2d plus freeze(): frozen BNs normalise with running statistics and do not train their
+// affine parameters even while the surrounding model is in train() (common when fine-tuning with small batches).
+import { F, noGrad, ones, zeros, tensor } from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+import { Module } from './module.js';
+
+/** Options of BatchNorm2d (nn.BatchNorm2d's keyword arguments). */
+export interface BatchNorm2dOptions {
+  eps?: number;
+  /** Running-stat update factor; null = cumulative moving average (PyTorch's momentum=None). */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+/** Batch normalisation over N,H,W with `weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked` (int64). */
+export class BatchNorm2d extends Module {
+  readonly eps: number;
+  momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  private frozenState = false;
+  /** The mode train() last asked for; a frozen BN reports training=false regardless. */
+  private requestedTraining = true;
+
+  constructor(
+    readonly numFeatures: number,
+    opts: BatchNorm2dOptions = {},
+  ) {
+    super();
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
+    this.affine = opts.affine ?? true;
+    this.trackRunningStats = opts.trackRunningStats ?? true;
+    const [w, b] = this.affine
+      ? [ones([numFeatures], { requiresGrad: true }), zeros([numFeatures], { requiresGrad: true })]
+      : [null, null];
+    this.registerParameter('weight', w);
+    this.registerParameter('bias', b);
+    const track = this.trackRunningStats;
+    this.registerBuffer('running_mean', track ? zeros([numFeatures]) : null);
+    this.registerBuffer('running_var', track ? ones([numFeatures]) : null);
+    this.registerBuffer('num_batches_tracked', track ? tensor([0], [], { dtype: 'int64' }) : null);
+  }
+
+  get weight(): Tensor | null {
+    return this.getParameter('weight');
+  }
+  get bias(): Tensor | null {
+    return this.getParameter('bias');
+  }
+  get runningMean(): Tensor | null {
+    return this.getBuffer('running_mean');
+  }
+  get runningVar(): Tensor | null {
+    return this.getBuffer('running_var');
+  }
+  get numBatchesTracked(): Tensor | null {
+    return this.getBuffer('num_batches_tracked');
+  }
+
+  /** Whether freeze(true) is in effect. */
+  get frozen(): boolean {
+    return this.frozenState;
+  }
+
+  override train(mode = true): this {
+    this.requestedTraining = mode;
+    this.training = mode && !this.frozenState;
+    return this;
+  }
+
+  /**
+   * freeze(true): use running statistics (eval-mode BN) and set requiresGrad=false on weight/bias, and keep it so
+   * across model.train(). freeze(false) restores requiresGrad and the mode train() last requested.
+   */
+  freeze(on = true): this {
+    this.frozenState = on;
+    for (const p of [this.weight, this.bias]) if (p !== null) p.requiresGrad = !on;
+    this.training = this.requestedTraining && !on;
+    return this;
+  }
+
+  protected override optionalStateKey(name: string): boolean {
+    return name === 'num_batches_tracked';
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.dim() !== 4) throw new Error(`BatchNorm2d: expected 4-d input (N,C,H,W), got shape [${x.shape.join(',')}]`);
+    const useBatchStats = this.training || this.runningMean === null;
+    let factor = this.momentum ?? 0;
+    const nbt = this.numBatchesTracked;
+    if (this.training && nbt !== null) {
+      noGrad(() => nbt.add_(1));
+      if (this.momentum === null) factor = 1 / nbt.item();
+    }
+    // In eval mode pass running stats; in training pass them too so libtorch updates them in place.
+    return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, useBatchStats, factor, this.eps);
+  }
+}
+
+/** Freezes (or unfreezes) every BatchNorm2d under `root`; returns how many were changed. */
+export function freezeBatchNorm(root: Module, on = true): number {
+  let n = 0;
+  for (const [, m] of root.namedModules()) {
+    if (m instanceof BatchNorm2d) {
+      m.freeze(on);
+      n++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,2 @@
+// torch.nn.functional's spelling for model code: `import { F } from '../nn/functional.js'`.
+export { F } from '../tensor/index.js';

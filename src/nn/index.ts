@@ -1,0 +1,12 @@
+// Public surface of src/nn.
+export * from './module.js';
+export * from './conv.js';
+export * from './linear.js';
+export * from './batchnorm.js';
+export * from './activation.js';
+export * from './dropout.js';
+export * from './pooling.js';
+export * from './sequential.js';
+export * from './init.js';
+export * from './intermediate.js';
+export { F } from './functional.js';

@@ -1,0 +1,213 @@
+// One self-contained HTML page comparing runs: no scripts, no external URLs; charts are
+// inline SVG, figures are base64 data URIs, so the file can be mailed or archived as is.
+import { barChart, esc, lineChart, runColor, type BarGroup, type Series } from './charts.js';
+import type { RunData } from './run-dir.js';
+
+/** One column of per-class numbers: an eval file of a run, or the run's last validation. */
+export interface ClassColumn {
+  label: string;
+  run: string;
+  source: string;
+  mIoU: number;
+  perClass: Record<string, number | null>;
+  order: readonly string[];
+}
+
+/** Options of `buildReportHtml`. */
+export interface ReportOptions {
+  title?: string;
+  /** Fixed timestamp (tests); default now. */
+  generatedAt?: Date;
+}
+
+const n2 = (v: number | null | undefined): number => (typeof v === 'number' ? v : NaN);
+const pctCell = (v: number, digits = 1): string => (Number.isNaN(v) ? '<span class="na">n/a</span>' : (100 * v).toFixed(digits));
+
+/** The per-class columns of the runs: every eval file, or the last validation when a run has none. */
+export function classColumns(runs: readonly RunData[]): ClassColumn[] {
+  const cols: ClassColumn[] = [];
+  for (const run of runs) {
+    for (const e of run.evals) {
+      const r = e.result;
+      const setting = [`OS ${r.outputStride ?? '?'}`, r.scales.length > 1 || r.scales[0] !== 1 ? `scales ${r.scales.join('/')}` : '', r.flip ? 'flip' : ''].filter(Boolean).join(', ');
+      cols.push({ label: `${run.name} · ${e.file.replace(/^eval[\\/]/, '')}`, run: run.name, source: `${e.file} (${setting}; ${r.data.count} images)`, mIoU: n2(r.mIoU), perClass: r.perClassIoU, order: r.classNames });
+    }
+    const last = run.val.at(-1);
+    if (run.evals.length === 0 && last) {
+      cols.push({ label: `${run.name} · val @${last.step}`, run: run.name, source: `metrics.jsonl step ${last.step}`, mIoU: last.mIoU, perClass: last.perClass, order: Object.keys(last.perClass) });
+    }
+  }
+  return cols;
+}
+
+/** Class names of all columns, in the first column's order, then any others. */
+function classOrder(cols: readonly ClassColumn[]): string[] {
+  const seen = new Set<string>();
+  for (const c of cols) for (const k of [...c.order, ...Object.keys(c.perClass)]) seen.add(k);
+  return [...seen];
+}
+
+/** Flattens JSON into dotted paths (train.phases[1].outputStride → value). */
+export function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  if (Array.isArray(value)) {
+    if (value.length === 0) out.set(prefix, '[]');
+    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+  } else if (value && typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (entries.length === 0) out.set(prefix, '{}');
+    for (const [k, v] of entries) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out.set(prefix, JSON.stringify(value));
+  return out;
+}
+
+function section(id: string, title: string, body: string): string {
+  return `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`;
+}
+
+function summarySection(runs: readonly RunData[]): string {
+  const rows = runs.map((run, i) => {
+    const cfg = flatten(run.config);
+    const last = run.train.at(-1);
+    const best = run.val.reduce<{ step: number; mIoU: number } | null>((b, v) => (!b || v.mIoU > b.mIoU ? v : b), null);
+    const evals = run.evals
+      .map((e) => `<div>${esc(e.file)}: <b>${pctCell(n2(e.result.mIoU), 2)}</b> mIoU · acc ${pctCell(n2(e.result.pixelAccuracy))} · fwIoU ${pctCell(n2(e.result.frequencyWeightedIoU))} · OS ${e.result.outputStride ?? '?'}${e.result.flip ? ' · flip' : ''}${e.result.scales.length > 1 ? ` · ${e.result.scales.length} scales` : ''} · ${e.result.data.count} img</div>`)
+      .join('');
+    return `<tr><td><span class="swatch" style="background:${runColor(i)}"></span><b>${esc(run.name)}</b><div class="dim">${esc(run.dir)}</div></td>
+<td>${esc(JSON.parse(cfg.get('model.name') ?? 'null') ?? '?')}</td><td class="num">${last ? last.step.toLocaleString('en-US') : '–'}</td>
+<td class="num">${last?.loss !== undefined ? last.loss.toFixed(4) : '–'}</td><td class="num">${best ? `${pctCell(best.mIoU, 2)} <span class="dim">@${best.step.toLocaleString('en-US')}</span>` : '–'}</td>
+<td>${evals || '<span class="dim">no eval/*.json</span>'}</td><td class="num">${run.checkpoints.length}</td></tr>`;
+  });
+  return section(
+    'summary',
+    'Runs',
+    `<table class="grid"><thead><tr><th>run</th><th>model</th><th>last step</th><th>last loss</th><th>best val mIoU</th><th>evaluations</th><th>ckpts</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
+  );
+}
+
+function curvesSection(runs: readonly RunData[]): string {
+  const series = (pick: (r: RunData) => Array<[number, number]>): Series[] => runs.map((r, i) => ({ name: r.name, color: runColor(i), points: pick(r) }));
+  const trainOf = (key: 'loss' | 'lr' | 'imagesPerSec') => (r: RunData) =>
+    r.train.filter((p) => p[key] !== undefined).map((p): [number, number] => [p.step, p[key] as number]);
+  const charts = [
+    lineChart(series(trainOf('loss')), { title: 'Training loss', xLabel: 'step', smooth: 0.9 }),
+    lineChart(series((r) => r.val.map((v): [number, number] => [v.step, v.mIoU])), { title: 'Validation mIoU', xLabel: 'step', yFormat: (v) => `${+(100 * v).toFixed(1)}%` }),
+    lineChart(series(trainOf('lr')), { title: 'Learning rate', xLabel: 'step' }),
+    lineChart(series(trainOf('imagesPerSec')), { title: 'Throughput (images/s)', xLabel: 'step', smooth: 0.9 }),
+  ];
+  return section('curves', 'Training curves', `<div class="charts">${charts.map((c) => `<div class="card">${c}</div>`).join('')}</div>`);
+}
+
+function perClassSection(cols: readonly ClassColumn[]): string {
+  if (cols.length === 0) return section('per-class', 'Per-class IoU', '<p class="dim">No evaluation results (eval/*.json) or validation lines in metrics.jsonl.</p>');
+  const classes = classOrder(cols);
+  const head = cols.map((c, i) => `<th title="${esc(c.source)}"><span class="swatch" style="background:${runColor(i)}"></span>${esc(c.label)}</th>`).join('');
+  const rows = classes.map((k) => {
+    const vals = cols.map((c) => n2(c.perClass[k]));
+    const best = Math.max(...vals.filter((v) => !Number.isNaN(v)));
+    const cells = vals.map((v) => `<td class="num${v === best && cols.length > 1 ? ' best' : ''}" style="${Number.isNaN(v) ? '' : `background:${heat(v)}`}">${pctCell(v)}</td>`);
+    return `<tr><td>${esc(k)}</td>${cells.join('')}</tr>`;
+  });
+  const mean = `<tr class="mean"><td>mIoU</td>${cols.map((c) => `<td class="num">${pctCell(c.mIoU, 2)}</td>`).join('')}</tr>`;
+  const table = `<table class="grid classes"><thead><tr><th>class</th>${head}</tr></thead><tbody>${rows.join('')}${mean}</tbody></table>`;
+  const groups: BarGroup[] = classes.map((k) => ({ label: k, values: cols.map((c) => n2(c.perClass[k])) }));
+  const chart = barChart(groups, cols.map((c) => c.label), { title: 'Per-class IoU', width: 600 });
+  const sources = `<p class="dim">Columns: ${cols.map((c) => `${esc(c.label)} = ${esc(c.source)}`).join('; ')}. n/a = class in neither ground truth nor prediction (left out of the mean).</p>`;
+  return section('per-class', 'Per-class IoU', `<div class="side"><div>${table}${sources}</div><div class="card">${chart}</div></div>`);
+}
+
+function configSection(runs: readonly RunData[]): string {
+  const flats = runs.map((r) => flatten(r.config));
+  const keys = [...new Set(flats.flatMap((f) => [...f.keys()]))];
+  const differing = runs.length > 1 ? keys.filter((k) => new Set(flats.map((f) => f.get(k) ?? '–')).size > 1) : [];
+  const diff = differing.length
+    ? `<h3>Settings that differ</h3><table class="grid"><thead><tr><th>setting</th>${runs.map((r) => `<th>${esc(r.name)}</th>`).join('')}</tr></thead><tbody>${differing
+        .map((k) => `<tr><td><code>${esc(k)}</code></td>${flats.map((f) => `<td><code>${esc(f.get(k) ?? '–')}</code></td>`).join('')}</tr>`)
+        .join('')}</tbody></table>`
+    : runs.length > 1
+      ? '<p class="dim">The runs have identical configs.</p>'
+      : '';
+  const full = runs
+    .map((r) => `<details${runs.length === 1 ? ' open' : ''}><summary>${esc(r.name)}: config.json</summary><pre>${esc(r.config === null ? '(no config.json)' : JSON.stringify(r.config, null, 2))}</pre></details>`)
+    .join('');
+  return section('config', 'Configuration', diff + full);
+}
+
+function figuresSection(runs: readonly RunData[]): string {
+  const body = runs
+    .filter((r) => r.figures.length)
+    .map(
+      (r) =>
+        `<h3>${esc(r.name)}</h3>${r.figures
+          .map((f) => `<figure><img alt="${esc(f.file)}" src="data:image/png;base64,${f.png.toString('base64')}"><figcaption>${esc(f.file)}</figcaption></figure>`)
+          .join('')}`,
+    )
+    .join('');
+  const legend =
+    '<p class="dim">Rows: image | ground truth | prediction | error map (<span class="chip" style="background:#20a060"></span> correct, <span class="chip" style="background:#dc2828"></span> wrong, <span class="chip" style="background:#000"></span> ignored).</p>';
+  return section('figures', 'Qualitative results', body ? legend + body : '<p class="dim">No figures/*.png in these runs.</p>');
+}
+
+function warningsSection(runs: readonly RunData[]): string {
+  const w = runs.flatMap((r) => r.warnings);
+  return w.length ? section('warnings', 'Notes while reading', `<ul class="dim">${w.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`) : '';
+}
+
+/** Light red → yellow → green background for an IoU in [0, 1]. */
+function heat(v: number): string {
+  const h = Math.round(120 * Math.max(0, Math.min(1, v)));
+  return `hsl(${h} 70% 88%)`;
+}
+
+const CSS = `
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;background:#f5f6f8}
+header{background:#1f2933;color:#fff;padding:18px 32px}
+header h1{margin:0;font-size:20px;font-weight:600}
+header .meta{color:#cbd2d9;font-size:13px;margin-top:4px}
+nav{padding:8px 32px;background:#fff;border-bottom:1px solid #e1e4e8;font-size:13px}
+nav a{color:#3b6ea5;margin-right:16px;text-decoration:none}
+main{padding:8px 32px 40px;max-width:1320px}
+section{background:#fff;border:1px solid #e1e4e8;border-radius:6px;padding:12px 20px 18px;margin:18px 0}
+h2{font-size:16px;margin:4px 0 12px}
+h3{font-size:14px;margin:16px 0 8px}
+table.grid{border-collapse:collapse;font-size:13px}
+table.grid th,table.grid td{border-bottom:1px solid #eceef1;padding:4px 10px;text-align:left;vertical-align:top}
+table.grid th{background:#fafbfc;font-weight:600;white-space:nowrap}
+table.grid td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.classes td.best{font-weight:700}
+table.grid tr.mean td{border-top:2px solid #bbb;font-weight:700}
+.dim{color:#6b7280;font-size:12px}
+.na{color:#9ca3af}
+.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}
+.chip{display:inline-block;width:10px;height:10px;border:1px solid #999;vertical-align:middle}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:14px}
+.card{border:1px solid #eceef1;border-radius:4px;padding:4px;background:#fff;overflow-x:auto}
+.chart{display:block;max-width:100%;height:auto}
+.side{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,620px);gap:20px;align-items:start}
+@media (max-width:1100px){.side{grid-template-columns:1fr}}
+figure{margin:0 0 14px}
+figure img{max-width:100%;border:1px solid #ddd;display:block}
+figcaption{font-size:12px;color:#6b7280;margin-top:2px}
+pre{background:#f6f8fa;padding:10px;border-radius:4px;font-size:12px;overflow:auto;max-height:420px}
+summary{cursor:pointer;margin:6px 0;font-weight:600}
+code{font-size:12px}
+`;
+
+/** Builds the whole report page for the given runs. */
+export function buildReportHtml(runs: readonly RunData[], opts: ReportOptions = {}): string {
+  if (runs.length === 0) throw new Error('report: no runs given');
+  const title = opts.title ?? `shapeseg report: ${runs.map((r) => r.name).join(' vs ')}`;
+  const when = (opts.generatedAt ?? new Date()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const sections = [summarySection(runs), curvesSection(runs), perClassSection(classColumns(runs)), figuresSection(runs), configSection(runs), warningsSection(runs)];
+  const nav = [['summary', 'Runs'], ['curves', 'Curves'], ['per-class', 'Per-class IoU'], ['figures', 'Figures'], ['config', 'Config']]
+    .map(([id, t]) => `<a href="#${id}">${t}</a>`)
+    .join('');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${CSS}</style></head>
+<body><header><h1>${esc(title)}</h1><div class="meta">${runs.length} run${runs.length > 1 ? 's' : ''} · generated ${esc(when)}</div></header>
+<nav>${nav}</nav><main>
+${sections.join('\n')}
+</main></body></html>
+`;
+}

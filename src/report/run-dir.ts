@@ -1,0 +1,161 @@
+// Reads a run folder: config.json, metrics.jsonl, eval/*.json, figures/*.png, checkpoints/.
+import fs from 'node:fs';
+import path from 'node:path';
+import { getLabelSpace } from '../data/label-spaces.js';
+import { readEvalResult, type EvalResultFile } from '../eval/result-file.js';
+
+/** A training log line: {"step":100,"loss":0.5,"lr":0.01,"imagesPerSec":3.2}. */
+export interface TrainPoint {
+  step: number;
+  loss?: number;
+  lr?: number;
+  imagesPerSec?: number;
+}
+
+/** A validation log line: {"step":1000,"val":{"mIoU":0.61,"perClass":{"road":0.9}}} (perClass may also be an array in label-space order). */
+export interface ValPoint {
+  step: number;
+  mIoU: number;
+  pixelAcc?: number;
+  perClass: Record<string, number | null>;
+}
+
+/** Everything the report shows of one run. */
+export interface RunData {
+  name: string;
+  dir: string;
+  config: unknown;
+  train: TrainPoint[];
+  val: ValPoint[];
+  evals: Array<{ file: string; result: EvalResultFile }>;
+  figures: Array<{ file: string; png: Buffer }>;
+  checkpoints: string[];
+  /** Things skipped while reading (bad lines, unreadable files), shown in the report. */
+  warnings: string[];
+}
+
+/** Most figures embedded per run (the HTML holds them inline). */
+export const MAX_FIGURES = 24;
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Parses metrics.jsonl text; bad lines become warnings naming file:line (a run still writing may end mid-line). */
+export function parseMetricsJsonl(
+  text: string,
+  file: string,
+  classNames: readonly string[] = [],
+): { train: TrainPoint[]; val: ValPoint[]; warnings: string[] } {
+  const train: TrainPoint[] = [];
+  const val: ValPoint[] = [];
+  const warnings: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      warnings.push(`${file}:${i + 1}: not JSON, skipped`);
+      return;
+    }
+    if (!rec || typeof rec !== 'object' || !isNum(rec.step)) {
+      warnings.push(`${file}:${i + 1}: no numeric "step", skipped`);
+      return;
+    }
+    const v = rec.val as Record<string, unknown> | undefined;
+    if (v && typeof v === 'object') {
+      if (isNum(v.mIoU)) {
+        const perClass: Record<string, number | null> = {};
+        const raw = v.perClass;
+        // arrays are in label-space order: name them from the run's label space when known
+        const entries = Array.isArray(raw) ? raw.map((x, k): [string, unknown] => [classNames[k] ?? `class ${k}`, x]) : Object.entries((raw as Record<string, unknown>) ?? {});
+        for (const [k, x] of entries) perClass[k] = isNum(x) ? x : null;
+        const p: ValPoint = { step: rec.step, mIoU: v.mIoU, perClass };
+        if (isNum(v.pixelAcc)) p.pixelAcc = v.pixelAcc;
+        val.push(p);
+      } else warnings.push(`${file}:${i + 1}: "val" without a numeric mIoU, skipped`);
+    }
+    if (isNum(rec.loss) || isNum(rec.lr) || isNum(rec.imagesPerSec)) {
+      const p: TrainPoint = { step: rec.step };
+      if (isNum(rec.loss)) p.loss = rec.loss;
+      if (isNum(rec.lr)) p.lr = rec.lr;
+      if (isNum(rec.imagesPerSec)) p.imagesPerSec = rec.imagesPerSec;
+      train.push(p);
+    }
+  });
+  // a resumed run may log a step twice: the later line wins
+  return { train: dedupeBy(train), val: dedupeBy(val), warnings };
+}
+
+function dedupeBy<T extends { step: number }>(xs: T[]): T[] {
+  const m = new Map<number, T>();
+  for (const x of xs) m.set(x.step, x);
+  return [...m.values()].sort((a, b) => a.step - b.step);
+}
+
+async function listDir(dir: string, ext: string): Promise<string[]> {
+  try {
+    return (await fs.promises.readdir(dir)).filter((f) => f.toLowerCase().endsWith(ext)).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/** Class names of the run's validation (else training) label space, from its config; [] when unknown. */
+export function classNamesOf(config: unknown): readonly string[] {
+  const data = (config as { data?: { train?: { labelSpace?: unknown }; val?: { labelSpace?: unknown } } } | null)?.data;
+  const name = data?.val?.labelSpace ?? data?.train?.labelSpace;
+  if (typeof name !== 'string') return [];
+  try {
+    return getLabelSpace(name).classes;
+  } catch {
+    return [];
+  }
+}
+
+/** Reads one run folder. Missing parts are allowed (a run may not have been evaluated yet); a missing folder is an error. */
+export async function loadRun(dir: string, name = path.basename(path.resolve(dir))): Promise<RunData> {
+  const st = await fs.promises.stat(dir).catch(() => null);
+  if (!st?.isDirectory()) throw new Error(`run folder ${dir} does not exist or is not a folder`);
+  const warnings: string[] = [];
+  let config: unknown = null;
+  const configFile = path.join(dir, 'config.json');
+  if (fs.existsSync(configFile)) {
+    try {
+      config = JSON.parse(await fs.promises.readFile(configFile, 'utf8'));
+    } catch (e) {
+      warnings.push(`${configFile}: not readable JSON (${(e as Error).message})`);
+    }
+  } else warnings.push(`${configFile}: missing`);
+  const metricsFile = path.join(dir, 'metrics.jsonl');
+  let train: TrainPoint[] = [];
+  let val: ValPoint[] = [];
+  if (fs.existsSync(metricsFile)) {
+    const parsed = parseMetricsJsonl(await fs.promises.readFile(metricsFile, 'utf8'), metricsFile, classNamesOf(config));
+    ({ train, val } = parsed);
+    warnings.push(...parsed.warnings);
+  } else warnings.push(`${metricsFile}: missing`);
+  const evals: RunData['evals'] = [];
+  for (const f of await listDir(path.join(dir, 'eval'), '.json')) {
+    const file = path.join(dir, 'eval', f);
+    try {
+      evals.push({ file: path.join('eval', f), result: await readEvalResult(file) });
+    } catch (e) {
+      warnings.push((e as Error).message);
+    }
+  }
+  const pngs = await listDir(path.join(dir, 'figures'), '.png');
+  if (pngs.length > MAX_FIGURES) warnings.push(`${path.join(dir, 'figures')}: ${pngs.length} figures, only the first ${MAX_FIGURES} embedded`);
+  const figures = await Promise.all(
+    pngs.slice(0, MAX_FIGURES).map(async (f) => ({ file: path.join('figures', f), png: await fs.promises.readFile(path.join(dir, 'figures', f)) })),
+  );
+  const checkpoints = [...(await listDir(path.join(dir, 'checkpoints'), '.safetensors')), ...(await listDir(path.join(dir, 'checkpoints'), '.pth'))];
+  return { name, dir, config, train, val, evals, figures, checkpoints, warnings };
+}
+
+/** Loads several runs, giving runs with the same folder name distinct names (parent/name). */
+export async function loadRuns(dirs: readonly string[]): Promise<RunData[]> {
+  const base = dirs.map((d) => path.basename(path.resolve(d)));
+  const names = dirs.map((d, i) => (base.filter((b) => b === base[i]).length > 1 ? path.relative(process.cwd(), path.resolve(d)) || base[i] : base[i]));
+  return Promise.all(dirs.map((d, i) => loadRun(d, names[i])));
+}

@@ -1,0 +1,95 @@
+/** generateDataset: renders every (world, variation, frame) and writes it in the chosen layout with a bounded encode pool. */
+import { mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { hashSeed } from './prng.js';
+import { instanceColorSeed, instanceColors, makeLayout, type SequenceInstance, type WriteTask } from './layouts.js';
+import { parseSynthOptions, type SynthOptions } from './options.js';
+import { renderScene } from './render.js';
+import { generateScene, type Scene } from './scene.js';
+import { STYLES } from './styles.js';
+import { VARIATIONS } from './variations.js';
+
+/** What generateDataset wrote. */
+export interface SynthResult {
+  readonly root: string;
+  readonly files: number;
+}
+
+/** Runs write tasks with at most `limit` in flight; errors name the file. */
+class WritePool {
+  private readonly inflight = new Set<Promise<void>>();
+  private failure: Error | null = null;
+  private readonly dirs = new Set<string>();
+  done = 0;
+
+  constructor(private readonly limit: number, private readonly onDone: () => void) {}
+
+  async add(task: WriteTask): Promise<void> {
+    while (this.inflight.size >= this.limit) await Promise.race(this.inflight);
+    if (this.failure) throw this.failure;
+    const dir = path.dirname(task.path);
+    if (!this.dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    const p: Promise<void> = task.write().then(
+      () => { this.done++; this.onDone(); },
+      (e: unknown) => { this.failure ??= new Error(`synth: writing ${task.path} failed: ${e instanceof Error ? e.message : String(e)}`); },
+    ).finally(() => { this.inflight.delete(p); });
+    this.inflight.add(p);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.inflight);
+    if (this.failure) throw this.failure;
+  }
+}
+
+/** Per-world instance bookkeeping: sequence instances and each frame's offset into them. */
+function sequenceInstances(scenes: readonly Scene[]): { instances: SequenceInstance[]; offsets: number[] } {
+  const instances: SequenceInstance[] = [];
+  const perClass = new Map<number, number>();
+  const offsets: number[] = [];
+  for (const s of scenes) {
+    offsets.push(instances.length);
+    for (const cls of s.instances) {
+      const id = perClass.get(cls) ?? 0;
+      perClass.set(cls, id + 1);
+      instances.push({ cls, id });
+    }
+  }
+  return { instances, offsets };
+}
+
+/** Generates a synthetic road-scene dataset; the same options always give byte-identical files. */
+export async function generateDataset(opts: SynthOptions): Promise<SynthResult> {
+  const o = parseSynthOptions(opts);
+  const root = path.resolve(o.out);
+  const style = STYLES[o.style]!;
+  const layout = makeLayout(o.layout, root, o.jpegQuality);
+  const seqFiles = { variation: o.variations.length, world: 1, none: 0 }[layout.sequenceScope];
+  const total = o.worlds.length * (o.variations.length * o.frames * layout.filesPerFrame + seqFiles);
+  const pool = new WritePool(o.concurrency, () => o.onProgress?.(pool.done, total));
+  for (const dir of layout.emptyDirs) await mkdir(dir, { recursive: true });
+  o.onProgress?.(0, total);
+
+  let globalIndex = 0;
+  for (const world of o.worlds) {
+    const scenes: Scene[] = [];
+    for (let f = 0; f < o.frames; f++) scenes.push(generateScene(o.seed, world, f));
+    const { instances, offsets } = sequenceInstances(scenes);
+    for (const [vi, variation] of o.variations.entries()) {
+      const colors = instanceColors(instances.length, instanceColorSeed(o.seed, world, variation));
+      if (layout.sequenceScope === 'variation' || (layout.sequenceScope === 'world' && vi === 0)) {
+        for (const t of layout.sequenceTasks(world, variation, instances, colors)) await pool.add(t);
+      }
+      for (let f = 0; f < o.frames; f++) {
+        const frame = renderScene(scenes[f]!, o.width, o.height, style, VARIATIONS[variation], hashSeed(o.seed, world, variation, f));
+        const ref = { world, variation, frame: f, globalIndex: globalIndex++, instanceOffset: offsets[f]! };
+        for (const t of layout.frameTasks(ref, frame, colors)) await pool.add(t);
+      }
+    }
+  }
+  await pool.drain();
+  return { root, files: pool.done };
+}

@@ -1,0 +1,65 @@
+// Devices, threads and build information.
+import { N, addonPath } from './native.js';
+
+/** What backendInfo() reports. */
+export interface BackendInfo {
+  libtorchVersion: string;
+  libtorchPath: string;
+  /** How scripts/find-libtorch.mjs found libtorch: $LIBTORCH, python (...), or system. */
+  libtorchFoundBy: string;
+  cuda: boolean;
+  /** Whether the addon was compiled against a CUDA libtorch. */
+  cudaCompiled: boolean;
+  cudnn: boolean;
+  threads: number;
+  devices: string[];
+  /** at::get_parallel_info(): thread pools, OpenMP/MKL/oneDNN. */
+  parallelInfo: string;
+  addon: { path: string; built: string; compiler: string };
+}
+
+/** True when a CUDA device can be used. */
+export function cudaIsAvailable(): boolean {
+  return N.cudaIsAvailable();
+}
+
+/** Number of CUDA devices (0 without CUDA). */
+export function cudaDeviceCount(): number {
+  return N.cudaDeviceCount();
+}
+
+/** Sets the intra-op thread count (at::set_num_threads). */
+export function setNumThreads(n: number): void {
+  N.setNumThreads(n);
+}
+
+/** The intra-op thread count. */
+export function getNumThreads(): number {
+  return N.getNumThreads();
+}
+
+/** libtorch version, where it was found, devices and how the addon was built. */
+export function backendInfo(): BackendInfo {
+  const info = N.backendInfo();
+  return { ...info, addon: { path: addonPath, ...info.addon } };
+}
+
+/** torch.backends.cudnn.benchmark = on. */
+export function setCudnnBenchmark(on: boolean): void {
+  N.setCudnnBenchmark(on);
+}
+
+/** Waits for all CUDA work (no-op without CUDA). */
+export function cudaSynchronize(): void {
+  N.cudaSynchronize();
+}
+
+/** Peak CUDA memory allocated by tensors, in bytes (0 without CUDA). */
+export function cudaMaxMemoryAllocated(): number {
+  return N.cudaMaxMemoryAllocated();
+}
+
+/** Resets the peak counted by cudaMaxMemoryAllocated. */
+export function cudaResetPeakMemoryStats(): void {
+  N.cudaResetPeakMemoryStats();
+}

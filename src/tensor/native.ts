@@ -1,0 +1,80 @@
+// Loads build/Release/shapeseg.node and types its functions. Internal to src/tensor.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** An opaque native tensor handle (native/handle.cc). */
+export interface NativeHandle { dispose(): void; readonly __nativeTensorHandle?: never }
+
+/** Anything the native functions accept as an argument. */
+export type NativeArg = NativeHandle | NativeHandle[] | (NativeHandle | null)[] | number | number[] | boolean | string | null
+  | undefined | Uint8Array | ArrayBufferView;
+
+type TensorFn = (...args: NativeArg[]) => NativeHandle;
+type VoidFn = (...args: NativeArg[]) => void;
+
+type TensorOps =
+  | 'zeros' | 'ones' | 'empty' | 'full' | 'zerosLike' | 'onesLike' | 'arange' | 'rand' | 'randn' | 'randint' | 'fromBuffer'
+  | 'neg' | 'sqrt' | 'rsqrt' | 'exp' | 'log' | 'abs' | 'logicalNot' | 'isnan' | 'isfinite' | 'relu' | 'sigmoid' | 'tanh'
+  | 'clone' | 'detach' | 'mul' | 'div' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'matmul'
+  | 'add' | 'sub' | 'pow' | 'clamp' | 'sum' | 'mean' | 'amax' | 'amin' | 'argmax'
+  | 'reshape' | 'view' | 'permute' | 'transpose' | 'squeeze' | 'unsqueeze' | 'expand' | 'flatten' | 'narrow' | 'select'
+  | 'indexSelect' | 'maskedFill' | 'to' | 'contiguous'
+  | 'conv2d' | 'batchNorm' | 'maxPool2d' | 'adaptiveAvgPool2d' | 'interpolate' | 'cat' | 'stack' | 'crossEntropy'
+  | 'logSoftmax' | 'softmax' | 'dropout' | 'flip' | 'pad' | 'where' | 'bincount' | 'oneHot';
+type VoidOps =
+  | 'meta' | 'add_' | 'sub_' | 'mul_' | 'div_' | 'copy_' | 'zero_' | 'fill_' | 'relu_' | 'addcmul_'
+  | 'setRequiresGrad' | 'setGrad' | 'backward' | 'setGradEnabled' | 'autocastExit' | 'manualSeed' | 'setRngState'
+  | 'setNumThreads' | 'setCudnnBenchmark' | 'cudaSynchronize' | 'cudaResetPeakMemoryStats';
+
+/** What native/backend.cc reports; src/tensor/backend.ts adds the addon path. */
+export interface NativeBackendInfo {
+  libtorchVersion: string; libtorchPath: string; libtorchFoundBy: string; cudaCompiled: boolean; cuda: boolean;
+  cudnn: boolean; threads: number; devices: string[]; parallelInfo: string; addon: { built: string; compiler: string };
+}
+
+export type NativeAddon = { [K in TensorOps]: TensorFn } & { [K in VoidOps]: VoidFn } & {
+  /** [dtypeCode, deviceType (0 cpu, 1 cuda), deviceIndex, ndim, sizes...] of the last tensor wrapped. */
+  metaBuffer: Float64Array;
+  /** dtype name by c10::ScalarType code. */
+  dtypeNames: string[];
+  toBytes(h: NativeHandle): ArrayBuffer;
+  toArrayBytes(h: NativeHandle): ArrayBuffer;
+  item(h: NativeHandle): number;
+  isContiguous(h: NativeHandle, format?: string): boolean;
+  dataPtrEqual(a: NativeHandle, b: NativeHandle): boolean;
+  requiresGrad(h: NativeHandle): boolean;
+  grad(h: NativeHandle): NativeHandle | null;
+  isGradEnabled(): boolean;
+  autocastEnter(device: string, dtype: string): [boolean, string, boolean];
+  sgdStep(params: NativeHandle[], bufs: (NativeHandle | null)[], lr: number, momentum: number, dampening: number,
+    weightDecay: number, nesterov: boolean, maximize: boolean): (NativeHandle | null)[];
+  getRngState(): Uint8Array;
+  cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+  getNumThreads(): number;
+  cudaMaxMemoryAllocated(): number;
+  backendInfo(): NativeBackendInfo;
+};
+
+/** Finds the addon: $SHAPESEG_ADDON, else build/Release/shapeseg.node in the nearest enclosing package. */
+function locateAddon(): string {
+  const override = process.env.SHAPESEG_ADDON;
+  if (override) return path.resolve(override);
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'build', 'Release', 'shapeseg.node');
+    if (fs.existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new Error('shapeseg native addon not found (build/Release/shapeseg.node); build it with `npm run build:addon` '
+    + '(needs libtorch: `apt-get install -y libtorch-dev` or set LIBTORCH), or point SHAPESEG_ADDON at it');
+}
+
+/** Absolute path of the loaded addon. */
+export const addonPath = locateAddon();
+/** The native functions. */
+export const N = createRequire(import.meta.url)(addonPath) as NativeAddon;

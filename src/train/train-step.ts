@@ -1,0 +1,92 @@
+// One optimizer step: `accumulate` micro-batches forward/backward (each inside tidy, so no tensor
+// outlives it), the non-finite-loss guard, then the SGD update.
+import * as T from '../tensor/index.js';
+import type { Device, Tensor } from '../tensor/index.js';
+import type { DeepLabV3 } from '../models/index.js';
+import { normalize } from '../data/normalize.js';
+import type { Batch } from '../data/collate.js';
+import type { SGD } from '../optim/index.js';
+import type { GradScaler } from './grad-scaler.js';
+import { segmentationLoss } from './loss.js';
+
+/** A training batch as the data layer delivers it, on the device (images N,3,H,W uint8; labels N,H,W int64). */
+export type TrainBatch = Batch;
+
+/** The loss went NaN/inf: training stops before the update, so the last checkpoint stays good. */
+export class NonFiniteLossError extends Error {
+  override readonly name = 'NonFiniteLossError';
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly ids: string[],
+  ) {
+    super(`loss is ${loss} at step ${step} (batch ${ids.slice(0, 4).join(', ')}${ids.length > 4 ? ', ...' : ''})`);
+  }
+}
+
+/** How forward runs: device, memory format, autocast. */
+export interface StepSettings {
+  device: Device;
+  channelsLast: boolean;
+  amp: false | 'bf16' | 'fp16';
+}
+
+/** The model trained: DeepLabV3 (forward returns {out, aux?}). */
+export type SegModel = DeepLabV3;
+
+/** Forward + loss + backward of one micro-batch; returns its (unscaled) loss value. Frees every tensor it made. */
+function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: GradScaler, divisor: number, step: number): number {
+  return T.tidy(() => {
+    // batches arrive on the device already (uint8 crosses the bus; normalisation happens there)
+    let x = normalize(batch.images);
+    if (s.channelsLast) x = x.contiguous('channelsLast');
+    const labels = batch.labels;
+    const run = () => segmentationLoss(model.forward(x), labels);
+    const loss =
+      s.amp === false ? run() : T.autocast(s.device === 'cpu' ? 'cpu' : 'cuda', s.amp === 'bf16' ? 'bfloat16' : 'float16', run);
+    const value = loss.item();
+    if (!Number.isFinite(value)) {
+      // a crop of nothing but ignore pixels has an undefined (NaN) mean: no signal, not divergence
+      if (Number.isNaN(value) && labels.ne(255).sum().item() === 0) return 0;
+      throw new NonFiniteLossError(step, value, batch.ids);
+    }
+    const scaled = scaler.scaleLoss(divisor === 1 ? loss : loss.div(divisor));
+    scaled.backward();
+    return value;
+  });
+}
+
+/**
+ * Runs one optimizer step at `lr` over `accumulate` batches from `next()`; returns the mean micro-batch loss
+ * and whether the update was applied (false only when fp16 gradients overflowed). `step` (1-based) names the
+ * step in errors.
+ */
+export async function trainStep(
+  model: SegModel,
+  optimizer: SGD,
+  scaler: GradScaler,
+  next: () => Promise<TrainBatch>,
+  accumulate: number,
+  lr: number,
+  s: StepSettings,
+  step: number,
+): Promise<{ loss: number; images: number; applied: boolean }> {
+  optimizer.zeroGrad();
+  optimizer.lr = lr;
+  let total = 0;
+  let images = 0;
+  for (let i = 0; i < accumulate; i++) {
+    const batch = await next();
+    try {
+      images += batch.images.shape[0]!;
+      total += microStep(model, batch, s, scaler, accumulate, step);
+    } finally {
+      batch.images.dispose();
+      batch.labels.dispose();
+    }
+  }
+  const finite = scaler.unscale(optimizer.groups.flatMap((g) => g.params.map(([, p]) => p)));
+  if (finite) optimizer.step();
+  scaler.update(finite);
+  return { loss: total / accumulate, images, applied: finite };
+}

@@ -1,0 +1,58 @@
+// The bench harness end to end at toy size: both sides run, the table prints, the JSON holds medians,
+// memory and FLOPs, and the analytic FLOP count equals torchvision's hook count.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchReport } from '../../bench/main.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const PYTHON = '/usr/bin/python3';
+
+function torchvisionMissing(): string | false {
+  const r = spawnSync(PYTHON, ['-c', 'import torchvision'], { encoding: 'utf8' });
+  return r.status === 0 ? false : `needs torchvision under ${PYTHON} (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
+}
+
+test('npm run bench -- --smoke measures both sides and writes the report', { skip: torchvisionMissing(), timeout: 60_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
+  try {
+    const out = path.join(dir, 'bench.json');
+    const stdout = execFileSync(process.execPath, [path.join(ROOT, 'dist/bench/main.js'), '--smoke', '--threads', '2', '--out', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 55_000,
+    });
+    assert.match(stdout, /\| config +\| +input \|/);
+    assert.match(stdout, /torchvision ms/);
+    const rep = JSON.parse(fs.readFileSync(out, 'utf8')) as BenchReport;
+    assert.equal(rep.machine.threads, 2);
+    assert.deepEqual(
+      rep.rows.map((r) => r.name),
+      ['train OS16', 'infer OS16'],
+    );
+    for (const r of rep.rows) {
+      assert.ok(r.shapeseg.ok, `shapeseg ${r.name}: ${r.shapeseg.error}`);
+      assert.ok(r.reference?.ok, `reference ${r.name}: ${r.reference?.error}`);
+      assert.ok(r.shapeseg.medianMs! > 0 && r.reference!.medianMs! > 0);
+      assert.ok(r.shapeseg.maxRssKb! > 0 && r.reference!.maxRssKb! > 0);
+      assert.equal(r.shapeseg.threads, 2);
+      assert.equal(r.reference!.threads, 2);
+      // same model on both sides: same parameter count, and analytic FLOPs == torchvision's hook count
+      assert.equal(r.shapeseg.params, r.reference!.params, `${r.name}: parameter counts differ`);
+      const forward = r.mode === 'train' ? r.flopsPerStep / 3 : r.flopsPerStep;
+      assert.equal(forward, r.reference!.convFlopsForward, `${r.name}: analytic FLOPs vs hooks`);
+    }
+    const train = rep.rows[0]!;
+    for (const side of [train.shapeseg, train.reference!]) {
+      assert.ok(side.phasesMs && side.phasesMs.backward > 0, 'training phases are reported');
+      assert.ok(side.losses!.every(Number.isFinite));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

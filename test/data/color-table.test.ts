@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ColorDecoder, parseColorTable } from '../../src/data/color-table.js';
+import { nativeMapping } from '../../src/data/label-spaces.js';
+import { noise } from './fixtures.js';
+
+const TABLE = 'Category r g b\nTerrain 210 0 200\nSky 90 200 255\nCar:0 200 200 200\nCar:1 201 200 200\nVan:3 0 139 139\n';
+
+test('parses VKITTI colour tables, instance suffixes dropped', () => {
+  const e = parseColorTable(TABLE, 't.txt');
+  assert.deepEqual(e.map((x) => [x.category, x.raw, [...x.rgb], x.line]), [
+    ['Terrain', 'Terrain', [210, 0, 200], 2], ['Sky', 'Sky', [90, 200, 255], 3], ['Car', 'Car:0', [200, 200, 200], 4],
+    ['Car', 'Car:1', [201, 200, 200], 5], ['Van', 'Van:3', [0, 139, 139], 6],
+  ]);
+  assert.throws(() => parseColorTable('Name r g b\n', 'x.txt'), /x\.txt:1: expected the header "Category r g b"/);
+  assert.throws(() => parseColorTable('Category r g b\nSky 1 2 300\n', 'x.txt'), /x\.txt:2: expected "Category r g b" with r,g,b in 0\.\.255/);
+  const m = nativeMapping('vkitti', 'vkitti');
+  assert.throws(() => new ColorDecoder(parseColorTable('Category r g b\nSkyy 1 2 3\n', 'x.txt'), m, 'x.txt'), /x\.txt:2: unknown category "Skyy"/);
+  assert.throws(
+    () => new ColorDecoder(parseColorTable('Category r g b\nSky 1 2 3\nRoad 1 2 3\n', 'x.txt'), m, 'x.txt'),
+    /colour 1,2,3 is both Sky \(line 2\) and Road \(line 3\)/,
+  );
+});
+
+test('decodes exactly like a naive Map lookup, unknown colours error or map to 255', () => {
+  const entries = parseColorTable(TABLE, 't.txt');
+  const m = nativeMapping('vkitti-kitti', 'vkitti');
+  const dec = new ColorDecoder(entries, m, 't.txt');
+  const w = 7;
+  const h = 5;
+  const rgb = Buffer.alloc(w * h * 3);
+  for (let i = 0; i < w * h; i++) Buffer.from(entries[(i * 7) % entries.length].rgb).copy(rgb, i * 3);
+  const got = dec.decode(rgb, w, h, 'l.png', 'error');
+  for (let i = 0; i < w * h; i++) assert.equal(got[i], m.get(entries[(i * 7) % entries.length].category));
+  assert.deepEqual([...new Set(got)].sort(), [6, 7, 8]);
+  rgb[3 * (2 * w + 4)] = 1; // pixel (4, 2)
+  assert.throws(() => dec.decode(rgb, w, h, 'l.png', 'error'), /l\.png: pixel \(x=4, y=2\) has colour \(1, 200, 255\) that is not in the colour table t\.txt/);
+  const ign = dec.decode(rgb, w, h, 'l.png', 'ignore');
+  assert.equal(ign[2 * w + 4], 255);
+  assert.equal(ign[2 * w + 3], got[2 * w + 3]);
+});
+
+test('decoding a 375x1242 label takes a few ms', () => {
+  const entries = [...parseColorTable(TABLE, 't.txt')];
+  // many instance colours like a real VKITTI sequence
+  for (let k = 0; k < 300; k++) entries.push({ category: 'Car', raw: `Car:${k}`, rgb: [k & 255, 17, k >> 8], line: 0 });
+  const dec = new ColorDecoder(entries, nativeMapping('vkitti', 'vkitti'), 't.txt');
+  const w = 1242;
+  const h = 375;
+  const rgb = Buffer.alloc(w * h * 3);
+  const pick = noise(w * h, 3);
+  // runs of 1..8 equal pixels, drawn from all entries (worse than real labels, which have long runs)
+  for (let i = 0; i < w * h; i++) Buffer.from(entries[pick[i - (i % ((pick[i] & 7) + 1))] % entries.length].rgb).copy(rgb, i * 3);
+  dec.decode(rgb, w, h, 'l.png', 'error');
+  const t0 = performance.now();
+  const reps = 10;
+  for (let r = 0; r < reps; r++) dec.decode(rgb, w, h, 'l.png', 'error');
+  const ms = (performance.now() - t0) / reps;
+  console.log(`decode 375x1242: ${ms.toFixed(2)} ms`);
+  assert.ok(ms < 25, `took ${ms} ms`);
+});

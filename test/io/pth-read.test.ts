@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CheckpointError, readPth } from '../../src/io/index.js';
+import { runPython, skipWithoutTorch } from '../helpers/python.js';
+import { isDType } from '../../src/tensor/dtype.js';
+import { digest, PY_DUMP, rawValues, tempDir, type TensorDigest } from './util.js';
+
+const skip = skipWithoutTorch(true);
+
+describe('readPth on files written by torch.save', { skip }, () => {
+  const { dir, cleanup } = tempDir();
+  const f = (name: string) => path.join(dir, name);
+  let expected: Record<string, TensorDigest[]>;
+
+  before(() => {
+    const out = runPython(
+      PY_DUMP +
+        String.raw`
+import os, collections, torchvision
+d = sys.argv[1]
+res = {}
+torch.manual_seed(0)
+r18 = torchvision.models.resnet18().state_dict()
+torch.save(r18, os.path.join(d, 'resnet18.pth'))
+base = torch.arange(24, dtype=torch.float32).reshape(4, 6)
+mix = collections.OrderedDict()
+mix['base'] = base
+mix['transposed'] = base.t()                      # shares base's storage, non-contiguous
+mix['narrowed'] = base.narrow(0, 1, 2)            # storage offset 6
+mix['column'] = base[:, 3]                        # offset + stride 6
+mix['permuted'] = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4).permute(2, 0, 1)
+mix['cols'] = base[:, 1:4]                        # non-contiguous rows of contiguous 3-element blocks
+mix['long_t'] = torch.arange(-3, 3).reshape(2, 3).t()  # 8-byte elements, transposed
+mix['half'] = torch.randn(3, 5).half()
+mix['half_t'] = mix['half'].t()
+mix['bf16'] = torch.randn(7).bfloat16()
+mix['long'] = torch.tensor([1, -2, 3 ** 30, -(2 ** 62)])
+mix['int'] = torch.tensor([[1, -7], [9, 2 ** 31 - 1]], dtype=torch.int32).t()
+mix['bool'] = torch.tensor([True, False, True, True])
+mix['uint8'] = torch.arange(250, 256, dtype=torch.uint8)
+mix['scalar'] = torch.tensor(3.5)
+mix['nbt'] = torch.tensor(12345678901)
+mix['empty'] = torch.zeros(0, 3)
+mix['param'] = torch.nn.Parameter(torch.ones(2, 2))
+torch.save(mix, os.path.join(d, 'mix.pth'))
+torch.save({'epoch': 3, 'state_dict': mix, 'optimizer': {'lr': 0.1, 'state': {0: {'momentum_buffer': torch.ones(3)}}}},
+           os.path.join(d, 'wrapped.pth'))
+torch.save({'model': mix, 'args': [1, 'x', None, 2.5]}, os.path.join(d, 'model-wrapped.pth'))
+torch.save({'epoch': 3, 'optimizer': {}}, os.path.join(d, 'no-sd.pth'))
+torch.save(mix, os.path.join(d, 'legacy.pth'), _use_new_zipfile_serialization=False)
+torch.save({'d': torch.arange(6, dtype=torch.float64).reshape(2, 3).t()}, os.path.join(d, 'f64.pth'))
+import io, contextlib
+buf = io.StringIO()
+with contextlib.redirect_stdout(buf):
+    dump(r18); dump(mix)
+a, b = buf.getvalue().strip().split('\n')
+print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
+`,
+      { args: [dir] },
+    );
+    expected = JSON.parse(out);
+  });
+  after(cleanup);
+
+  const check = async (file: string, want: TensorDigest[]) => {
+    const sd = await readPth(file);
+    assert.deepEqual([...sd.keys()], want.map((w) => w.key), 'keys in file order');
+    for (const w of want) {
+      const got = digest(w.key, sd.get(w.key)!);
+      assert.deepEqual({ ...got, sum: 0 }, { ...w, sum: 0 }, `tensor ${w.key}`);
+      assert.ok(Math.abs(got.sum - w.sum) <= 1e-9 * Math.max(1, Math.abs(w.sum)), `${w.key}: sum ${got.sum} vs ${w.sum}`);
+    }
+    return sd;
+  };
+
+  test('torchvision resnet18 state_dict: every key, shape, dtype and byte', async () => {
+    const sd = await check(f('resnet18.pth'), expected.resnet18!);
+    assert.equal(sd.size, 122);
+    assert.deepEqual(sd.get('layer1.0.conv1.weight')!.shape, [64, 64, 3, 3]);
+    assert.equal(sd.get('bn1.num_batches_tracked')!.dtype, 'int64');
+  });
+
+  test('shared storages, transposes, offsets, strides and every dtype', async () => {
+    const sd = await check(f('mix.pth'), expected.mix!);
+    // Tensors sharing a storage must not alias each other's bytes.
+    sd.get('base')!.data[0] = 0xff;
+    assert.equal(sd.get('transposed')!.data[0], 0);
+  });
+
+  test("wrapper dicts: 'state_dict' and 'model' entries", async () => {
+    await check(f('wrapped.pth'), expected.mix!);
+    await check(f('model-wrapped.pth'), expected.mix!);
+  });
+
+  test('a dict without a state dict is refused, naming its keys', async () => {
+    await assert.rejects(readPth(f('no-sd.pth')), /no state dict found.*\[epoch, optimizer\]/);
+  });
+
+  test('float64: read when DType has it, else a clear error naming the tensor', async () => {
+    if (isDType('float64')) {
+      const t = (await readPth(f('f64.pth'))).get('d')!;
+      assert.deepEqual(rawValues(t), [0, 3, 1, 4, 2, 5]);
+    } else {
+      await assert.rejects(readPth(f('f64.pth')), /tensor 'd' has dtype float64, which shapeseg tensors do not support/);
+    }
+  });
+
+  test('legacy (non-zip) format: clear error', async () => {
+    await assert.rejects(readPth(f('legacy.pth')), (err: Error) => {
+      assert.ok(err instanceof CheckpointError);
+      assert.match(err.message, /legacy \(pre-1\.6, non-zip\).*unsupported/);
+      assert.ok(err.message.includes(f('legacy.pth')));
+      return true;
+    });
+  });
+
+  test('truncated file (cut in half) names the file and the problem', async () => {
+    const bytes = fs.readFileSync(f('resnet18.pth'));
+    fs.writeFileSync(f('half.pth'), bytes.subarray(0, bytes.length >> 1));
+    await assert.rejects(readPth(f('half.pth')), (err: Error) => {
+      assert.ok(err.message.startsWith(f('half.pth')));
+      assert.match(err.message, /truncated/);
+      return true;
+    });
+  });
+
+  test('flipped storage byte is caught by the CRC', async () => {
+    const bytes = Buffer.from(fs.readFileSync(f('resnet18.pth')));
+    bytes[bytes.length >> 1] ^= 0x55;
+    fs.writeFileSync(f('flipped.pth'), bytes);
+    await assert.rejects(readPth(f('flipped.pth')), /CRC-32 mismatch/);
+  });
+
+  test('missing file names the path', async () => {
+    await assert.rejects(readPth(f('nope.pth')), (err: Error) => err.message.includes(f('nope.pth')) && /not found/.test(err.message));
+  });
+
+  test('every truncation and random corruption of a small checkpoint fails cleanly', async () => {
+    const good = fs.readFileSync(f('mix.pth'));
+    let seed = 1;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const attempts: Buffer[] = [];
+    for (let n = 0; n < good.length; n += 37) attempts.push(good.subarray(0, n));
+    for (let i = 0; i < 300; i++) {
+      const b = Buffer.from(good);
+      for (let j = 0; j < 3; j++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+      attempts.push(b);
+    }
+    for (const b of attempts) {
+      fs.writeFileSync(f('fuzz.pth'), b);
+      try {
+        await readPth(f('fuzz.pth'));
+      } catch (err) {
+        assert.ok(err instanceof CheckpointError, `not a CheckpointError: ${(err as Error).stack}`);
+      }
+    }
+  });
+});
+
+describe('readPth refuses foreign pickle globals', { skip }, () => {
+  const { dir, cleanup } = tempDir();
+  const f = (name: string) => path.join(dir, name);
+  after(cleanup);
+
+  test('os.system inside a torch.save dict is refused and never run', async () => {
+    const marker = f('pwned');
+    runPython(
+      String.raw`
+import os, sys, torch
+class Evil:
+    def __reduce__(self):
+        return (os.system, ('touch ' + sys.argv[2],))
+torch.save({'w': torch.ones(2), 'evil': Evil()}, sys.argv[1])
+`,
+      { args: [f('evil.pth'), marker] },
+    );
+    await assert.rejects(readPth(f('evil.pth')), (err: Error) => {
+      assert.ok(err instanceof CheckpointError);
+      assert.match(err.message, /refusing pickle global '(posix|os)\.system'.*only tensors and plain containers are loaded/);
+      assert.ok(err.message.includes(f('evil.pth')));
+      return true;
+    });
+    assert.equal(fs.existsSync(marker), false);
+  });
+
+  test('a crafted protocol-4 data.pkl using STACK_GLOBAL builtins.eval is refused', async () => {
+    runPython(
+      String.raw`
+import sys, pickle, zipfile, builtins
+class Evil:
+    def __reduce__(self):
+        return (builtins.eval, ('1+1',))
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    z.writestr('archive/data.pkl', pickle.dumps({'x': Evil()}, protocol=4))
+    z.writestr('archive/version', '3\n')
+`,
+      { args: [f('eval.pth')] },
+    );
+    await assert.rejects(readPth(f('eval.pth')), /refusing pickle global 'builtins\.eval'/);
+  });
+});

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { readPth, writePth } from '../../src/io/index.js';
+import type { RawTensor } from '../../src/tensor/dtype.js';
+import { runPython, skipWithoutTorch } from '../helpers/python.js';
+import { digest, PY_DUMP, tempDir, type TensorDigest } from './util.js';
+
+function bytesOf(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+}
+
+/** A state dict covering every dtype, 0-d, empty and odd-sized tensors, keys deliberately unsorted. */
+export function sampleStateDict(): Map<string, RawTensor> {
+  const f32 = new Float32Array(2 * 3 * 5 * 7).map((_, i) => Math.sin(i) * 100);
+  return new Map<string, RawTensor>([
+    ['z.last', { dtype: 'float32', shape: [2, 3, 5, 7], data: bytesOf(f32) }],
+    ['a.first', { dtype: 'float16', shape: [3], data: bytesOf(new Uint16Array([0x3c00, 0xc000, 0x7bff])) }],
+    ['m.bf16', { dtype: 'bfloat16', shape: [2, 1], data: bytesOf(new Uint16Array([0x3f80, 0xc0a0])) }],
+    ['bn.num_batches_tracked', { dtype: 'int64', shape: [], data: bytesOf(new BigInt64Array([123456789012n])) }],
+    ['i32', { dtype: 'int32', shape: [2, 2], data: bytesOf(new Int32Array([-1, 2, 2 ** 31 - 1, -(2 ** 31)])) }],
+    ['u8', { dtype: 'uint8', shape: [300], data: new Uint8Array(300).map((_, i) => i & 0xff) }],
+    ['mask', { dtype: 'bool', shape: [4], data: new Uint8Array([1, 0, 0, 1]) }],
+    ['empty', { dtype: 'float32', shape: [0, 4], data: new Uint8Array(0) }],
+    ['big.dims', { dtype: 'uint8', shape: [70000, 1], data: new Uint8Array(70000).fill(7) }],
+  ]);
+}
+
+describe('writePth', () => {
+  const { dir, cleanup } = tempDir();
+  const f = (name: string) => path.join(dir, name);
+  after(cleanup);
+
+  test('writePth -> readPth round trip keeps keys, order, dtypes, shapes and bytes', async () => {
+    const sd = sampleStateDict();
+    await writePth(f('rt.pth'), sd);
+    const back = await readPth(f('rt.pth'));
+    assert.deepEqual([...back.keys()], [...sd.keys()]);
+    for (const [k, t] of sd) assert.deepEqual(digest(k, back.get(k)!), digest(k, t), k);
+    assert.deepEqual(fs.readdirSync(dir), ['rt.pth'], 'no temp files left behind');
+  });
+
+  test('output is deterministic', async () => {
+    fs.mkdirSync(f('d1'));
+    fs.mkdirSync(f('d2'));
+    await writePth(f('d1/x.pth'), sampleStateDict());
+    await writePth(f('d2/x.pth'), sampleStateDict());
+    assert.ok(fs.readFileSync(f('d1/x.pth')).equals(fs.readFileSync(f('d2/x.pth'))));
+  });
+
+  test('a bad tensor is refused by name and leaves no file', async () => {
+    const sd = new Map<string, RawTensor>([['w', { dtype: 'float32', shape: [3], data: new Uint8Array(8) }]]);
+    await assert.rejects(writePth(f('bad.pth'), sd), /bad\.pth: tensor 'w' has 8 bytes of data, expected 12/);
+    assert.equal(fs.existsSync(f('bad.pth')), false);
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
+  });
+
+  test('a missing directory is reported with the path', async () => {
+    await assert.rejects(writePth(f('no/such/dir/x.pth'), sampleStateDict()), /no\/such\/dir\/x\.pth: cannot write/);
+  });
+});
+
+describe('writePth read by torch.load', { skip: skipWithoutTorch(true) }, () => {
+  const { dir, cleanup } = tempDir();
+  const f = (name: string) => path.join(dir, name);
+  after(cleanup);
+
+  const pyLoadDump = (file: string, extra = ''): TensorDigest[] =>
+    JSON.parse(
+      runPython(
+        PY_DUMP +
+          String.raw`
+import collections, zipfile, struct
+sd = torch.load(sys.argv[1], weights_only=True)
+raw_bytes = open(sys.argv[1], 'rb').read()
+assert type(sd) is collections.OrderedDict, type(sd)
+assert all(v.is_contiguous() and not v.requires_grad for v in sd.values())
+with zipfile.ZipFile(sys.argv[1]) as z:
+    assert z.testzip() is None
+    for info in z.infolist():
+        n, e = struct.unpack('<HH', raw_bytes[info.header_offset + 26:info.header_offset + 30])
+        start = info.header_offset + 30 + n + e
+        assert start % 64 == 0, (info.filename, start)
+` +
+          extra +
+          '\ndump(sd)\n',
+        { args: [file] },
+      ),
+    );
+
+  test('torch.load reads every dtype with equal values, in key order', async () => {
+    const sd = sampleStateDict();
+    await writePth(f('js.pth'), sd);
+    const got = pyLoadDump(f('js.pth'));
+    assert.deepEqual(got.map((g) => g.key), [...sd.keys()]);
+    for (const g of got) {
+      const want = digest(g.key, sd.get(g.key)!);
+      assert.deepEqual({ ...g, sum: 0 }, { ...want, sum: 0 }, g.key);
+      assert.ok(Math.abs(g.sum - want.sum) <= 1e-9 * Math.max(1, Math.abs(want.sum)), g.key);
+    }
+  });
+
+  test('ZIP64 archives (forced) load in torch and in readPth', async () => {
+    const sd = sampleStateDict();
+    await writePth(f('z64.pth'), sd, { forceZip64: true });
+    const got = pyLoadDump(f('z64.pth'));
+    assert.equal(got.length, sd.size);
+    const back = await readPth(f('z64.pth'));
+    for (const [k, t] of sd) assert.deepEqual(digest(k, back.get(k)!), digest(k, t), k);
+  });
+
+  test('torchvision resnet18: torch.save -> readPth -> writePth -> torch.load is identical', async () => {
+    runPython(
+      `import sys, torch, torchvision\ntorch.manual_seed(1)\ntorch.save(torchvision.models.resnet18().state_dict(), sys.argv[1])`,
+      { args: [f('r18.pth')] },
+    );
+    await writePth(f('r18-js.pth'), await readPth(f('r18.pth')));
+    const out = runPython(
+      String.raw`
+import sys, torch
+a = torch.load(sys.argv[1]); b = torch.load(sys.argv[2])
+assert list(a.keys()) == list(b.keys())
+bad = [k for k in a if a[k].dtype != b[k].dtype or a[k].shape != b[k].shape or not torch.equal(a[k], b[k])]
+print(len(a), bad)
+`,
+      { args: [f('r18.pth'), f('r18-js.pth')] },
+    );
+    assert.equal(out.trim(), '122 []');
+  });
+});

@@ -1,0 +1,48 @@
+/** Shared helpers for the synth tests: temp dirs, file listings and PNG decoding. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+
+/** Creates a temp dir and returns it with a cleanup function. */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** All files under root, as sorted paths relative to root with '/' separators. */
+export function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(path.relative(root, p).split(path.sep).join('/'));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** Decoded image pixels. */
+export interface Decoded { data: Buffer; width: number; height: number; channels: number }
+
+/** Decodes an image file to raw pixels. */
+export async function decode(file: string): Promise<Decoded> {
+  const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels };
+}
+
+/** Parses a VKITTI `Category r g b` file into name -> packed colour. */
+export function parseColorFile(file: string): Map<string, number> {
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  if (lines[0] !== 'Category r g b') throw new Error(`${file}: bad header "${lines[0]}"`);
+  const m = new Map<string, number>();
+  for (const line of lines.slice(1)) {
+    const parts = line.split(' ');
+    if (parts.length !== 4) throw new Error(`${file}: bad line "${line}"`);
+    const [r, g, b] = parts.slice(1).map(Number) as [number, number, number];
+    m.set(parts[0]!, (r << 16) | (g << 8) | b);
+  }
+  return m;
+}
