@@ -1,5 +1,6 @@
 // One benchmark configuration, the JSON both sides take (bench/worker.ts and bench/reference/deeplab_bench.py),
 // and the JSON they print back.
+import type { CrossingProfile } from './profile.js';
 
 /** What one child process measures. Keys are shared verbatim with deeplab_bench.py. */
 export interface RunConfig {
@@ -47,6 +48,10 @@ export interface RunResult {
   losses?: number[];
   phasesMs?: Phases;
   maxRssKb?: number;
+  /** Minor page faults per timed step (allocator returning/refaulting memory). */
+  minorFaultsPerStep?: number | null;
+  /** Process CPU time (all threads, user + system) per timed step. */
+  cpuMsPerStep?: number | null;
   rssAfterImportKb?: number;
   rssAfterModelKb?: number;
   convFlopsForward?: number | null;
@@ -56,4 +61,6 @@ export interface RunResult {
   /** shapeseg only: max abs difference of logits with folded BN vs unfolded. */
   foldBnMaxAbsErr?: number;
   versions?: Record<string, string>;
+  /** shapeseg with profile: crossings and native vs JS time of one step. */
+  crossingProfile?: CrossingProfile;
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunConfig, RunResult } from './config.js';
 import { runChild, type ChildOptions } from './child.js';
+import { benchPipeline, type PipelineBenchResult } from './pipeline.js';
 import { deeplabConvFlops, depthOf } from './flops.js';
 import { makePlan, runConfig, type Plan } from './sizes.js';
 import { median, spread } from './stats.js';
@@ -60,7 +61,7 @@ export interface BenchReport {
 /** The input pipeline's rate against what training consumes. */
 export interface PipelineSummary {
   imagesPerSec: number | null;
-  detail: unknown;
+  detail: PipelineBenchResult | null;
   consumes: Array<{ os: number; imagesPerSec: number }>;
   error?: string;
 }
@@ -160,20 +161,17 @@ async function measure(opts: BenchOptions, plan: Plan, threads: number, child: C
   return rows;
 }
 
-async function measurePipeline(plan: Plan, threads: number, rows: BenchRow[]): Promise<PipelineSummary> {
+async function measurePipeline(opts: BenchOptions, plan: Plan, rows: BenchRow[]): Promise<PipelineSummary> {
   const consumes = rows
     .filter((r) => r.mode === 'train' && r.variant === 'default' && r.shapeseg.medianMs)
     .map((r) => ({ os: r.os, imagesPerSec: (r.config.batch * 1000) / r.shapeseg.medianMs! }));
   try {
-    const spec = './pipeline.js'; // written by the data side; resolved at run time so the bench builds without it
-    const { benchPipeline } = (await import(spec)) as {
-      benchPipeline: (o: Record<string, unknown>) => Promise<Record<string, unknown>>;
-    };
     process.stderr.write('[bench] input pipeline ...');
-    const detail = await benchPipeline({ ...plan.pipeline, threads });
-    const ips = Number(detail.imagesPerSec ?? detail.imagesPerSecond ?? NaN);
-    process.stderr.write(` ${fmt(ips, 1)} images/s\n`);
-    return { imagesPerSec: Number.isFinite(ips) ? ips : null, detail, consumes };
+    const p = plan.pipeline;
+    const device = opts.device.startsWith('cuda') ? 'cuda' : 'cpu';
+    const detail = await benchPipeline({ images: p.images, count: p.count, crop: p.crop, batchSize: p.batch, normalize: device });
+    process.stderr.write(` ${fmt(detail.imagesPerSec, 1)} images/s\n`);
+    return { imagesPerSec: detail.imagesPerSec, detail, consumes };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     process.stderr.write(`[bench] input pipeline: ${error}\n`);
@@ -244,8 +242,10 @@ export function renderReport(rep: BenchReport): string {
     else {
       const c = p.consumes.map((x) => `OS${x.os} trains on ${fmt(x.imagesPerSec, 1)}/s (${fmtRatio(p.imagesPerSec, x.imagesPerSec)} headroom)`);
       lines.push(
-        `input pipeline (decode + RandomScale + crop + flip + normalise, ${rep.plan.pipeline.crop} px crops): ` +
-          `${fmt(p.imagesPerSec, 1)} images/s; ${c.join('; ') || 'no training rows to compare with'}`,
+        `input pipeline (decode 375x1242 PNG + RandomScale + crop ${rep.plan.pipeline.crop} + flip + normalise on ` +
+          `${p.detail?.normalize}, ${p.detail?.concurrency} concurrent decodes): ${fmt(p.imagesPerSec, 1)} images/s ` +
+          `(decode alone ${fmt(p.detail?.decodeImagesPerSec, 1)}/s, scale+crop+flip ${fmt(p.detail?.transformMsPerImage, 1)} ms/image); ` +
+          `${c.join('; ') || 'no training rows to compare with'}`,
       );
     }
   }
@@ -282,7 +282,7 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
     env: { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
   };
   const rows = await measure(opts, plan, threads, child);
-  const pipeline = opts.modes.includes('pipeline') ? await measurePipeline(plan, threads, rows) : null;
+  const pipeline = opts.modes.includes('pipeline') ? await measurePipeline(opts, plan, rows) : null;
   const date = new Date().toISOString();
   const report: BenchReport = {
     date,

@@ -9,7 +9,8 @@ export interface Plan {
   outputStrides: Array<8 | 16>;
   train: { batch: number; crop: [number, number]; steps: number; warmup: number };
   infer: { batch: number; size: [number, number]; steps: number; warmup: number };
-  pipeline: { batch: number; crop: number; images: number };
+  /** images: distinct fixture PNGs; count: samples timed. */
+  pipeline: { batch: number; crop: number; images: number; count: number };
 }
 
 /** What the harness was asked for. */
@@ -38,9 +39,9 @@ export function makePlan(r: PlanRequest): Plan {
       numClasses: 5,
       aux: true,
       outputStrides: [16],
-      train: { batch: 2, crop: [65, 65], steps: 1, warmup: 0 },
-      infer: { batch: 1, size: [65, 97], steps: 1, warmup: 0 },
-      pipeline: { batch: 2, crop: 65, images: 4 },
+      train: { batch: 2, crop: [49, 49], steps: 1, warmup: 0 },
+      infer: { batch: 1, size: [49, 65], steps: 1, warmup: 0 },
+      pipeline: { batch: 2, crop: 49, images: 2, count: 4 },
     };
   } else if (cuda) {
     plan = {
@@ -50,7 +51,7 @@ export function makePlan(r: PlanRequest): Plan {
       outputStrides: [16, 8],
       train: { batch: 10, crop: [513, 513], steps: r.quick ? 5 : 20, warmup: 5 },
       infer: { batch: 1, size: KITTI_SIZE, steps: r.quick ? 10 : 30, warmup: 5 },
-      pipeline: { batch: 10, crop: 513, images: r.quick ? 40 : 200 },
+      pipeline: { batch: 10, crop: 513, images: 16, count: r.quick ? 40 : 200 },
     };
   } else {
     const crop = r.quick ? 129 : r.cores <= 4 ? 161 : 193;
@@ -66,7 +67,7 @@ export function makePlan(r: PlanRequest): Plan {
         steps: r.quick ? 2 : 3,
         warmup: 1,
       },
-      pipeline: { batch: 2, crop, images: r.quick ? 16 : 48 },
+      pipeline: { batch: 2, crop, images: 8, count: r.quick ? 16 : 48 },
     };
   }
   if (r.crop) {

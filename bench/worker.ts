@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { DeepLabName } from '../src/models/index.js';
 import type { Phases, RunConfig, RunResult } from './config.js';
+import { formatProfile, instrument, type CrossingProfile } from './profile.js';
 import { median } from './stats.js';
 
 const PHASES: Array<keyof Phases> = ['forward', 'zeroGrad', 'backward', 'step', 'item'];
@@ -114,7 +115,9 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
 
   const times: number[] = [];
   const losses: number[] = [];
+  let ru0 = process.resourceUsage();
   for (let i = 0; i < cfg.warmup + cfg.steps; i++) {
+    if (i === cfg.warmup) ru0 = process.resourceUsage(); // page faults and CPU time (all threads) over the timed steps
     sync();
     const t0 = performance.now();
     losses.push(step());
@@ -122,6 +125,22 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
     const t1 = performance.now();
     if (i >= cfg.warmup) times.push(t1 - t0);
     else phases.length = 0;
+  }
+  const ru1 = process.resourceUsage();
+  const perStep = Math.max(cfg.steps, 1);
+  let crossingProfile: CrossingProfile | undefined;
+  if (cfg.profile) {
+    const { N } = await import('../src/tensor/native.js'); // internal to src/tensor: instrumented read-only, here only
+    // handle.dispose() is a read-only N-API method: Tensor.dispose (a thin wrapper) stands in for it
+    const probe = instrument(N as unknown as Record<string, unknown>, [
+      { name: 'Tensor', proto: T.Tensor.prototype as unknown as Record<string, unknown>, methods: ['dispose'] },
+    ]);
+    const t0 = performance.now();
+    step();
+    sync();
+    crossingProfile = probe.report(performance.now() - t0);
+    probe.restore();
+    process.stderr.write(`[shapeseg ${cfg.mode} OS${cfg.os}] ${formatProfile(crossingProfile)}\n`);
   }
   const result: RunResult = {
     ok: true,
@@ -133,6 +152,8 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
         ? (Object.fromEntries(PHASES.map((k) => [k, median(phases.map((p) => p[k]))])) as unknown as Phases)
         : undefined,
     maxRssKb: rssKb(),
+    minorFaultsPerStep: (ru1.minorPageFault - ru0.minorPageFault) / perStep,
+    cpuMsPerStep: (ru1.userCPUTime + ru1.systemCPUTime - ru0.userCPUTime - ru0.systemCPUTime) / 1000 / perStep,
     rssAfterImportKb: rssImport,
     rssAfterModelKb: rssModel,
     params: model.parameters().reduce((n, p) => n + p.numel(), 0),
@@ -140,6 +161,7 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
     versions: { libtorch: T.backendInfo().libtorchVersion, node: process.version },
   };
   if (foldBnMaxAbsErr !== undefined) result.foldBnMaxAbsErr = foldBnMaxAbsErr;
+  if (crossingProfile) result.crossingProfile = crossingProfile;
   if (cuda) result.cudaMaxMemoryAllocated = T.cudaMaxMemoryAllocated();
   return result;
 }

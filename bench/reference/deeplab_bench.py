@@ -235,6 +235,8 @@ def main():
 
     losses, times, phases = [], [], []
     for i in range(warmup + steps):
+        if i == warmup:  # page faults and CPU time (all threads) over the timed steps
+            ru0, cpu0 = resource.getrusage(resource.RUSAGE_SELF), time.process_time()
         sync()
         t0 = time.perf_counter()
         losses.append(step())
@@ -245,6 +247,8 @@ def main():
         else:
             phases.clear()
 
+    ru1, cpu1 = resource.getrusage(resource.RUSAGE_SELF), time.process_time()
+    per_step = max(steps, 1)
     if args.get("profile"):
         with torch.autograd.profiler.profile() as prof:
             step()
@@ -263,6 +267,8 @@ def main():
         "crop": [h, w],
         "threads": torch.get_num_threads(),
         "maxRssKb": rss_kb(),
+        "minorFaultsPerStep": (ru1.ru_minflt - ru0.ru_minflt) / per_step if steps else None,
+        "cpuMsPerStep": (cpu1 - cpu0) * 1000.0 / per_step if steps else None,
         "rssAfterImportKb": rss_import,
         "rssAfterModelKb": rss_model,
         "convFlopsForward": flops,

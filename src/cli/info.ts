@@ -1,18 +1,18 @@
 // `shapeseg info`: where libtorch was found, its version, devices and the addon build.
 import * as os from 'node:os';
 import type { Command } from 'commander';
-import { backendInfo } from '../tensor/index.js';
+import type { BackendInfo } from '../tensor/index.js';
 
 /** Human-readable backend summary lines. */
-export function formatBackendInfo(info: ReturnType<typeof backendInfo>): string[] {
-  const cuda = info.cuda ? `${info.devices.filter((d) => d.startsWith('cuda')).length} device(s)` : 'not available';
+export function formatBackendInfo(info: BackendInfo): string[] {
+  const cpus = os.cpus();
+  const cudaCount = info.devices.filter((d) => d.startsWith('cuda')).length;
   return [
-    `libtorch  ${info.libtorchVersion}  (${info.libtorchPath})`,
-    `addon     ${info.addon.path}`,
-    `          built ${info.addon.built} with ${info.addon.compiler}`,
-    `CPU       ${info.threads} threads (${os.cpus().length} cores, ${os.cpus()[0]?.model.trim() ?? 'unknown'})`,
-    `CUDA      ${cuda}${info.cuda ? `, cuDNN ${info.cudnn ? 'yes' : 'no'}` : ''}`,
-    ...info.devices.map((d) => `          ${d}`),
+    `libtorch  ${info.libtorchVersion} (${info.libtorchPath})`,
+    `addon     ${info.addon.path} (built ${info.addon.built}, ${info.addon.compiler})`,
+    `CPU       ${info.threads} intra-op thread(s), ${cpus.length} core(s)${cpus[0] ? ` (${cpus[0].model.trim()})` : ''}`,
+    `CUDA      ${info.cuda ? `${cudaCount} device(s), cuDNN ${info.cudnn ? 'yes' : 'no'}` : 'not available'}`,
+    `devices   ${info.devices.join(', ')}`,
   ];
 }
 
@@ -22,7 +22,8 @@ export function registerInfoCommand(program: Command): void {
     .command('info')
     .description('show the libtorch build, where it was found, devices and the addon build')
     .option('--json', 'print as JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { backendInfo } = await import('../tensor/index.js');
       const info = backendInfo();
       process.stdout.write(opts.json ? `${JSON.stringify(info, null, 2)}\n` : `${formatBackendInfo(info).join('\n')}\n`);
     });

@@ -2,6 +2,7 @@
 // The `shapeseg` command: subcommands live in src/cli/<name>.ts and register themselves.
 import * as fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { configureDecoding } from '../data/loader.js';
 import { registerInfoCommand } from './info.js';
 import { registerTrainCommand } from './train.js';
 
@@ -52,10 +53,13 @@ export async function buildProgram(): Promise<Command> {
 /** Runs the CLI; errors print their message only (stack with --verbose) and exit 1. */
 export async function main(argv: string[] = process.argv): Promise<number> {
   const verbose = argv.includes('--verbose');
+  // sizes libuv's pool for parallel image decoding; must happen before the first file I/O on it
+  configureDecoding();
   try {
     const program = await buildProgram();
     await program.parseAsync(argv);
-    return 0;
+    // a command may set its own status (e.g. train stopped by a signal)
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // commander already printed the message (or help/version output)

@@ -2,7 +2,6 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type ConfigOverrides } from '../config/index.js';
-import { train } from '../train/trainer.js';
 
 interface TrainFlags {
   resume?: boolean;
@@ -28,7 +27,17 @@ export function registerTrainCommand(program: Command): void {
       if (flags.threads !== undefined) overrides['train.threads'] = Number(flags.threads);
       const config = loadConfig(configFile, overrides);
       const runDir = flags.runDir ?? path.join('runs', config.name ?? path.basename(configFile).replace(/\.[^.]+$/, ''));
-      const result = await train({ config, runDir, resume: flags.resume ?? false, progress: flags.progress === false ? 'off' : undefined });
+      // loaded on use, so `--help` and config errors do not pay for loading libtorch
+      const { train } = await import('../train/trainer.js');
+      const result = await train({
+        config,
+        runDir,
+        resume: flags.resume ?? false,
+        progress: flags.progress === false ? 'off' : undefined,
+        handleSignals: true,
+      });
       process.stderr.write(`${result.summary}\n`);
+      // stopped by a signal (after checkpointing): report it like an interrupted process
+      if (result.interrupted) process.exitCode = 130;
     });
 }

@@ -12,3 +12,4 @@ export * from './transforms.js';
 export * from './loader.js';
 export { collate, collateTo, type Batch } from './collate.js';
 export { normalize, IMAGENET_MEAN, IMAGENET_STD } from './normalize.js';
+export { DataWorkerPool } from './worker-pool.js';

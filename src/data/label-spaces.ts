@@ -4,6 +4,7 @@
 /** Label value for pixels that no loss or metric counts. */
 export const IGNORE_INDEX = 255;
 
+/** An sRGB colour, 0..255 per channel. */
 export type RGB = readonly [number, number, number];
 
 /** Where a dataset's native labels come from: VKITTI category names, or Cityscapes label ids (KITTI semantic). */

@@ -35,6 +35,12 @@ export interface LoaderItem<B> {
   next: LoaderPosition;
 }
 
+/** Produces the (augmented) sample `index` as it appears in `epoch`. */
+export interface SampleSource {
+  load(index: number, epoch: number): Promise<Sample>;
+}
+
+/** How a DataLoader batches, orders, augments and prefetches. */
 export interface LoaderOptions<B> {
   batchSize: number;
   /** Seeded reshuffle each epoch (training); otherwise dataset order. */
@@ -44,10 +50,15 @@ export interface LoaderOptions<B> {
   seed?: number;
   /** Augmentation; its randomness is keyed by (seed, epoch, dataset index). */
   transform?: SampleTransform;
-  /** Samples decoding at once; default the libuv thread-pool size. */
+  /** Samples decoding at once; default the libuv thread-pool size (twice the workers with a worker pool). */
   concurrency?: number;
   /** Batches prepared ahead of the consumer. */
   prefetch?: number;
+  /**
+   * Where samples come from instead of loading + `transform` on this thread, e.g. a DataWorkerPool
+   * (which then owns the augmentation; its seed must equal `seed`).
+   */
+  source?: SampleSource;
   /** Host batch -> what the consumer gets (e.g. tensors on a device; see collate.ts). */
   collate?: (b: HostBatch) => B;
 }
@@ -124,8 +135,14 @@ export class DataLoader<B = HostBatch> {
     if (opts.dropLast && dataset.length < opts.batchSize) {
       throw new DataError(`dataset under ${dataset.root} has ${dataset.length} samples, fewer than one batch of ${opts.batchSize} (dropLast)`);
     }
-    this.sem = new Semaphore(Math.max(1, opts.concurrency ?? threadPoolSize()));
+    const poolSize = (opts.source as { size?: number } | undefined)?.size;
+    this.sem = new Semaphore(Math.max(1, opts.concurrency ?? (poolSize ? 2 * poolSize : threadPoolSize())));
     this.prefetch = Math.max(1, opts.prefetch ?? 2);
+    const src = opts.source as { seed?: number } | undefined;
+    if (src && opts.transform) throw new Error('DataLoader: give either `transform` or `source`, not both (a source applies its own augmentation)');
+    if (src?.seed !== undefined && src.seed !== (opts.seed ?? 0)) {
+      throw new Error(`DataLoader: source seed ${src.seed} differs from loader seed ${opts.seed ?? 0}`);
+    }
   }
 
   /** Samples used per epoch (a multiple of batchSize with dropLast). */
@@ -150,6 +167,8 @@ export class DataLoader<B = HostBatch> {
 
   /** Loads and augments dataset sample `index` as it appears in `epoch`. */
   async loadSample(index: number, epoch: number): Promise<Sample> {
+    const src = this.opts.source;
+    if (src) return this.sem.run(() => src.load(index, epoch));
     const s = await this.sem.run(() => this.dataset.load(index));
     const t = this.opts.transform;
     return t ? t.apply(s, sampleRng(this.opts.seed ?? 0, epoch, index)) : s;

@@ -13,7 +13,7 @@ export function normalize(images: Tensor): Tensor {
   const c = images.dim() - 3;
   if (c < 0 || images.shape[c] !== 3) throw new Error(`normalize: expected (N,)3,H,W images, got shape [${images.shape}]`);
   return tidy(() => {
-    const opts = { device: images.device };
+    const opts = { device: images.device, dtype: 'float32' as const };
     const mean = tensor([...IMAGENET_MEAN], [3, 1, 1], opts);
     const std = tensor([...IMAGENET_STD], [3, 1, 1], opts);
     // same op order as ToTensor (div 255) then Normalize (sub mean, div std) so results match bit for bit

@@ -20,6 +20,7 @@ const common = {
   frames: FrameRangeSchema.optional(),
 };
 
+/** Virtual KITTI 1.3.1 split. */
 export const VKitti1ConfigSchema = z.strictObject({
   layout: z.literal('vkitti1'),
   ...common,
@@ -30,6 +31,7 @@ export const VKitti1ConfigSchema = z.strictObject({
   variations: z.array(z.string().min(1)).min(1).optional(),
 });
 
+/** Virtual KITTI 2 split. */
 export const VKitti2ConfigSchema = z.strictObject({
   layout: z.literal('vkitti2'),
   ...common,
@@ -40,6 +42,7 @@ export const VKitti2ConfigSchema = z.strictObject({
   camera: z.string().min(1).default('Camera_0'),
 });
 
+/** KITTI semantic split. */
 export const KittiConfigSchema = z.strictObject({
   layout: z.literal('kitti'),
   ...common,

@@ -57,7 +57,7 @@ function phaseOfStep(phaseSteps: readonly number[], step: number): number {
   return phaseSteps.length - 1;
 }
 
-/** Strips `prefix` from every key that has it; throws if `required` and a key lacks it. */
+/** Strips `prefix` from every key that has it. */
 function stripPrefix(sd: Map<string, RawTensor>, prefix: string): Map<string, RawTensor> {
   const out = new Map<string, RawTensor>();
   for (const [k, v] of sd) out.set(k.startsWith(prefix) ? k.slice(prefix.length) : k, v);

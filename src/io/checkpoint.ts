@@ -19,9 +19,7 @@ export function detectCheckpointFormat(path: string): 'pth' | 'safetensors' {
     const head = src.read(0, Math.min(9, src.size));
     if (head[0] === 0x50 && head[1] === 0x4b) return 'pth';
     if (looksLikeSafetensors(head, src.size)) return 'safetensors';
-    if (head[0] === 0x80) {
-      throw new CheckpointError(path, 'is a legacy (pre-1.6, non-zip) PyTorch checkpoint, which is unsupported: re-save it with a current torch.save');
-    }
+    if (head[0] === 0x80) return 'pth'; // a pickle: the legacy (pre-1.6) torch.save format
     throw new CheckpointError(path, 'unrecognised checkpoint format: neither a torch.save zip nor safetensors');
   });
 }

@@ -4,7 +4,8 @@ import { CheckpointError } from './errors.js';
 import { openFileSource, type ByteSource } from './source.js';
 import { gatherStrided } from './strided.js';
 import { isContiguous, storageDType, storedSize, toDType, type StoredDType } from './torch-types.js';
-import { printable, PyDict, pyRepr, unpickle, UnpickleError, type PyCallable } from './unpickle.js';
+import { readLegacyPth } from './pth-legacy.js';
+import { printable, PyDict, pyRepr, unpickle, UnpickleError, type PyCallable, type UnpickleHooks } from './unpickle.js';
 import { ZipReader } from './zip.js';
 
 /** A storage referenced by the pickle (`data/<key>` in the archive). */
@@ -45,8 +46,13 @@ function isIntArray(v: unknown): v is number[] {
   return Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 0);
 }
 
+/** Unpickling hooks for torch checkpoints, plus the storages the pickle referenced. */
+export interface TorchHooks extends UnpickleHooks {
+  readonly storages: Map<string, StorageRef>;
+}
+
 // What data.pkl may reference; everything else is refused before anything is built from it.
-function makeHooks(file: string) {
+function makeHooks(file: string): TorchHooks {
   const bad = (detail: string): never => {
     throw new CheckpointError(file, `corrupt data.pkl: ${detail}`);
   };
@@ -96,10 +102,13 @@ function makeHooks(file: string) {
       }
       throw new CheckpointError(file, `refusing pickle global '${printable(qualified)}': ${REFUSAL}`);
     },
+    storages,
     persistentLoad(pid: unknown): unknown {
-      if (!Array.isArray(pid) || pid.length < 5 || pid[0] !== 'storage') {
+      // ('storage', type, key, location, numel) or, in the legacy format, (..., view_metadata)
+      if (!Array.isArray(pid) || pid.length < 5 || pid.length > 6 || pid[0] !== 'storage') {
         bad(`unexpected persistent id ${pyRepr(pid)}`);
       }
+      if ((pid as unknown[])[5] != null) bad('legacy storage views (view_metadata) are unsupported');
       const [, type, key, location, numel] = pid as unknown[];
       const dtype = (type as { dtype?: StoredDType } | null)?.dtype;
       if (!dtype || typeof key !== 'string' || !Number.isSafeInteger(numel)) {
@@ -152,10 +161,8 @@ function openPthSource(src: ByteSource, opts: ReadPthOptions): PthArchive {
   const { file } = src;
   const magic = src.read(0, Math.min(2, src.size));
   if (magic[0] === 0x80) {
-    throw new CheckpointError(
-      file,
-      'is a legacy (pre-1.6, non-zip) PyTorch checkpoint, which is unsupported: re-save it with a current torch.save',
-    );
+    const { root, readStorage } = readLegacyPth(src, () => makeHooks(file));
+    return { file, root, materialize: (refs) => materializeAll(file, refs, readStorage), close: () => src.close() };
   }
   if (magic[0] !== 0x50 || magic[1] !== 0x4b) throw new CheckpointError(file, 'not a PyTorch checkpoint (no zip signature)');
   const zip = new ZipReader(src);

@@ -29,6 +29,8 @@ export class UnpickleError extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    /** True when the data simply ended too early (more bytes might parse). */
+    readonly truncated = false,
   ) {
     super(message);
   }
@@ -52,18 +54,23 @@ const latin1 = new TextDecoder('latin1');
 
 /** Unpickles `data` (protocols 2-5, binary opcodes) with the given hooks; tuples and lists become arrays. */
 export function unpickle(data: Uint8Array, hooks: UnpickleHooks): unknown {
+  return unpickleFrom(data, 0, hooks).value;
+}
+
+/** Unpickles the pickle starting at byte `start` of `data`; `end` is the byte after its STOP. */
+export function unpickleFrom(data: Uint8Array, start: number, hooks: UnpickleHooks): { value: unknown; end: number } {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let pos = 0;
+  let pos = start;
   let opStart = 0;
   let stack: unknown[] = [];
   const metastack: unknown[][] = [];
   const memo = new Map<number, unknown>();
 
-  const fail = (msg: string): never => {
-    throw new UnpickleError(`${msg} at byte ${opStart}`, opStart);
+  const fail = (msg: string, truncated = false): never => {
+    throw new UnpickleError(`${msg} at byte ${opStart}`, opStart, truncated);
   };
   const need = (n: number): void => {
-    if (n < 0 || pos + n > data.length) fail(`pickle truncated: needs ${n} more bytes`);
+    if (n < 0 || pos + n > data.length) fail(`pickle truncated: needs ${n} more bytes`, n >= 0);
   };
   const u8 = (): number => {
     need(1);
@@ -95,15 +102,16 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks): unknown {
     return b;
   };
   const str = (n: number): string => {
+    const b = bytes(n);
     try {
-      return utf8.decode(bytes(n));
+      return utf8.decode(b);
     } catch {
       return fail('invalid UTF-8 in string');
     }
   };
   const line = (): string => {
     const end = data.indexOf(0x0a, pos);
-    if (end < 0) fail('pickle truncated: unterminated line');
+    if (end < 0) fail('pickle truncated: unterminated line', true);
     const s = latin1.decode(data.subarray(pos, end));
     pos = end + 1;
     return s;
@@ -153,7 +161,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks): unknown {
 
   for (;;) {
     opStart = pos;
-    if (pos >= data.length) fail('pickle ended without STOP');
+    if (pos >= data.length) fail('pickle ended without STOP', true);
     const op = data[pos++]!;
     switch (op) {
       case 0x80: // PROTO
@@ -163,7 +171,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks): unknown {
         u64();
         break;
       case 0x2e: // STOP
-        return pop();
+        return { value: pop(), end: pos };
       case 0x28: // MARK
         metastack.push(stack);
         stack = [];

@@ -1,5 +1,9 @@
 // One self-contained HTML page comparing runs: no scripts, no external URLs; charts are
 // inline SVG, figures are base64 data URIs, so the file can be mailed or archived as is.
+import path from 'node:path';
+import type { EvalResultFile } from '../eval/result-file.js';
+import { getLabelSpace } from '../data/label-spaces.js';
+import { ERROR_COLORS, IGNORE_COLOR, rgbHex } from './colorize.js';
 import { barChart, esc, lineChart, runColor, type BarGroup, type Series } from './charts.js';
 import type { RunData } from './run-dir.js';
 
@@ -23,17 +27,33 @@ export interface ReportOptions {
 const n2 = (v: number | null | undefined): number => (typeof v === 'number' ? v : NaN);
 const pctCell = (v: number, digits = 1): string => (Number.isNaN(v) ? '<span class="na">n/a</span>' : (100 * v).toFixed(digits));
 
-/** The per-class columns of the runs: every eval file, or the last validation when a run has none. */
+/** Whether an eval file is a validation written during training (eval/step-<N>.json) rather than a `shapeseg eval`. */
+export function isTrainingValidation(e: RunData['evals'][number]): boolean {
+  return e.result.step !== undefined || /^step-\d+\.json$/.test(path.basename(e.file));
+}
+
+function evalSetting(r: EvalResultFile): string {
+  const ms = r.scales.length > 1 || r.scales[0] !== 1 ? `scales ${r.scales.join('/')}` : '';
+  return [`OS ${r.outputStride ?? '?'}`, ms, r.flip ? 'flip' : ''].filter(Boolean).join(', ');
+}
+
+/**
+ * The per-class columns of the runs: every standalone eval file; else the last validation eval file;
+ * else the last validation line of metrics.jsonl.
+ */
 export function classColumns(runs: readonly RunData[]): ClassColumn[] {
   const cols: ClassColumn[] = [];
   for (const run of runs) {
-    for (const e of run.evals) {
+    const standalone = run.evals.filter((e) => !isTrainingValidation(e));
+    const lastVal = run.evals.filter(isTrainingValidation).at(-1);
+    const chosen = standalone.length ? standalone : lastVal ? [lastVal] : [];
+    for (const e of chosen) {
       const r = e.result;
-      const setting = [`OS ${r.outputStride ?? '?'}`, r.scales.length > 1 || r.scales[0] !== 1 ? `scales ${r.scales.join('/')}` : '', r.flip ? 'flip' : ''].filter(Boolean).join(', ');
-      cols.push({ label: `${run.name} · ${e.file.replace(/^eval[\\/]/, '')}`, run: run.name, source: `${e.file} (${setting}; ${r.data.count} images)`, mIoU: n2(r.mIoU), perClass: r.perClassIoU, order: r.classNames });
+      const name = r.step !== undefined ? `val @${r.step}` : path.basename(e.file);
+      cols.push({ label: `${run.name} · ${name}`, run: run.name, source: `${e.file} (${evalSetting(r)}; ${r.data.count} images)`, mIoU: n2(r.mIoU), perClass: r.perClassIoU, order: r.classNames });
     }
     const last = run.val.at(-1);
-    if (run.evals.length === 0 && last) {
+    if (chosen.length === 0 && last) {
       cols.push({ label: `${run.name} · val @${last.step}`, run: run.name, source: `metrics.jsonl step ${last.step}`, mIoU: last.mIoU, perClass: last.perClass, order: Object.keys(last.perClass) });
     }
   }
@@ -69,9 +89,14 @@ function summarySection(runs: readonly RunData[]): string {
     const cfg = flatten(run.config);
     const last = run.train.at(-1);
     const best = run.val.reduce<{ step: number; mIoU: number } | null>((b, v) => (!b || v.mIoU > b.mIoU ? v : b), null);
-    const evals = run.evals
-      .map((e) => `<div>${esc(e.file)}: <b>${pctCell(n2(e.result.mIoU), 2)}</b> mIoU · acc ${pctCell(n2(e.result.pixelAccuracy))} · fwIoU ${pctCell(n2(e.result.frequencyWeightedIoU))} · OS ${e.result.outputStride ?? '?'}${e.result.flip ? ' · flip' : ''}${e.result.scales.length > 1 ? ` · ${e.result.scales.length} scales` : ''} · ${e.result.data.count} img</div>`)
-      .join('');
+    const vals = run.evals.filter(isTrainingValidation);
+    const lastVal = vals.at(-1);
+    const evals =
+      run.evals
+        .filter((e) => !isTrainingValidation(e))
+        .map((e) => `<div>${esc(e.file)}: <b>${pctCell(n2(e.result.mIoU), 2)}</b> mIoU · acc ${pctCell(n2(e.result.pixelAccuracy))} · fwIoU ${pctCell(n2(e.result.frequencyWeightedIoU))} · ${esc(evalSetting(e.result))} · ${e.result.data.count} img</div>`)
+        .join('') +
+      (lastVal ? `<div class="dim">${vals.length} validation file${vals.length > 1 ? 's' : ''} from training; last ${esc(lastVal.file)}: ${pctCell(n2(lastVal.result.mIoU), 2)} mIoU</div>` : '');
     return `<tr><td><span class="swatch" style="background:${runColor(i)}"></span><b>${esc(run.name)}</b><div class="dim">${esc(run.dir)}</div></td>
 <td>${esc(JSON.parse(cfg.get('model.name') ?? 'null') ?? '?')}</td><td class="num">${last ? last.step.toLocaleString('en-US') : '–'}</td>
 <td class="num">${last?.loss !== undefined ? last.loss.toFixed(4) : '–'}</td><td class="num">${best ? `${pctCell(best.mIoU, 2)} <span class="dim">@${best.step.toLocaleString('en-US')}</span>` : '–'}</td>
@@ -142,8 +167,18 @@ function figuresSection(runs: readonly RunData[]): string {
           .join('')}`,
     )
     .join('');
-  const legend =
-    '<p class="dim">Rows: image | ground truth | prediction | error map (<span class="chip" style="background:#20a060"></span> correct, <span class="chip" style="background:#dc2828"></span> wrong, <span class="chip" style="background:#000"></span> ignored).</p>';
+  const chip = (c: readonly number[]) => `<span class="chip" style="background:${rgbHex([c[0], c[1], c[2]])}"></span>`;
+  const spaces = [...new Set(runs.flatMap((r) => r.evals.map((e) => e.result.labelSpace)))].flatMap((n) => {
+    try {
+      return [getLabelSpace(n)];
+    } catch {
+      return [];
+    }
+  });
+  const classLegend = spaces
+    .map((sp) => `<p class="dim legend">${esc(sp.name)}: ${sp.classes.map((c, k) => `<span>${chip(sp.colors[k])} ${esc(c)}</span>`).join(' ')} <span>${chip(IGNORE_COLOR)} ignored</span></p>`)
+    .join('');
+  const legend = `<p class="dim">Rows: image | ground truth | prediction | error map (${chip(ERROR_COLORS.correct)} correct, ${chip(ERROR_COLORS.wrong)} wrong, ${chip(ERROR_COLORS.ignored)} ignored).</p>${classLegend}`;
   return section('figures', 'Qualitative results', body ? legend + body : '<p class="dim">No figures/*.png in these runs.</p>');
 }
 
@@ -180,6 +215,7 @@ table.grid tr.mean td{border-top:2px solid #bbb;font-weight:700}
 .na{color:#9ca3af}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}
 .chip{display:inline-block;width:10px;height:10px;border:1px solid #999;vertical-align:middle}
+.legend span{white-space:nowrap;margin-right:8px}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:14px}
 .card{border:1px solid #eceef1;border-radius:4px;padding:4px;background:#fff;overflow-x:auto}
 .chart{display:block;max-width:100%;height:auto}

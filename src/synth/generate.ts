@@ -5,7 +5,7 @@ import { hashSeed } from './prng.js';
 import { instanceColorSeed, instanceColors, makeLayout, type SequenceInstance, type WriteTask } from './layouts.js';
 import { parseSynthOptions, type SynthOptions } from './options.js';
 import { renderScene } from './render.js';
-import { generateScene, type Scene } from './scene.js';
+import { generateScene } from './scene.js';
 import { STYLES } from './styles.js';
 import { VARIATIONS } from './variations.js';
 
@@ -46,13 +46,13 @@ class WritePool {
 }
 
 /** Per-world instance bookkeeping: sequence instances and each frame's offset into them. */
-function sequenceInstances(scenes: readonly Scene[]): { instances: SequenceInstance[]; offsets: number[] } {
+function sequenceInstances(perFrame: ReadonlyArray<readonly number[]>): { instances: SequenceInstance[]; offsets: number[] } {
   const instances: SequenceInstance[] = [];
   const perClass = new Map<number, number>();
   const offsets: number[] = [];
-  for (const s of scenes) {
+  for (const frameInstances of perFrame) {
     offsets.push(instances.length);
-    for (const cls of s.instances) {
+    for (const cls of frameInstances) {
       const id = perClass.get(cls) ?? 0;
       perClass.set(cls, id + 1);
       instances.push({ cls, id });
@@ -75,16 +75,18 @@ export async function generateDataset(opts: SynthOptions): Promise<SynthResult> 
 
   let globalIndex = 0;
   for (const world of o.worlds) {
-    const scenes: Scene[] = [];
-    for (let f = 0; f < o.frames; f++) scenes.push(generateScene(o.seed, world, f));
-    const { instances, offsets } = sequenceInstances(scenes);
+    // Instance numbering needs the whole sequence first; scenes are cheap to regenerate, so only
+    // their instance lists are kept (memory stays flat for long sequences).
+    const perFrame: number[][] = [];
+    for (let f = 0; f < o.frames; f++) perFrame.push(generateScene(o.seed, world, f).instances);
+    const { instances, offsets } = sequenceInstances(perFrame);
     for (const [vi, variation] of o.variations.entries()) {
       const colors = instanceColors(instances.length, instanceColorSeed(o.seed, world, variation));
       if (layout.sequenceScope === 'variation' || (layout.sequenceScope === 'world' && vi === 0)) {
         for (const t of layout.sequenceTasks(world, variation, instances, colors)) await pool.add(t);
       }
       for (let f = 0; f < o.frames; f++) {
-        const frame = renderScene(scenes[f]!, o.width, o.height, style, VARIATIONS[variation], hashSeed(o.seed, world, variation, f));
+        const frame = renderScene(generateScene(o.seed, world, f), o.width, o.height, style, VARIATIONS[variation], hashSeed(o.seed, world, variation, f));
         const ref = { world, variation, frame: f, globalIndex: globalIndex++, instanceOffset: offsets[f]! };
         for (const t of layout.frameTasks(ref, frame, colors)) await pool.add(t);
       }

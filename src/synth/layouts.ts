@@ -59,7 +59,9 @@ function pngTask(file: string, data: Uint8Array, width: number, height: number, 
   return {
     path: file,
     write: async () => {
-      await sharp(data, { raw: { width, height, channels } }).png({ compressionLevel: 6 }).toFile(file);
+      const img = sharp(data, { raw: { width, height, channels } });
+      // without the explicit colourspace sharp would write a single band as an RGB PNG
+      await (channels === 1 ? img.toColourspace('b-w') : img).png({ compressionLevel: 6 }).toFile(file);
     },
   };
 }

@@ -59,6 +59,10 @@ export function parseSynthOptions(opts: SynthOptions): ResolvedSynthOptions & { 
   const r = SynthOptionsSchema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0]!;
+      throw new SynthOptionsError(key, `unknown synth option "${key}" (known: ${Object.keys(SynthOptionsSchema.shape).join(', ')}, onProgress)`);
+    }
     const field = issue.path.map(String).join('.') || '(options)';
     const got = valueAt(data, issue.path);
     const gotText = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;

@@ -30,19 +30,27 @@ export function renderScene(scene: Scene, width: number, height: number, style: 
   const tex = {} as ResolvedTexture;
   const paint: Paint = { tex, cls: 0, inst: -1, bias: 1, shadow: 0, ground: false, ox: 0, oy: 0, mpp: 1 };
 
-  // sky everywhere first, at (almost) infinite depth, gradient down to the horizon
-  resolveTexture(partTexture(style, 'sky', 0), [1, 1, 1], tex);
-  tex.y0 = 0;
-  tex.yInvSpan = 1 / Math.max(1, cam.cy);
-  paint.cls = C.Sky;
-  // the ground plane covers everything below the horizon, so the sky stops just under it
-  fillRect(fb, cam, 0, 0, width, Math.min(height, Math.ceil(cam.cy) + 2), 1e-12, paint);
-
   const verts = new Float64Array(3 * 32);
   const minBarPx = Math.max(1.5, (2 * width) / 621); // keep poles visible at small sizes
-  for (const layer of [0, 1, 2]) {
+  // Standing things front to back so the depth test rejects hidden pixels before texturing them;
+  // the z-buffer keeps the result independent of order. Ground after them, then shadows (which only
+  // darken ground already drawn), then sky into whatever is still empty.
+  const standing = scene.prims.filter((p) => p.layer === 2);
+  const keys = standing.map((p) => nearestDepth(cam, p));
+  const order = standing.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
+  for (const i of order) drawPrim(fb, cam, standing[i]!, style, paint, verts, minBarPx);
+  for (const layer of [0, 1]) {
     for (const p of scene.prims) if (p.layer === layer) drawPrim(fb, cam, p, style, paint, verts, minBarPx);
   }
+  resolveTexture(partTexture(style, 'sky', 0), [1, 1, 1], tex);
+  paint.cls = C.Sky;
+  paint.inst = -1;
+  paint.bias = 1;
+  paint.shadow = 0;
+  paint.ground = false;
+  tex.y0 = 0;
+  tex.yInvSpan = 1 / Math.max(1, cam.cy);
+  fillRect(fb, cam, 0, 0, width, height, 1e-12, paint);
   const rgb = finish(fb, cam, scene.exposure, look, noiseSeed);
   return { width, height, rgb, label: fb.label, inst: fb.inst };
 }
@@ -83,6 +91,17 @@ function drawPrim(fb: FrameBuffers, cam: Camera, p: Prim, style: Style, paint: P
     setScreenMapping(paint, cam, bot[0] - hw, top, bot[1], iz);
     fillRect(fb, cam, bot[0] - hw, top, bot[0] + hw, bot[1], iz, paint);
   }
+}
+
+/** Camera-space depth of a primitive's nearest point (sort key only). */
+function nearestDepth(cam: Camera, p: Prim): number {
+  const zc = (X: number, Z: number): number => X * cam.sinYaw + Z * cam.cosYaw;
+  if (p.type === 'poly') {
+    let m = Infinity;
+    for (let i = 0; i < p.pts.length; i += 3) m = Math.min(m, zc(p.pts[i]!, p.pts[i + 2]!));
+    return m;
+  }
+  return zc(p.x, p.z);
 }
 
 /** Screen-space texture origin, scale (metres per pixel at depth 1/iz) and gradient rows. */

@@ -183,7 +183,7 @@ export function generateScene(seed: number, world: string, frame: number): Scene
   const lanes: Array<{ x: number; toward: boolean }> = [];
   for (let k = -nL; k <= nR; k++) lanes.push({ x: k * LANE + egoOffset, toward: profile.twoWay && k < 0 });
 
-  buildGround(b, xl, xr, lanes, profile);
+  buildGround(b, xl, xr, lanes);
   buildBackdrop(b, profile);
   const verges: [number, number] = [rng.range(...profile.verge), rng.range(...profile.verge)];
   const railed: [boolean, boolean] = [rng.chance(profile.guardRail), rng.chance(profile.guardRail)];
@@ -198,7 +198,7 @@ export function generateScene(seed: number, world: string, frame: number): Scene
   return { camH, horizonFrac, exposure, prims: b.prims, instances: b.instances };
 }
 
-function buildGround(b: Builder, xl: number, xr: number, lanes: Array<{ x: number; toward: boolean }>, p: WorldProfile): void {
+function buildGround(b: Builder, xl: number, xr: number, lanes: Array<{ x: number; toward: boolean }>): void {
   const rng = b.rng;
   b.poly([-4000, 0, -60, 4000, 0, -60, 4000, 0, 3000, -4000, 0, 3000], 'terrain', C.Terrain, -1, rng.next(), 1, 0, 0);
   // road strips, denser near the camera where curvature shows
@@ -225,7 +225,6 @@ function buildGround(b: Builder, xl: number, xr: number, lanes: Array<{ x: numbe
       b.groundStrip(x - 0.08, x + 0.08, Math.max(z, -20), z + dash, 'marking', C.Road, 0, 2);
     }
   }
-  void p;
 }
 
 function buildBackdrop(b: Builder, p: WorldProfile): void {
@@ -365,14 +364,14 @@ function buildPoles(b: Builder, xl: number, xr: number, verges: [number, number]
     const i = side < 0 ? 0 : 1;
     const edge = side < 0 ? xl : xr;
     const off = railed[i] ? rng.range(1.0, 1.6) : rng.range(0.5, Math.max(0.8, verges[i] * 0.7));
-    const z = rng.range(7, 45);
+    const z = rng.range(6, 36);
     return { side, x: b.shift(z) + edge + side * off, z };
   };
   const nSigns = rng.chance(0.92) ? rng.int(...p.signs) : 0;
   for (let k = 0; k < nSigns; k++) {
     const { x, z } = spot();
     const hp = rng.range(1.8, 2.6);
-    const r = rng.range(0.3, 0.45);
+    const r = rng.range(0.36, 0.55);
     b.bar(x, z, 0, hp + r * 2, rng.range(0.08, 0.12), 'pole', C.Pole, rng.next());
     sign(b, x, hp + r, z - 0.05, r);
     if (rng.chance(0.25)) sign(b, x, hp - r * 0.9, z - 0.05, r * 0.7);
@@ -405,10 +404,10 @@ function buildPoles(b: Builder, xl: number, xr: number, verges: [number, number]
     b.box(Math.min(xe, xe - side * 0.6), Math.max(xe, xe - side * 0.6), h - 0.3, h - 0.05, z - 0.2, z + 0.2, 'pole', C.Pole, -1, pv);
   }
   // clutter: bins and crates near the road edge
-  for (let k = rng.int(0, 2); k > 0; k--) {
+  for (let k = rng.int(0, 3); k > 0; k--) {
     const { x, z } = spot();
-    const w = rng.range(0.5, 1.0);
-    const h = rng.range(0.7, 1.3);
+    const w = rng.range(0.6, 1.4);
+    const h = rng.range(0.8, 1.5);
     b.box(x - w / 2, x + w / 2, 0, h, z, z + w, 'misc', C.Misc, -1, rng.next());
   }
 }
@@ -435,7 +434,7 @@ function sign(b: Builder, x: number, y: number, z: number, r: number): void {
 
 function lightHead(b: Builder, x: number, y: number, z: number): void {
   const rng = b.rng;
-  const w = rng.range(0.3, 0.4);
+  const w = rng.range(0.36, 0.5);
   const h = w * 3;
   b.box(x - w / 2, x + w / 2, y, y + h, z, z + 0.3, 'lightBox', C.TrafficLight, -1, rng.next());
   const lit = rng.int(0, 2);

@@ -69,8 +69,15 @@ function float(field: number, v: number): Buffer {
   return Buffer.concat([Buffer.from(key(field, 5)), b]);
 }
 
-/** One Event proto: wall_time=1 (double), step=2 (int64), file_version=3 (string) | summary=5. */
-export function encodeEvent(ev: { wallTime: number; step: number; fileVersion?: string; scalars?: Array<[string, number]> }): Buffer {
+/** One Event proto: wall_time=1 (double), step=2 (int64), file_version=3 (string) | summary=5 | session_log=6. */
+export function encodeEvent(ev: {
+  wallTime: number;
+  step: number;
+  fileVersion?: string;
+  scalars?: Array<[string, number]>;
+  /** SessionLog.status (1 = START: TensorBoard drops earlier-written events at steps >= this one). */
+  sessionStatus?: number;
+}): Buffer {
   const parts: Buffer[] = [double(1, ev.wallTime)];
   if (ev.step !== 0) parts.push(Buffer.from([...key(2, 0), ...varint(BigInt(ev.step))]));
   if (ev.fileVersion !== undefined) parts.push(lengthDelimited(3, Buffer.from(ev.fileVersion, 'utf8')));
@@ -80,6 +87,9 @@ export function encodeEvent(ev: { wallTime: number; step: number; fileVersion?: 
       lengthDelimited(1, Buffer.concat([lengthDelimited(1, Buffer.from(tag, 'utf8')), float(2, v)])),
     );
     parts.push(lengthDelimited(5, Buffer.concat(values)));
+  }
+  if (ev.sessionStatus !== undefined) {
+    parts.push(lengthDelimited(6, Buffer.from([...key(1, 0), ...varint(BigInt(ev.sessionStatus))])));
   }
   return Buffer.concat(parts);
 }
@@ -101,6 +111,14 @@ export class TensorBoardWriter {
   addScalars(step: number, scalars: Record<string, number>, wallTime = Date.now() / 1000): void {
     const entries = Object.entries(scalars).filter(([, v]) => typeof v === 'number');
     if (entries.length > 0) this.writeRecord(encodeEvent({ wallTime, step, scalars: entries }));
+  }
+
+  /**
+   * Marks a (re)start at `step`: TensorBoard then discards events at steps >= `step` written before it
+   * (the steps a resumed run repeats after its checkpoint).
+   */
+  addSessionStart(step: number, wallTime = Date.now() / 1000): void {
+    this.writeRecord(encodeEvent({ wallTime, step, sessionStatus: 1 }));
   }
 
   /** Writes one scalar. */

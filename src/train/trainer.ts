@@ -133,7 +133,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   recordRun(paths, cfg, trainSet, valSet, resume, log);
 
   const schedule = new PolySchedule({ ...t.schedule, phases: t.phases });
-  const { model } = await buildModel(cfg.model.name, {
+  const { model, pretrained } = await buildModel(cfg.model.name, {
     numClasses: cfg.model.numClasses,
     outputStride: t.phases[0]!.outputStride,
     auxLoss: cfg.model.auxLoss,
@@ -141,6 +141,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     pretrainedBackbone: resume ? undefined : cfg.model.pretrainedBackbone,
   });
   model.to(device);
+  if (pretrained) log(`backbone: ${pretrained.loadedKeys} tensors from ${pretrained.path} (ignored: ${pretrained.ignoredKeys.join(', ') || 'none'})`);
+  log(
+    `${cfg.model.name}, ${cfg.model.numClasses} classes (${trainSet.labelSpace.name}) on ${device}: ${schedule.totalSteps} steps in ` +
+      `${t.phases.length} phase(s), batch ${t.batchSize}${t.accumulate > 1 ? `×${t.accumulate}` : ''}, ` +
+      `${trainSet.length} train / ${valSet?.length ?? 0} val images -> ${paths.root}`,
+  );
   const optimizer = SGD.forParameters(model.namedParameters(), { ...t.optimizer, lr: t.schedule.lr });
   const scaler = new GradScaler(t.amp === 'fp16');
   const loader = new DataLoader<Batch>(trainSet, {
@@ -175,6 +181,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const metrics = new MetricsLog(paths.metrics);
   const tb = new TensorBoardWriter(paths.tb);
+  if (latest !== null) tb.addSessionStart(step + 1);
   const settings: StepSettings = { device, channelsLast: t.channelsLast, amp: t.amp };
   let stopRequested = false;
   const onSignal = (sig: string) => {
@@ -212,7 +219,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     return r.value.batch;
   };
   const runStart = performance.now();
-  const window = { loss: 0, steps: 0, images: 0, start: performance.now() };
+  // throughput counts training time only (not validation or checkpoint writing)
+  const window = { loss: 0, steps: 0, images: 0, seconds: 0 };
   let phaseIndex = -1;
   let interrupted = false;
   progress.start(step);
@@ -225,6 +233,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       const lr = schedule.lrAt(step);
       let res;
+      const t0 = performance.now();
       try {
         res = await trainStep(model, optimizer, scaler, nextBatch, t.accumulate, lr, settings, step + 1);
       } catch (e) {
@@ -235,14 +244,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       window.loss += res.loss;
       window.steps++;
       window.images += res.images;
-      const elapsed = (performance.now() - window.start) / 1000;
-      const imagesPerSec = elapsed > 0 ? window.images / elapsed : 0;
+      window.seconds += (performance.now() - t0) / 1000;
+      const imagesPerSec = window.seconds > 0 ? window.images / window.seconds : 0;
       progress.update({ step, phase: phaseIndex, loss: window.loss / window.steps, lr, imagesPerSec });
       if (step % t.logEvery === 0 || step === schedule.totalSteps) {
         const loss = window.loss / window.steps;
         metrics.write({ step, phase: phaseIndex, loss, lr, imagesPerSec, time: (performance.now() - runStart) / 1000 });
         tb.addScalars(step, { 'train/loss': loss, 'train/lr': lr, 'train/images_per_sec': imagesPerSec });
-        Object.assign(window, { loss: 0, steps: 0, images: 0, start: performance.now() });
+        Object.assign(window, { loss: 0, steps: 0, images: 0, seconds: 0 });
       }
 
       const last = step === schedule.totalSteps;

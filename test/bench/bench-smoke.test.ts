@@ -17,7 +17,7 @@ function torchvisionMissing(): string | false {
   return r.status === 0 ? false : `needs torchvision under ${PYTHON} (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
 }
 
-test('npm run bench -- --smoke measures both sides and writes the report', { skip: torchvisionMissing(), timeout: 60_000 }, () => {
+test('npm run bench -- --smoke measures both sides and writes the report', { skip: torchvisionMissing(), timeout: 120_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
   try {
     const out = path.join(dir, 'bench.json');
@@ -25,7 +25,7 @@ test('npm run bench -- --smoke measures both sides and writes the report', { ski
       cwd: ROOT,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 55_000,
+      timeout: 115_000,
     });
     assert.match(stdout, /\| config +\| +input \|/);
     assert.match(stdout, /torchvision ms/);

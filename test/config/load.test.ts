@@ -106,3 +106,15 @@ test('shipped configs validate', () => {
   assert.ok(files.length >= 2, `configs in ${dir}`);
   for (const f of files) loadConfig(path.join(dir, f));
 });
+
+test('label space drives numClasses; train and val must share it', () => {
+  assert.equal(parseConfig(minimal).model.numClasses, 10);
+  assert.match(
+    configError(() => parseConfig({ ...minimal, model: { numClasses: 3 } }, 'c.yaml')).message,
+    /^model\.numClasses: expected 10 \(label space "vkitti-kitti" of data\.train\), got 3 \(in c\.yaml\)$/,
+  );
+  const e = configError(() =>
+    parseConfig({ data: { train: minimal.data.train, val: { layout: 'vkitti1', root: '/v', labelSpace: 'vkitti' } } }, 'c.yaml'),
+  );
+  assert.equal(e.message, 'data.val.labelSpace: expected "vkitti-kitti" (the label space of data.train), got "vkitti" (in c.yaml)');
+});

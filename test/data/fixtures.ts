@@ -9,6 +9,7 @@ export function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
 }
 
+/** Removes a temp dir made by tmpDir. */
 export function rmTmp(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
@@ -24,6 +25,7 @@ export function noise(n: number, seed: number): Buffer {
   return b;
 }
 
+/** Writes raw 1- or 3-channel pixels as a PNG (grey PNG for 1 channel), creating directories. */
 export async function writePng(file: string, data: Buffer, width: number, height: number, channels: 1 | 3): Promise<void> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let s = sharp(data, { raw: { width, height, channels } });
@@ -33,17 +35,14 @@ export async function writePng(file: string, data: Buffer, width: number, height
 
 type RGB = [number, number, number];
 
+/** VKITTI 1.3.1 colours of the non-instance categories. */
 export const VK1_BASE: Record<string, RGB> = {
   Terrain: [210, 0, 200], Sky: [90, 200, 255], Tree: [0, 199, 0], Vegetation: [90, 240, 0], Building: [140, 140, 140],
   Road: [100, 60, 100], GuardRail: [255, 100, 255], TrafficSign: [255, 255, 0], TrafficLight: [200, 200, 0],
   Pole: [255, 130, 0], Misc: [80, 80, 80], Truck: [160, 60, 60],
 };
 
-/** Native category at pixel (x, y) of frame f in a fixture (cycles through every category). */
-export function fixtureCategory(cats: readonly string[], x: number, y: number, f: number): string {
-  return cats[(x + 3 * y + f) % cats.length];
-}
-
+/** What a fixture sample should load as. */
 export interface Expected {
   /** Native category name per pixel (VKITTI) or Cityscapes id (KITTI). */
   native: (string | number)[];

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Dataset } from '../../src/data/dataset.js';
-import { DataLoader, evalLoader, packSamples, type HostBatch, type LoaderItem } from '../../src/data/loader.js';
+import { DataLoader, evalLoader, packSamples, type HostBatch, type LoaderItem, type LoaderOptions } from '../../src/data/loader.js';
 import { trainTransform } from '../../src/data/transforms.js';
+import { DataWorkerPool } from '../../src/data/worker-pool.js';
 import { VKitti1Dataset } from '../../src/data/vkitti1.js';
 import { rmTmp, tmpDir, writeVKitti1 } from './fixtures.js';
 
@@ -26,8 +27,8 @@ describe('DataLoader', () => {
   });
   after(() => rmTmp(root));
 
-  const train = (extra: Partial<ConstructorParameters<typeof DataLoader>[1]> = {}) =>
-    new DataLoader(ds, { batchSize: 5, shuffle: true, dropLast: true, seed: 11, transform: trainTransform({ crop: 9 }), prefetch: 2, concurrency: 3, ...extra });
+  const train = (extra: Partial<LoaderOptions<HostBatch>> = {}) =>
+    new DataLoader<HostBatch>(ds, { batchSize: 5, shuffle: true, dropLast: true, seed: 11, transform: trainTransform({ crop: 9 }), prefetch: 2, concurrency: 3, ...extra });
 
   test('yields fixed-size shuffled batches with drop_last and positions', async () => {
     const l = train();
@@ -60,7 +61,6 @@ describe('DataLoader', () => {
     // a different seed gives different data
     const other = await collect(train({ seed: 12 }).iterate({ epochs: 1 }));
     assert.notDeepEqual(other[0].batch.images, full[0].batch.images);
-    assert.throws(() => train().iterate({ startAt: { epoch: 0, indexInEpoch: 3 } }).next(), /not a batch boundary/);
     await assert.rejects(train().iterate({ startAt: { epoch: 0, indexInEpoch: 3 } }).next(), /startAt\.indexInEpoch 3 is not a batch boundary in \[0, 10\]/);
   });
 
@@ -113,5 +113,20 @@ describe('DataLoader', () => {
       rmTmp(r2);
     }
     assert.throws(() => new DataLoader(ds, { batchSize: 20, dropLast: true }), /has 12 samples, fewer than one batch of 20/);
+  });
+
+  test('a worker pool gives exactly the in-process batches, and names load errors', async () => {
+    const augment = { crop: 9, scale: [1.4, 2.0] as [number, number], colorJitter: { brightness: 0.2 } };
+    const local = await collect(new DataLoader<HostBatch>(ds, { batchSize: 5, shuffle: true, dropLast: true, seed: 3, transform: trainTransform(augment) }).iterate({ epochs: 2 }));
+    const pool = await DataWorkerPool.start({ data: { layout: 'vkitti1', root, labelSpace: 'vkitti', unknownColor: 'error' }, transform: augment, seed: 3, workers: 2, dataset: ds });
+    try {
+      const viaPool = await collect(new DataLoader<HostBatch>(ds, { batchSize: 5, shuffle: true, dropLast: true, seed: 3, source: pool }).iterate({ epochs: 2 }));
+      assert.deepEqual(viaPool, local);
+      assert.throws(() => new DataLoader(ds, { batchSize: 5, seed: 4, source: pool }), /source seed 3 differs from loader seed 4/);
+      await assert.rejects(pool.load(99, 0), /vkitti1 sample index 99 out of range/);
+    } finally {
+      await pool.close();
+    }
+    await assert.rejects(DataWorkerPool.start({ data: { layout: 'kitti', root, labelSpace: 'vkitti-kitti', unknownColor: 'error' }, workers: 1 }), /KITTI image_2 directory missing/);
   });
 });

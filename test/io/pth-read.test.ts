@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CheckpointError, readPth } from '../../src/io/index.js';
+import { withFileSource } from '../../src/io/source.js';
+import { ZipReader, ZipWriter } from '../../src/io/zip.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
 import { isDType } from '../../src/tensor/dtype.js';
 import { digest, PY_DUMP, rawValues, tempDir, type TensorDigest } from './util.js';
@@ -50,6 +52,11 @@ torch.save({'epoch': 3, 'state_dict': mix, 'optimizer': {'lr': 0.1, 'state': {0:
 torch.save({'model': mix, 'args': [1, 'x', None, 2.5]}, os.path.join(d, 'model-wrapped.pth'))
 torch.save({'epoch': 3, 'optimizer': {}}, os.path.join(d, 'no-sd.pth'))
 torch.save(mix, os.path.join(d, 'legacy.pth'), _use_new_zipfile_serialization=False)
+torch.save(r18, os.path.join(d, 'resnet18-legacy.pth'), _use_new_zipfile_serialization=False)
+class Evil:
+    def __reduce__(self):
+        return (os.system, ('touch ' + os.path.join(d, 'pwned'),))
+torch.save({'w': torch.ones(2), 'evil': Evil()}, os.path.join(d, 'evil-legacy.pth'), _use_new_zipfile_serialization=False)
 torch.save({'d': torch.arange(6, dtype=torch.float64).reshape(2, 3).t()}, os.path.join(d, 'f64.pth'))
 import io, contextlib
 buf = io.StringIO()
@@ -101,19 +108,29 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
   test('float64: read when DType has it, else a clear error naming the tensor', async () => {
     if (isDType('float64')) {
       const t = (await readPth(f('f64.pth'))).get('d')!;
-      assert.deepEqual(rawValues(t), [0, 3, 1, 4, 2, 5]);
+      assert.deepEqual([...(rawValues(t) as Float64Array)], [0, 3, 1, 4, 2, 5]);
     } else {
       await assert.rejects(readPth(f('f64.pth')), /tensor 'd' has dtype float64, which shapeseg tensors do not support/);
     }
   });
 
-  test('legacy (non-zip) format: clear error', async () => {
-    await assert.rejects(readPth(f('legacy.pth')), (err: Error) => {
-      assert.ok(err instanceof CheckpointError);
-      assert.match(err.message, /legacy \(pre-1\.6, non-zip\).*unsupported/);
-      assert.ok(err.message.includes(f('legacy.pth')));
-      return true;
-    });
+  test('legacy (pre-1.6, non-zip) format: read like torch.load', async () => {
+    await check(f('legacy.pth'), expected.mix!);
+    await check(f('resnet18-legacy.pth'), expected.resnet18!);
+  });
+
+  test('legacy format: truncation and foreign globals are refused', async () => {
+    const bytes = fs.readFileSync(f('resnet18-legacy.pth'));
+    for (const cut of [20, 5000, bytes.length >> 1, bytes.length - 1]) {
+      fs.writeFileSync(f('legacy-cut.pth'), bytes.subarray(0, cut));
+      await assert.rejects(readPth(f('legacy-cut.pth')), (err: Error) => {
+        assert.ok(err instanceof CheckpointError && err.message.startsWith(f('legacy-cut.pth')), String(err));
+        assert.match(err.message, /truncated/);
+        return true;
+      });
+    }
+    await assert.rejects(readPth(f('evil-legacy.pth')), /refusing pickle global '(posix|os)\.system'/);
+    assert.equal(fs.existsSync(f('pwned')), false);
   });
 
   test('truncated file (cut in half) names the file and the problem', async () => {
@@ -137,24 +154,50 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
     await assert.rejects(readPth(f('nope.pth')), (err: Error) => err.message.includes(f('nope.pth')) && /not found/.test(err.message));
   });
 
-  test('every truncation and random corruption of a small checkpoint fails cleanly', async () => {
+  test('truncations and random corruption (of the file, and of data.pkl with valid CRCs) fail cleanly', async () => {
     const good = fs.readFileSync(f('mix.pth'));
+    const legacy = fs.readFileSync(f('legacy.pth'));
     let seed = 1;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-    const attempts: Buffer[] = [];
-    for (let n = 0; n < good.length; n += 37) attempts.push(good.subarray(0, n));
-    for (let i = 0; i < 300; i++) {
-      const b = Buffer.from(good);
-      for (let j = 0; j < 3; j++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
-      attempts.push(b);
-    }
-    for (const b of attempts) {
-      fs.writeFileSync(f('fuzz.pth'), b);
+    const rnd = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * n);
+    const expectClean = async (file: string) => {
       try {
-        await readPth(f('fuzz.pth'));
+        await readPth(file);
       } catch (err) {
         assert.ok(err instanceof CheckpointError, `not a CheckpointError: ${(err as Error).stack}`);
       }
+    };
+    for (const whole of [good, legacy]) {
+      for (let n = 0; n < whole.length; n += 97) {
+        fs.writeFileSync(f('fuzz.pth'), whole.subarray(0, n));
+        await expectClean(f('fuzz.pth'));
+      }
+    }
+    for (let i = 0; i < 200; i++) {
+      const b = Buffer.from(i % 2 ? good : legacy);
+      for (let j = 0; j < 3; j++) b[rnd(b.length)] = rnd(256);
+      fs.writeFileSync(f('fuzz.pth'), b);
+      await expectClean(f('fuzz.pth'));
+    }
+    // The CRC catches the above inside data.pkl, so also re-zip mutated pickles with correct CRCs.
+    const entries = withFileSource(f('mix.pth'), (src) => {
+      const zip = new ZipReader(src);
+      return [...zip.entries.values()].map((e) => [e.name, zip.read(e)] as const);
+    });
+    for (let i = 0; i < 200; i++) {
+      const fd = fs.openSync(f('fuzz.pth'), 'w');
+      const w = new ZipWriter(fd);
+      for (const [name, data] of entries) {
+        let d = data;
+        if (name.endsWith('/data.pkl')) {
+          const m = Buffer.from(data);
+          for (let j = 0; j < 1 + rnd(3); j++) m[rnd(m.length)] = rnd(256);
+          d = i % 5 === 0 ? m.subarray(0, rnd(m.length)) : m;
+        }
+        w.add(name, d);
+      }
+      w.finish();
+      fs.closeSync(fd);
+      await expectClean(f('fuzz.pth'));
     }
   });
 });

@@ -5,27 +5,7 @@ import { after, describe, test } from 'node:test';
 import { readPth, writePth } from '../../src/io/index.js';
 import type { RawTensor } from '../../src/tensor/dtype.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
-import { digest, PY_DUMP, tempDir, type TensorDigest } from './util.js';
-
-function bytesOf(a: ArrayBufferView): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
-}
-
-/** A state dict covering every dtype, 0-d, empty and odd-sized tensors, keys deliberately unsorted. */
-export function sampleStateDict(): Map<string, RawTensor> {
-  const f32 = new Float32Array(2 * 3 * 5 * 7).map((_, i) => Math.sin(i) * 100);
-  return new Map<string, RawTensor>([
-    ['z.last', { dtype: 'float32', shape: [2, 3, 5, 7], data: bytesOf(f32) }],
-    ['a.first', { dtype: 'float16', shape: [3], data: bytesOf(new Uint16Array([0x3c00, 0xc000, 0x7bff])) }],
-    ['m.bf16', { dtype: 'bfloat16', shape: [2, 1], data: bytesOf(new Uint16Array([0x3f80, 0xc0a0])) }],
-    ['bn.num_batches_tracked', { dtype: 'int64', shape: [], data: bytesOf(new BigInt64Array([123456789012n])) }],
-    ['i32', { dtype: 'int32', shape: [2, 2], data: bytesOf(new Int32Array([-1, 2, 2 ** 31 - 1, -(2 ** 31)])) }],
-    ['u8', { dtype: 'uint8', shape: [300], data: new Uint8Array(300).map((_, i) => i & 0xff) }],
-    ['mask', { dtype: 'bool', shape: [4], data: new Uint8Array([1, 0, 0, 1]) }],
-    ['empty', { dtype: 'float32', shape: [0, 4], data: new Uint8Array(0) }],
-    ['big.dims', { dtype: 'uint8', shape: [70000, 1], data: new Uint8Array(70000).fill(7) }],
-  ]);
-}
+import { digest, PY_DUMP, sampleStateDict, tempDir, type TensorDigest } from './util.js';
 
 describe('writePth', () => {
   const { dir, cleanup } = tempDir();

@@ -78,7 +78,7 @@ describe('layers', () => {
     const d = new Dropout(0.5);
     const x = ones([1000]);
     const y = d.forward(x);
-    const vals = new Set(y.toArray());
+    const vals = new Set(Array.from(y.toArray() as Float32Array));
     assert.deepEqual([...vals].sort(), [0, 2]);
     d.eval();
     const z = d.forward(x);

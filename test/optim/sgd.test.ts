@@ -27,7 +27,7 @@ const init = SHAPES.map(([, s], i) => values(numel(s), 1 + i));
 const grads = LRS.map((_, k) => SHAPES.map(([, s], i) => values(numel(s), 100 * (k + 1) + i)));
 
 function makeParams(): Array<[string, Tensor]> {
-  return SHAPES.map(([n, s], i) => [n, T.tensor(init[i]!, s, { requiresGrad: true })]);
+  return SHAPES.map(([n, s], i) => [n, T.tensor(init[i]!, s, { dtype: 'float32', requiresGrad: true })]);
 }
 
 /** Runs steps `from`..`to` (exclusive) on `opt`, setting each step's gradients first. */
@@ -35,7 +35,7 @@ function runSteps(opt: SGD, params: Array<[string, Tensor]>, from: number, to: n
   for (let k = from; k < to; k++) {
     T.tidy(() => {
       opt.zeroGrad();
-      params.forEach(([, p], i) => p.setGrad(T.tensor(grads[k]![i]!, p.shape)));
+      params.forEach(([, p], i) => p.setGrad(T.tensor(grads[k]![i]!, p.shape, { dtype: 'float32' })));
       opt.lr = LRS[k]!;
       opt.step();
     });
@@ -48,24 +48,30 @@ interface Case {
   nesterov: boolean;
 }
 
-function reference(c: Case): { params: number[][]; bufs: number[][] } {
+type Reference = { params: number[][]; bufs: number[][] };
+
+/** torch.optim.SGD on the same tensors, every case in one Python run. */
+function references(cases: Case[]): Reference[] {
   const out = runPython(
     `import json, sys, torch
 d = json.loads(sys.stdin.read())
-ps = [torch.tensor(v, dtype=torch.float32).reshape(s).requires_grad_() for v, s in zip(d['init'], d['shapes'])]
-opt = torch.optim.SGD([{'params': [ps[0]], 'weight_decay': 1e-4}, {'params': ps[1:], 'weight_decay': 0.0}],
-                      lr=0.1, momentum=d['momentum'], dampening=d['dampening'], nesterov=d['nesterov'], foreach=False)
-for k, lr in enumerate(d['lrs']):
-    for p, g, s in zip(ps, d['grads'][k], d['shapes']):
-        p.grad = torch.tensor(g, dtype=torch.float32).reshape(s)
-    for grp in opt.param_groups:
-        grp['lr'] = lr
-    opt.step()
-print(json.dumps({'params': [p.detach().flatten().tolist() for p in ps],
-                  'bufs': [opt.state[p]['momentum_buffer'].flatten().tolist() if opt.state[p].get('momentum_buffer') is not None else [] for p in ps]}))`,
-    { input: JSON.stringify({ ...c, init, grads, lrs: LRS, shapes: SHAPES.map(([, s]) => s) }) },
+res = []
+for c in d['cases']:
+    ps = [torch.tensor(v, dtype=torch.float32).reshape(s).requires_grad_() for v, s in zip(d['init'], d['shapes'])]
+    opt = torch.optim.SGD([{'params': [ps[0]], 'weight_decay': 1e-4}, {'params': ps[1:], 'weight_decay': 0.0}],
+                          lr=0.1, momentum=c['momentum'], dampening=c['dampening'], nesterov=c['nesterov'], foreach=False)
+    for k, lr in enumerate(d['lrs']):
+        for p, g, s in zip(ps, d['grads'][k], d['shapes']):
+            p.grad = torch.tensor(g, dtype=torch.float32).reshape(s)
+        for grp in opt.param_groups:
+            grp['lr'] = lr
+        opt.step()
+    res.append({'params': [p.detach().flatten().tolist() for p in ps],
+                'bufs': [opt.state[p]['momentum_buffer'].flatten().tolist() if opt.state[p].get('momentum_buffer') is not None else [] for p in ps]})
+print(json.dumps(res))`,
+    { input: JSON.stringify({ cases, init, grads, lrs: LRS, shapes: SHAPES.map(([, s]) => s) }) },
   );
-  return JSON.parse(out) as { params: number[][]; bufs: number[][] };
+  return JSON.parse(out) as Reference[];
 }
 
 function assertExact(actual: Tensor, expected: number[], what: string): void {
@@ -75,16 +81,18 @@ function assertExact(actual: Tensor, expected: number[], what: string): void {
   a.forEach((v, i) => assert.equal(v, Math.fround(expected[i]!), `${what}[${i}]: ${v} vs ${expected[i]}`));
 }
 
-const skip = skipWithoutTorch();
-
-for (const c of [
+const CASES: Case[] = [
   { momentum: 0.9, dampening: 0, nesterov: false },
   { momentum: 0.9, dampening: 0, nesterov: true },
   { momentum: 0.5, dampening: 0.1, nesterov: false },
   { momentum: 0, dampening: 0, nesterov: false },
-]) {
+];
+const skip = skipWithoutTorch();
+const refs = skip ? [] : references(CASES);
+
+CASES.forEach((c, ci) => {
   test(`SGD matches torch.optim.SGD: momentum ${c.momentum}, dampening ${c.dampening}, nesterov ${c.nesterov}`, { skip }, () => {
-    const ref = reference(c);
+    const ref = refs[ci]!;
     T.tidy(() => {
       const params = makeParams();
       const opt = SGD.forParameters(params, { lr: 0.1, weightDecay: 1e-4, ...c });
@@ -99,7 +107,7 @@ for (const c of [
       opt.dispose();
     });
   });
-}
+});
 
 test('stateDict round trip continues exactly; parameters without grad are skipped', () => {
   T.tidy(() => {
@@ -121,7 +129,7 @@ test('stateDict round trip continues exactly; parameters without grad are skippe
     const c = makeParams();
     const optD = SGD.forParameters(c, { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });
     optD.zeroGrad();
-    c[0]![1].setGrad(T.tensor(grads[0]![0]!, c[0]![1].shape));
+    c[0]![1].setGrad(T.tensor(grads[0]![0]!, c[0]![1].shape, { dtype: 'float32' }));
     optD.step();
     assert.deepEqual([...optD.stateDict().keys()], ['conv.weight']);
     assert.deepEqual(Array.from(c[1]![1].toArray() as Float32Array), init[1]!.map(Math.fround));

@@ -104,6 +104,17 @@ export async function writeFakeRun(root: string, o: FakeRunOptions): Promise<str
       flip: false,
     }),
   );
+  // a validation written during training: shown as a curve point, not as another per-class column
+  const val = toEvalResultFile(metrics, cm, 1234, {
+    checkpoint: null,
+    labelSpace: space.name,
+    classNames: space.classes,
+    data: { spec: 'kitti:/data/kitti', split: 'val', count: 40 },
+    outputStride: o.outputStride,
+    scales: [1],
+    flip: false,
+  });
+  await writeEvalResult(path.join(dir, 'eval', `step-${String(o.steps).padStart(8, '0')}.json`), { ...val, step: o.steps });
   await writeExampleGrid(path.join(dir, 'figures', 'kitti-val-grid.png'), [syntheticExample(124, 38, 3), syntheticExample(124, 38, 6)], space.colors, { tileWidth: 240 });
   return dir;
 }

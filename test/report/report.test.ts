@@ -29,7 +29,7 @@ describe('run folder reading', () => {
     assert.equal(run.train.length, 150);
     assert.equal(run.val.length, 6);
     assert.ok('pole' in run.val[0].perClass && 'traffic light' in run.val[0].perClass);
-    assert.equal(run.evals.length, 1);
+    assert.equal(run.evals.length, 2);
     assert.equal(run.figures.length, 1);
     assert.equal(run.checkpoints.length, 1);
     assert.ok(run.warnings.some((w) => /metrics\.jsonl:\d+: not JSON/.test(w)));
@@ -85,6 +85,9 @@ describe('HTML report', () => {
     assert.match(html, /os8-60k/);
     assert.match(html, /<code>eval\.outputStride<\/code>/);
     assert.match(html, /traffic light/);
+    // one per-class column per run: the standalone eval, not the training validation file
+    assert.equal(html.match(/<th title="eval/g)?.length, 2);
+    assert.match(html, /1 validation file from training/);
   });
 
   it('renders in headless Chromium with charts and images in the DOM and a non-trivial screenshot', async (t) => {

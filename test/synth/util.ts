@@ -27,9 +27,12 @@ export function listFiles(root: string): string[] {
 /** Decoded image pixels. */
 export interface Decoded { data: Buffer; width: number; height: number; channels: number }
 
-/** Decodes an image file to raw pixels. */
+/** Decodes an image file to raw pixels; greyscale PNGs (colour type 0) come back with one channel. */
 export async function decode(file: string): Promise<Decoded> {
-  const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+  const head = fs.readFileSync(file).subarray(0, 26);
+  const grey = head.subarray(1, 4).toString('latin1') === 'PNG' && head[25] === 0;
+  const img = grey ? sharp(file).extractChannel(0) : sharp(file);
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 

@@ -10,6 +10,7 @@ interface Decoded {
   wallTime: number;
   step: number;
   fileVersion?: string;
+  sessionStatus?: number;
   values: Array<[string, number]>;
 }
 
@@ -58,6 +59,7 @@ function decodeFile(file: string): Decoded[] {
       if (f === 1) ev.wallTime = (v as Buffer).readDoubleLE(0);
       else if (f === 2) ev.step = Number(v as bigint);
       else if (f === 3) ev.fileVersion = (v as Buffer).toString('utf8');
+      else if (f === 6) ev.sessionStatus = Number(fields(v as Buffer).find(([ff]) => ff === 1)![2] as bigint);
       else if (f === 5) {
         for (const [vf, , value] of fields(v as Buffer)) {
           assert.equal(vf, 1);
@@ -84,6 +86,7 @@ function writeSample(dir: string): string {
   const w = new TensorBoardWriter(path.join(dir, 'tb'));
   w.addScalars(1, { 'train/loss': 2.5, 'train/lr': 0.01 }, 1000.5);
   w.addScalar('val/mIoU', 0.75, 300000, 1001);
+  w.addSessionStart(7, 1002);
   w.close();
   return w.file;
 }
@@ -102,10 +105,11 @@ test('event file decodes back to the scalars written', () => {
     const file = writeSample(dir);
     assert.match(path.basename(file), new RegExp(`^events\\.out\\.tfevents\\.\\d+\\.${os.hostname().replace(/[.]/g, '\\.')}$`));
     const evs = decodeFile(file);
-    assert.equal(evs.length, 3);
+    assert.equal(evs.length, 4);
     assert.equal(evs[0]!.fileVersion, 'brain.Event:2');
     assert.deepEqual(evs[1], { wallTime: 1000.5, step: 1, values: [['train/loss', 2.5], ['train/lr', Math.fround(0.01)]] });
     assert.deepEqual(evs[2], { wallTime: 1001, step: 300000, values: [['val/mIoU', 0.75]] });
+    assert.deepEqual(evs[3], { wallTime: 1002, step: 7, sessionStatus: 1, values: [] });
   });
 });
 
