@@ -4,8 +4,6 @@
 namespace shapeseg {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // The handle constructor lives in the env so wrap() can create handles from any file.
-  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(TensorHandle::Init(env))));
   initHandle(env, exports);
   initCreation(env, exports);
   initOps(env, exports);

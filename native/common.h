@@ -12,24 +12,16 @@
 
 namespace shapeseg {
 
-/** A JS object owning one at::Tensor. dispose() frees it now; the finalizer is only a safety net. */
-class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
- public:
-  static Napi::Function Init(Napi::Env env);
-  explicit TensorHandle(const Napi::CallbackInfo& info);
-  at::Tensor tensor;
-  bool disposed = false;
+// Tensors live in a native table; JS holds a number id = generation * 2^24 + slot. dispose() frees the slot
+// at once (no GC finalizer involved: Node defers those to the event loop, so synchronous training loops would
+// pile up wrappers). A stale id (disposed, slot reused) fails the generation check.
 
- private:
-  Napi::Value Dispose(const Napi::CallbackInfo& info);
-};
-
-/** The tensor held by v; what names v in the TypeError (not a Tensor) / Error (disposed). */
+/** The tensor held by v; what names v in the TypeError (not a Tensor id) / Error (disposed). */
 at::Tensor& tensorOf(Napi::Env env, const Napi::Value& v, const std::string& what);
 
-/** Creates a new handle for t and publishes its metadata (see writeMeta). */
+/** Stores t in the table and returns its id, publishing its metadata (see writeMeta). */
 Napi::Value wrap(Napi::Env env, at::Tensor t);
-/** An array of handles (metadata is fetched per handle by the caller). */
+/** An array of ids (null for undefined tensors; metadata is fetched per id by the caller). */
 Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts);
 /** Writes dtype, device and shape of t into the shared metadata buffer read by src/tensor/tensor.ts. */
 void writeMeta(const at::Tensor& t);
@@ -50,7 +42,6 @@ class Args {
   Napi::Env env() const { return info_.Env(); }
   size_t size() const { return info_.Length(); }
   bool has(size_t i) const { return i < info_.Length() && !info_[i].IsUndefined() && !info_[i].IsNull(); }
-  bool isTensor(size_t i) const;
   at::Tensor& t(size_t i) const;
   c10::optional<at::Tensor> optT(size_t i) const;
   std::vector<at::Tensor> tensors(size_t i) const;
@@ -65,8 +56,8 @@ class Args {
   std::vector<int64_t> ints(size_t i) const;
   /** A number (or bool) argument as an at::Scalar. */
   at::Scalar scalar(size_t i) const;
-  /** A Tensor, or a number turned into a 0-d tensor of like's dtype/device (for ops with no Scalar overload). */
-  at::Tensor tensorOrScalar(size_t i, const at::Tensor& like) const;
+  /** A number turned into a 0-d tensor of like's dtype/device (for ops with no Scalar overload). */
+  at::Tensor scalarTensor(size_t i, const at::Tensor& like) const;
   const Napi::CallbackInfo& info() const { return info_; }
 
  private:

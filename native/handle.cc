@@ -7,12 +7,67 @@ namespace shapeseg {
 
 namespace {
 
-// Tags handles so a stray JS object is rejected instead of being reinterpreted.
-const napi_type_tag kHandleTag = {0x5e6a9e5e6a9e5e6aULL, 0x7e450a7e450a7e45ULL};
-
 // [dtype, deviceType (0 cpu, 1 cuda), deviceIndex, ndim, sizes...]; read by src/tensor/tensor.ts.
 constexpr size_t kMaxDims = 64;
 double g_meta[4 + kMaxDims];
+
+// The tensor table. Heap-allocated and never destroyed, so no at::Tensor outlives libtorch at exit.
+constexpr uint64_t kSlotBits = 24;
+constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
+struct Table {
+  std::vector<at::Tensor> tensors;
+  std::vector<uint64_t> gens;
+  std::vector<uint32_t> free;
+  size_t live = 0;
+};
+Table& table() {
+  static Table* t = new Table();
+  return *t;
+}
+
+double store(at::Tensor t) {
+  Table& tb = table();
+  uint32_t slot;
+  if (!tb.free.empty()) {
+    slot = tb.free.back();
+    tb.free.pop_back();
+    tb.tensors[slot] = std::move(t);
+  } else {
+    TORCH_CHECK(tb.tensors.size() < kSlotMask, "too many live tensors (", tb.tensors.size(), ")");
+    slot = static_cast<uint32_t>(tb.tensors.size());
+    tb.tensors.push_back(std::move(t));
+    tb.gens.push_back(1);
+  }
+  ++tb.live;
+  return static_cast<double>((tb.gens[slot] << kSlotBits) | slot);
+}
+
+enum class Lookup { Ok, NotId, Disposed };
+
+/** The slot's tensor for id, or why there is none. */
+Lookup lookup(double id, at::Tensor** out) {
+  if (!(id >= 0) || id != static_cast<double>(static_cast<uint64_t>(id)) || id > 9007199254740991.0) return Lookup::NotId;
+  const uint64_t v = static_cast<uint64_t>(id);
+  const uint64_t slot = v & kSlotMask;
+  Table& tb = table();
+  if (slot >= tb.tensors.size() || (v >> kSlotBits) == 0) return Lookup::NotId;
+  if (tb.gens[slot] != (v >> kSlotBits)) return Lookup::Disposed;
+  *out = &tb.tensors[slot];
+  return Lookup::Ok;
+}
+
+/** Frees id's slot; a stale id (already freed) is ignored, so dispose is idempotent. */
+bool release(double id) {
+  at::Tensor* t = nullptr;
+  if (lookup(id, &t) != Lookup::Ok) return false;
+  Table& tb = table();
+  const uint32_t slot = static_cast<uint32_t>(static_cast<uint64_t>(id) & kSlotMask);
+  t->reset();
+  ++tb.gens[slot];
+  tb.free.push_back(slot);
+  --tb.live;
+  return true;
+}
 
 struct DtypeName {
   const char* name;
@@ -27,21 +82,7 @@ const DtypeName kDtypes[] = {
 
 }  // namespace
 
-// ---- handle ----
-
-Napi::Function TensorHandle::Init(Napi::Env env) {
-  return DefineClass(env, "TensorHandle", {InstanceMethod<&TensorHandle::Dispose>("dispose")});
-}
-
-TensorHandle::TensorHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorHandle>(info) {
-  napi_type_tag_object(info.Env(), info.This(), &kHandleTag);
-}
-
-Napi::Value TensorHandle::Dispose(const Napi::CallbackInfo& info) {
-  tensor.reset();
-  disposed = true;
-  return info.Env().Undefined();
-}
+// ---- ids ----
 
 void writeMeta(const at::Tensor& t) {
   g_meta[0] = static_cast<double>(static_cast<int>(t.scalar_type()));
@@ -60,11 +101,8 @@ Napi::Value metaBuffer(Napi::Env env) {
 
 Napi::Value wrap(Napi::Env env, at::Tensor t) {
   TORCH_CHECK(t.defined(), "internal: wrapping an undefined tensor");
-  Napi::Object obj = env.GetInstanceData<Napi::FunctionReference>()->New({});
-  TensorHandle* h = TensorHandle::Unwrap(obj);
   writeMeta(t);
-  h->tensor = std::move(t);
-  return obj;
+  return Napi::Number::New(env, store(std::move(t)));
 }
 
 Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts) {
@@ -122,34 +160,20 @@ void Args::typeError(size_t i, const char* expected) const {
   throw Napi::TypeError::New(env(), "argument " + std::to_string(i) + ": expected " + expected);
 }
 
-namespace {
-/** The handle behind v, or null when v is not one. */
-TensorHandle* handleOf(napi_env env, const Napi::Value& v) {
-  bool tagged = false;
-  if (v.IsObject()) napi_check_object_type_tag(env, v, &kHandleTag, &tagged);
-  return tagged ? TensorHandle::Unwrap(v.As<Napi::Object>()) : nullptr;
-}
-}  // namespace
-
 at::Tensor& tensorOf(Napi::Env env, const Napi::Value& v, const std::string& what) {
-  TensorHandle* h = handleOf(env, v);
-  if (!h) throw Napi::TypeError::New(env, what + ": expected a Tensor");
-  if (h->disposed) throw Napi::Error::New(env, "tensor used after dispose()");
-  return h->tensor;
+  at::Tensor* t = nullptr;
+  const Lookup r = v.IsNumber() ? lookup(v.As<Napi::Number>().DoubleValue(), &t) : Lookup::NotId;
+  if (r == Lookup::NotId) throw Napi::TypeError::New(env, what + ": expected a Tensor");
+  if (r == Lookup::Disposed) throw Napi::Error::New(env, "tensor used after dispose()");
+  return *t;
 }
-
-bool Args::isTensor(size_t i) const { return i < info_.Length() && handleOf(env(), info_[i]) != nullptr; }
 
 at::Tensor& Args::t(size_t i) const {
-  TensorHandle* h = i < info_.Length() ? handleOf(env(), info_[i]) : nullptr;
-  if (!h) typeError(i, "a Tensor");
-  if (h->disposed) throw Napi::Error::New(env(), "tensor used after dispose()");
-  return h->tensor;
-}
-
-c10::optional<at::Tensor> Args::optT(size_t i) const {
-  if (!has(i)) return c10::nullopt;
-  return t(i);
+  at::Tensor* t = nullptr;
+  const Lookup r = i < info_.Length() && info_[i].IsNumber() ? lookup(info_[i].As<Napi::Number>().DoubleValue(), &t) : Lookup::NotId;
+  if (r == Lookup::Ok) return *t;
+  if (r == Lookup::Disposed) throw Napi::Error::New(env(), "tensor used after dispose()");
+  typeError(i, "a Tensor");
 }
 
 std::vector<at::Tensor> Args::tensors(size_t i) const {
@@ -208,8 +232,7 @@ at::Scalar Args::scalar(size_t i) const {
   return at::Scalar(v);
 }
 
-at::Tensor Args::tensorOrScalar(size_t i, const at::Tensor& like) const {
-  if (isTensor(i)) return t(i);
+at::Tensor Args::scalarTensor(size_t i, const at::Tensor& like) const {
   return at::scalar_tensor(scalar(i), like.options().requires_grad(false));
 }
 
@@ -241,6 +264,11 @@ void initHandle(Napi::Env env, Napi::Object exports) {
     for (const auto& d : kDtypes) names.Set(static_cast<uint32_t>(static_cast<int>(d.type)), d.name);
     exports.Set("dtypeNames", names);
   }
+  reg(env, exports, "dispose", [](const Args& a) {
+    if (!a.info()[0].IsNumber()) throw Napi::TypeError::New(a.env(), "dispose: expected a tensor id");
+    return Napi::Boolean::New(a.env(), release(a.d(0)));
+  });
+  reg(env, exports, "nativeLiveCount", [](const Args& a) { return Napi::Number::New(a.env(), static_cast<double>(table().live)); });
   reg(env, exports, "meta", [](const Args& a) {
     writeMeta(a.t(0));
     return a.env().Undefined();

@@ -45,10 +45,10 @@ void initNnOps(Napi::Env env, Napi::Object exports) {
   reg(env, exports, "flip", [](const Args& a) { return wrap(a.env(), at::flip(a.t(0), a.ints(1))); });
   // pad(x, pads, mode, value?)
   reg(env, exports, "pad", [](const Args& a) { return wrap(a.env(), at::pad(a.t(0), a.ints(1), a.s(2), a.optD(3))); });
-  // where(cond, a, b): a and b may be numbers.
+  // where(cond, a, b, aIsNumber, bIsNumber)
   reg(env, exports, "where", [](const Args& a) {
     const at::Tensor& c = a.t(0);
-    const bool ta = a.isTensor(1), tb = a.isTensor(2);
+    const bool ta = !a.b(3, false), tb = !a.b(4, false);
     if (ta && tb) return wrap(a.env(), at::where(c, a.t(1), a.t(2)));
     if (ta) return wrap(a.env(), at::where(c, a.t(1), a.scalar(2)));
     if (tb) return wrap(a.env(), at::where(c, a.scalar(1), a.t(2)));

@@ -69,6 +69,12 @@ std::vector<int64_t> reduceDims(const Args& a, size_t i, const at::Tensor& t) {
 
 Napi::Value undef(const Args& a) { return a.env().Undefined(); }
 
+/** Registers name(x, Tensor other, ...) and nameS(x, number other, ...): ids and numbers are both JS numbers. */
+void regBinary(Napi::Env env, Napi::Object exports, const char* name, std::function<Napi::Value(const Args&, bool)> fn) {
+  reg(env, exports, name, [fn](const Args& a) { return fn(a, false); });
+  reg(env, exports, (std::string(name) + "S").c_str(), [fn](const Args& a) { return fn(a, true); });
+}
+
 }  // namespace
 
 void initOps(Napi::Env env, Napi::Object exports) {
@@ -79,22 +85,22 @@ void initOps(Napi::Env env, Napi::Object exports) {
   for (const auto& op : kBinary) {
     BinaryT tf = op.tensorFn;
     BinaryS sf = op.scalarFn;
-    reg(env, exports, op.name, [tf, sf](const Args& a) {
+    regBinary(env, exports, op.name, [tf, sf](const Args& a, bool scalar) {
       const at::Tensor& x = a.t(0);
-      if (a.isTensor(1) || !sf) return wrap(a.env(), tf(x, a.tensorOrScalar(1, x)));
-      return wrap(a.env(), sf(x, a.scalar(1)));
+      if (!scalar) return wrap(a.env(), tf(x, a.t(1)));
+      return wrap(a.env(), sf ? sf(x, a.scalar(1)) : tf(x, a.scalarTensor(1, x)));
     });
   }
   // add/sub(x, other, alpha?)
-  reg(env, exports, "add", [](const Args& a) {
+  regBinary(env, exports, "add", [](const Args& a, bool scalar) {
     const at::Tensor& x = a.t(0);
     const at::Scalar alpha = a.has(2) ? a.scalar(2) : at::Scalar(1);
-    return wrap(a.env(), a.isTensor(1) ? at::add(x, a.t(1), alpha) : at::add(x, a.scalar(1), alpha));
+    return wrap(a.env(), scalar ? at::add(x, a.scalar(1), alpha) : at::add(x, a.t(1), alpha));
   });
-  reg(env, exports, "sub", [](const Args& a) {
+  regBinary(env, exports, "sub", [](const Args& a, bool scalar) {
     const at::Tensor& x = a.t(0);
     const at::Scalar alpha = a.has(2) ? a.scalar(2) : at::Scalar(1);
-    return wrap(a.env(), a.isTensor(1) ? at::sub(x, a.t(1), alpha) : at::sub(x, a.scalar(1), alpha));
+    return wrap(a.env(), scalar ? at::sub(x, a.scalar(1), alpha) : at::sub(x, a.t(1), alpha));
   });
   reg(env, exports, "pow", [](const Args& a) { return wrap(a.env(), at::pow(a.t(0), a.scalar(1))); });
   reg(env, exports, "clamp", [](const Args& a) {
@@ -105,26 +111,26 @@ void initOps(Napi::Env env, Napi::Object exports) {
   });
 
   // In place: return undefined (TS returns `this`).
-  reg(env, exports, "add_", [](const Args& a) {
+  regBinary(env, exports, "add_", [](const Args& a, bool scalar) {
     const at::Scalar alpha = a.has(2) ? a.scalar(2) : at::Scalar(1);
-    if (a.isTensor(1)) a.t(0).add_(a.t(1), alpha);
-    else a.t(0).add_(a.scalar(1), alpha);
+    if (scalar) a.t(0).add_(a.scalar(1), alpha);
+    else a.t(0).add_(a.t(1), alpha);
     return undef(a);
   });
-  reg(env, exports, "sub_", [](const Args& a) {
+  regBinary(env, exports, "sub_", [](const Args& a, bool scalar) {
     const at::Scalar alpha = a.has(2) ? a.scalar(2) : at::Scalar(1);
-    if (a.isTensor(1)) a.t(0).sub_(a.t(1), alpha);
-    else a.t(0).sub_(a.scalar(1), alpha);
+    if (scalar) a.t(0).sub_(a.scalar(1), alpha);
+    else a.t(0).sub_(a.t(1), alpha);
     return undef(a);
   });
-  reg(env, exports, "mul_", [](const Args& a) {
-    if (a.isTensor(1)) a.t(0).mul_(a.t(1));
-    else a.t(0).mul_(a.scalar(1));
+  regBinary(env, exports, "mul_", [](const Args& a, bool scalar) {
+    if (scalar) a.t(0).mul_(a.scalar(1));
+    else a.t(0).mul_(a.t(1));
     return undef(a);
   });
-  reg(env, exports, "div_", [](const Args& a) {
-    if (a.isTensor(1)) a.t(0).div_(a.t(1));
-    else a.t(0).div_(a.scalar(1));
+  regBinary(env, exports, "div_", [](const Args& a, bool scalar) {
+    if (scalar) a.t(0).div_(a.scalar(1));
+    else a.t(0).div_(a.t(1));
     return undef(a);
   });
   reg(env, exports, "copy_", [](const Args& a) {
@@ -143,9 +149,11 @@ void initOps(Napi::Env env, Napi::Object exports) {
     a.t(0).relu_();
     return undef(a);
   });
+  // addcmul_(x, a, b, value?, aIsNumber, bIsNumber)
   reg(env, exports, "addcmul_", [](const Args& a) {
     const at::Tensor& x = a.t(0);
-    x.addcmul_(a.tensorOrScalar(1, x), a.tensorOrScalar(2, x), a.has(3) ? a.scalar(3) : at::Scalar(1));
+    x.addcmul_(a.b(4, false) ? a.scalarTensor(1, x) : a.t(1), a.b(5, false) ? a.scalarTensor(2, x) : a.t(2),
+               a.has(3) ? a.scalar(3) : at::Scalar(1));
     return undef(a);
   });
 

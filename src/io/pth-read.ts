@@ -1,4 +1,5 @@
-// Reads PyTorch checkpoints written by torch.save (zip format, torch >= 1.6) into RawTensors.
+// Reads PyTorch checkpoints written by torch.save into RawTensors: the zip format (torch >= 1.6)
+// and, via pth-legacy.ts, the older pickle-stream format. Only tensors and plain containers are built.
 import { numelOf, type RawTensor } from '../tensor/dtype.js';
 import { CheckpointError } from './errors.js';
 import { openFileSource, type ByteSource } from './source.js';
@@ -53,13 +54,15 @@ export interface TorchHooks extends UnpickleHooks {
 
 // What data.pkl may reference; everything else is refused before anything is built from it.
 function makeHooks(file: string): TorchHooks {
+  const storages = new Map<string, StorageRef>();
   const bad = (detail: string): never => {
     throw new CheckpointError(file, `corrupt data.pkl: ${detail}`);
   };
   const rebuildTensor = (name: string) =>
     callable(`torch._utils.${name}`, (args) => {
       const [storage, offset, size, stride] = args;
-      if (args.length < 4 || !(storage && typeof storage === 'object' && 'key' in storage)) bad(`${name} expects a storage`);
+      const isStorage = typeof storage === 'object' && storage !== null && storages.get((storage as StorageRef).key) === storage;
+      if (args.length < 4 || !isStorage) bad(`${name} expects a storage, got ${pyRepr(storage)}`);
       if (!Number.isSafeInteger(offset) || (offset as number) < 0) bad(`${name}: bad storage offset ${pyRepr(offset)}`);
       if (!isIntArray(size) || !isIntArray(stride) || size.length !== stride.length) {
         bad(`${name}: bad size/stride ${pyRepr(size)} / ${pyRepr(stride)}`);
@@ -87,7 +90,6 @@ function makeHooks(file: string): TorchHooks {
     ['torch._utils._rebuild_parameter_with_state', rebuildParameter('_rebuild_parameter_with_state')],
   ]);
   const storageTypes = new Map<string, { qualifiedName: string; dtype: StoredDType }>();
-  const storages = new Map<string, StorageRef>();
 
   return {
     findClass(module: string, name: string): unknown {

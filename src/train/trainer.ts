@@ -2,11 +2,11 @@
 // exact resume, metrics.jsonl + TensorBoard + progress output, and a clean stop on a non-finite loss.
 import * as fs from 'node:fs';
 import { configHash, type RunConfig } from '../config/index.js';
-import { openDataset } from '../data/open.js';
-import type { Dataset } from '../data/dataset.js';
-import { trainTransform } from '../data/transforms.js';
-import { DataLoader, type LoaderPosition } from '../data/loader.js';
 import { collateTo, type Batch } from '../data/collate.js';
+import type { Dataset } from '../data/dataset.js';
+import { DataLoader, type LoaderPosition } from '../data/loader.js';
+import { openDataset } from '../data/open.js';
+import { trainTransform } from '../data/transforms.js';
 import { buildModel, type DeepLabV3 } from '../models/index.js';
 import { freezeBatchNorm } from '../nn/index.js';
 import { PolySchedule, SGD } from '../optim/index.js';
@@ -32,7 +32,7 @@ export interface TrainOptions {
   progress?: 'bar' | 'lines' | 'off' | undefined;
   /** Stop after this many steps (checkpointing first), as an interruption would; for tests and time-boxed jobs. */
   stopAfter?: number;
-  /** Stop (after finishing the current step and checkpointing) on SIGINT/SIGTERM. */
+  /** Stop (after finishing the current step and checkpointing) on SIGINT/SIGTERM; a second signal exits at once. */
   handleSignals?: boolean;
 }
 
@@ -66,10 +66,12 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-/** Extra checkpoint metadata the trainer keeps beyond TrainState. */
+/** JSON state the trainer keeps in checkpoints beyond TrainState. */
 interface TrainerExtras {
   scaler?: GradScalerState;
 }
+
+type Phase = RunConfig['train']['phases'][number];
 
 function deviceOf(cfg: RunConfig): Device {
   const d = cfg.train.device as Device;
@@ -83,27 +85,217 @@ function deviceOf(cfg: RunConfig): Device {
 }
 
 /** Puts the model into a phase: output stride, BN frozen or training. */
-function enterPhase(model: DeepLabV3, phase: RunConfig['train']['phases'][number]): void {
+function enterPhase(model: DeepLabV3, phase: Phase): void {
   model.train();
   model.setOutputStride(phase.outputStride);
   freezeBatchNorm(model, phase.freezeBN);
 }
 
-/** Writes config.json/files.json on a fresh run; on resume reports config drift and file-list changes. */
+/** Writes config.json/files.json; on resume reports config drift and refuses a changed training file list. */
 function recordRun(paths: RunPaths, cfg: RunConfig, trainSet: Dataset, valSet: Dataset | null, resume: boolean, log: (m: string) => void): void {
-  const files = { train: { root: trainSet.root, files: trainSet.fileList() }, val: valSet ? { root: valSet.root, files: valSet.fileList() } : null };
+  const files = {
+    train: { root: trainSet.root, files: trainSet.fileList() },
+    val: valSet ? { root: valSet.root, files: valSet.fileList() } : null,
+  };
   if (resume && fs.existsSync(paths.config)) {
     const diff = configDiff(JSON.parse(fs.readFileSync(paths.config, 'utf8')), cfg);
-    if (diff.length > 0) log(`note: config differs from ${paths.config}:\n  ${diff.join('\n  ')}`);
+    if (diff.length > 0) log(`note: the config differs from the run's ${paths.config}:\n  ${diff.join('\n  ')}`);
   }
   if (resume && fs.existsSync(paths.files)) {
     const before = JSON.parse(fs.readFileSync(paths.files, 'utf8')) as typeof files;
     if (JSON.stringify(before.train.files) !== JSON.stringify(files.train.files)) {
-      throw new Error(`the training file list differs from ${paths.files}; an exact resume needs the same training data`);
+      throw new Error(`the training file list differs from the run's ${paths.files}; an exact resume needs the same training data`);
     }
   }
   writeJson(paths.config, cfg);
   writeJson(paths.files, files);
+}
+
+/** best.json beside best.safetensors: the step and mIoU of the best validation so far. */
+function readBest(file: string): number | null {
+  if (!fs.existsSync(file)) return null;
+  const v = (JSON.parse(fs.readFileSync(file, 'utf8')) as { mIoU?: unknown }).mIoU;
+  return typeof v === 'number' ? v : null;
+}
+
+/** Everything one training run holds while it runs. */
+class TrainRun {
+  step = 0;
+  bestMIoU: number | null = null;
+  lastCheckpoint: string | null = null;
+  private position: LoaderPosition = { epoch: 0, indexInEpoch: 0 };
+  private readonly hash: string;
+  private readonly settings: StepSettings;
+  private readonly scaler: GradScaler;
+  private stopRequested = false;
+
+  constructor(
+    private readonly cfg: RunConfig,
+    private readonly paths: RunPaths,
+    private readonly ckpts: CheckpointDir,
+    private readonly model: DeepLabV3,
+    private readonly optimizer: SGD,
+    private readonly schedule: PolySchedule,
+    private readonly trainSet: Dataset,
+    private readonly valSet: Dataset | null,
+    private readonly device: Device,
+    private readonly progress: TrainProgress,
+  ) {
+    this.hash = configHash(cfg);
+    this.settings = { device, channelsLast: cfg.train.channelsLast, amp: cfg.train.amp };
+    this.scaler = new GradScaler(cfg.train.amp === 'fp16');
+  }
+
+  private log(m: string): void {
+    this.progress.log(m);
+  }
+
+  /** Asks the loop to stop after the current step (checkpointing first). */
+  requestStop(reason: string): void {
+    this.stopRequested = true;
+    this.log(`${reason}: stopping after this step (checkpointing first); press again to abort`);
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  /** Restores model, momentum, RNG, loader position and counters from a checkpoint. */
+  async restore(file: string, configJsonExisted: boolean): Promise<void> {
+    const ck = await readCheckpoint(file);
+    if (!configJsonExisted && ck.state.configHash !== this.hash) {
+      this.log(`note: ${file} was written with a different config (hash ${ck.state.configHash}, now ${this.hash})`);
+    }
+    this.model.loadStateDict(ck.model, { strict: true });
+    this.optimizer.loadStateDict(ck.momentum);
+    T.setRngState(ck.state.rngState);
+    this.position = ck.state.loaderState as LoaderPosition;
+    const extras = (ck.state.extras ?? {}) as TrainerExtras;
+    if (extras.scaler) this.scaler.loadStateDict(extras.scaler);
+    this.step = ck.state.step;
+    // best.safetensors may come from a validation after this checkpoint
+    const bests = [ck.state.bestMIoU, readBest(this.bestJson)].filter((v): v is number => v !== null);
+    this.bestMIoU = bests.length > 0 ? Math.max(...bests) : null;
+    this.lastCheckpoint = file;
+    truncateMetricsLog(this.paths.metrics, this.step);
+    this.log(`resuming ${this.paths.root} at step ${this.step} from ${file}`);
+  }
+
+  private get bestJson(): string {
+    return this.ckpts.bestFile.replace(/\.safetensors$/, '.json');
+  }
+
+  private state(): TrainState {
+    const extras: TrainerExtras = this.scaler.enabled ? { scaler: this.scaler.stateDict() } : {};
+    return {
+      step: this.step,
+      phase: this.schedule.phaseAt(this.step).index,
+      rngState: T.getRngState(),
+      loaderState: this.position,
+      configHash: this.hash,
+      bestMIoU: this.bestMIoU,
+      config: this.cfg,
+      extras: { ...extras },
+    };
+  }
+
+  private async checkpoint(file: string): Promise<void> {
+    await saveCheckpoint(file, this.model.stateDict(), this.optimizer.stateDict(), this.state());
+  }
+
+  /** Validates, logs, and saves best.safetensors on a new best mIoU. */
+  private async validateNow(valSet: Dataset, metrics: MetricsLog, tb: TensorBoardWriter, phase: number, time: number): Promise<void> {
+    const step = this.step;
+    const v = await validate(this.model, valSet, this.cfg.eval, this.device, this.paths.eval, step, this.cfg.model.name);
+    enterPhase(this.model, this.cfg.train.phases[phase]!);
+    metrics.write({ step, phase, val: v, time });
+    tb.addScalars(step, { 'val/mIoU': v.mIoU, 'val/pixelAcc': v.pixelAcc });
+    this.log(`step ${step}: val mIoU ${(100 * v.mIoU).toFixed(2)}  pixel acc ${(100 * v.pixelAcc).toFixed(2)}`);
+    if (Number.isFinite(v.mIoU) && (this.bestMIoU === null || v.mIoU > this.bestMIoU)) {
+      this.bestMIoU = v.mIoU;
+      await this.checkpoint(this.ckpts.bestFile);
+      writeJson(this.bestJson, { step, mIoU: v.mIoU });
+    }
+  }
+
+  /** Runs steps until the end of the schedule, `stopAfter`, or a stop request; returns whether it stopped early. */
+  async loop(stopAfter: number | undefined): Promise<boolean> {
+    const { cfg, schedule, model } = this;
+    const t = cfg.train;
+    const metrics = new MetricsLog(this.paths.metrics);
+    const tb = new TensorBoardWriter(this.paths.tb);
+    if (this.step > 0) tb.addSessionStart(this.step + 1);
+    const loader = new DataLoader<Batch>(this.trainSet, {
+      batchSize: t.batchSize,
+      shuffle: true,
+      dropLast: true,
+      seed: t.seed,
+      transform: trainTransform(cfg.transforms),
+      collate: collateTo(this.device),
+    });
+    // the loader regenerates exactly the batches an uninterrupted run would see from `position` on
+    const batches = loader.iterate({ startAt: this.position });
+    const nextBatch = async (): Promise<Batch> => {
+      const r = await batches.next();
+      if (r.done) throw new Error('the training loader ended unexpectedly');
+      this.position = r.value.next;
+      return r.value.batch;
+    };
+    const runStart = performance.now();
+    const elapsed = () => (performance.now() - runStart) / 1000;
+    // throughput counts training time only (not validation or checkpoint writing)
+    const window = { loss: 0, steps: 0, images: 0, seconds: 0 };
+    let phase = -1;
+    this.progress.start(this.step);
+    try {
+      while (this.step < schedule.totalSteps) {
+        const span = schedule.phaseAt(this.step);
+        if (span.index !== phase) {
+          phase = span.index;
+          enterPhase(model, t.phases[phase]!);
+        }
+        const lr = schedule.lrAt(this.step);
+        const t0 = performance.now();
+        let res;
+        try {
+          res = await trainStep(model, this.optimizer, this.scaler, nextBatch, t.accumulate, lr, this.settings, this.step + 1);
+        } catch (e) {
+          if (e instanceof NonFiniteLossError) throw new TrainingDivergedError(e.step, this.lastCheckpoint, e, lr);
+          throw e;
+        }
+        const step = ++this.step;
+        window.loss += res.loss;
+        window.steps++;
+        window.images += res.images;
+        window.seconds += (performance.now() - t0) / 1000;
+        const imagesPerSec = window.seconds > 0 ? window.images / window.seconds : 0;
+        const loss = window.loss / window.steps;
+        this.progress.update({ step, phase, loss, lr, imagesPerSec });
+        const last = step === schedule.totalSteps;
+        if (step % t.logEvery === 0 || last) {
+          metrics.write({ step, phase, loss, lr, imagesPerSec, time: elapsed() });
+          tb.addScalars(step, { 'train/loss': loss, 'train/lr': lr, 'train/images_per_sec': imagesPerSec });
+          Object.assign(window, { loss: 0, steps: 0, images: 0, seconds: 0 });
+        }
+        if (this.valSet && ((t.valEvery > 0 && step % t.valEvery === 0) || last)) {
+          await this.validateNow(this.valSet, metrics, tb, phase, elapsed());
+        }
+        const stop = this.stopRequested || (stopAfter !== undefined && step >= stopAfter);
+        if ((t.checkpointEvery > 0 && step % t.checkpointEvery === 0) || step === span.end || stop) {
+          this.lastCheckpoint = this.ckpts.stepFile(step);
+          await this.checkpoint(this.lastCheckpoint);
+          this.ckpts.prune();
+        }
+        if (stop && !last) return true;
+      }
+      return false;
+    } finally {
+      await batches.return(undefined);
+      this.progress.stop();
+      metrics.close();
+      tb.close();
+    }
+  }
 }
 
 /** Trains as `opts.config` says, in `opts.runDir`. */
@@ -113,15 +305,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const resume = opts.resume ?? false;
   const paths = prepareRunDir(opts.runDir, resume);
   const ckpts = new CheckpointDir(paths.checkpoints, t.keepLast);
-  const progress = new TrainProgress(
-    t.phases.reduce((s, p) => s + p.steps, 0),
-    opts.progress ?? (process.stderr.isTTY ? 'bar' : 'lines'),
-    t.logEvery,
-  );
-  const log = (m: string) => progress.log(m);
-
   const latest = resume ? ckpts.latest() : null;
   if (resume && latest === null) throw new Error(`--resume: no checkpoint in ${paths.checkpoints}`);
+  const schedule = new PolySchedule({ ...t.schedule, phases: t.phases });
+  const progress = new TrainProgress(schedule.totalSteps, opts.progress ?? (process.stderr.isTTY ? 'bar' : 'lines'), t.logEvery);
+  const log = (m: string) => progress.log(m);
 
   const device = deviceOf(cfg);
   if (t.threads !== undefined) T.setNumThreads(t.threads);
@@ -130,9 +318,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const trainSet = await openDataset(cfg.data.train);
   const valSet = cfg.data.val ? await openDataset(cfg.data.val) : null;
+  const configJsonExisted = fs.existsSync(paths.config);
   recordRun(paths, cfg, trainSet, valSet, resume, log);
 
-  const schedule = new PolySchedule({ ...t.schedule, phases: t.phases });
   const { model, pretrained } = await buildModel(cfg.model.name, {
     numClasses: cfg.model.numClasses,
     outputStride: t.phases[0]!.outputStride,
@@ -140,160 +328,34 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     // a resumed run loads every weight from its checkpoint
     pretrainedBackbone: resume ? undefined : cfg.model.pretrainedBackbone,
   });
-  model.to(device);
-  if (pretrained) log(`backbone: ${pretrained.loadedKeys} tensors from ${pretrained.path} (ignored: ${pretrained.ignoredKeys.join(', ') || 'none'})`);
-  log(
-    `${cfg.model.name}, ${cfg.model.numClasses} classes (${trainSet.labelSpace.name}) on ${device}: ${schedule.totalSteps} steps in ` +
-      `${t.phases.length} phase(s), batch ${t.batchSize}${t.accumulate > 1 ? `×${t.accumulate}` : ''}, ` +
-      `${trainSet.length} train / ${valSet?.length ?? 0} val images -> ${paths.root}`,
-  );
-  const optimizer = SGD.forParameters(model.namedParameters(), { ...t.optimizer, lr: t.schedule.lr });
-  const scaler = new GradScaler(t.amp === 'fp16');
-  const loader = new DataLoader<Batch>(trainSet, {
-    batchSize: t.batchSize,
-    shuffle: true,
-    dropLast: true,
-    seed: t.seed,
-    transform: trainTransform(cfg.transforms),
-    collate: collateTo(device),
-  });
-  let position: LoaderPosition = { epoch: 0, indexInEpoch: 0 };
-  const hash = configHash(cfg);
-  let step = 0;
-  let bestMIoU: number | null = null;
-  let lastCheckpoint: string | null = null;
-
-  if (latest !== null) {
-    const ck = await readCheckpoint(latest);
-    if (ck.state.configHash !== hash) log(`note: ${latest} was written with a different config (hash ${ck.state.configHash}, now ${hash})`);
-    model.loadStateDict(ck.model, { strict: true });
-    optimizer.loadStateDict(ck.momentum);
-    T.setRngState(ck.state.rngState);
-    position = ck.state.loaderState as LoaderPosition;
-    const extras = (ck.state.extras ?? {}) as TrainerExtras;
-    if (extras.scaler) scaler.loadStateDict(extras.scaler);
-    step = ck.state.step;
-    bestMIoU = ck.state.bestMIoU;
-    lastCheckpoint = latest;
-    truncateMetricsLog(paths.metrics, step);
-    log(`resuming ${paths.root} at step ${step} from ${latest}`);
-  }
-
-  const metrics = new MetricsLog(paths.metrics);
-  const tb = new TensorBoardWriter(paths.tb);
-  if (latest !== null) tb.addSessionStart(step + 1);
-  const settings: StepSettings = { device, channelsLast: t.channelsLast, amp: t.amp };
-  let stopRequested = false;
-  const onSignal = (sig: string) => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    log(`${sig}: stopping after this step (checkpointing first); press again to abort`);
-  };
-  const sigint = () => onSignal('SIGINT');
-  const sigterm = () => onSignal('SIGTERM');
-  if (opts.handleSignals) {
-    process.on('SIGINT', sigint);
-    process.on('SIGTERM', sigterm);
-  }
-
-  const state = (): TrainState => ({
-    step,
-    phase: schedule.phaseAt(step).index,
-    rngState: T.getRngState(),
-    loaderState: position,
-    configHash: hash,
-    bestMIoU,
-    config: cfg,
-    extras: scaler.enabled ? { scaler: scaler.stateDict() } : {},
-  });
-  const checkpoint = async (file: string) => {
-    await saveCheckpoint(file, model.stateDict(), optimizer.stateDict(), state());
-  };
-
-  // the loader regenerates exactly the batches an uninterrupted run would see from `position` on
-  const batches = loader.iterate({ startAt: position });
-  const nextBatch = async (): Promise<Batch> => {
-    const r = await batches.next();
-    if (r.done) throw new Error('the training loader ended unexpectedly');
-    position = r.value.next;
-    return r.value.batch;
-  };
-  const runStart = performance.now();
-  // throughput counts training time only (not validation or checkpoint writing)
-  const window = { loss: 0, steps: 0, images: 0, seconds: 0 };
-  let phaseIndex = -1;
-  let interrupted = false;
-  progress.start(step);
+  let optimizer: SGD | null = null;
+  const onSignal = (sig: NodeJS.Signals) => (run.stopping ? process.exit(130) : run.requestStop(sig));
+  let run: TrainRun;
   try {
-    while (step < schedule.totalSteps) {
-      const span = schedule.phaseAt(step);
-      if (span.index !== phaseIndex) {
-        phaseIndex = span.index;
-        enterPhase(model, t.phases[phaseIndex]!);
-      }
-      const lr = schedule.lrAt(step);
-      let res;
-      const t0 = performance.now();
-      try {
-        res = await trainStep(model, optimizer, scaler, nextBatch, t.accumulate, lr, settings, step + 1);
-      } catch (e) {
-        if (e instanceof NonFiniteLossError) throw new TrainingDivergedError(e.step, lastCheckpoint, e, lr);
-        throw e;
-      }
-      step++;
-      window.loss += res.loss;
-      window.steps++;
-      window.images += res.images;
-      window.seconds += (performance.now() - t0) / 1000;
-      const imagesPerSec = window.seconds > 0 ? window.images / window.seconds : 0;
-      progress.update({ step, phase: phaseIndex, loss: window.loss / window.steps, lr, imagesPerSec });
-      if (step % t.logEvery === 0 || step === schedule.totalSteps) {
-        const loss = window.loss / window.steps;
-        metrics.write({ step, phase: phaseIndex, loss, lr, imagesPerSec, time: (performance.now() - runStart) / 1000 });
-        tb.addScalars(step, { 'train/loss': loss, 'train/lr': lr, 'train/images_per_sec': imagesPerSec });
-        Object.assign(window, { loss: 0, steps: 0, images: 0, seconds: 0 });
-      }
-
-      const last = step === schedule.totalSteps;
-      if (valSet && ((t.valEvery > 0 && step % t.valEvery === 0) || last)) {
-        const v = await validate(model, valSet, cfg.eval, device, paths.eval, step, cfg.model.name);
-        enterPhase(model, t.phases[phaseIndex]!);
-        metrics.write({ step, phase: phaseIndex, val: v, time: (performance.now() - runStart) / 1000 });
-        tb.addScalars(step, { 'val/mIoU': v.mIoU, 'val/pixelAcc': v.pixelAcc });
-        log(`step ${step}: val mIoU ${(100 * v.mIoU).toFixed(2)}  pixel acc ${(100 * v.pixelAcc).toFixed(2)}`);
-        if (Number.isFinite(v.mIoU) && (bestMIoU === null || v.mIoU > bestMIoU)) {
-          bestMIoU = v.mIoU;
-          await checkpoint(ckpts.bestFile);
-        }
-      }
-
-      const stopping = stopRequested || (opts.stopAfter !== undefined && step >= opts.stopAfter);
-      const phaseEnd = step === span.end;
-      if ((t.checkpointEvery > 0 && step % t.checkpointEvery === 0) || phaseEnd || stopping) {
-        lastCheckpoint = ckpts.stepFile(step);
-        await checkpoint(lastCheckpoint);
-        ckpts.prune();
-      }
-      if (stopping && !last) {
-        interrupted = true;
-        break;
-      }
-    }
-  } finally {
-    await batches.return(undefined);
-    progress.stop();
-    metrics.close();
-    tb.close();
+    model.to(device);
+    if (pretrained) log(`backbone: ${pretrained.loadedKeys} tensors from ${pretrained.path} (ignored: ${pretrained.ignoredKeys.join(', ') || 'none'})`);
+    log(
+      `${cfg.model.name}, ${cfg.model.numClasses} classes (${trainSet.labelSpace.name}) on ${device}: ${schedule.totalSteps} steps in ` +
+        `${t.phases.length} phase(s), batch ${t.batchSize}${t.accumulate > 1 ? `×${t.accumulate}` : ''}, ` +
+        `${trainSet.length} train / ${valSet?.length ?? 0} val images -> ${paths.root}`,
+    );
+    optimizer = SGD.forParameters(model.namedParameters(), { ...t.optimizer, lr: t.schedule.lr });
+    run = new TrainRun(cfg, paths, ckpts, model, optimizer, schedule, trainSet, valSet, device, progress);
+    if (latest !== null) await run.restore(latest, configJsonExisted);
     if (opts.handleSignals) {
-      process.off('SIGINT', sigint);
-      process.off('SIGTERM', sigterm);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
     }
-    optimizer.dispose();
+    const interrupted = await run.loop(opts.stopAfter);
+    const best = run.bestMIoU === null ? '' : `, best val mIoU ${(100 * run.bestMIoU).toFixed(2)}`;
+    const summary = interrupted
+      ? `stopped at step ${run.step}/${schedule.totalSteps}; continue with --resume (checkpoint ${run.lastCheckpoint})`
+      : `trained ${schedule.totalSteps} steps in ${paths.root}${best}; last checkpoint ${run.lastCheckpoint}`;
+    return { step: run.step, totalSteps: schedule.totalSteps, interrupted, bestMIoU: run.bestMIoU, lastCheckpoint: run.lastCheckpoint, summary };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    optimizer?.dispose();
     model.dispose();
   }
-  const best = bestMIoU === null ? '' : `, best val mIoU ${(100 * bestMIoU).toFixed(2)}`;
-  const summary = interrupted
-    ? `stopped at step ${step}/${schedule.totalSteps}; continue with --resume (checkpoint ${lastCheckpoint})`
-    : `trained ${schedule.totalSteps} steps in ${paths.root}${best}; last checkpoint ${lastCheckpoint}`;
-  return { step, totalSteps: schedule.totalSteps, interrupted, bestMIoU, lastCheckpoint, summary };
 }
