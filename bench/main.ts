@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunConfig, RunResult } from './config.js';
+import type { Phases, RunConfig, RunResult } from './config.js';
 import { runChild, type ChildOptions } from './child.js';
 import { benchPipeline, type PipelineBenchResult } from './pipeline.js';
 import { deeplabConvFlops, depthOf } from './flops.js';
@@ -32,6 +32,7 @@ export interface BenchOptions {
   profile: boolean;
   timeout: number;
   verbose: boolean;
+  rounds: number;
 }
 
 /** One measured cell: a (mode, output stride, variant) run on both sides. */
@@ -43,8 +44,8 @@ export interface BenchRow {
   config: RunConfig;
   input: string;
   flopsPerStep: number;
-  shapeseg: RunResult & { medianMs?: number; spread?: number };
-  reference: (RunResult & { medianMs?: number; spread?: number }) | null;
+  shapeseg: RunResult & { medianMs?: number; minMs?: number; spread?: number };
+  reference: (RunResult & { medianMs?: number; minMs?: number; spread?: number }) | null;
 }
 
 /** The JSON written to bench/results/. */
@@ -96,6 +97,7 @@ function parseArgs(argv: string[]): BenchOptions {
     .option('--out <file>', 'results JSON (default bench/results/<date>-<host>.json)')
     .option('--profile', 'print per-phase/op profiles of each child to stderr', false)
     .option('--timeout <s>', 'per-child time limit in seconds', int('timeout'), 900)
+    .option('--rounds <n>', 'runs per side and config, alternating which side goes first (use 2-3 on a shared machine)', int('rounds'), 1)
     .option('--verbose', "stream the children's stderr", false);
   cmd.parse(argv, { from: 'user' });
   return cmd.opts<BenchOptions>();
@@ -107,8 +109,27 @@ function describeInput(c: RunConfig): string {
   return `${c.batch}x3x${c.crop[0]}x${c.crop[1]}`;
 }
 
-function withStats(r: RunResult): RunResult & { medianMs?: number; spread?: number } {
-  return r.ok && r.timesMs ? { ...r, medianMs: median(r.timesMs), spread: spread(r.timesMs) } : r;
+function withStats(r: RunResult): RunResult & { medianMs?: number; minMs?: number; spread?: number } {
+  return r.ok && r.timesMs ? { ...r, medianMs: median(r.timesMs), minMs: Math.min(...r.timesMs), spread: spread(r.timesMs) } : r;
+}
+
+/** Pools the timed steps of several runs of one side (phases, faults, CPU time: median over runs; RSS: max). */
+function mergeRounds(runs: RunResult[]): RunResult {
+  const bad = runs.find((r) => !r.ok);
+  if (bad || runs.length === 1) return bad ?? runs[0]!;
+  const med = (f: (r: RunResult) => number | null | undefined): number => median(runs.map(f).filter((v): v is number => typeof v === 'number'));
+  const first = runs[0]!;
+  return {
+    ...first,
+    timesMs: runs.flatMap((r) => r.timesMs ?? []),
+    losses: runs.flatMap((r) => r.losses ?? []),
+    maxRssKb: Math.max(...runs.map((r) => r.maxRssKb ?? 0)),
+    minorFaultsPerStep: med((r) => r.minorFaultsPerStep),
+    cpuMsPerStep: med((r) => r.cpuMsPerStep),
+    phasesMs: first.phasesMs
+      ? (Object.fromEntries(Object.keys(first.phasesMs).map((k) => [k, med((r) => r.phasesMs?.[k as keyof Phases])])) as unknown as Phases)
+      : undefined,
+  };
 }
 
 /** Runs every (mode, os, variant) cell on both sides; prints each as it finishes. */
@@ -127,9 +148,15 @@ async function measure(opts: BenchOptions, plan: Plan, threads: number, child: C
     const label = `${cell.mode} OS${cell.os}${cell.variant ? ` [${cell.variant.name}]` : ''}`;
     process.stderr.write(`[bench] ${label} ${describeInput(cfg)} ...`);
     const t0 = Date.now();
-    // reference first, then shapeseg: the order is fixed so any thermal/cache drift hits every row alike
-    const reference = opts.reference ? withStats(await runChild('reference', cfg, child)) : null;
-    const shapeseg = withStats(await runChild('shapeseg', cfg, child));
+    // rounds alternate which side goes first, so load from other processes and drift hit both alike
+    const got: Record<'shapeseg' | 'reference', RunResult[]> = { shapeseg: [], reference: [] };
+    for (let round = 0; round < opts.rounds; round++) {
+      const order: Array<'shapeseg' | 'reference'> = round % 2 === 0 ? ['reference', 'shapeseg'] : ['shapeseg', 'reference'];
+      const env = { ...child.env, ...cell.variant?.env };
+      for (const side of order) if (side === 'shapeseg' || opts.reference) got[side].push(await runChild(side, cfg, { ...child, env }));
+    }
+    const reference = opts.reference ? withStats(mergeRounds(got.reference)) : null;
+    const shapeseg = withStats(mergeRounds(got.shapeseg));
     const flops = deeplabConvFlops({
       depth: depthOf(cfg.model),
       outputStride: cfg.os,

@@ -2,7 +2,10 @@
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 
-#ifdef SHAPESEG_WITH_CUDA
+// Allocator statistics need the CUDA runtime headers; everything else goes through ATen's CUDA hooks,
+// so a CUDA libtorch without a CUDA toolkit still builds (cudaMaxMemoryAllocated then reports -1).
+#if defined(SHAPESEG_WITH_CUDA) && defined(SHAPESEG_WITH_CUDA_HEADERS)
+#define SHAPESEG_CUDA_STATS 1
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #endif
@@ -32,9 +35,9 @@ std::string compilerName() {
 #endif
 }
 
+/** The device an optional argument names, else the current one. */
 int64_t cudaDeviceArg(const Args& a, size_t i) {
-  if (!a.has(i)) return -1;
-  return a.i64(i);
+  return a.has(i) ? a.i64(i) : at::detail::getCUDAHooks().current_device();
 }
 
 }  // namespace
@@ -54,29 +57,24 @@ void initBackend(Napi::Env env, Napi::Object exports) {
     return a.env().Undefined();
   });
   reg(env, exports, "cudaSynchronize", [](const Args& a) {
-#ifdef SHAPESEG_WITH_CUDA
-    if (cudaCount() > 0) c10::cuda::device_synchronize();
-#endif
+    if (cudaCount() > 0) at::detail::getCUDAHooks().deviceSynchronize(cudaDeviceArg(a, 0));
     return a.env().Undefined();
   });
   reg(env, exports, "cudaMaxMemoryAllocated", [](const Args& a) {
     double peak = 0;
-#ifdef SHAPESEG_WITH_CUDA
     if (cudaCount() > 0) {
-      const int dev = a.has(0) ? static_cast<int>(a.i64(0)) : c10::cuda::current_device();
-      const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(dev);
+#ifdef SHAPESEG_CUDA_STATS
+      const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<int>(cudaDeviceArg(a, 0)));
       peak = static_cast<double>(stats.allocated_bytes[0].peak);  // StatType::AGGREGATE
-    }
+#else
+      peak = -1;
 #endif
-    (void)cudaDeviceArg;
+    }
     return Napi::Number::New(a.env(), peak);
   });
   reg(env, exports, "cudaResetPeakMemoryStats", [](const Args& a) {
-#ifdef SHAPESEG_WITH_CUDA
-    if (cudaCount() > 0) {
-      const int dev = a.has(0) ? static_cast<int>(a.i64(0)) : c10::cuda::current_device();
-      c10::cuda::CUDACachingAllocator::resetPeakStats(dev);
-    }
+#ifdef SHAPESEG_CUDA_STATS
+    if (cudaCount() > 0) c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<int>(cudaDeviceArg(a, 0)));
 #endif
     return a.env().Undefined();
   });

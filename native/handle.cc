@@ -176,6 +176,11 @@ at::Tensor& Args::t(size_t i) const {
   typeError(i, "a Tensor");
 }
 
+c10::optional<at::Tensor> Args::optT(size_t i) const {
+  if (!has(i)) return c10::nullopt;
+  return t(i);
+}
+
 std::vector<at::Tensor> Args::tensors(size_t i) const {
   if (i >= info_.Length() || !info_[i].IsArray()) typeError(i, "an array of Tensors");
   auto arr = info_[i].As<Napi::Array>();

@@ -34,7 +34,6 @@ const UnaryOp kUnary[] = {
     {"tanh", [](const at::Tensor& t) { return at::tanh(t); }},
     {"clone", [](const at::Tensor& t) { return at::clone(t); }},
     {"detach", [](const at::Tensor& t) { return t.detach(); }},
-    {"zerosLike", [](const at::Tensor& t) { return at::zeros_like(t); }},
 };
 
 const BinaryOp kBinary[] = {

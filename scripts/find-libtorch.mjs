@@ -3,6 +3,7 @@
 // then the system (Debian libtorch-dev). Prints one gyp-usable list per flag:
 //   --include  include dirs          --libdir  the lib dir           --libs  linker inputs
 //   --defines  preprocessor defines  --cflags  compiler flags         --json  everything
+// SHAPESEG_LIBTORCH_SKIP_PYTHON=1 skips the Python probe (to build against the system libtorch).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -84,7 +85,8 @@ function find() {
     if (!found) fail(`$LIBTORCH=${env} is not a libtorch directory (expected ${env}/include/ATen/ATen.h and ${env}/lib/libtorch.so)`);
     return found;
   }
-  return fromPython('python3') ?? fromPython('/usr/bin/python3') ?? fromSystem();
+  const python = process.env.SHAPESEG_LIBTORCH_SKIP_PYTHON ? null : fromPython('python3') ?? fromPython('/usr/bin/python3');
+  return python ?? fromSystem();
 }
 
 function fail(msg) {
@@ -97,6 +99,15 @@ function cString(s) {
   return '"' + String(s).replace(/[^A-Za-z0-9_.\/:+-]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0')) + '"';
 }
 
+/** A CUDA include dir with cuda_runtime_api.h (needed only for the allocator statistics), or null. */
+function findCudaInclude(lt) {
+  const candidates = [
+    process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda',
+    path.join(lt.root, '..', 'nvidia', 'cuda_runtime'), '/usr',
+  ].filter(Boolean).map((d) => path.join(d, 'include'));
+  return candidates.find((d) => fs.existsSync(path.join(d, 'cuda_runtime_api.h'))) ?? null;
+}
+
 const lt = find();
 if (!lt) {
   fail('libtorch not found. Install it with `apt-get install -y libtorch-dev` (Debian/Ubuntu), '
@@ -104,7 +115,9 @@ if (!lt) {
     + 'or install PyTorch for python3.');
 }
 lt.version ??= 'unknown';
-lt.includeDirs = [lt.includeDir, path.join(lt.includeDir, 'torch/csrc/api/include')].filter((d) => fs.existsSync(d));
+lt.cudaInclude = lt.cuda ? findCudaInclude(lt) : null;
+lt.includeDirs = [lt.includeDir, path.join(lt.includeDir, 'torch/csrc/api/include'), ...(lt.cudaInclude ? [lt.cudaInclude] : [])]
+  .filter((d) => fs.existsSync(d));
 lt.libs = ['-ltorch', '-ltorch_cpu', '-lc10', ...(lt.cuda ? ['-ltorch_cuda', '-lc10_cuda'] : [])];
 lt.defines = [
   `_GLIBCXX_USE_CXX11_ABI=${lt.abi}`,
@@ -113,9 +126,11 @@ lt.defines = [
   `SHAPESEG_LIBTORCH_HOW=${cString(lt.how)}`,
   `SHAPESEG_BUILD_DATE=${cString(new Date().toISOString())}`,
   ...(lt.cuda ? ['SHAPESEG_WITH_CUDA=1'] : []),
+  ...(lt.cudaInclude ? ['SHAPESEG_WITH_CUDA_HEADERS=1'] : []),
 ];
 lt.cflags = ['-std=c++17', '-O2', '-Wno-unused-parameter', '-Wno-deprecated-declarations'];
-lt.ldflags = [`-L${lt.libDir}`, `-Wl,-rpath,${lt.libDir}`, '-Wl,--no-as-needed'];
+// -z now: an unresolved symbol fails at load time instead of killing the process mid-run.
+lt.ldflags = [`-L${lt.libDir}`, `-Wl,-rpath,${lt.libDir}`, '-Wl,--no-as-needed', '-Wl,-z,now'];
 
 const flag = process.argv[2] ?? '--json';
 const out = {

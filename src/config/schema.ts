@@ -16,6 +16,7 @@ const outputStride = z.literal([8, 16]);
 const positiveInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
 
+/** `model`: which DeepLabV3 variant, class count, aux head, ImageNet backbone. */
 export const ModelConfigSchema = z.strictObject({
   name: z.enum(MODEL_NAMES).default('deeplabv3_resnet101'),
   /** Omitted: taken from the training data's label space. */
@@ -25,6 +26,7 @@ export const ModelConfigSchema = z.strictObject({
   pretrainedBackbone: z.string().min(1).optional(),
 });
 
+/** `transforms.colorJitter`: torchvision ColorJitter factors. */
 export const ColorJitterSchema = z.strictObject({
   brightness: z.number().nonnegative().default(0),
   contrast: z.number().nonnegative().default(0),
@@ -32,6 +34,7 @@ export const ColorJitterSchema = z.strictObject({
   hue: z.number().min(0).max(0.5).default(0),
 });
 
+/** `transforms`: training augmentation (random scale, crop, flip, optional colour jitter). */
 export const TransformsConfigSchema = z.strictObject({
   /** Random rescale factor range [min, max]. */
   scale: z
@@ -44,6 +47,7 @@ export const TransformsConfigSchema = z.strictObject({
   colorJitter: ColorJitterSchema.optional(),
 });
 
+/** One entry of `train.phases`: steps at an output stride, BN frozen or not, optional lr. */
 export const PhaseSchema = z.strictObject({
   steps: positiveInt,
   outputStride: outputStride.default(16),
@@ -52,6 +56,7 @@ export const PhaseSchema = z.strictObject({
   lr: z.number().positive().optional(),
 });
 
+/** `train.schedule`: poly learning rate with optional warmup. */
 export const ScheduleSchema = z.strictObject({
   lr: z.number().positive().default(0.01),
   power: z.number().nonnegative().default(0.9),
@@ -62,6 +67,7 @@ export const ScheduleSchema = z.strictObject({
   acrossPhases: z.enum(['continue', 'restart']).default('continue'),
 });
 
+/** `train.optimizer`: SGD hyper-parameters (weight decay on conv weights only). */
 export const OptimizerSchema = z.strictObject({
   momentum: z.number().min(0).max(1).default(0.9),
   dampening: z.number().min(0).max(1).default(0),
@@ -74,6 +80,7 @@ const deviceSchema = z
   .regex(/^(cpu|cuda|cuda:\d+)$/, { message: 'expected "cpu", "cuda" or "cuda:N"' })
   .default('cpu');
 
+/** `train`: batch, device, phases, schedule, optimizer, validation/checkpoint cadence. */
 export const TrainConfigSchema = z
   .strictObject({
     batchSize: positiveInt.default(10),
@@ -113,12 +120,14 @@ export const TrainConfigSchema = z
     }
   });
 
+/** `eval`: how validation runs (output stride, test-time scales, flip). */
 export const EvalConfigSchema = z.strictObject({
   outputStride: outputStride.default(8),
   scales: z.array(z.number().positive()).min(1).default([1]),
   flip: z.boolean().default(false),
 });
 
+/** The whole run config file. */
 export const RunConfigSchema = z.strictObject({
   /** Run name (runs/<name>/); defaults to the config file's base name. */
   name: z
@@ -142,12 +151,19 @@ export const RunConfigSchema = z.strictObject({
   eval: EvalConfigSchema.prefault({}),
 });
 
+/** Validated `model`. */
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+/** Validated `transforms`. */
 export type TransformsConfig = z.infer<typeof TransformsConfigSchema>;
+/** Validated phase. */
 export type PhaseConfig = z.infer<typeof PhaseSchema>;
+/** Validated `train.schedule`. */
 export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
+/** Validated `train.optimizer`. */
 export type OptimizerConfig = z.infer<typeof OptimizerSchema>;
+/** Validated `train`. */
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+/** Validated `eval`. */
 export type EvalConfig = z.infer<typeof EvalConfigSchema>;
 /** A validated run config: all defaults filled in, model.numClasses resolved from the label space. */
 export type RunConfig = z.infer<typeof RunConfigSchema> & { model: { numClasses: number } };

@@ -54,7 +54,7 @@ export function cudaSynchronize(): void {
   N.cudaSynchronize();
 }
 
-/** Peak CUDA memory allocated by tensors, in bytes (0 without CUDA). */
+/** Peak CUDA memory allocated by tensors, in bytes (0 without CUDA; -1 when built without CUDA headers). */
 export function cudaMaxMemoryAllocated(): number {
   return N.cudaMaxMemoryAllocated();
 }

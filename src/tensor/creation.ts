@@ -1,7 +1,7 @@
 // Tensor factories and the global random generators.
 import type { CreateOptions, DType, Device, RawTensor } from './dtype.js';
 import { isDType, numelOf } from './dtype.js';
-import { N } from './native.js';
+import { N, type NativeArg, type NativeHandle } from './native.js';
 import { Tensor } from './tensor.js';
 
 type NumericArray = ArrayLike<number> | Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array
@@ -23,6 +23,11 @@ function typedArraySource(data: ArrayBufferView): { bytes: ArrayBufferView; src:
 
 function shapeString(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/** Calls a native factory (shape, dtype, device, requiresGrad). */
+function factory(fn: (...args: NativeArg[]) => NativeHandle, shape: number[], opts?: CreateOptions): Tensor {
+  return new Tensor(fn(shape, opts?.dtype ?? null, opts?.device ?? null, opts?.requiresGrad ?? false));
 }
 
 function withGrad(t: Tensor, opts?: { requiresGrad?: boolean }): Tensor {
@@ -66,12 +71,12 @@ export function fromRaw(raw: RawTensor, device?: Device): Tensor {
 
 /** Zeros (float32 unless opts.dtype). */
 export function zeros(shape: number[], opts?: CreateOptions): Tensor {
-  return new Tensor(N.zeros(shape, opts?.dtype ?? null, opts?.device ?? null, opts?.requiresGrad ?? false));
+  return factory(N.zeros, shape, opts);
 }
 
 /** Ones (float32 unless opts.dtype). */
 export function ones(shape: number[], opts?: CreateOptions): Tensor {
-  return new Tensor(N.ones(shape, opts?.dtype ?? null, opts?.device ?? null, opts?.requiresGrad ?? false));
+  return factory(N.ones, shape, opts);
 }
 
 /** Filled with value (float32 unless opts.dtype). */
@@ -81,7 +86,7 @@ export function full(shape: number[], value: number, opts?: CreateOptions): Tens
 
 /** Uninitialised memory (float32 unless opts.dtype). */
 export function empty(shape: number[], opts?: CreateOptions): Tensor {
-  return new Tensor(N.empty(shape, opts?.dtype ?? null, opts?.device ?? null, opts?.requiresGrad ?? false));
+  return factory(N.empty, shape, opts);
 }
 
 /** Zeros shaped, typed and placed like t. */
@@ -107,12 +112,12 @@ export function arange(a: number, b?: number | CreateOptions, c?: number | Creat
 
 /** Uniform [0, 1) from the global generator. */
 export function rand(shape: number[], opts?: CreateOptions): Tensor {
-  return new Tensor(N.rand(shape, opts?.dtype ?? null, opts?.device ?? null, opts?.requiresGrad ?? false));
+  return factory(N.rand, shape, opts);
 }
 
 /** Standard normal from the global generator. */
 export function randn(shape: number[], opts?: CreateOptions): Tensor {
-  return new Tensor(N.randn(shape, opts?.dtype ?? null, opts?.device ?? null, opts?.requiresGrad ?? false));
+  return factory(N.randn, shape, opts);
 }
 
 /** Integers in [low, high) from the global generator (int64 unless opts.dtype). */

@@ -145,7 +145,7 @@ export function pad(x: Tensor, pads: number[], mode: 'constant' | 'reflect' | 'r
 
 /** a where cond, else b. */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
-  return new Tensor(N.where(cond.handle, operand(a), operand(b)));
+  return new Tensor(N.where(cond.handle, operand(a), operand(b), typeof a === 'number', typeof b === 'number'));
 }
 
 /** Counts of each value of a 1-d non-negative int tensor (weighted sums with weights). */

@@ -4,12 +4,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** An opaque native tensor handle (native/handle.cc). */
-export interface NativeHandle { dispose(): void; readonly __nativeTensorHandle?: never }
+/** A native tensor id (native/handle.cc: generation * 2^24 + slot in the tensor table). */
+export type NativeHandle = number & { readonly __nativeTensorId?: never };
 
 /** Anything the native functions accept as an argument. */
-export type NativeArg = NativeHandle | NativeHandle[] | (NativeHandle | null)[] | number | number[] | boolean | string | null
-  | undefined | Uint8Array | ArrayBufferView;
+export type NativeArg = number | number[] | (number | null)[] | boolean | string | null | undefined | ArrayBufferView;
 
 type TensorFn = (...args: NativeArg[]) => NativeHandle;
 type VoidFn = (...args: NativeArg[]) => void;
@@ -18,13 +17,14 @@ type TensorOps =
   | 'zeros' | 'ones' | 'empty' | 'full' | 'zerosLike' | 'onesLike' | 'arange' | 'rand' | 'randn' | 'randint' | 'fromBuffer'
   | 'neg' | 'sqrt' | 'rsqrt' | 'exp' | 'log' | 'abs' | 'logicalNot' | 'isnan' | 'isfinite' | 'relu' | 'sigmoid' | 'tanh'
   | 'clone' | 'detach' | 'mul' | 'div' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'matmul'
-  | 'add' | 'sub' | 'pow' | 'clamp' | 'sum' | 'mean' | 'amax' | 'amin' | 'argmax'
+  | 'mulS' | 'divS' | 'eqS' | 'neS' | 'ltS' | 'leS' | 'gtS' | 'geS' | 'logicalAndS' | 'logicalOrS' | 'matmulS'
+  | 'add' | 'sub' | 'addS' | 'subS' | 'pow' | 'clamp' | 'sum' | 'mean' | 'amax' | 'amin' | 'argmax'
   | 'reshape' | 'view' | 'permute' | 'transpose' | 'squeeze' | 'unsqueeze' | 'expand' | 'flatten' | 'narrow' | 'select'
   | 'indexSelect' | 'maskedFill' | 'to' | 'contiguous'
   | 'conv2d' | 'batchNorm' | 'maxPool2d' | 'adaptiveAvgPool2d' | 'interpolate' | 'cat' | 'stack' | 'crossEntropy'
   | 'logSoftmax' | 'softmax' | 'dropout' | 'flip' | 'pad' | 'where' | 'bincount' | 'oneHot';
 type VoidOps =
-  | 'meta' | 'add_' | 'sub_' | 'mul_' | 'div_' | 'copy_' | 'zero_' | 'fill_' | 'relu_' | 'addcmul_'
+  | 'meta' | 'add_' | 'sub_' | 'mul_' | 'div_' | 'add_S' | 'sub_S' | 'mul_S' | 'div_S' | 'copy_' | 'zero_' | 'fill_' | 'relu_' | 'addcmul_'
   | 'setRequiresGrad' | 'setGrad' | 'backward' | 'setGradEnabled' | 'autocastExit' | 'manualSeed' | 'setRngState'
   | 'setNumThreads' | 'setCudnnBenchmark' | 'cudaSynchronize' | 'cudaResetPeakMemoryStats';
 
@@ -39,6 +39,10 @@ export type NativeAddon = { [K in TensorOps]: TensorFn } & { [K in VoidOps]: Voi
   metaBuffer: Float64Array;
   /** dtype name by c10::ScalarType code. */
   dtypeNames: string[];
+  /** Frees the tensor now; false when id was already freed. */
+  dispose(h: NativeHandle): boolean;
+  /** Tensors in the native table (JS-side leaks show up here too). */
+  nativeLiveCount(): number;
   toBytes(h: NativeHandle): ArrayBuffer;
   toArrayBytes(h: NativeHandle): ArrayBuffer;
   item(h: NativeHandle): number;

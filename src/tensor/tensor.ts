@@ -11,10 +11,23 @@ export type Operand = Tensor | number;
 const meta = N.metaBuffer;
 const dtypeNames = N.dtypeNames;
 
-/** A native operand: the handle of a Tensor, or the number itself. */
+/** A native operand: the id of a Tensor, or the number itself (callers pass which it is). */
 export function operand(o: Operand): NativeHandle | number {
   return typeof o === 'number' ? o : o.handle;
 }
+
+type BinaryFn = (...args: (NativeHandle | number | undefined)[]) => NativeHandle;
+
+/** Calls the tensor or the number variant of a binary native op (ids and numbers are both JS numbers). */
+function binary(fn: BinaryFn, fnS: BinaryFn, h: NativeHandle, o: Operand, alpha?: number): NativeHandle {
+  return typeof o === 'number' ? fnS(h, o, alpha) : fn(h, o.handle, alpha);
+}
+
+// Safety net for tensors that are never disposed: frees the native tensor after the JS object is collected.
+// dispose() unregisters, so tidy-managed tensors never reach it.
+const finalizer = new FinalizationRegistry<NativeHandle>((h) => {
+  if (N.dispose(h)) untrackDisposed();
+});
 
 export class Tensor implements Disposable {
   readonly shape: number[];
@@ -31,6 +44,7 @@ export class Tensor implements Disposable {
     const shape = new Array<number>(ndim);
     for (let i = 0; i < ndim; i++) shape[i] = meta[4 + i]!;
     this.shape = Object.freeze(shape) as number[];
+    finalizer.register(this, h, this);
     track(this);
   }
 
@@ -54,7 +68,8 @@ export class Tensor implements Disposable {
   /** Frees the tensor's memory now (idempotent). */
   dispose(): void {
     if (this.#h === null) return;
-    this.#h.dispose();
+    N.dispose(this.#h);
+    finalizer.unregister(this);
     this.#h = null;
     untrackDisposed();
   }
@@ -158,13 +173,13 @@ export class Tensor implements Disposable {
   // ---- arithmetic ----
 
   /** this + alpha * o. */
-  add(o: Operand, alpha?: number): Tensor { return new Tensor(N.add(this.handle, operand(o), alpha)); }
+  add(o: Operand, alpha?: number): Tensor { return new Tensor(binary(N.add, N.addS, this.handle, o, alpha)); }
   /** this - alpha * o. */
-  sub(o: Operand, alpha?: number): Tensor { return new Tensor(N.sub(this.handle, operand(o), alpha)); }
+  sub(o: Operand, alpha?: number): Tensor { return new Tensor(binary(N.sub, N.subS, this.handle, o, alpha)); }
   /** this * o. */
-  mul(o: Operand): Tensor { return new Tensor(N.mul(this.handle, operand(o))); }
+  mul(o: Operand): Tensor { return new Tensor(binary(N.mul, N.mulS, this.handle, o)); }
   /** this / o (true division). */
-  div(o: Operand): Tensor { return new Tensor(N.div(this.handle, operand(o))); }
+  div(o: Operand): Tensor { return new Tensor(binary(N.div, N.divS, this.handle, o)); }
   /** -this. */
   neg(): Tensor { return new Tensor(N.neg(this.handle)); }
   /** this ** e. */
@@ -183,13 +198,13 @@ export class Tensor implements Disposable {
   clamp(min?: number, max?: number): Tensor { return new Tensor(N.clamp(this.handle, min ?? null, max ?? null)); }
 
   /** In place: this += alpha * o. */
-  add_(o: Operand, alpha?: number): this { N.add_(this.handle, operand(o), alpha); return this; }
+  add_(o: Operand, alpha?: number): this { binary(N.add_ as BinaryFn, N.add_S as BinaryFn, this.handle, o, alpha); return this; }
   /** In place: this -= alpha * o. */
-  sub_(o: Operand, alpha?: number): this { N.sub_(this.handle, operand(o), alpha); return this; }
+  sub_(o: Operand, alpha?: number): this { binary(N.sub_ as BinaryFn, N.sub_S as BinaryFn, this.handle, o, alpha); return this; }
   /** In place: this *= o. */
-  mul_(o: Operand): this { N.mul_(this.handle, operand(o)); return this; }
+  mul_(o: Operand): this { binary(N.mul_ as BinaryFn, N.mul_S as BinaryFn, this.handle, o); return this; }
   /** In place: this /= o. */
-  div_(o: Operand): this { N.div_(this.handle, operand(o)); return this; }
+  div_(o: Operand): this { binary(N.div_ as BinaryFn, N.div_S as BinaryFn, this.handle, o); return this; }
   /** In place: copies src's values (broadcast, converting dtype/device). */
   copy_(src: Tensor): this { N.copy_(this.handle, src.handle); return this; }
   /** In place: fills with 0. */
@@ -197,26 +212,29 @@ export class Tensor implements Disposable {
   /** In place: fills with v. */
   fill_(v: number): this { N.fill_(this.handle, v); return this; }
   /** In place: this += value * a * b. */
-  addcmul_(a: Operand, b: Operand, value?: number): this { N.addcmul_(this.handle, operand(a), operand(b), value); return this; }
+  addcmul_(a: Operand, b: Operand, value?: number): this {
+    N.addcmul_(this.handle, operand(a), operand(b), value, typeof a === 'number', typeof b === 'number');
+    return this;
+  }
 
   // ---- comparison (bool results) ----
 
   /** this == o. */
-  eq(o: Operand): Tensor { return new Tensor(N.eq(this.handle, operand(o))); }
+  eq(o: Operand): Tensor { return new Tensor(binary(N.eq, N.eqS, this.handle, o)); }
   /** this != o. */
-  ne(o: Operand): Tensor { return new Tensor(N.ne(this.handle, operand(o))); }
+  ne(o: Operand): Tensor { return new Tensor(binary(N.ne, N.neS, this.handle, o)); }
   /** this < o. */
-  lt(o: Operand): Tensor { return new Tensor(N.lt(this.handle, operand(o))); }
+  lt(o: Operand): Tensor { return new Tensor(binary(N.lt, N.ltS, this.handle, o)); }
   /** this <= o. */
-  le(o: Operand): Tensor { return new Tensor(N.le(this.handle, operand(o))); }
+  le(o: Operand): Tensor { return new Tensor(binary(N.le, N.leS, this.handle, o)); }
   /** this > o. */
-  gt(o: Operand): Tensor { return new Tensor(N.gt(this.handle, operand(o))); }
+  gt(o: Operand): Tensor { return new Tensor(binary(N.gt, N.gtS, this.handle, o)); }
   /** this >= o. */
-  ge(o: Operand): Tensor { return new Tensor(N.ge(this.handle, operand(o))); }
+  ge(o: Operand): Tensor { return new Tensor(binary(N.ge, N.geS, this.handle, o)); }
   /** Elementwise and. */
-  logicalAnd(o: Operand): Tensor { return new Tensor(N.logicalAnd(this.handle, operand(o))); }
+  logicalAnd(o: Operand): Tensor { return new Tensor(binary(N.logicalAnd, N.logicalAndS, this.handle, o)); }
   /** Elementwise or. */
-  logicalOr(o: Operand): Tensor { return new Tensor(N.logicalOr(this.handle, operand(o))); }
+  logicalOr(o: Operand): Tensor { return new Tensor(binary(N.logicalOr, N.logicalOrS, this.handle, o)); }
   /** Elementwise not. */
   logicalNot(): Tensor { return new Tensor(N.logicalNot(this.handle)); }
   /** True where NaN. */

@@ -43,7 +43,7 @@ export class TrainProgress {
     if (this.mode !== 'bar') return;
     this.bar = new cliProgress.SingleBar(
       {
-        format: 'phase {phase} |{bar}| {value}/{total} | loss {loss} | lr {lr} | {ips} img/s | ETA {eta}',
+        format: 'phase {phase} |{bar}| {value}/{total} | loss {loss} | lr {lr} | {ips} img/s | ETA {remaining}',
         barsize: 24,
         hideCursor: true,
         stream: this.stream,
@@ -51,7 +51,7 @@ export class TrainProgress {
       },
       cliProgress.Presets.shades_classic,
     );
-    this.bar.start(this.total, step, { phase: '-', loss: '-', lr: '-', ips: '-', eta: '?' });
+    this.bar.start(this.total, step, { phase: '-', loss: '-', lr: '-', ips: '-', remaining: '?' });
   }
 
   private eta(step: number): string {
@@ -68,13 +68,13 @@ export class TrainProgress {
       loss: u.loss.toFixed(4),
       lr: u.lr.toExponential(3),
       ips: u.imagesPerSec.toFixed(1),
-      eta: this.eta(u.step),
+      remaining: this.eta(u.step),
     };
     if (this.bar) this.bar.update(u.step, fields);
     else if (this.mode === 'lines' && (u.step % this.every === 0 || u.step === this.total) && u.step !== this.lastLine) {
       this.lastLine = u.step;
       this.stream.write(
-        `step ${u.step}/${this.total} phase ${fields.phase} loss ${fields.loss} lr ${fields.lr} ${fields.ips} img/s ETA ${fields.eta}\n`,
+        `step ${u.step}/${this.total} phase ${fields.phase} loss ${fields.loss} lr ${fields.lr} ${fields.ips} img/s ETA ${fields.remaining}\n`,
       );
     }
   }

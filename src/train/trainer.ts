@@ -209,7 +209,10 @@ class TrainRun {
     const v = await validate(this.model, valSet, this.cfg.eval, this.device, this.paths.eval, step, this.cfg.model.name);
     enterPhase(this.model, this.cfg.train.phases[phase]!);
     metrics.write({ step, phase, val: v, time });
-    tb.addScalars(step, { 'val/mIoU': v.mIoU, 'val/pixelAcc': v.pixelAcc });
+    const perClass = Object.fromEntries(
+      valSet.labelSpace.classes.flatMap((name, k) => (v.perClass[k] == null ? [] : [[`val/IoU/${name}`, v.perClass[k]!]])),
+    );
+    tb.addScalars(step, { 'val/mIoU': v.mIoU, 'val/pixelAcc': v.pixelAcc, ...perClass });
     this.log(`step ${step}: val mIoU ${(100 * v.mIoU).toFixed(2)}  pixel acc ${(100 * v.pixelAcc).toFixed(2)}`);
     if (Number.isFinite(v.mIoU) && (this.bestMIoU === null || v.mIoU > this.bestMIoU)) {
       this.bestMIoU = v.mIoU;
@@ -312,6 +315,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const log = (m: string) => progress.log(m);
 
   const device = deviceOf(cfg);
+  const backbone = cfg.model.pretrainedBackbone;
+  if (!resume && backbone !== undefined && !fs.existsSync(backbone)) {
+    throw new Error(`model.pretrainedBackbone: file not found: ${backbone} (an ImageNet ResNet checkpoint in torchvision's layout, e.g. resnet101-63fe2227.pth)`);
+  }
   if (t.threads !== undefined) T.setNumThreads(t.threads);
   if (t.cudnnBenchmark) T.setCudnnBenchmark(true);
   T.manualSeed(t.seed);
@@ -337,7 +344,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     log(
       `${cfg.model.name}, ${cfg.model.numClasses} classes (${trainSet.labelSpace.name}) on ${device}: ${schedule.totalSteps} steps in ` +
         `${t.phases.length} phase(s), batch ${t.batchSize}${t.accumulate > 1 ? `×${t.accumulate}` : ''}, ` +
-        `${trainSet.length} train / ${valSet?.length ?? 0} val images -> ${paths.root}`,
+        `${trainSet.length} train / ${valSet?.length ?? 0} val images -> ${paths.root} (TensorBoard: --logdir ${paths.tb})`,
     );
     optimizer = SGD.forParameters(model.namedParameters(), { ...t.optimizer, lr: t.schedule.lr });
     run = new TrainRun(cfg, paths, ckpts, model, optimizer, schedule, trainSet, valSet, device, progress);

@@ -28,7 +28,7 @@ describe('memory', () => {
       T.noGrad(() => { for (const p of params) p.add_(p.grad!, -1e-4); });
       return loss.item();
     });
-    for (let i = 0; i < 100; i++) step(); // warm-up: allocator pools, autograd caches
+    for (let i = 0; i < 300; i++) step(); // warm-up: allocator pools, autograd caches
     global.gc?.();
     const base = T.liveTensorCount();
     const rss0 = process.memoryUsage().rss;

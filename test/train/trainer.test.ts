@@ -11,7 +11,8 @@ import { tinyConfig, writeTinyKitti } from './fixtures.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
 const data = path.join(tmp, 'kitti');
-await writeTinyKitti(data);
+// 5 images, batch 2: two batches an epoch, so a stop at step 3 lands mid-epoch
+await writeTinyKitti(data, 5);
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const run = (name: string) => path.join(tmp, 'runs', name);
@@ -28,8 +29,8 @@ test('a run writes its directory; a stopped run resumed ends with exactly the sa
   for (const f of ['config.json', 'files.json', 'metrics.jsonl', 'tb', 'checkpoints', 'eval']) assert.ok(fs.existsSync(path.join(r, f)), f);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(r, 'config.json'), 'utf8')), JSON.parse(JSON.stringify(cfg)));
   const files = JSON.parse(fs.readFileSync(path.join(r, 'files.json'), 'utf8')) as { train: { files: string[] } };
-  assert.deepEqual(files.train.files, ['000000_10', '000001_10', '000002_10'].map((s) => `training/image_2/${s}.png\ttraining/semantic/${s}.png`));
-  assert.deepEqual(fs.readdirSync(path.join(r, 'checkpoints')).sort(), ['best.safetensors', 'step-00000004.safetensors', 'step-00000006.safetensors']);
+  assert.deepEqual(files.train.files, ['000000_10', '000001_10', '000002_10', '000003_10', '000004_10'].map((s) => `training/image_2/${s}.png\ttraining/semantic/${s}.png`));
+  assert.deepEqual(fs.readdirSync(path.join(r, 'checkpoints')).sort(), ['best.json', 'best.safetensors', 'step-00000004.safetensors', 'step-00000006.safetensors']);
   assert.deepEqual(fs.readdirSync(path.join(r, 'eval')).sort(), ['step-00000003.json', 'step-00000006.json']);
   assert.equal(fs.readdirSync(path.join(r, 'tb')).filter((f) => f.startsWith('events.out.tfevents.')).length, 1);
   const lines = readMetricsLog(path.join(r, 'metrics.jsonl'));
@@ -56,6 +57,7 @@ test('a run writes its directory; a stopped run resumed ends with exactly the sa
   for (const [k, t] of a.momentum) assert.ok(Buffer.from(t.data).equals(Buffer.from(b.momentum.get(k)!.data)), `momentum ${k} differs after resume`);
   assert.deepEqual(b.state.rngState, a.state.rngState);
   assert.deepEqual(b.state.loaderState, a.state.loaderState);
+  assert.deepEqual(a.state.loaderState, { epoch: 3, indexInEpoch: 0 });
   assert.equal(b.state.step, 6);
   // the resumed run's log has each step once, with the same losses
   const la = readMetricsLog(path.join(run('full'), 'metrics.jsonl')).filter((l): l is TrainLogLine => 'loss' in l);
@@ -91,4 +93,16 @@ test('a non-finite loss stops training naming the step; the last good checkpoint
     const f = new Float32Array(t.data.buffer, t.data.byteOffset, t.data.byteLength / 4);
     assert.ok(f.every(Number.isFinite), `${k} finite`);
   }
+});
+
+test('setup errors name the field: missing backbone file, unavailable CUDA', async () => {
+  const missing = path.join(tmp, 'nope', 'resnet18.pth');
+  await assert.rejects(
+    train({ config: tinyConfig(data, {}, { model: { name: 'deeplabv3_resnet18', pretrainedBackbone: missing } }), runDir: run('nobackbone'), progress: 'off' }),
+    new RegExp(`^Error: model\\.pretrainedBackbone: file not found: ${missing.replace(/[.\\/]/g, '\\$&')}`),
+  );
+  if (!T.cudaIsAvailable()) {
+    await assert.rejects(train({ config: tinyConfig(data, { device: 'cuda' }), runDir: run('cuda'), progress: 'off' }), /train\.device is cuda but CUDA is not available/);
+  }
+  await assert.rejects(train({ config: tinyConfig(data), runDir: run('fresh'), progress: 'off', resume: true }), /--resume: no checkpoint in/);
 });
