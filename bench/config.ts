@@ -60,6 +60,8 @@ export interface RunResult {
   cudaMaxMemoryAllocated?: number;
   /** shapeseg only: max abs difference of logits with folded BN vs unfolded. */
   foldBnMaxAbsErr?: number;
+  /** shapeseg only: max abs logit of the unfolded model (scale for foldBnMaxAbsErr). */
+  foldBnMaxAbsLogit?: number;
   versions?: Record<string, string>;
   /** shapeseg with profile: crossings and native vs JS time of one step. */
   crossingProfile?: CrossingProfile;

@@ -44,6 +44,8 @@ export interface BenchRow {
   config: RunConfig;
   input: string;
   flopsPerStep: number;
+  /** 1-minute load average when the cell finished (other processes make timings noisy). */
+  loadAvg: number;
   shapeseg: RunResult & { medianMs?: number; minMs?: number; spread?: number };
   reference: (RunResult & { medianMs?: number; minMs?: number; spread?: number }) | null;
 }
@@ -174,13 +176,14 @@ async function measure(opts: BenchOptions, plan: Plan, threads: number, child: C
       config: cfg,
       input: describeInput(cfg),
       flopsPerStep: cell.mode === 'train' ? 3 * flops : flops,
+      loadAvg: os.loadavg()[0]!,
       shapeseg,
       reference,
     };
     rows.push(row);
     const err = [shapeseg, reference].find((r) => r && !r.ok)?.error;
     process.stderr.write(
-      ` ${((Date.now() - t0) / 1000).toFixed(0)} s: shapeseg ${fmt(shapeseg.medianMs, 0)} ms, reference ${fmt(reference?.medianMs, 0)} ms` +
+      ` ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg()[0]!.toFixed(1)}: shapeseg ${fmt(shapeseg.medianMs, 0)} ms, reference ${fmt(reference?.medianMs, 0)} ms` +
         (err ? `\n  error: ${err.split('\n')[0]}` : '') +
         '\n',
     );
@@ -212,14 +215,16 @@ export function renderReport(rep: BenchReport): string {
     'config',
     'input',
     'GFLOP/step',
-    'shapeseg ms',
-    'torchvision ms',
+    'shapeseg ms (min)',
+    'torchvision ms (min)',
     'ratio',
-    'shapeseg GFLOP/s',
-    'torchvision GFLOP/s',
-    'peak RSS MB (s/tv)',
+    'ratio of mins',
+    'GFLOP/s s / tv',
+    'peak RSS MB s / tv',
     'RSS ratio',
   ];
+  const cell = (r: BenchRow['shapeseg'] | null): string =>
+    r === null ? '—' : r.ok ? `${fmt(r.medianMs, 0)} (${fmt(r.minMs, 0)})` : 'FAILED';
   const rows = rep.rows.map((r) => {
     const s = r.shapeseg.medianMs;
     const t = r.reference?.medianMs;
@@ -229,11 +234,11 @@ export function renderReport(rep: BenchReport): string {
       r.name,
       r.input,
       fmt(gf, 1),
-      r.shapeseg.ok ? `${fmt(s, 0)} ±${fmt((r.shapeseg.spread ?? 0) * 50, 0)}%` : 'FAILED',
-      r.reference ? (r.reference.ok ? `${fmt(t, 0)} ±${fmt((r.reference.spread ?? 0) * 50, 0)}%` : 'FAILED') : '—',
+      cell(r.shapeseg),
+      cell(r.reference),
       fmtRatio(s, t),
-      fmt(s ? gf / (s / 1000) : NaN, 1),
-      fmt(t ? gf / (t / 1000) : NaN, 1),
+      fmtRatio(r.shapeseg.minMs, r.reference?.minMs),
+      `${fmt(s ? gf / (s / 1000) : NaN, 1)} / ${fmt(t ? gf / (t / 1000) : NaN, 1)}`,
       `${mb(r.shapeseg.maxRssKb)} / ${mb(r.reference?.maxRssKb)}`,
       fmtRatio(r.shapeseg.maxRssKb, r.reference?.maxRssKb),
     ];
@@ -242,7 +247,7 @@ export function renderReport(rep: BenchReport): string {
     `shapeseg bench — ${rep.date} on ${rep.host}: ${rep.machine.cpu}, ${rep.machine.cores} cores, ` +
       `${rep.machine.memGiB} GiB; device ${rep.machine.device}; ${rep.machine.threads} threads on both sides`,
     `model ${rep.plan.model}, ${rep.plan.numClasses} classes, aux loss ${rep.plan.aux ? 'on (0.5)' : 'off'} in training, ` +
-      'no aux head in inference; medians over timed steps (warm-up excluded), ± = half the (max-min)/median spread',
+      'no aux head in inference; median (min) over timed steps, warm-up excluded; ratio = shapeseg / torchvision',
     '',
     formatTable(header, rows),
   ];
@@ -261,7 +266,13 @@ export function renderReport(rep: BenchReport): string {
     lines.push(formatTable(['config', 'forward+loss', 'zero_grad', 'backward', 'SGD step', 'loss.item'], phaseRows));
   }
   const foldErr = rep.rows.filter((r) => r.shapeseg.foldBnMaxAbsErr !== undefined);
-  for (const r of foldErr) lines.push(`${r.name}: max |logit difference| from folding BN = ${r.shapeseg.foldBnMaxAbsErr!.toExponential(2)}`);
+  for (const r of foldErr) {
+    const rel = r.shapeseg.foldBnMaxAbsLogit ? r.shapeseg.foldBnMaxAbsErr! / r.shapeseg.foldBnMaxAbsLogit : NaN;
+    lines.push(
+      `${r.name}: folding BN changes logits by at most ${r.shapeseg.foldBnMaxAbsErr!.toExponential(2)} ` +
+        `(max |logit| ${fmt(r.shapeseg.foldBnMaxAbsLogit, 1)}, relative ${rel.toExponential(1)})`,
+    );
+  }
   if (rep.pipeline) {
     const p = rep.pipeline;
     lines.push('');

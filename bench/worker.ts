@@ -48,6 +48,7 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
   let step: () => number;
   const phases: Phases[] = [];
   let foldBnMaxAbsErr: number | undefined;
+  let foldBnMaxAbsLogit: number | undefined;
   if (cfg.mode === 'train') {
     model.train();
     const target = T.keep(
@@ -105,9 +106,11 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
     if (cfg.foldBn) {
       const before = T.keep(T.noGrad(() => T.tidy(() => model.forward(x, { aux: false }).out.float())));
       foldBatchNorm(model);
+      // relative to the largest logit: a randomly initialised net in eval mode has large activations
       foldBnMaxAbsErr = T.noGrad(() =>
         T.tidy(() => model.forward(x, { aux: false }).out.float().sub(before).abs().amax().item()),
       );
+      foldBnMaxAbsLogit = T.noGrad(() => T.tidy(() => before.abs().amax().item()));
       before.dispose();
     }
     step = forward;
@@ -161,6 +164,7 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
     versions: { libtorch: T.backendInfo().libtorchVersion, node: process.version },
   };
   if (foldBnMaxAbsErr !== undefined) result.foldBnMaxAbsErr = foldBnMaxAbsErr;
+  if (foldBnMaxAbsLogit !== undefined) result.foldBnMaxAbsLogit = foldBnMaxAbsLogit;
   if (crossingProfile) result.crossingProfile = crossingProfile;
   if (cuda) result.cudaMaxMemoryAllocated = T.cudaMaxMemoryAllocated();
   return result;

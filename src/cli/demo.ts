@@ -29,7 +29,7 @@ function packagedConfig(name: string): string {
 
 /** Runs another `shapeseg` subcommand in-process, exactly as the CLI would. */
 async function runCommand(argv: string[]): Promise<void> {
-  const { buildProgram } = await import('./main.js');
+  const { buildProgram } = await import('./program.js');
   const program = await buildProgram();
   await program.parseAsync(['node', 'shapeseg', ...argv]);
 }

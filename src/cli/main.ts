@@ -1,54 +1,9 @@
 #!/usr/bin/env node
-// The `shapeseg` command: subcommands live in src/cli/<name>.ts and register themselves.
+// The `shapeseg` executable: runs the program of src/cli/program.ts with clean error output.
 import * as fs from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { configureDecoding } from '../data/loader.js';
-import { registerInfoCommand } from './info.js';
-import { registerTrainCommand } from './train.js';
-
-/** Commands other areas contribute: file (src/cli/<file>.ts) and the register function it exports. */
-const OPTIONAL_COMMANDS: Array<[file: string, register: string]> = [
-  ['synth', 'registerSynthCommand'],
-  ['eval', 'registerEvalCommand'],
-  ['predict', 'registerPredictCommand'],
-  ['report', 'registerReportCommand'],
-  ['demo', 'registerDemoCommand'],
-];
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-/** Registers the optional commands whose files exist; a missing file is skipped, a broken one is an error. */
-async function registerOptional(program: Command): Promise<void> {
-  for (const [file, fn] of OPTIONAL_COMMANDS) {
-    const url = new URL(`./${file}.js`, import.meta.url);
-    if (!fs.existsSync(url)) continue;
-    const mod = (await import(url.href)) as Record<string, unknown>;
-    const register = mod[fn];
-    if (typeof register !== 'function') throw new Error(`src/cli/${file}.ts does not export ${fn}(program)`);
-    (register as (p: Command) => void)(program);
-  }
-}
-
-/** Builds the full `shapeseg` program (exported for tests). */
-export async function buildProgram(): Promise<Command> {
-  const program = new Command('shapeseg')
-    .description('Train and evaluate DeepLabV3-ResNet semantic segmentation over libtorch')
-    .version(packageVersion())
-    .option('--verbose', 'print stack traces with errors')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  registerInfoCommand(program);
-  registerTrainCommand(program);
-  await registerOptional(program);
-  return program;
-}
+import { buildProgram } from './program.js';
 
 /** Runs the CLI; errors print their message only (stack with --verbose) and exit 1. */
 export async function main(argv: string[] = process.argv): Promise<number> {
