@@ -93,8 +93,8 @@ export function registerDemoCommand(program: Command): void {
       const report = path.join(out, 'report.html');
       await runCommand(['report', runDir, '--out', report, '--title', 'shapeseg demo']);
 
-      const result = JSON.parse(fs.readFileSync(evalJson, 'utf8')) as { metrics: { mIoU: number; pixelAccuracy: number } };
-      const { mIoU, pixelAccuracy } = result.metrics;
+      // the eval file (src/eval/result-file.ts) holds the metrics at its top level
+      const { mIoU, pixelAccuracy } = JSON.parse(fs.readFileSync(evalJson, 'utf8')) as { mIoU: number; pixelAccuracy: number };
       const minutes = (performance.now() - t0) / 60000;
       process.stdout.write(
         `\ndemo finished in ${minutes.toFixed(1)} min: mean IoU ${(100 * mIoU).toFixed(1)}% ` +

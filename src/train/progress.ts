@@ -21,7 +21,7 @@ export function formatDuration(seconds: number): string {
   return `${s}s`;
 }
 
-/** A progress display; `mode: 'off'` prints nothing. */
+/** A progress display; `mode: 'off'` shows no progress but still prints messages (resume, validation, notes). */
 export class TrainProgress {
   private bar: cliProgress.SingleBar | null = null;
   private startStep = 0;
@@ -81,7 +81,6 @@ export class TrainProgress {
 
   /** Prints a message line without breaking the bar. */
   log(message: string): void {
-    if (this.mode === 'off') return;
     if (this.bar) this.stream.write(`\r\x1b[K${message}\n`);
     else this.stream.write(`${message}\n`);
   }

@@ -306,6 +306,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const cfg = opts.config;
   const t = cfg.train;
   const resume = opts.resume ?? false;
+  // bad data fails here, before anything is written to the run folder
+  const trainSet = await openDataset(cfg.data.train);
+  const valSet = cfg.data.val ? await openDataset(cfg.data.val) : null;
   const paths = prepareRunDir(opts.runDir, resume);
   const ckpts = new CheckpointDir(paths.checkpoints, t.keepLast);
   const latest = resume ? ckpts.latest() : null;
@@ -323,8 +326,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (t.cudnnBenchmark) T.setCudnnBenchmark(true);
   T.manualSeed(t.seed);
 
-  const trainSet = await openDataset(cfg.data.train);
-  const valSet = cfg.data.val ? await openDataset(cfg.data.val) : null;
   const configJsonExisted = fs.existsSync(paths.config);
   recordRun(paths, cfg, trainSet, valSet, resume, log);
 
