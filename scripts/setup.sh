@@ -29,4 +29,4 @@ say "building the native addon (libtorch: $(node scripts/find-libtorch.mjs --sum
 npm run --silent build:addon >/tmp/shapeseg-addon-build.log 2>&1 || { tail -40 /tmp/shapeseg-addon-build.log >&2; exit 1; }
 say "compiling TypeScript"
 npm run --silent build:ts
-say "ready: $(node dist/src/cli/main.js info --short 2>/dev/null || echo 'built')"
+say "ready: $(node dist/src/cli/main.js info 2>/dev/null | head -1 || echo built)"

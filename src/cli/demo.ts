@@ -45,7 +45,7 @@ export function registerDemoCommand(program: Command): void {
     .description('offline demo: synthesise road scenes, train a small DeepLabV3 on them, evaluate on held-out scenes, write a report')
     .option('-o, --out <dir>', 'demo folder (data, run, report)', 'runs/demo')
     .option('--config <file>', 'training config to use (its data roots are replaced by the generated data)', packagedConfig('demo.yaml'))
-    .option('--size <HxW>', 'image size of the generated frames', '96x320')
+    .option('--size <HxW>', 'image size of the generated frames', '112x368')
     .option('--train-frames <n>', 'training frames per world', '150')
     .option('--val-frames <n>', 'held-out validation frames', '40')
     .option('--threads <n>', 'CPU threads for libtorch')

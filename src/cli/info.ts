@@ -8,7 +8,7 @@ export function formatBackendInfo(info: BackendInfo): string[] {
   const cpus = os.cpus();
   const cudaCount = info.devices.filter((d) => d.startsWith('cuda')).length;
   return [
-    `libtorch  ${info.libtorchVersion} (${info.libtorchPath})`,
+    `libtorch  ${info.libtorchVersion} (${info.libtorchPath}, found via ${info.libtorchFoundBy})`,
     `addon     ${info.addon.path} (built ${info.addon.built}, ${info.addon.compiler})`,
     `CPU       ${info.threads} intra-op thread(s), ${cpus.length} core(s)${cpus[0] ? ` (${cpus[0].model.trim()})` : ''}`,
     `CUDA      ${info.cuda ? `${cudaCount} device(s), cuDNN ${info.cudnn ? 'yes' : 'no'}` : 'not available'}`,

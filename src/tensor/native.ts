@@ -1,5 +1,6 @@
 // Loads build/Release/shapeseg.node and types its functions. Internal to src/tensor.
 import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,3 +83,8 @@ function locateAddon(): string {
 export const addonPath = locateAddon();
 /** The native functions. */
 export const N = createRequire(import.meta.url)(addonPath) as NativeAddon;
+
+// Debian's libtorch 1.13 starts with one intra-op thread on these 2-core machines (measured:
+// at::get_num_threads() == 1, in Python too); use every core unless OMP_NUM_THREADS says otherwise.
+// Benchmarks set the count explicitly on both sides.
+if (process.env.OMP_NUM_THREADS === undefined) N.setNumThreads(os.availableParallelism());
