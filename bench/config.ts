@@ -52,6 +52,8 @@ export interface RunResult {
   minorFaultsPerStep?: number | null;
   /** Process CPU time (all threads, user + system) per timed step. */
   cpuMsPerStep?: number | null;
+  /** Kernel CPU time per timed step (page faults, madvise/munmap): robust to load from other processes. */
+  sysMsPerStep?: number | null;
   rssAfterImportKb?: number;
   rssAfterModelKb?: number;
   convFlopsForward?: number | null;

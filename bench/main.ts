@@ -128,6 +128,7 @@ function mergeRounds(runs: RunResult[]): RunResult {
     maxRssKb: Math.max(...runs.map((r) => r.maxRssKb ?? 0)),
     minorFaultsPerStep: med((r) => r.minorFaultsPerStep),
     cpuMsPerStep: med((r) => r.cpuMsPerStep),
+    sysMsPerStep: med((r) => r.sysMsPerStep),
     phasesMs: first.phasesMs
       ? (Object.fromEntries(Object.keys(first.phasesMs).map((k) => [k, med((r) => r.phasesMs?.[k as keyof Phases])])) as unknown as Phases)
       : undefined,

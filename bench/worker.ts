@@ -157,6 +157,7 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
     maxRssKb: rssKb(),
     minorFaultsPerStep: (ru1.minorPageFault - ru0.minorPageFault) / perStep,
     cpuMsPerStep: (ru1.userCPUTime + ru1.systemCPUTime - ru0.userCPUTime - ru0.systemCPUTime) / 1000 / perStep,
+    sysMsPerStep: (ru1.systemCPUTime - ru0.systemCPUTime) / 1000 / perStep,
     rssAfterImportKb: rssImport,
     rssAfterModelKb: rssModel,
     params: model.parameters().reduce((n, p) => n + p.numel(), 0),

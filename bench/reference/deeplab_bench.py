@@ -269,6 +269,7 @@ def main():
         "maxRssKb": rss_kb(),
         "minorFaultsPerStep": (ru1.ru_minflt - ru0.ru_minflt) / per_step if steps else None,
         "cpuMsPerStep": (cpu1 - cpu0) * 1000.0 / per_step if steps else None,
+        "sysMsPerStep": (ru1.ru_stime - ru0.ru_stime) * 1000.0 / per_step if steps else None,
         "rssAfterImportKb": rss_import,
         "rssAfterModelKb": rss_model,
         "convFlopsForward": flops,

@@ -16,6 +16,7 @@ import { getNumThreads, manualSeed, noGrad, rand, randn, setNumThreads, tensor, 
 import type { Tensor } from '../../src/tensor/index.js';
 import { saveCheckpoint, TRAIN_CHECKPOINT_FORMAT } from '../../src/train/index.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
+import { buildProgram } from '../../src/cli/program.js';
 
 const NC = 5;
 const SIZE = 65;
@@ -53,7 +54,7 @@ def read_safetensors(path):
 ref, _ = read_safetensors(sys.argv[1])
 for spec in sys.argv[2:]:
     file, prefix = spec.rsplit(':', 1)
-    tensors, meta = read_safetensors(file)
+    tensors, meta = (torch.load(file), {}) if file.endswith('.pth') else read_safetensors(file)
     sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
     skipped = sorted(k for k in tensors if not k.startswith(prefix))
     model = deeplabv3_resnet50(weights=None, weights_backbone=None, num_classes=${NC}, aux_loss=True)
@@ -180,7 +181,12 @@ describe('a shapeseg-written DeepLabV3 checkpoint loads in torchvision 0.14 with
     });
     for (const t of momentum.values()) t.dispose();
 
-    const stdout = runPython(TORCH_PY, { args: [ioFile, `${modelFile}:`, `${trainFile}:model.`], timeoutMs: 120_000 });
+    // 3. `shapeseg export` of that training checkpoint to a torch.save-format .pth
+    const exportFile = path.join(dir, 'exported.pth');
+    const program = await buildProgram();
+    await program.parseAsync(['node', 'shapeseg', 'export', '--checkpoint', trainFile, '--out', exportFile]);
+
+    const stdout = runPython(TORCH_PY, { args: [ioFile, `${modelFile}:`, `${trainFile}:model.`, `${exportFile}:`], timeoutMs: 120_000 });
     for (const line of stdout.trim().split('\n')) {
       const r = JSON.parse(line) as TorchResult;
       results.set(path.basename(r.file), r);
@@ -215,5 +221,10 @@ describe('a shapeseg-written DeepLabV3 checkpoint loads in torchvision 0.14 with
     assert.equal(r.format, TRAIN_CHECKPOINT_FORMAT);
     assert.ok(r.skipped.length === 1 && r.skipped[0]!.startsWith('optim.momentum.'), `unexpected non-model tensors: ${r.skipped.join(', ')}`);
     console.log(`training checkpoint: max abs diff out ${r.out.toExponential(2)}, aux ${r.aux.toExponential(2)}`);
+  });
+
+  it('`shapeseg export` of a training checkpoint → torch.load + load_state_dict(strict=True), same logits', () => {
+    const r = check('exported.pth');
+    assert.deepEqual(r.skipped, []);
   });
 });

@@ -1,0 +1,39 @@
+// `shapeseg export`: a bare model file from any checkpoint shapeseg reads (a training checkpoint, a
+// model file, a torchvision .pth), with torchvision's keys, so PyTorch loads it as it is:
+//   torchvision.models.segmentation.deeplabv3_resnet101(num_classes=N, aux_loss=...).load_state_dict(torch.load(f))
+import * as path from 'node:path';
+import type { Command } from 'commander';
+
+interface ExportFlags {
+  checkpoint: string;
+  out: string;
+}
+
+/** Registers `shapeseg export`. */
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export')
+    .description("write a model-only checkpoint with torchvision's keys (.pth for torch.load, or .safetensors)")
+    .requiredOption('-c, --checkpoint <file>', 'a shapeseg training checkpoint, model file or torchvision .pth')
+    .requiredOption('-o, --out <file>', 'output: *.pth (torch.save format) or *.safetensors (with model/label-space metadata)')
+    .action(async (flags: ExportFlags) => {
+      const { inspectModelCheckpoint } = await import('../eval/load-model.js');
+      const { writePth, writeSafetensors } = await import('../io/index.js');
+      const { stateDict, info } = await inspectModelCheckpoint(flags.checkpoint);
+      const ext = path.extname(flags.out).toLowerCase();
+      if (ext === '.pth' || ext === '.pt') {
+        await writePth(flags.out, stateDict);
+      } else if (ext === '.safetensors') {
+        const metadata: Record<string, string> = { model: info.name, numClasses: String(info.numClasses) };
+        if (info.labelSpace !== null) metadata.labelSpace = info.labelSpace;
+        if (info.trainedOutputStride !== null) metadata.outputStride = String(info.trainedOutputStride);
+        await writeSafetensors(flags.out, stateDict, metadata);
+      } else {
+        throw new Error(`--out ${flags.out}: expected a .pth or .safetensors file name`);
+      }
+      process.stderr.write(
+        `wrote ${flags.out}: ${info.name}, ${info.numClasses} classes${info.auxLoss ? ', aux head' : ''}, ${stateDict.size} tensors` +
+          `${info.labelSpace ? `, label space ${info.labelSpace}` : ''}\n`,
+      );
+    });
+}
