@@ -8,21 +8,14 @@ import type { Phases, RunConfig, RunResult } from './config.js';
 import { runChild, type ChildOptions } from './child.js';
 import { benchPipeline, type PipelineBenchResult } from './pipeline.js';
 import { deeplabConvFlops, depthOf } from './flops.js';
-import { makePlan, runConfig, type Plan } from './sizes.js';
+import { makePlan, runConfig, type Plan, type PlanChoices } from './sizes.js';
 import { median, spread } from './stats.js';
 import { fmt, fmtRatio, formatTable } from './table.js';
 import { pickVariants, VARIANTS, type Variant } from './variants.js';
 
 /** Command-line options of the bench. */
-export interface BenchOptions {
-  device: string;
+export interface BenchOptions extends PlanChoices {
   threads?: number;
-  quick: boolean;
-  smoke: boolean;
-  crop?: number;
-  batch?: number;
-  steps?: number;
-  model?: string;
   os?: Array<8 | 16>;
   modes: string[];
   variants: string;

@@ -1,6 +1,6 @@
 // Model transformations the benchmark measures as options: channels-last weights, BatchNorm folding for
 // inference, in-place grad zeroing (torch 1.13's zero_grad() default).
-import { BatchNorm2d, Conv2d, Module } from '../src/nn/index.js';
+import { BatchNorm2d, Conv2d, Module, convertMemoryFormat } from '../src/nn/index.js';
 import { noGrad, tidy, keep } from '../src/tensor/index.js';
 import type { Tensor } from '../src/tensor/index.js';
 
@@ -15,16 +15,9 @@ export function zeroGradInPlace(params: Tensor[]): void {
   }
 }
 
-/** Re-lays every 4-d conv weight out channels-last (model.to(memory_format=torch.channels_last)). */
+/** Re-lays every conv weight out channels-last (model.to(memory_format=torch.channels_last)). */
 export function convertChannelsLast(model: Module): void {
-  for (const [, m] of model.namedModules()) {
-    if (!(m instanceof Conv2d)) continue;
-    const old = m.weight;
-    const next = noGrad(() => tidy(() => keep(old.contiguous('channelsLast').detach())));
-    next.requiresGrad = old.requiresGrad;
-    m.registerParameter('weight', next);
-    old.dispose();
-  }
+  convertMemoryFormat(model, 'channelsLast');
 }
 
 /** Identity stand-in for a folded BatchNorm (returns its input handle, so Sequential does not free it). */

@@ -13,16 +13,20 @@ export interface Plan {
   pipeline: { batch: number; crop: number; images: number; count: number };
 }
 
-/** What the harness was asked for. */
-export interface PlanRequest {
+/** The command-line choices that pick the shapes (shared by the bench's options and PlanRequest). */
+export interface PlanChoices {
   device: string;
-  cores: number;
   quick: boolean;
   smoke: boolean;
   crop?: number;
   batch?: number;
   steps?: number;
   model?: string;
+}
+
+/** What the harness was asked for. */
+export interface PlanRequest extends PlanChoices {
+  cores: number;
   outputStrides?: Array<8 | 16>;
 }
 

@@ -58,7 +58,8 @@ fi
 node -e 'import("./dist/src/tensor/index.js").then((T) => console.log("[gpu] addon:", JSON.stringify(T.backendInfo())))'
 
 # 3. the bench
-args=(--device cuda --python python3 "$@")
+# BENCH_DEVICE=cpu ALLOW_CPU_TORCH=1 dry-runs the whole script on a machine without a GPU
+args=(--device "${BENCH_DEVICE:-cuda}" --python python3 "$@")
 [ -n "${OUT:-}" ] && args+=(--out "$OUT/bench-cuda.json")
 if command -v npm >/dev/null 2>&1; then
   npm run bench -- "${args[@]}" 2>&1 | tee "${OUT:-$run}/bench-cuda.log"

@@ -9,7 +9,7 @@ import { predict } from '../eval/inference.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
 import { dataConfigFor, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
-import { writeFileAtomic } from '../eval/result-file.js';
+import { writeFileAtomicAsync } from '../io/atomic.js';
 import { colorize, overlay } from '../report/colorize.js';
 import { composeGrid, exampleRow, writePng, type Example } from '../report/figures.js';
 import { fromBuffer, tidy, type Device } from '../tensor/index.js';
@@ -114,7 +114,7 @@ export function registerPredictCommand(program: Command): void {
             const file = (suffix: string) => path.join(flags.out, `${stem}_${suffix}.png`);
             await writePng(file('mask'), { data: colorize(pred, space.colors), width: s.width, height: s.height });
             await writePng(file('overlay'), { data: overlay(s.image, pred, space.colors, alpha), width: s.width, height: s.height });
-            await writeFileAtomic(file('pred'), await sharp(pred, { raw: { width: s.width, height: s.height, channels: 1 } }).png().toBuffer());
+            await writeFileAtomicAsync(file('pred'), await sharp(pred, { raw: { width: s.width, height: s.height, channels: 1 } }).png().toBuffer());
             await writePng(file('grid'), await composeGrid([exampleRow(ex, space.colors, alpha)]));
             if (rows.length < MAX_GRID_ROWS) rows.push(ex);
             progress.update(k + 1, s.id);

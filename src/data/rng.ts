@@ -1,45 +1,24 @@
 // Counter-keyed PRNG: a stream is a pure function of its key (seed, epoch, sample index, purpose),
 // so a resumed run regenerates exactly the same data order and augmentations.
 
-/** murmur3's 32-bit finaliser. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+import { fmix32 } from '../util/hash.js';
+import { Sfc32 } from '../util/sfc32.js';
+
+/** The sfc32 start state of a key: FNV offset basis folded through fmix32 over each part's low and high 32 bits. */
+function keyState(key: readonly number[]): [number, number, number, number] {
+  let h = 0x811c9dc5;
+  for (const k of key) {
+    if (!Number.isSafeInteger(k) || k < 0) throw new RangeError(`Rng key parts must be non-negative safe integers, got ${k}`);
+    h = fmix32(h ^ (k >>> 0));
+    h = fmix32(h ^ Math.floor(k / 0x100000000));
+  }
+  return [0x9e3779b9 ^ h, 0x243f6a88 ^ fmix32(h + 1), 0xb7e15162 ^ fmix32(h + 2), 1];
 }
 
 /** sfc32 generator seeded from a key of non-negative integers (each up to 2^53). */
-export class Rng {
-  private a = 0x9e3779b9;
-  private b = 0x243f6a88;
-  private c = 0xb7e15162;
-  private d = 1;
-
+export class Rng extends Sfc32 {
   constructor(...key: number[]) {
-    let h = 0x811c9dc5;
-    for (const k of key) {
-      if (!Number.isSafeInteger(k) || k < 0) throw new RangeError(`Rng key parts must be non-negative safe integers, got ${k}`);
-      h = fmix32(h ^ (k >>> 0));
-      h = fmix32(h ^ Math.floor(k / 0x100000000));
-    }
-    this.a ^= h;
-    this.b ^= fmix32(h + 1);
-    this.c ^= fmix32(h + 2);
-    for (let i = 0; i < 12; i++) this.nextU32();
-  }
-
-  /** Next 32-bit unsigned integer. */
-  nextU32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    super(...keyState(key));
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */

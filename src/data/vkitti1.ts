@@ -1,24 +1,16 @@
 // Virtual KITTI 1.3.1: <root>/vkitti_<v>_rgb/<world>/<variation>/%05d.png, labels in vkitti_<v>_scenegt/
 // with one colour table per sequence (<world>_<variation>_scenegt_rgb_encoding.txt).
 import * as path from 'node:path';
-import { ColorDecoder, readColorTable, type UnknownPolicy } from './color-table.js';
-import {
-  PairDataset, describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, subdirs,
-  type FrameRange, type SampleRef,
-} from './dataset.js';
+import { ColorDecoder, readColorTable } from './color-table.js';
+import { describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, subdirs, type SampleRef } from './dataset.js';
 import { DataError } from './errors.js';
-import { readRgb, type Raster } from './image-io.js';
-import { getLabelSpace, nativeMapping } from './label-spaces.js';
+import { nativeMapping } from './label-spaces.js';
+import { VKittiDataset, type VKittiOptions } from './vkitti-common.js';
 
 /** Which part of VKITTI 1 to use. */
-export interface VKitti1Options {
-  root: string;
-  labelSpace: string;
+export interface VKitti1Options extends VKittiOptions {
   /** World ids as written in directory names ('0001') or numbers (1). */
   worlds?: readonly (string | number)[];
-  variations?: readonly string[];
-  frames?: FrameRange;
-  unknownColor?: UnknownPolicy;
 }
 
 /** Finds the `vkitti_<version>_<kind>` directory under root. */
@@ -31,18 +23,8 @@ async function versionDir(root: string, kind: string): Promise<string> {
 }
 
 /** Virtual KITTI 1.3.1 scene ground truth. */
-export class VKitti1Dataset extends PairDataset {
+export class VKitti1Dataset extends VKittiDataset {
   readonly layout = 'vkitti1';
-
-  private constructor(
-    root: string,
-    labelSpace: string,
-    refs: SampleRef[],
-    unknown: UnknownPolicy,
-    private readonly decoders: ReadonlyMap<string, ColorDecoder>,
-  ) {
-    super(root, getLabelSpace(labelSpace), refs, unknown);
-  }
 
   /** Lists the split, checks every label exists and reads every colour table it needs. */
   static async open(opts: VKitti1Options): Promise<VKitti1Dataset> {
@@ -78,14 +60,5 @@ export class VKitti1Dataset extends PairDataset {
       emptySplit('vkitti1', root, `${describeFrames(opts.frames)} (in ${sequences} sequences: worlds [${worlds.join(', ')}], variations [${opts.variations?.join(', ') ?? 'all'}])`);
     }
     return new VKitti1Dataset(root, opts.labelSpace, refs, opts.unknownColor ?? 'error', decoders);
-  }
-
-  protected readLabel(ref: SampleRef): Promise<Raster> {
-    return readRgb(ref.label, 'label');
-  }
-
-  protected decodeLabel(ref: SampleRef, raw: Raster): Buffer {
-    const seq = ref.id.slice(0, ref.id.lastIndexOf('/'));
-    return this.decoders.get(seq)!.decode(raw.data, raw.width, raw.height, ref.label, this.unknown);
   }
 }

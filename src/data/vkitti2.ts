@@ -2,26 +2,18 @@
 // frames/classSegmentation/<camera>/classgt_%05d.png and a colors.txt per variation or per scene.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ColorDecoder, readColorTable, type UnknownPolicy } from './color-table.js';
-import {
-  PairDataset, describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, subdirs,
-  type FrameRange, type SampleRef,
-} from './dataset.js';
+import { ColorDecoder, readColorTable } from './color-table.js';
+import { describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, subdirs, type SampleRef } from './dataset.js';
 import { DataError } from './errors.js';
-import { readRgb, type Raster } from './image-io.js';
-import { getLabelSpace, nativeMapping } from './label-spaces.js';
+import { nativeMapping } from './label-spaces.js';
+import { VKittiDataset, type VKittiOptions } from './vkitti-common.js';
 
 /** Which part of VKITTI 2 to use. */
-export interface VKitti2Options {
-  root: string;
-  labelSpace: string;
+export interface VKitti2Options extends VKittiOptions {
   /** Scene directory names ('Scene01') or numbers (1). */
   scenes?: readonly (string | number)[];
-  variations?: readonly string[];
-  frames?: FrameRange;
   /** Camera directory; default Camera_0. */
   camera?: string;
-  unknownColor?: UnknownPolicy;
 }
 
 /** The colour table of a sequence: <scene>/<variation>/colors.txt, else <scene>/colors.txt. */
@@ -33,18 +25,8 @@ function colorTablePath(sceneDir: string, variation: string): string {
 }
 
 /** Virtual KITTI 2 class segmentation. */
-export class VKitti2Dataset extends PairDataset {
+export class VKitti2Dataset extends VKittiDataset {
   readonly layout = 'vkitti2';
-
-  private constructor(
-    root: string,
-    labelSpace: string,
-    refs: SampleRef[],
-    unknown: UnknownPolicy,
-    private readonly decoders: ReadonlyMap<string, ColorDecoder>,
-  ) {
-    super(root, getLabelSpace(labelSpace), refs, unknown);
-  }
 
   /** Lists the split, checks every label exists and reads every colour table it needs. */
   static async open(opts: VKitti2Options): Promise<VKitti2Dataset> {
@@ -91,14 +73,5 @@ export class VKitti2Dataset extends PairDataset {
       emptySplit('vkitti2', root, `${describeFrames(opts.frames)} of ${camera} (in ${sequences} sequences: scenes [${scenes.join(', ')}], variations [${opts.variations?.join(', ') ?? 'all'}])`);
     }
     return new VKitti2Dataset(root, opts.labelSpace, refs, opts.unknownColor ?? 'error', decoders);
-  }
-
-  protected readLabel(ref: SampleRef): Promise<Raster> {
-    return readRgb(ref.label, 'label');
-  }
-
-  protected decodeLabel(ref: SampleRef, raw: Raster): Buffer {
-    const seq = ref.id.split('/', 2).join('/');
-    return this.decoders.get(seq)!.decode(raw.data, raw.width, raw.height, ref.label, this.unknown);
   }
 }

@@ -1,7 +1,7 @@
 // The evaluation result file (eval/*.json of a run): written atomically, read back by the report.
 import fs from 'node:fs';
-import path from 'node:path';
 import * as z from 'zod';
+import { writeFileAtomicAsync } from '../io/atomic.js';
 import type { SegMetrics } from './metrics.js';
 
 /** Identifies the file layout; bump on incompatible changes. */
@@ -111,22 +111,9 @@ export function toEvalResultFile(
   };
 }
 
-/** Writes a file atomically: a temp file in the same folder, then rename (readers never see half a file). */
-export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
-  await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await fs.promises.writeFile(tmp, content);
-    await fs.promises.rename(tmp, file);
-  } catch (e) {
-    await fs.promises.rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** Writes an eval result as pretty JSON, atomically. */
 export function writeEvalResult(file: string, result: EvalResultFile): Promise<void> {
-  return writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
+  return writeFileAtomicAsync(file, JSON.stringify(result, null, 2) + '\n');
 }
 
 /** Reads and validates an eval result file; errors name the file and the field. */

@@ -9,4 +9,5 @@ export * from './pooling.js';
 export * from './sequential.js';
 export * from './init.js';
 export * from './intermediate.js';
+export * from './memory-format.js';
 export { F } from './functional.js';

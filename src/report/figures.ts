@@ -1,7 +1,7 @@
 // Qualitative figures: rows of image | ground truth | prediction | error map, composed
 // with sharp into one PNG. Text-free on purpose: captions belong in the HTML/paper.
 import sharp, { type OverlayOptions } from 'sharp';
-import { writeFileAtomic } from '../eval/result-file.js';
+import { writeFileAtomicAsync } from '../io/atomic.js';
 import { colorize, errorMap, overlay, type Palette, type Rgb } from './colorize.js';
 
 /** An HWC RGB picture in memory. */
@@ -99,7 +99,7 @@ export function encodePng(img: RgbImage): Promise<Buffer> {
 
 /** Writes a PNG atomically (temp file + rename), creating the folder. */
 export async function writePng(file: string, img: RgbImage): Promise<void> {
-  await writeFileAtomic(file, await encodePng(img));
+  await writeFileAtomicAsync(file, await encodePng(img));
 }
 
 /** Builds and writes the grid figure of several examples (one row each). */

@@ -1,6 +1,6 @@
 // Reports: run folders → one self-contained HTML page.
 import fs from 'node:fs';
-import { writeFileAtomic } from '../eval/result-file.js';
+import { writeFileAtomicAsync } from '../io/atomic.js';
 import { buildReportHtml, type ReportOptions } from './html.js';
 import { loadRuns, type RunData } from './run-dir.js';
 
@@ -14,6 +14,6 @@ export { composeGrid, encodePng, exampleRow, writeExampleGrid, writePng, type Ex
 export async function writeReport(runDirs: readonly string[], out: string, opts: ReportOptions = {}): Promise<{ runs: RunData[]; bytes: number }> {
   const runs = await loadRuns(runDirs);
   const html = buildReportHtml(runs, opts);
-  await writeFileAtomic(out, html);
+  await writeFileAtomicAsync(out, html);
   return { runs, bytes: fs.statSync(out).size };
 }

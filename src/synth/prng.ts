@@ -1,4 +1,6 @@
 /** Seeded PRNG (sfc32) and seed hashing: the same seed always yields the same stream on every platform. */
+import { fmix32 } from '../util/hash.js';
+import { Sfc32 } from '../util/sfc32.js';
 
 /** Hashes any mix of strings and integers into a 32-bit seed (FNV-1a then a murmur3 finaliser). */
 export function hashSeed(...parts: ReadonlyArray<string | number>): number {
@@ -10,38 +12,13 @@ export function hashSeed(...parts: ReadonlyArray<string | number>): number {
       h = Math.imul(h, 0x01000193);
     }
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /** Small fast PRNG (sfc32) with convenience draws. */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
+export class Rng extends Sfc32 {
   constructor(seed: number) {
-    this.a = 0x9e3779b9;
-    this.b = 0x243f6a88;
-    this.c = 0xb7e15162;
-    this.d = seed >>> 0;
-    for (let i = 0; i < 12; i++) this.nextU32(); // mix the seed in
-  }
-
-  /** Next uniform 32-bit unsigned integer. */
-  nextU32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    super(0x9e3779b9, 0x243f6a88, 0xb7e15162, seed >>> 0);
   }
 
   /** Uniform in [0, 1). */

@@ -1,0 +1,38 @@
+// What the two Virtual KITTI layouts share: the options common to both, and colour-coded labels decoded
+// with one colour table per sequence.
+import type { ColorDecoder, UnknownPolicy } from './color-table.js';
+import { PairDataset, type FrameRange, type SampleRef } from './dataset.js';
+import { readRgb, type Raster } from './image-io.js';
+import { getLabelSpace } from './label-spaces.js';
+
+/** Options both Virtual KITTI layouts take. */
+export interface VKittiOptions {
+  root: string;
+  labelSpace: string;
+  variations?: readonly string[];
+  frames?: FrameRange;
+  unknownColor?: UnknownPolicy;
+}
+
+/** A Virtual KITTI dataset: RGB label images decoded by the colour table of their sequence. */
+export abstract class VKittiDataset extends PairDataset {
+  /** `decoders` is keyed by sequence, the first two parts of a sample id (`<world|scene>/<variation>`). */
+  protected constructor(
+    root: string,
+    labelSpace: string,
+    refs: SampleRef[],
+    unknown: UnknownPolicy,
+    private readonly decoders: ReadonlyMap<string, ColorDecoder>,
+  ) {
+    super(root, getLabelSpace(labelSpace), refs, unknown);
+  }
+
+  protected readLabel(ref: SampleRef): Promise<Raster> {
+    return readRgb(ref.label, 'label');
+  }
+
+  protected decodeLabel(ref: SampleRef, raw: Raster): Buffer {
+    const seq = ref.id.split('/', 2).join('/');
+    return this.decoders.get(seq)!.decode(raw.data, raw.width, raw.height, ref.label, this.unknown);
+  }
+}
