@@ -25,8 +25,12 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-say "building the native addon (libtorch: $(node scripts/find-libtorch.mjs --summary))"
-npm run --silent build:addon >/tmp/shapeseg-addon-build.log 2>&1 || { tail -40 /tmp/shapeseg-addon-build.log >&2; exit 1; }
+# npm ci already builds the addon (node-gyp runs for a package with a binding.gyp); rebuild only when stale
+addon=build/Release/shapeseg.node
+if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp scripts/find-libtorch.mjs -newer "$addon" 2>/dev/null | head -1)" ]; then
+  say "building the native addon"
+  npm run --silent build:addon >/tmp/shapeseg-addon-build.log 2>&1 || { tail -40 /tmp/shapeseg-addon-build.log >&2; exit 1; }
+fi
 say "compiling TypeScript"
 npm run --silent build:ts
 say "ready: $(node dist/src/cli/main.js info 2>/dev/null | head -1 || echo built)"
