@@ -8,7 +8,7 @@ import { DataLoader, type LoaderPosition } from '../data/loader.js';
 import { openDataset } from '../data/open.js';
 import { trainTransform } from '../data/transforms.js';
 import { buildModel, type DeepLabV3 } from '../models/index.js';
-import { freezeBatchNorm } from '../nn/index.js';
+import { convertMemoryFormat, freezeBatchNorm } from '../nn/index.js';
 import { PolySchedule, SGD } from '../optim/index.js';
 import * as T from '../tensor/index.js';
 import type { Device } from '../tensor/index.js';
@@ -77,6 +77,9 @@ function deviceOf(cfg: RunConfig): Device {
   const d = cfg.train.device as Device;
   if (d !== 'cpu' && !T.cudaIsAvailable()) {
     throw new Error(`train.device is ${d} but CUDA is not available in this libtorch build (see \`shapeseg info\`)`);
+  }
+  if (d === 'cpu' && cfg.train.amp === 'fp16') {
+    throw new Error('train.amp: fp16 autocast needs a CUDA device; on the CPU libtorch autocasts to bf16 only (train.amp: bf16)');
   }
   if (d.startsWith('cuda:') && Number(d.slice(5)) >= T.cudaDeviceCount()) {
     throw new Error(`train.device is ${d} but only ${T.cudaDeviceCount()} CUDA device(s) exist`);
@@ -341,6 +344,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let run: TrainRun;
   try {
     model.to(device);
+    // weights too, not only inputs: a conv with NCHW weights would convert them back at every step
+    if (t.channelsLast) convertMemoryFormat(model, 'channelsLast');
     if (pretrained) log(`backbone: ${pretrained.loadedKeys} tensors from ${pretrained.path} (ignored: ${pretrained.ignoredKeys.join(', ') || 'none'})`);
     log(
       `${cfg.model.name}, ${cfg.model.numClasses} classes (${trainSet.labelSpace.name}) on ${device}: ${schedule.totalSteps} steps in ` +
