@@ -309,7 +309,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const cfg = opts.config;
   const t = cfg.train;
   const resume = opts.resume ?? false;
-  // bad data fails here, before anything is written to the run folder
+  // a bad device/amp setting or bad data fails here, before anything is written to the run folder
+  const device = deviceOf(cfg);
   const trainSet = await openDataset(cfg.data.train);
   const valSet = cfg.data.val ? await openDataset(cfg.data.val) : null;
   const paths = prepareRunDir(opts.runDir, resume);
@@ -320,7 +321,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const progress = new TrainProgress(schedule.totalSteps, opts.progress ?? (process.stderr.isTTY ? 'bar' : 'lines'), t.logEvery);
   const log = (m: string) => progress.log(m);
 
-  const device = deviceOf(cfg);
   const backbone = cfg.model.pretrainedBackbone;
   if (!resume && backbone !== undefined && !fs.existsSync(backbone)) {
     throw new Error(`model.pretrainedBackbone: file not found: ${backbone} (an ImageNet ResNet checkpoint in torchvision's layout, e.g. resnet101-63fe2227.pth)`);
