@@ -1,6 +1,7 @@
 // metrics.jsonl: one JSON object per line, appended and flushed as training goes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** A training log line. */
 export interface TrainLogLine {
@@ -66,7 +67,5 @@ export function readMetricsLog(file: string): MetricsLine[] {
 export function truncateMetricsLog(file: string, step: number): void {
   if (!fs.existsSync(file)) return;
   const kept = readMetricsLog(file).filter((l) => l.step <= step);
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, kept.map((l) => `${JSON.stringify(l)}\n`).join(''));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, (fd) => fs.writeSync(fd, kept.map((l) => `${JSON.stringify(l)}\n`).join('')));
 }

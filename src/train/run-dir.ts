@@ -1,6 +1,7 @@
 // A run directory: runs/<name>/{config.json, files.json, metrics.jsonl, tb/, checkpoints/, eval/}.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** Paths inside a run directory. */
 export interface RunPaths {
@@ -38,9 +39,7 @@ export function prepareRunDir(root: string, resume: boolean): RunPaths {
 
 /** Writes JSON with a trailing newline, atomically. */
 export function writeJson(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, (fd) => fs.writeSync(fd, `${JSON.stringify(value, null, 2)}\n`));
 }
 
 function flatten(v: unknown, prefix: string, out: Map<string, string>): void {
