@@ -56,30 +56,36 @@ function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: 
   });
 }
 
+/** What one optimizer step needs. */
+export interface TrainStepOptions {
+  model: SegModel;
+  optimizer: SGD;
+  scaler: GradScaler;
+  /** Delivers the next micro-batch (on the device). */
+  next: () => Promise<TrainBatch>;
+  /** Micro-batches per optimizer step. */
+  accumulate: number;
+  lr: number;
+  settings: StepSettings;
+  /** 1-based step number, named in errors. */
+  step: number;
+}
+
 /**
  * Runs one optimizer step at `lr` over `accumulate` batches from `next()`; returns the mean micro-batch loss
- * and whether the update was applied (false only when fp16 gradients overflowed). `step` (1-based) names the
- * step in errors.
+ * and whether the update was applied (false only when fp16 gradients overflowed).
  */
-export async function trainStep(
-  model: SegModel,
-  optimizer: SGD,
-  scaler: GradScaler,
-  next: () => Promise<TrainBatch>,
-  accumulate: number,
-  lr: number,
-  s: StepSettings,
-  step: number,
-): Promise<{ loss: number; images: number; applied: boolean }> {
+export async function trainStep(o: TrainStepOptions): Promise<{ loss: number; images: number; applied: boolean }> {
+  const { model, optimizer, scaler, accumulate } = o;
   optimizer.zeroGrad();
-  optimizer.lr = lr;
+  optimizer.lr = o.lr;
   let total = 0;
   let images = 0;
   for (let i = 0; i < accumulate; i++) {
-    const batch = await next();
+    const batch = await o.next();
     try {
       images += batch.images.shape[0]!;
-      total += microStep(model, batch, s, scaler, accumulate, step);
+      total += microStep(model, batch, o.settings, scaler, accumulate, o.step);
     } finally {
       batch.images.dispose();
       batch.labels.dispose();

@@ -121,32 +121,49 @@ function readBest(file: string): number | null {
   return typeof v === 'number' ? v : null;
 }
 
+/** The parts a training run is assembled from (built by train()). */
+interface TrainRunParts {
+  cfg: RunConfig;
+  paths: RunPaths;
+  ckpts: CheckpointDir;
+  model: DeepLabV3;
+  optimizer: SGD;
+  schedule: PolySchedule;
+  trainSet: Dataset;
+  valSet: Dataset | null;
+  device: Device;
+  progress: TrainProgress;
+}
+
 /** Everything one training run holds while it runs. */
 class TrainRun {
   step = 0;
   bestMIoU: number | null = null;
   lastCheckpoint: string | null = null;
   private position: LoaderPosition = { epoch: 0, indexInEpoch: 0 };
+  private readonly cfg: RunConfig;
+  private readonly paths: RunPaths;
+  private readonly ckpts: CheckpointDir;
+  private readonly model: DeepLabV3;
+  private readonly optimizer: SGD;
+  private readonly schedule: PolySchedule;
+  private readonly trainSet: Dataset;
+  private readonly valSet: Dataset | null;
+  private readonly device: Device;
+  private readonly progress: TrainProgress;
   private readonly hash: string;
   private readonly settings: StepSettings;
   private readonly scaler: GradScaler;
   private stopRequested = false;
 
-  constructor(
-    private readonly cfg: RunConfig,
-    private readonly paths: RunPaths,
-    private readonly ckpts: CheckpointDir,
-    private readonly model: DeepLabV3,
-    private readonly optimizer: SGD,
-    private readonly schedule: PolySchedule,
-    private readonly trainSet: Dataset,
-    private readonly valSet: Dataset | null,
-    private readonly device: Device,
-    private readonly progress: TrainProgress,
-  ) {
-    this.hash = configHash(cfg);
-    this.settings = { device, channelsLast: cfg.train.channelsLast, amp: cfg.train.amp };
-    this.scaler = new GradScaler(cfg.train.amp === 'fp16');
+  constructor(parts: TrainRunParts) {
+    ({
+      cfg: this.cfg, paths: this.paths, ckpts: this.ckpts, model: this.model, optimizer: this.optimizer, schedule: this.schedule,
+      trainSet: this.trainSet, valSet: this.valSet, device: this.device, progress: this.progress,
+    } = parts);
+    this.hash = configHash(this.cfg);
+    this.settings = { device: this.device, channelsLast: this.cfg.train.channelsLast, amp: this.cfg.train.amp };
+    this.scaler = new GradScaler(this.cfg.train.amp === 'fp16');
   }
 
   private log(m: string): void {
@@ -209,7 +226,9 @@ class TrainRun {
   /** Validates, logs, and saves best.safetensors on a new best mIoU. */
   private async validateNow(valSet: Dataset, metrics: MetricsLog, tb: TensorBoardWriter, phase: number, time: number): Promise<void> {
     const step = this.step;
-    const v = await validate(this.model, valSet, this.cfg.eval, this.device, this.paths.eval, step, this.cfg.model.name);
+    const v = await validate({
+      model: this.model, dataset: valSet, eval: this.cfg.eval, device: this.device, evalDir: this.paths.eval, step, modelName: this.cfg.model.name,
+    });
     enterPhase(this.model, this.cfg.train.phases[phase]!);
     metrics.write({ step, phase, val: v, time });
     const perClass = Object.fromEntries(
@@ -264,7 +283,9 @@ class TrainRun {
         const t0 = performance.now();
         let res;
         try {
-          res = await trainStep(model, this.optimizer, this.scaler, nextBatch, t.accumulate, lr, this.settings, this.step + 1);
+          res = await trainStep({
+            model, optimizer: this.optimizer, scaler: this.scaler, next: nextBatch, accumulate: t.accumulate, lr, settings: this.settings, step: this.step + 1,
+          });
         } catch (e) {
           if (e instanceof NonFiniteLossError) throw new TrainingDivergedError(e.step, this.lastCheckpoint, e, lr);
           throw e;
@@ -353,7 +374,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         `${trainSet.length} train / ${valSet?.length ?? 0} val images -> ${paths.root} (TensorBoard: --logdir ${paths.tb})`,
     );
     optimizer = SGD.forParameters(model.namedParameters(), { ...t.optimizer, lr: t.schedule.lr });
-    run = new TrainRun(cfg, paths, ckpts, model, optimizer, schedule, trainSet, valSet, device, progress);
+    run = new TrainRun({ cfg, paths, ckpts, model, optimizer, schedule, trainSet, valSet, device, progress });
     if (latest !== null) await run.restore(latest, configJsonExisted);
     if (opts.handleSignals) {
       process.on('SIGINT', onSignal);

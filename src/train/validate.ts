@@ -14,16 +14,23 @@ export interface ValSummary {
   perClass: Array<number | null>;
 }
 
-/** Evaluates `model` on `dataset` with the eval settings, writes `<evalDir>/step-<N>.json`, returns the summary. */
-export async function validate(
-  model: DeepLabV3,
-  dataset: Dataset,
-  cfg: EvalConfig,
-  device: Device,
-  evalDir: string,
-  step: number,
-  modelName: string,
-): Promise<ValSummary> {
+/** What one validation needs. */
+export interface ValidateOptions {
+  model: DeepLabV3;
+  dataset: Dataset;
+  eval: EvalConfig;
+  device: Device;
+  /** Results land in `<evalDir>/step-<N>.json`. */
+  evalDir: string;
+  step: number;
+  /** The model's builder name, recorded in the result file. */
+  modelName: string;
+}
+
+/** Evaluates the model on the dataset with the eval settings, writes `<evalDir>/step-<N>.json`, returns the summary. */
+export async function validate(o: ValidateOptions): Promise<ValSummary> {
+  const { model, dataset, device, evalDir, step, modelName } = o;
+  const cfg = o.eval;
   const space = dataset.labelSpace;
   const res = await evaluate(model, dataset, { labelSpace: space, device, outputStride: cfg.outputStride, scales: cfg.scales, flip: cfg.flip });
   const file = evaluationToFile(res, {
