@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommand } from './eval.js';
+import { registerExperimentCommand } from './experiment.js';
 import { registerExportCommand } from './export.js';
 import { registerInfoCommand } from './info.js';
 import { registerPredictCommand } from './predict.js';
@@ -27,7 +28,7 @@ export async function buildProgram(): Promise<Command> {
     .option('--verbose', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerInfoCommand, registerSynthCommand, registerTrainCommand, registerEvalCommand, registerPredictCommand, registerExportCommand, registerReportCommand, registerDemoCommand]) {
+  for (const register of [registerInfoCommand, registerSynthCommand, registerTrainCommand, registerEvalCommand, registerPredictCommand, registerExportCommand, registerReportCommand, registerExperimentCommand, registerDemoCommand]) {
     register(program);
   }
   return program;

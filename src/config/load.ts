@@ -71,8 +71,8 @@ export function parseConfig(raw: unknown, source = 'config', overrides: ConfigOv
   return cfg;
 }
 
-/** Reads and validates a run config from a JSON or YAML file; throws ConfigError naming the field, value and file. */
-export function loadConfig(file: string, overrides: ConfigOverrides = {}): RunConfig {
+/** Reads a JSON or YAML file into plain data (not validated); throws ConfigError naming the file. */
+export function readConfigFile(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -80,7 +80,12 @@ export function loadConfig(file: string, overrides: ConfigOverrides = {}): RunCo
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError(code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config ${file}: ${(e as Error).message}`);
   }
-  return parseConfig(parseText(text, file), file, overrides);
+  return parseText(text, file);
+}
+
+/** Reads and validates a run config from a JSON or YAML file; throws ConfigError naming the field, value and file. */
+export function loadConfig(file: string, overrides: ConfigOverrides = {}): RunConfig {
+  return parseConfig(readConfigFile(file), file, overrides);
 }
 
 /** Stable JSON (sorted keys) so equal configs hash equal regardless of key order. */

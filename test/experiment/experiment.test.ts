@@ -1,0 +1,79 @@
+// `shapeseg experiment`: runs share data and budget, each is evaluated, the comparison is written, and a second
+// invocation repeats nothing that finished; a typo in any run fails before training starts.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { assertOk, shapeseg, snapshot, writeYaml } from '../e2e/cli.js';
+import { deepMerge, loadExperiment } from '../../src/experiment/load.js';
+import { comparisonRows, type RunScores } from '../../src/experiment/scores.js';
+
+function tinyBase(dir: string, data: string): string {
+  return writeYaml(path.join(dir, 'base.yaml'), {
+    model: { name: 'deeplabv3_resnet18' },
+    data: {
+      train: { layout: 'vkitti1', root: data, labelSpace: 'vkitti-kitti' },
+      val: { layout: 'vkitti1', root: data, labelSpace: 'vkitti-kitti' },
+    },
+    transforms: { scale: [1, 1], crop: 32, flip: false },
+    train: { batchSize: 2, seed: 3, threads: 1, phases: [{ steps: 2, outputStride: 16 }], valEvery: 0, checkpointEvery: 0, logEvery: 1 },
+  });
+}
+
+test('deepMerge merges objects key by key and replaces arrays', () => {
+  assert.deepEqual(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, e: 2 }), { a: { b: 1, c: [3] }, d: 1, e: 2 });
+});
+
+test('a bad run override is refused naming the run and the field', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-exp-'));
+  try {
+    tinyBase(dir, path.join(dir, 'data'));
+    const file = writeYaml(path.join(dir, 'e.yaml'), { base: 'base.yaml', runs: [{ name: 'ok' }, { name: 'bad', override: { train: { batchSize: 0 } } }] });
+    assert.throws(() => loadExperiment(file), /runs\[1\] \(bad\).*|train\.batchSize/s);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('comparisonRows: the first run is the baseline of "drop closed"', () => {
+  const s = (run: string, inStyle: number, shifted: number): RunScores => ({
+    run, outputStride: 16, checkpoint: '', classNames: ['a'], shapeBias: null, shapeBiasPerClass: [],
+    sets: [
+      { name: 'default', kind: 'in-style', mIoU: inStyle, pixelAccuracy: 1, perClassIoU: [inStyle] },
+      { name: 'x', kind: 'shifted', mIoU: shifted, pixelAccuracy: 1, perClassIoU: [shifted] },
+    ],
+  });
+  const rows = comparisonRows([s('base', 0.6, 0.2), s('m', 0.6, 0.4)]);
+  assert.equal(rows[0]!.dropClosed, null);
+  assert.ok(Math.abs(rows[1]!.dropClosed! - 0.5) < 1e-12);
+});
+
+test('shapeseg experiment trains, evaluates and compares runs, and resumes without repeating finished runs', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-exp-'));
+  try {
+    const data = path.join(dir, 'data');
+    tinyBase(dir, data);
+    const file = writeYaml(path.join(dir, 'tiny.yaml'), {
+      description: 'two tiny runs',
+      base: 'base.yaml',
+      synth: [{ out: data, layout: 'vkitti1', worlds: ['0001'], frames: 3, height: 32, width: 96, seed: 1 }],
+      eval: { outputStrides: [16], shiftSuite: false },
+      runs: [{ name: 'baseline' }, { name: 'higher-lr', override: { train: { schedule: { lr: 0.05 } } } }],
+    });
+    const out = path.join(dir, 'out');
+    const first = shapeseg(dir, 'experiment', file, '--out', out, '--no-progress');
+    assertOk(first, 'experiment');
+    const cmp = JSON.parse(fs.readFileSync(path.join(out, 'comparison.json'), 'utf8')) as { rows: Array<{ run: string; inStyle: number }> };
+    assert.deepEqual(cmp.rows.map((r) => r.run), ['baseline', 'higher-lr']);
+    for (const r of cmp.rows) assert.ok(r.inStyle >= 0 && r.inStyle <= 1);
+    assert.match(first.stdout, /\| baseline \| 16 \|/);
+    const before = snapshot(path.join(out, 'baseline', 'checkpoints'));
+    const second = shapeseg(dir, 'experiment', file, '--out', out, '--no-progress');
+    assertOk(second, 'experiment again');
+    assert.doesNotMatch(second.stderr, /training /);
+    assert.deepEqual(snapshot(path.join(out, 'baseline', 'checkpoints')), before);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
