@@ -41,15 +41,35 @@ export function readRgb(file: string, role: FileRole): Promise<Raster> {
 }
 
 /**
- * Decodes a single-channel 8-bit image of label ids (KITTI `semantic/`). Anything else is refused naming the
- * file: a colour image (e.g. `semantic_rgb/`) or a 16-bit one (e.g. `instance/`) would otherwise decode to wrong ids.
+ * Decodes an 8-bit image of label ids (KITTI `semantic/`: single-channel per the devkit). Grey stored as RGB(A) is
+ * accepted when R = G = B everywhere; anything else is refused naming the file: a colour image (e.g.
+ * `semantic_rgb/`) or a 16-bit one (e.g. `instance/`) would otherwise decode to wrong ids.
  */
-export function readLabelIds(file: string, role: FileRole): Promise<Raster> {
-  return decode(file, role, (s) => s.extractChannel(0), (m) => {
-    if (m.channels !== 1) {
-      return `has ${m.channels} channels (${m.space ?? 'unknown'}${m.hasAlpha ? ', with alpha' : ''}); expected a single-channel 8-bit PNG of label ids ` +
-        '(a colour file such as semantic_rgb/ is not one)';
-    }
-    return eightBit(m) && `is a ${m.depth === 'ushort' ? '16' : m.depth}-bit image; expected a single-channel 8-bit PNG of label ids (instance/ files are 16-bit)`;
+export async function readLabelIds(file: string, role: FileRole): Promise<Raster> {
+  let grey = true;
+  // decode() runs the check (which sets `grey`) before it builds the pipeline
+  const pipeline = (s: Sharp): Sharp => (grey ? s.extractChannel(0) : s.removeAlpha().toColourspace('srgb'));
+  const raw = await decode(file, role, pipeline, (m) => {
+    grey = m.channels === 1;
+    return m.depth === 'uchar' ? null : `is a ${m.depth === 'ushort' ? '16' : m.depth}-bit image; expected an 8-bit PNG of label ids (instance/ files are 16-bit)`;
   });
+  if (grey) return raw;
+  const c = raw.channels;
+  const d = raw.data;
+  for (let i = 0, j = 0; j < d.length; i++, j += c) {
+    if (d[j] !== d[j + 1] || d[j] !== d[j + 2]) {
+      throw new DataError(
+        `${role} file ${file}: pixel (x=${i % raw.width}, y=${Math.floor(i / raw.width)}) has colour (${d[j]}, ${d[j + 1]}, ${d[j + 2]}); ` +
+          'expected label ids (a single-channel 8-bit PNG, or grey stored as RGB); a colour file such as semantic_rgb/ is not one',
+      );
+    }
+  }
+  return { data: takeChannel(raw), width: raw.width, height: raw.height, channels: 1 };
+}
+
+/** Channel 0 of an interleaved raster. */
+function takeChannel(r: Raster): Buffer {
+  const out = Buffer.allocUnsafe(r.width * r.height);
+  for (let i = 0, j = 0; i < out.length; i++, j += r.channels) out[i] = r.data[j];
+  return out;
 }

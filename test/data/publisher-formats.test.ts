@@ -13,7 +13,7 @@ import { evaluate } from '../../src/eval/evaluate.js';
 import { countConfusion } from '../../src/eval/metrics.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
 import { manualSeed } from '../../src/tensor/index.js';
-import { rmTmp, tmpDir } from './fixtures.js';
+import { rmTmp, tmpDir, writePng } from './fixtures.js';
 import {
   VKITTI1_HEADER, writePublishedKitti, writePublishedVKitti1, writePublishedVKitti2, type PublishedSample,
 } from './publisher-fixtures.js';
@@ -147,8 +147,20 @@ describe('KITTI semantic segmentation 2015 as published', () => {
   test('colour (semantic_rgb) and 16-bit (instance) files are refused as id labels, naming the file', async () => {
     const rgb = path.join(root, 'training', 'semantic_rgb', '000000_10.png');
     const inst = path.join(root, 'training', 'instance', '000000_10.png');
-    await assert.rejects(readLabelIds(rgb, 'label'), (e: Error) => e.name === 'DataError' && e.message.startsWith(`label file ${rgb}: has 3 channels`));
+    await assert.rejects(readLabelIds(rgb, 'label'), (e: Error) => e.name === 'DataError' && e.message.startsWith(`label file ${rgb}: pixel (x=0, y=0) has colour (128, 64, 128); expected label ids`));
     await assert.rejects(readLabelIds(inst, 'label'), (e: Error) => e.message.startsWith(`label file ${inst}: is a 16-bit image`));
+  });
+
+  test('grey ids stored as an RGB PNG (R = G = B) read as the single-channel file does', async () => {
+    const sem = path.join(root, 'training', 'semantic', '000001_10.png');
+    const asRgb = path.join(root, 'grey-as-rgb.png');
+    const ids = await readLabelIds(sem, 'label');
+    const rgb = Buffer.alloc(ids.data.length * 3);
+    ids.data.forEach((v, i) => rgb.fill(v, i * 3, i * 3 + 3));
+    await writePng(asRgb, rgb, ids.width, ids.height, 3);
+    const got = await readLabelIds(asRgb, 'label');
+    assert.deepEqual([got.channels, got.width, got.height], [1, ids.width, ids.height]);
+    assert.ok(got.data.equals(ids.data));
   });
 
   test('evaluates end to end: the confusion matrix is the published labels against the predictions', async () => {
