@@ -1,7 +1,7 @@
 // What the two Virtual KITTI layouts share: the options common to both, and colour-coded labels decoded
 // with one colour table per sequence.
-import type { ColorDecoder, UnknownPolicy } from './color-table.js';
 import * as path from 'node:path';
+import type { ColorDecoder, UnknownPolicy } from './color-table.js';
 import { PairDataset, subdirs, type FrameRange, type SampleRef } from './dataset.js';
 import { readRgb, type Raster } from './image-io.js';
 import { getLabelSpace } from './label-spaces.js';
