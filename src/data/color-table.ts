@@ -1,4 +1,4 @@
-// VKITTI colour tables (`Category r g b` files) and the colour -> class-index decoder.
+// VKITTI colour tables (1.3.1 `*_scenegt_rgb_encoding.txt`, 2.x `colors.txt`) and the colour -> class-index decoder.
 import * as fs from 'node:fs/promises';
 import { DataError } from './errors.js';
 import { IGNORE_INDEX } from './label-spaces.js';
@@ -15,29 +15,47 @@ export interface ColorEntry {
 /** What to do with a label pixel whose colour (or id) is in no table: throw, or map it to 255. */
 export type UnknownPolicy = 'error' | 'ignore';
 
-/** Parses a VKITTI `Category r g b` colour table; errors name the file and line. */
+/**
+ * The header lines the publishers write: Virtual KITTI 1.3.1's `*_scenegt_rgb_encoding.txt` files start with
+ * `Category(:id) r g b` (the `(:id)` announces the `Car:12` instance suffixes), Virtual KITTI 2's `colors.txt`
+ * with `Category r g b` (docs/datasets.md cites both). Either is accepted in either layout.
+ */
+export const COLOR_TABLE_HEADERS = ['Category(:id) r g b', 'Category r g b'] as const;
+
+// A category name with an optional instance suffix (`Car`, `Car:12`, `Van:3`).
+const CATEGORY = /^([A-Za-z][A-Za-z0-9_-]*)(?::(\d+))?$/;
+
+/**
+ * Parses a VKITTI colour table: a header line (one of COLOR_TABLE_HEADERS), then `Category r g b` lines.
+ * Fields may be separated by any run of spaces or tabs; CRLF line ends, a UTF-8 byte-order mark, trailing
+ * whitespace and blank lines are tolerated. Errors name the file and line.
+ */
 export function parseColorTable(text: string, file: string): ColorEntry[] {
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const entries: ColorEntry[] = [];
   let sawHeader = false;
   for (let i = 0; i < lines.length; i++) {
     const parts = lines[i].trim().split(/\s+/);
     if (parts.length === 1 && parts[0] === '') continue;
     if (!sawHeader) {
-      if (parts[0] !== 'Category') {
-        throw new DataError(`${file}:${i + 1}: expected the header "Category r g b", got ${JSON.stringify(lines[i])}`);
+      if (!(COLOR_TABLE_HEADERS as readonly string[]).includes(parts.join(' '))) {
+        throw new DataError(
+          `${file}:${i + 1}: expected a header line ${COLOR_TABLE_HEADERS.map((h) => JSON.stringify(h)).join(' or ')}, got ${JSON.stringify(lines[i])}`,
+        );
       }
       sawHeader = true;
       continue;
     }
-    const nums = parts.slice(-3).map(Number);
-    if (parts.length < 4 || nums.some((v) => !Number.isInteger(v) || v < 0 || v > 255)) {
-      throw new DataError(`${file}:${i + 1}: expected "Category r g b" with r,g,b in 0..255, got ${JSON.stringify(lines[i])}`);
+    const nums = parts.slice(1).map(Number);
+    const name = CATEGORY.exec(parts[0]);
+    if (parts.length !== 4 || !name || nums.some((v) => !Number.isInteger(v) || v < 0 || v > 255)) {
+      throw new DataError(
+        `${file}:${i + 1}: expected "Category r g b" or "Category:instance r g b" with r,g,b in 0..255, got ${JSON.stringify(lines[i])}`,
+      );
     }
-    const raw = parts.slice(0, -3).join(' ');
-    entries.push({ category: raw.split(':')[0], raw, rgb: [nums[0], nums[1], nums[2]], line: i + 1 });
+    entries.push({ category: name[1], raw: parts[0], rgb: [nums[0], nums[1], nums[2]], line: i + 1 });
   }
-  if (!sawHeader) throw new DataError(`${file}: empty colour table (expected a "Category r g b" header and lines)`);
+  if (!sawHeader) throw new DataError(`${file}: empty colour table (expected a "${COLOR_TABLE_HEADERS[0]}" or "${COLOR_TABLE_HEADERS[1]}" header and lines)`);
   return entries;
 }
 

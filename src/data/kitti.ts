@@ -7,7 +7,7 @@ import {
   type FrameRange, type SampleRef,
 } from './dataset.js';
 import { DataError } from './errors.js';
-import { readFirstChannel, type Raster } from './image-io.js';
+import { readLabelIds, type Raster } from './image-io.js';
 import { IGNORE_INDEX, UNKNOWN_ID, cityscapesLut, getLabelSpace } from './label-spaces.js';
 
 /** Which KITTI images to use. */
@@ -68,7 +68,7 @@ export class KittiDataset extends PairDataset {
   }
 
   protected readLabel(ref: SampleRef): Promise<Raster> {
-    return readFirstChannel(ref.label, 'label');
+    return readLabelIds(ref.label, 'label');
   }
 
   protected decodeLabel(ref: SampleRef, raw: Raster): Buffer {

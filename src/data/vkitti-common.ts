@@ -1,9 +1,21 @@
 // What the two Virtual KITTI layouts share: the options common to both, and colour-coded labels decoded
 // with one colour table per sequence.
+import * as path from 'node:path';
 import type { ColorDecoder, UnknownPolicy } from './color-table.js';
-import { PairDataset, type FrameRange, type SampleRef } from './dataset.js';
+import { PairDataset, subdirs, type FrameRange, type SampleRef } from './dataset.js';
 import { readRgb, type Raster } from './image-io.js';
 import { getLabelSpace } from './label-spaces.js';
+
+/**
+ * The `vkitti_<version>_<kind>` directory under root (kind matched case-insensitively, the newest version if
+ * several), or null. Both releases ship one archive per kind named so (`vkitti_1.3.1_scenegt.tar`,
+ * `vkitti_2.0.3_classSegmentation.tar`).
+ */
+export async function versionDir(root: string, kind: string): Promise<string | null> {
+  const re = new RegExp(`^vkitti_[\\d.]+_${kind}$`, 'i');
+  const dirs = (await subdirs(root, 'dataset root')).filter((d) => re.test(d));
+  return dirs.length === 0 ? null : path.join(root, dirs[dirs.length - 1]);
+}
 
 /** Options both Virtual KITTI layouts take. */
 export interface VKittiOptions {

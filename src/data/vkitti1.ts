@@ -2,10 +2,10 @@
 // with one colour table per sequence (<world>_<variation>_scenegt_rgb_encoding.txt).
 import * as path from 'node:path';
 import { ColorDecoder, readColorTable } from './color-table.js';
-import { describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, subdirs, type SampleRef } from './dataset.js';
 import { DataError } from './errors.js';
+import { describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, subdirs, type SampleRef } from './dataset.js';
 import { nativeMapping } from './label-spaces.js';
-import { VKittiDataset, type VKittiOptions } from './vkitti-common.js';
+import { VKittiDataset, versionDir, type VKittiOptions } from './vkitti-common.js';
 
 /** Which part of VKITTI 1 to use. */
 export interface VKitti1Options extends VKittiOptions {
@@ -13,13 +13,11 @@ export interface VKitti1Options extends VKittiOptions {
   worlds?: readonly (string | number)[];
 }
 
-/** Finds the `vkitti_<version>_<kind>` directory under root. */
-async function versionDir(root: string, kind: string): Promise<string> {
-  const dirs = (await subdirs(root, 'dataset root')).filter((d) => new RegExp(`^vkitti_[\\d.]+_${kind}$`).test(d));
-  if (dirs.length === 0) {
-    throw new DataError(`no vkitti_<version>_${kind} directory under ${root} (expected e.g. vkitti_1.3.1_${kind})`);
-  }
-  return path.join(root, dirs[dirs.length - 1]);
+/** The `vkitti_<version>_<kind>` directory under root, or an error naming what was expected. */
+async function requiredVersionDir(root: string, kind: string): Promise<string> {
+  const dir = await versionDir(root, kind);
+  if (!dir) throw new DataError(`no vkitti_<version>_${kind} directory under ${root} (expected e.g. vkitti_1.3.1_${kind})`);
+  return dir;
 }
 
 /** Virtual KITTI 1.3.1 scene ground truth. */
@@ -30,8 +28,8 @@ export class VKitti1Dataset extends VKittiDataset {
   static async open(opts: VKitti1Options): Promise<VKitti1Dataset> {
     const root = path.resolve(opts.root);
     const mapping = nativeMapping(opts.labelSpace, 'vkitti');
-    const rgbDir = await versionDir(root, 'rgb');
-    const gtDir = await versionDir(root, 'scenegt');
+    const rgbDir = await requiredVersionDir(root, 'rgb');
+    const gtDir = await requiredVersionDir(root, 'scenegt');
     const wanted = opts.worlds?.map((w) => (typeof w === 'number' ? String(w).padStart(4, '0') : w));
     const worlds = pick(await subdirs(rgbDir, 'VKITTI rgb'), wanted, 'worlds', rgbDir);
     const refs: SampleRef[] = [];

@@ -1,12 +1,13 @@
-// Virtual KITTI 2.x: <root>/SceneXX/<variation>/frames/rgb/<camera>/rgb_%05d.jpg with
-// frames/classSegmentation/<camera>/classgt_%05d.png and a colors.txt per variation or per scene.
+// Virtual KITTI 2.x: <scene>/<variation>/frames/rgb/<camera>/rgb_%05d.jpg with
+// frames/classSegmentation/<camera>/classgt_%05d.png and <scene>/<variation>/colors.txt, either merged under one
+// root or each kind in the directory its archive is named after (vkitti_2.0.3_rgb/, ..._classSegmentation/, ..._textgt/).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ColorDecoder, readColorTable } from './color-table.js';
 import { describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, subdirs, type SampleRef } from './dataset.js';
 import { DataError } from './errors.js';
 import { nativeMapping } from './label-spaces.js';
-import { VKittiDataset, type VKittiOptions } from './vkitti-common.js';
+import { VKittiDataset, versionDir, type VKittiOptions } from './vkitti-common.js';
 
 /** Which part of VKITTI 2 to use. */
 export interface VKitti2Options extends VKittiOptions {
@@ -16,12 +17,37 @@ export interface VKitti2Options extends VKittiOptions {
   camera?: string;
 }
 
-/** The colour table of a sequence: <scene>/<variation>/colors.txt, else <scene>/colors.txt. */
-function colorTablePath(sceneDir: string, variation: string): string {
-  const candidates = [path.join(sceneDir, variation, 'colors.txt'), path.join(sceneDir, 'colors.txt')];
-  const found = candidates.find((c) => fs.existsSync(c));
-  if (!found) throw new DataError(`colour table missing: none of ${candidates.join(', ')} exists`);
-  return found;
+/** Where the scenes of each kind of file live: all the same directory for a merged tree. */
+interface Roots {
+  rgb: string;
+  classgt: string;
+  textgt: string;
+}
+
+const isScene = (d: string): boolean => /^Scene\d+$/.test(d);
+
+/** The merged root itself if it holds SceneXX directories, else the per-archive directories under it. */
+async function findRoots(root: string): Promise<Roots> {
+  if ((await subdirs(root, 'dataset root')).some(isScene)) return { rgb: root, classgt: root, textgt: root };
+  const kinds = { rgb: 'rgb', classgt: 'classSegmentation', textgt: 'textgt' } as const;
+  const found: Partial<Roots> = {};
+  for (const [key, kind] of Object.entries(kinds) as [keyof Roots, string][]) {
+    const dir = await versionDir(root, kind);
+    if (!dir) {
+      throw new DataError(
+        `no SceneXX directory and no vkitti_<version>_${kind} directory under ${root} ` +
+          `(expected the archives extracted either into one tree, ${root}/Scene01/..., or each into vkitti_2.0.3_${kind}/Scene01/...)`,
+      );
+    }
+    found[key] = dir;
+  }
+  return found as Roots;
+}
+
+/** The class-segmentation directory of a sequence: the README spells it `classsegmentation`, the archives `classSegmentation`. */
+function classDir(frameDir: string, camera: string): string {
+  const candidates = ['classSegmentation', 'classsegmentation'].map((d) => path.join(frameDir, d, camera));
+  return candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
 }
 
 /** Virtual KITTI 2 class segmentation. */
@@ -33,25 +59,24 @@ export class VKitti2Dataset extends VKittiDataset {
     const root = path.resolve(opts.root);
     const mapping = nativeMapping(opts.labelSpace, 'vkitti');
     const camera = opts.camera ?? 'Camera_0';
-    const available = (await subdirs(root, 'dataset root')).filter((d) => /^Scene\d+$/.test(d));
+    const roots = await findRoots(root);
+    const available = (await subdirs(roots.rgb, 'VKITTI2 rgb')).filter(isScene);
     const wanted = opts.scenes?.map((s) => (typeof s === 'number' ? `Scene${String(s).padStart(2, '0')}` : s));
-    const scenes = pick(available, wanted, 'scenes', root);
+    const scenes = pick(available, wanted, 'scenes', roots.rgb);
     const refs: SampleRef[] = [];
     const missing: SampleRef[] = [];
     const decoders = new Map<string, ColorDecoder>();
-    const tables = new Map<string, ColorDecoder>();
     let sequences = 0;
     for (const scene of scenes) {
-      const sceneDir = path.join(root, scene);
+      const sceneDir = path.join(roots.rgb, scene);
       const variations = pick(
         (await subdirs(sceneDir, 'VKITTI2 scene')).filter((v) => fs.existsSync(path.join(sceneDir, v, 'frames'))),
         opts.variations, 'variations', sceneDir,
       );
       for (const variation of variations) {
         sequences++;
-        const frameDir = path.join(sceneDir, variation, 'frames');
-        const imgDir = path.join(frameDir, 'rgb', camera);
-        const labDir = path.join(frameDir, 'classSegmentation', camera);
+        const imgDir = path.join(sceneDir, variation, 'frames', 'rgb', camera);
+        const labDir = classDir(path.join(roots.classgt, scene, variation, 'frames'), camera);
         const frames = (await filesMatching(imgDir, /^rgb_\d+\.(jpg|png)$/, 'VKITTI2 rgb'))
           .filter((f) => inFrameRange(parseInt(f.slice(4), 10), opts.frames));
         if (frames.length === 0) continue;
@@ -62,10 +87,8 @@ export class VKitti2Dataset extends VKittiDataset {
           const ref = { id: `${scene}/${variation}/${camera}/${num}`, image: path.join(imgDir, f), label: path.join(labDir, label) };
           (labels.has(label) ? refs : missing).push(ref);
         }
-        const table = colorTablePath(sceneDir, variation);
-        let dec = tables.get(table);
-        if (!dec) tables.set(table, (dec = new ColorDecoder(await readColorTable(table), mapping, table)));
-        decoders.set(`${scene}/${variation}`, dec);
+        const table = path.join(roots.textgt, scene, variation, 'colors.txt');
+        decoders.set(`${scene}/${variation}`, new ColorDecoder(await readColorTable(table), mapping, table));
       }
     }
     reportMissingLabels(missing);

@@ -47,12 +47,14 @@ export interface Layout {
   frameTasks(ref: FrameRef, frame: RenderedFrame, instanceColors: readonly RGB[]): WriteTask[];
   /** Files describing one (world, variation) sequence, given its instances. */
   sequenceTasks(world: string, variation: string, instances: readonly SequenceInstance[], instanceColors: readonly RGB[]): WriteTask[];
-  /** How often sequenceTasks is called: per (world, variation), per world (VKITTI 2's colors.txt) or never. */
+  /** How often sequenceTasks is called: per (world, variation), once per world, or never. */
   readonly sequenceScope: 'variation' | 'world' | 'none';
 }
 
-/** Header line of VKITTI encoding / colors files. */
-const COLOR_HEADER = 'Category r g b';
+/** Header line of Virtual KITTI 1.3.1 `*_scenegt_rgb_encoding.txt` files, as published (docs/datasets.md). */
+const VKITTI1_ENCODING_HEADER = 'Category(:id) r g b';
+/** Header line of Virtual KITTI 2 `colors.txt` files, as published (docs/datasets.md). */
+const VKITTI2_COLORS_HEADER = 'Category r g b';
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
 function pngTask(file: string, data: Uint8Array, width: number, height: number, channels: 1 | 3): WriteTask {
@@ -136,7 +138,7 @@ function vkitti1(root: string): Layout {
       ];
     },
     sequenceTasks(world, variation, instances, colors) {
-      const lines = [COLOR_HEADER];
+      const lines = [VKITTI1_ENCODING_HEADER];
       for (const c of SYNTH_CLASSES) if (!c.instanced) lines.push(`${c.name} ${c.vkitti1.join(' ')}`);
       instances.forEach((inst, k) => lines.push(`${SYNTH_CLASSES[inst.cls]!.name}:${inst.id} ${colors[k]!.join(' ')}`));
       return [textTask(path.join(gtDir, `${world}_${variation}_scenegt_rgb_encoding.txt`), lines)];
@@ -149,12 +151,12 @@ export function vkitti2SceneName(world: string): string {
   return `Scene${world.slice(-2)}`;
 }
 
-/** Virtual KITTI 2.x: SceneXX/<variation>/frames/{rgb,classSegmentation}/Camera_0 plus SceneXX/colors.txt. */
+/** Virtual KITTI 2.x: SceneXX/<variation>/frames/{rgb,classSegmentation}/Camera_0 plus SceneXX/<variation>/colors.txt. */
 function vkitti2(root: string, jpegQuality: number): Layout {
   return {
     filesPerFrame: 2,
     emptyDirs: [],
-    sequenceScope: 'world',
+    sequenceScope: 'variation',
     frameTasks(ref, frame) {
       const base = path.join(root, vkitti2SceneName(ref.world), ref.variation, 'frames');
       const gt = colorize(frame, (c) => SYNTH_CLASSES[c]!.vkitti2, null, VKITTI2_UNDEFINED);
@@ -170,11 +172,11 @@ function vkitti2(root: string, jpegQuality: number): Layout {
         pngTask(path.join(base, 'classSegmentation', 'Camera_0', `classgt_${pad(ref.frame, 5)}.png`), gt, frame.width, frame.height, 3),
       ];
     },
-    sequenceTasks(world) {
-      const lines = [COLOR_HEADER];
+    sequenceTasks(world, variation) {
+      const lines = [VKITTI2_COLORS_HEADER];
       for (const c of SYNTH_CLASSES) lines.push(`${c.name} ${c.vkitti2.join(' ')}`);
       lines.push(`Undefined ${VKITTI2_UNDEFINED.join(' ')}`);
-      return [textTask(path.join(root, vkitti2SceneName(world), 'colors.txt'), lines)];
+      return [textTask(path.join(root, vkitti2SceneName(world), variation, 'colors.txt'), lines)];
     },
   };
 }

@@ -137,7 +137,7 @@ describe('vkitti2', () => {
   });
   after(() => rmTmp(root));
 
-  test('lists, filters and decodes (colors.txt per variation or per scene, Undefined -> 255)', async () => {
+  test('lists, filters and decodes (colors.txt per variation, Undefined -> 255)', async () => {
     const all = await VKitti2Dataset.open({ root, labelSpace: 'vkitti' });
     assert.equal(all.length, 8);
     assert.equal(all.list()[0].id, 'Scene01/clone/Camera_0/00000');

@@ -58,8 +58,9 @@ const VK1_ENTRIES = (world: number, variation: number): [string, RGB][] => [
   ['Van:0', [202, 10 + world, 10 + variation]],
 ];
 
-function tableText(entries: [string, RGB][]): string {
-  return `Category r g b\n${entries.map(([n, c]) => `${n} ${c.join(' ')}`).join('\n')}\n`;
+// The published headers: `Category(:id) r g b` in 1.3.1 encoding files, `Category r g b` in 2.x colors.txt.
+function tableText(header: string, entries: [string, RGB][]): string {
+  return `${header}\n${entries.map(([n, c]) => `${n} ${c.join(' ')}`).join('\n')}\n`;
 }
 
 /** Writes a VKITTI 1.3.1 tree; returns expected content by sample id. */
@@ -74,7 +75,7 @@ export async function writeVKitti1(
       const entries = VK1_ENTRIES(wi, vi);
       const gt = path.join(root, 'vkitti_1.3.1_scenegt');
       fs.mkdirSync(gt, { recursive: true });
-      fs.writeFileSync(path.join(gt, `${world}_${variation}_scenegt_rgb_encoding.txt`), tableText(entries));
+      fs.writeFileSync(path.join(gt, `${world}_${variation}_scenegt_rgb_encoding.txt`), tableText('Category(:id) r g b', entries));
       for (let f = 0; f < frames; f++) {
         const name = `${String(f).padStart(5, '0')}.png`;
         const image = noise(width * height * 3, wi * 1000 + vi * 100 + f);
@@ -111,13 +112,10 @@ export async function writeVKitti2(
   const { scenes = ['Scene01', 'Scene02'], variations = ['clone', 'morning'], frames = 2, width = 10, height = 6 } = o;
   const out = new Map<string, Expected>();
   for (const [si, scene] of scenes.entries()) {
-    // Scene01 keeps colors.txt per variation, the others per scene: both occur in the wild
-    if (si !== 0) fs.mkdirSync(path.join(root, scene), { recursive: true });
-    if (si !== 0) fs.writeFileSync(path.join(root, scene, 'colors.txt'), tableText(VK2_ENTRIES));
     for (const variation of variations) {
       const base = path.join(root, scene, variation);
       fs.mkdirSync(base, { recursive: true });
-      if (si === 0) fs.writeFileSync(path.join(base, 'colors.txt'), tableText(VK2_ENTRIES));
+      fs.writeFileSync(path.join(base, 'colors.txt'), tableText('Category r g b', VK2_ENTRIES));
       for (let f = 0; f < frames; f++) {
         const num = String(f).padStart(5, '0');
         const image = noise(width * height * 3, si * 10 + f);

@@ -19,7 +19,7 @@ test('shapeseg synth writes a dataset', async () => {
     await program().parseAsync(['synth', '--out', dir, '--layout', 'vkitti2', '--frames', '2', '--worlds', '0002,0020',
       '--variations', 'clone,30-deg-right', '--size', '40x130', '--style', 'shifted', '--seed', '5', '--no-progress'], { from: 'user' });
     const files = listFiles(dir);
-    assert.equal(files.length, 2 * (2 * 2 * 2 + 1));
+    assert.equal(files.length, 2 * 2 * (2 * 2 + 1)); // per (world, variation): 2 frames x 2 files + colors.txt
     assert.ok(files.includes('Scene20/30-deg-right/frames/rgb/Camera_0/rgb_00001.jpg'));
     const img = await decode(path.join(dir, 'Scene02/clone/frames/classSegmentation/Camera_0/classgt_00000.png'));
     assert.deepEqual([img.height, img.width], [40, 130]);

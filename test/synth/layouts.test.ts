@@ -4,7 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SYNTH_CLASSES } from '../../src/synth/classes.js';
 import { generateDataset } from '../../src/synth/generate.js';
-import { decode, listFiles, parseColorFile, tempDir } from './util.js';
+import { parseColorTable } from '../../src/data/color-table.js';
+import { VKITTI1_COLORS, VKITTI1_HEADER, VKITTI2_COLORS, VKITTI2_HEADER } from '../data/publisher-fixtures.js';
+import { decode, listFiles, tempDir } from './util.js';
+
+/** Reads a colour table with the dataset reader: entry as written (`Car:3`) -> packed colour. */
+function parseColorFile(file: string): Map<string, number> {
+  const entries = parseColorTable(fs.readFileSync(file, 'utf8'), file);
+  return new Map(entries.map((e) => [e.raw, (e.rgb[0] << 16) | (e.rgb[1] << 8) | e.rgb[2]]));
+}
 
 const H = 48;
 const W = 156;
@@ -32,7 +40,11 @@ test('vkitti1 layout: exact paths, encoding files, label colours and sizes', asy
     assert.equal(res.files, files.length);
     for (const w of small.worlds) {
       for (const v of small.variations) {
-        const enc = parseColorFile(path.join(dir, 'vkitti_1.3.1_scenegt', `${w}_${v}_scenegt_rgb_encoding.txt`));
+        const encFile = path.join(dir, 'vkitti_1.3.1_scenegt', `${w}_${v}_scenegt_rgb_encoding.txt`);
+        // byte for byte as published: the header, then the categories without instances in the published order
+        const published = [VKITTI1_HEADER, ...VKITTI1_COLORS.map(([n, c]) => `${n} ${c.join(' ')}`)].join('\n') + '\n';
+        assert.ok(fs.readFileSync(encFile, 'utf8').startsWith(published), `${encFile} does not start as published`);
+        const enc = parseColorFile(encFile);
         for (const c of SYNTH_CLASSES) {
           if (c.instanced) continue;
           assert.equal(enc.get(c.name), (c.vkitti1[0] << 16) | (c.vkitti1[1] << 8) | c.vkitti1[2], c.name);
@@ -70,40 +82,26 @@ test('vkitti1 layout: exact paths, encoding files, label colours and sizes', asy
   }
 });
 
-const VKITTI2_COLORS = `Category r g b
-Terrain 210 0 200
-Sky 90 200 255
-Tree 0 199 0
-Vegetation 90 240 0
-Building 140 140 140
-Road 100 60 100
-GuardRail 250 100 255
-TrafficSign 255 255 0
-TrafficLight 200 200 0
-Pole 255 130 0
-Misc 80 80 80
-Truck 160 60 60
-Car 255 127 80
-Van 0 139 139
-Undefined 0 0 0
-`;
+const VKITTI2_TEXT = [VKITTI2_HEADER, ...VKITTI2_COLORS.map(([n, c]) => `${n} ${c.join(' ')}`)].join('\n') + '\n';
 
-test('vkitti2 layout: exact paths, colors.txt and label colours', async () => {
+test('vkitti2 layout: exact paths, colors.txt per variation as published, label colours', async () => {
   const { dir, cleanup } = tempDir();
   try {
     await generateDataset({ out: dir, layout: 'vkitti2', ...small });
     const expected: string[] = [];
     for (const s of ['Scene01', 'Scene18']) {
-      expected.push(`${s}/colors.txt`);
       for (const v of small.variations) {
+        expected.push(`${s}/${v}/colors.txt`);
         for (const f of ['00000', '00001']) {
           expected.push(`${s}/${v}/frames/rgb/Camera_0/rgb_${f}.jpg`, `${s}/${v}/frames/classSegmentation/Camera_0/classgt_${f}.png`);
         }
       }
     }
     assert.deepEqual(listFiles(dir), expected.sort());
-    assert.equal(fs.readFileSync(path.join(dir, 'Scene01', 'colors.txt'), 'utf8'), VKITTI2_COLORS);
-    const allowed = new Set(parseColorFile(path.join(dir, 'Scene18', 'colors.txt')).values());
+    for (const s of ['Scene01', 'Scene18']) {
+      for (const v of small.variations) assert.equal(fs.readFileSync(path.join(dir, s, v, 'colors.txt'), 'utf8'), VKITTI2_TEXT);
+    }
+    const allowed = new Set(parseColorFile(path.join(dir, 'Scene18', 'fog', 'colors.txt')).values());
     const gt = await decode(path.join(dir, 'Scene18', 'fog', 'frames', 'classSegmentation', 'Camera_0', 'classgt_00001.png'));
     const rgb = await decode(path.join(dir, 'Scene18', 'fog', 'frames', 'rgb', 'Camera_0', 'rgb_00001.jpg'));
     assert.deepEqual([gt.width, gt.height], [rgb.width, rgb.height]);
