@@ -35,17 +35,3 @@ export async function decode(file: string): Promise<Decoded> {
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
-
-/** Parses a VKITTI `Category r g b` file into name -> packed colour. */
-export function parseColorFile(file: string): Map<string, number> {
-  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-  if (lines[0] !== 'Category r g b') throw new Error(`${file}: bad header "${lines[0]}"`);
-  const m = new Map<string, number>();
-  for (const line of lines.slice(1)) {
-    const parts = line.split(' ');
-    if (parts.length !== 4) throw new Error(`${file}: bad line "${line}"`);
-    const [r, g, b] = parts.slice(1).map(Number) as [number, number, number];
-    m.set(parts[0]!, (r << 16) | (g << 8) | b);
-  }
-  return m;
-}
