@@ -56,9 +56,17 @@ export class StyleBank {
   }
 }
 
-/** One style image per image of the batch: from the bank, or (no bank) the batch itself in a random order. */
+/** A random partner for each of n images, never itself when n > 1: successors along a random cycle. */
+function partners(rng: Rng, n: number): number[] {
+  const cycle = permutation(rng, n);
+  const out = new Array<number>(n);
+  cycle.forEach((v, i) => (out[v] = cycle[(i + 1) % n]!));
+  return out;
+}
+
+/** One style image per image of the batch: from the bank, or (no bank) another image of the batch. */
 export function styleImages(styles: StyleBank | null, images: Tensor, rng: Rng): Tensor {
   const [n, , h, w] = images.shape as [number, number, number, number];
   if (styles) return styles.sample(rng, n, [h, w]);
-  return images.indexSelect(0, tensor(permutation(rng, n), [n], { device: images.device, dtype: 'int64' }));
+  return images.indexSelect(0, tensor(partners(rng, n), [n], { device: images.device, dtype: 'int64' }));
 }
