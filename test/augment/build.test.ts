@@ -2,10 +2,12 @@
 // Jensen–Shannon consistency term.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as T from '../../src/tensor/index.js';
-import { parseConfig } from '../../src/config/index.js';
+import { loadConfig, parseConfig } from '../../src/config/index.js';
 import { AugmentConfigSchema } from '../../src/config/schema.js';
 import { DSU, MixStyle, buildAugmentation, jsDivergence } from '../../src/augment/index.js';
+import { CONFIGS } from '../e2e/cli.js';
 
 const data = { layout: 'kitti', root: '/nonexistent', labelSpace: 'vkitti-kitti' };
 
@@ -16,6 +18,11 @@ test('the augment section is off by default and fills each method\'s defaults', 
   assert.deepEqual(a.fourier, { beta: 0.05, mix: [1, 1], p: 0.5 });
   assert.deepEqual(a.mixStyle, { layers: ['layer1', 'layer2'], alpha: 0.1, p: 0.5, eps: 1e-6 });
   assert.deepEqual(a.consistency, { weight: 1 });
+});
+
+test('the example config configs/demo-augment.yaml is valid and switches methods on', async () => {
+  const cfg = await loadConfig(path.join(CONFIGS, 'demo-augment.yaml'));
+  assert.ok(cfg.augment.randConv && cfg.augment.fourier && cfg.augment.mixStyle && cfg.augment.consistency);
 });
 
 test('bad augment settings are refused naming the field', () => {
