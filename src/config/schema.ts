@@ -127,6 +127,100 @@ export const EvalConfigSchema = z.strictObject({
   flip: z.boolean().default(false),
 });
 
+const unitInterval = z.number().min(0).max(1);
+const probability = unitInterval.default(0.5);
+const range01 = z
+  .tuple([unitInterval, unitInterval])
+  .refine(([lo, hi]) => lo <= hi, { message: 'expected [min, max] with min <= max' });
+
+/** `augment.randConv`: random-weight convolution of the input, re-drawn per batch (Xu et al., ICLR 2021). */
+export const RandConvSchema = z.strictObject({
+  /** Odd kernel sizes to draw from, one per batch. */
+  kernelSizes: z
+    .array(z.number().int().positive().refine((k) => k % 2 === 1, { message: 'expected an odd kernel size' }))
+    .min(1)
+    .default([1, 3, 5, 7]),
+  /** Range of the weight α of the original image in α·x + (1 − α)·conv(x), drawn per batch. */
+  mix: range01.default([0, 1]),
+  /** Probability that a batch is augmented at all. */
+  p: probability,
+});
+
+/** `augment.fourier`: low-frequency amplitude swap/mix (FDA, Yang & Soatto, CVPR 2020). */
+export const FourierSchema = z.strictObject({
+  /** Size of the low-frequency square as a fraction of min(H, W) (FDA's β / L). */
+  beta: z.number().positive().max(0.5).default(0.01),
+  /** Range of the weight of the style amplitude (1 = FDA's swap), drawn per image. */
+  mix: range01.default([1, 1]),
+  /** Style amplitudes from another image of the batch, or from a folder of images. */
+  styleDir: z.string().min(1).optional(),
+  p: probability,
+});
+
+/** `augment.photometric`: strong photometric randomisation on the device (colour jitter lives in `transforms.colorJitter`). */
+export const PhotometricSchema = z.strictObject({
+  grayscale: unitInterval.default(0),
+  /** Probability of a Gaussian blur and its sigma range in pixels. */
+  blur: unitInterval.default(0),
+  blurSigma: z
+    .tuple([z.number().positive(), z.number().positive()])
+    .default([0.1, 2])
+    .refine(([lo, hi]) => lo <= hi, { message: 'expected [min, max] with min <= max' }),
+  /** Probability of additive Gaussian noise and its std range (image scale 0..1). */
+  noise: unitInterval.default(0),
+  noiseStd: range01.default([0, 0.05]),
+});
+
+/** `augment.adain`: AdaIN stylisation with user-supplied VGG weights (Huang & Belongie 2017; naoto0804/pytorch-AdaIN files). */
+export const AdaINSchema = z.strictObject({
+  /** vgg_normalised.pth (VGG-19 encoder; layers up to relu4_1 are used). */
+  vgg: z.string().min(1),
+  /** decoder.pth */
+  decoder: z.string().min(1),
+  /** Style images; omitted: another image of the batch. */
+  styleDir: z.string().min(1).optional(),
+  /** Stylisation strength range (1 = full style), drawn per batch. */
+  alpha: range01.default([1, 1]),
+  p: probability,
+});
+
+const featureLayers = z.array(z.enum(['layer1', 'layer2', 'layer3'])).min(1).default(['layer1', 'layer2']);
+
+/** `augment.mixStyle`: mixes per-channel feature statistics between samples (Zhou et al., ICLR 2021). */
+export const MixStyleSchema = z.strictObject({
+  layers: featureLayers,
+  alpha: z.number().positive().default(0.1),
+  p: probability,
+  eps: z.number().positive().default(1e-6),
+});
+
+/** `augment.dsu`: resamples feature statistics with uncertainty estimated over the batch (Li et al., ICLR 2022). */
+export const DSUSchema = z.strictObject({
+  layers: featureLayers,
+  p: probability,
+  eps: z.number().positive().default(1e-6),
+});
+
+/** `augment.consistency`: Jensen–Shannon consistency between predictions on the original and the augmented view. */
+export const ConsistencySchema = z.strictObject({
+  weight: z.number().positive().default(1),
+});
+
+/**
+ * `augment`: shape-biasing training methods, all off by default. Image-level methods run in the order
+ * fourier, adain, randConv, photometric on the device batch; their randomness comes from the torch
+ * generator, which train.seed seeds and checkpoints restore.
+ */
+export const AugmentConfigSchema = z.strictObject({
+  randConv: RandConvSchema.optional(),
+  fourier: FourierSchema.optional(),
+  photometric: PhotometricSchema.optional(),
+  adain: AdaINSchema.optional(),
+  mixStyle: MixStyleSchema.optional(),
+  dsu: DSUSchema.optional(),
+  consistency: ConsistencySchema.optional(),
+});
+
 /** The whole run config file. */
 export const RunConfigSchema = z.strictObject({
   /** Run name (runs/<name>/); defaults to the config file's base name. */
@@ -149,6 +243,7 @@ export const RunConfigSchema = z.strictObject({
   transforms: TransformsConfigSchema.prefault({}),
   train: TrainConfigSchema.prefault({}),
   eval: EvalConfigSchema.prefault({}),
+  augment: AugmentConfigSchema.prefault({}),
 });
 
 /** Validated `model`. */
@@ -163,6 +258,8 @@ export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
 export type OptimizerConfig = z.infer<typeof OptimizerSchema>;
 /** Validated `train`. */
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+/** Validated `augment`. */
+export type AugmentConfig = z.infer<typeof AugmentConfigSchema>;
 /** Validated `eval`. */
 export type EvalConfig = z.infer<typeof EvalConfigSchema>;
 /** A validated run config: all defaults filled in, model.numClasses resolved from the label space. */

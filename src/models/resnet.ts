@@ -181,6 +181,12 @@ export interface ResNetFeatures {
   layer4: Tensor;
 }
 
+/** Layers after which a feature-level augmentation may run. */
+export type FeatureLayer = 'layer1' | 'layer2' | 'layer3';
+
+/** A feature-level augmentation (MixStyle, DSU): a layer's output in, the same shape out. */
+export type FeatureAugment = (x: Tensor) => Tensor;
+
 /** torchvision's ResNet; children conv1, bn1, relu, maxpool, layer1..4[, avgpool, fc]. */
 export class ResNet extends Module {
   readonly conv1: Conv2d;
@@ -194,6 +200,8 @@ export class ResNet extends Module {
   readonly avgpool: AdaptiveAvgPool2d | null = null;
   readonly fc: Linear | null = null;
   private planState: StrideDilationPlan;
+  /** Feature-level augmentations, run in training mode only; plain functions, so they add no state-dict keys. */
+  featureAugment: Partial<Record<FeatureLayer, FeatureAugment>> = {};
 
   constructor(
     readonly block: BlockType,
@@ -266,12 +274,20 @@ export class ResNet extends Module {
     let out = this.conv1.forward(x);
     for (const f of [this.bn1, this.relu, this.maxpool, this.layer1, this.layer2]) {
       out = consume(out, (t) => f.forward(t));
+      if (f === this.layer1) out = this.augmentFeatures('layer1', out);
+      if (f === this.layer2) out = this.augmentFeatures('layer2', out);
     }
-    const layer3 = consume(out, (t) => this.layer3.forward(t));
+    const layer3 = this.augmentFeatures('layer3', consume(out, (t) => this.layer3.forward(t)));
     const layer4 = this.layer4.forward(layer3);
     if (withLayer3) return { layer3, layer4 };
     layer3.dispose();
     return { layer3: null, layer4 };
+  }
+
+  /** Runs the feature augmentation registered after `layer` on its output (consumed), in training mode only. */
+  private augmentFeatures(layer: FeatureLayer, x: Tensor): Tensor {
+    const f = this.training ? this.featureAugment[layer] : undefined;
+    return f ? consume(x, f) : x;
   }
 
   /** Classification forward (logits N x numClasses); needs the fc head. */

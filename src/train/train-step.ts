@@ -6,6 +6,7 @@ import type { DeepLabV3 } from '../models/index.js';
 import { normalize } from '../data/normalize.js';
 import type { Batch } from '../data/collate.js';
 import type { SGD } from '../optim/index.js';
+import type { BatchAugmentation } from '../augment/index.js';
 import type { GradScaler } from './grad-scaler.js';
 import { segmentationLoss } from './loss.js';
 
@@ -29,6 +30,8 @@ export interface StepSettings {
   device: Device;
   channelsLast: boolean;
   amp: false | 'bf16' | 'fp16';
+  /** Image-level augmentation (and consistency loss) applied to the device batch before the model; null: none. */
+  augment?: BatchAugmentation | null;
 }
 
 /** The model trained: DeepLabV3 (forward returns {out, aux?}). */
@@ -38,10 +41,16 @@ export type SegModel = DeepLabV3;
 function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: GradScaler, divisor: number, step: number): number {
   return T.tidy(() => {
     // batches arrive on the device already (uint8 crosses the bus; normalisation happens there)
-    let x = normalize(batch.images);
+    const aug = s.augment ?? null;
+    const prepared = aug ? aug.prepare(batch.images, batch.labels) : { input: normalize(batch.images), labels: batch.labels };
+    let x = prepared.input;
     if (s.channelsLast) x = x.contiguous('channelsLast');
-    const labels = batch.labels;
-    const run = () => segmentationLoss(model.forward(x), labels);
+    const labels = prepared.labels;
+    const run = () => {
+      const outputs = model.forward(x);
+      const loss = segmentationLoss(outputs, labels);
+      return aug ? aug.addConsistency(loss, outputs.out) : loss;
+    };
     const loss =
       s.amp === false ? run() : T.autocast(s.device === 'cpu' ? 'cpu' : 'cuda', s.amp === 'bf16' ? 'bfloat16' : 'float16', run);
     const value = loss.item();

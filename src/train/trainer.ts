@@ -1,6 +1,7 @@
 // The training loop: phases (output stride, frozen BN), poly lr, SGD, periodic validation and checkpoints,
 // exact resume, metrics.jsonl + TensorBoard + progress output, and a clean stop on a non-finite loss.
 import * as fs from 'node:fs';
+import { attachFeatureAugmentation, buildAugmentation, type Augmentation } from '../augment/index.js';
 import { configHash, type RunConfig } from '../config/index.js';
 import { collateTo, type Batch } from '../data/collate.js';
 import type { Dataset } from '../data/dataset.js';
@@ -133,6 +134,7 @@ interface TrainRunParts {
   valSet: Dataset | null;
   device: Device;
   progress: TrainProgress;
+  augmentation: Augmentation;
 }
 
 /** Everything one training run holds while it runs. */
@@ -162,7 +164,7 @@ class TrainRun {
       trainSet: this.trainSet, valSet: this.valSet, device: this.device, progress: this.progress,
     } = parts);
     this.hash = configHash(this.cfg);
-    this.settings = { device: this.device, channelsLast: this.cfg.train.channelsLast, amp: this.cfg.train.amp };
+    this.settings = { device: this.device, channelsLast: this.cfg.train.channelsLast, amp: this.cfg.train.amp, augment: parts.augmentation.batch };
     this.scaler = new GradScaler(this.cfg.train.amp === 'fp16');
   }
 
@@ -361,6 +363,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     pretrainedBackbone: resume ? undefined : cfg.model.pretrainedBackbone,
   });
   let optimizer: SGD | null = null;
+  let augmentation: Augmentation | null = null;
   const onSignal = (sig: NodeJS.Signals) => (run.stopping ? process.exit(130) : run.requestStop(sig));
   let run: TrainRun;
   try {
@@ -374,7 +377,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         `${trainSet.length} train / ${valSet?.length ?? 0} val images -> ${paths.root} (TensorBoard: --logdir ${paths.tb})`,
     );
     optimizer = SGD.forParameters(model.namedParameters(), { ...t.optimizer, lr: t.schedule.lr });
-    run = new TrainRun({ cfg, paths, ckpts, model, optimizer, schedule, trainSet, valSet, device, progress });
+    augmentation = await buildAugmentation(cfg.augment, { device });
+    attachFeatureAugmentation(model, augmentation.features);
+    run = new TrainRun({ cfg, paths, ckpts, model, optimizer, schedule, trainSet, valSet, device, progress, augmentation });
     if (latest !== null) await run.restore(latest, configJsonExisted);
     if (opts.handleSignals) {
       process.on('SIGINT', onSignal);
@@ -390,6 +395,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     optimizer?.dispose();
+    augmentation?.dispose();
     model.dispose();
   }
 }

@@ -1,0 +1,62 @@
+// The training hook of the image-level methods: uint8 device batch -> augmented, normalised model input,
+// and the optional consistency term between the original and the augmented view.
+import { IMAGENET_MEAN, IMAGENET_STD, normalize } from '../data/normalize.js';
+import { F, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { jsDivergence } from './consistency.js';
+import type { ImageAugment } from './image-augment.js';
+
+/** ImageNet normalisation of float images already scaled to [0, 1] (normalize() after its div by 255). */
+function normalizeUnit(x: Tensor): Tensor {
+  return tidy(() => {
+    const opts = { device: x.device, dtype: 'float32' as const };
+    return x.sub(tensor([...IMAGENET_MEAN], [3, 1, 1], opts)).div_(tensor([...IMAGENET_STD], [3, 1, 1], opts));
+  });
+}
+
+/** Options of BatchAugmentation. */
+export interface BatchAugmentationOptions {
+  /** Image-level methods, applied in this order. */
+  methods: ImageAugment[];
+  /** Weight of the Jensen–Shannon consistency term; null: no consistency (and no original view). */
+  consistencyWeight: number | null;
+}
+
+/** Image-level augmentation of a training batch, with the optional consistency loss. */
+export class BatchAugmentation {
+  constructor(readonly opts: BatchAugmentationOptions) {}
+
+  /** Augments uint8 N,3,H,W images into float [0, 1] images of the same shape (clamped once at the end). */
+  augment(images: Tensor): Tensor {
+    return tidy(() => {
+      let x = images.float().div_(255);
+      for (const m of this.opts.methods) x = m.apply(x);
+      return x.clamp(0, 1);
+    });
+  }
+
+  /**
+   * The model input for a uint8 batch and the labels that go with it: the normalised augmented images, or,
+   * with consistency, the original and the augmented view concatenated (2N images, labels repeated).
+   */
+  prepare(images: Tensor, labels: Tensor): { input: Tensor; labels: Tensor } {
+    return tidy(() => {
+      const augmented = normalizeUnit(this.augment(images));
+      if (this.opts.consistencyWeight === null) return { input: augmented, labels };
+      return { input: F.cat([normalize(images), augmented], 0), labels: F.cat([labels, labels], 0) };
+    });
+  }
+
+  /** loss + weight · JS(original view, augmented view) of the main output; the loss itself without consistency. */
+  addConsistency(loss: Tensor, out: Tensor): Tensor {
+    const w = this.opts.consistencyWeight;
+    if (w === null) return loss;
+    return tidy(() => {
+      const n = out.shape[0]! / 2;
+      return loss.add(jsDivergence(out.narrow(0, 0, n), out.narrow(0, n, n)), w);
+    });
+  }
+
+  dispose(): void {
+    for (const m of this.opts.methods) m.dispose();
+  }
+}

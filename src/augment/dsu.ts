@@ -1,0 +1,43 @@
+// DSU, domain shifts with uncertainty (Li et al., ICLR 2022): with probability p, each sample's per-channel
+// feature mean and std are resampled from Gaussians centred on them, whose spread is the statistics'
+// variance across the batch. No parameters or buffers; the identity in eval mode.
+import { Module } from '../nn/index.js';
+import { randn, tidy, type Tensor } from '../tensor/index.js';
+import { drawRng } from './random.js';
+import { channelStats, restyle } from './stats.js';
+
+/** Options of DSU (the reference defaults: p 0.5, eps 1e-6). */
+export interface DSUOptions {
+  p?: number;
+  eps?: number;
+}
+
+/** sqrt(unbiased variance over the batch + eps) of N,C,1,1 statistics, broadcast back to N,C,1,1. */
+function batchSpread(s: Tensor, eps: number): Tensor {
+  const n = s.shape[0]!;
+  const mean = s.mean(0, true);
+  return s.sub(mean).pow(2).sum(0, true).div(n - 1).add(eps).sqrt().expand(s.shape);
+}
+
+/** DistributionUncertainty as the reference implements it (statistics not detached). */
+export class DSU extends Module {
+  readonly p: number;
+  readonly eps: number;
+
+  constructor(opts: DSUOptions = {}) {
+    super();
+    this.p = opts.p ?? 0.5;
+    this.eps = opts.eps ?? 1e-6;
+  }
+
+  forward(x: Tensor): Tensor {
+    // the batch variance of the statistics needs two samples
+    if (!this.training || x.shape[0]! < 2) return x;
+    if (drawRng().random() >= this.p) return x;
+    return tidy(() => {
+      const own = channelStats(x, this.eps);
+      const resample = (s: Tensor) => s.add(randn(s.shape, { device: x.device }).mul(batchSpread(s, this.eps)));
+      return restyle(x, own, { mean: resample(own.mean), std: resample(own.std) });
+    });
+  }
+}

@@ -1,0 +1,15 @@
+// The contract of the image-level methods, which run on the device batch before normalisation.
+import type { Tensor } from '../tensor/index.js';
+
+/**
+ * An image-level augmentation: float N,3,H,W images scaled to [0, 1] on the device in, the same shape
+ * out (values may leave [0, 1]; the batch transform clamps once at the end). Labels are never touched,
+ * so every method must keep the geometry. May return its input unchanged; runs inside the caller's tidy.
+ */
+export interface ImageAugment {
+  /** Config name of the method, for errors and logs. */
+  readonly name: string;
+  apply(images: Tensor): Tensor;
+  /** Frees what the method holds (weights, style images). */
+  dispose(): void;
+}

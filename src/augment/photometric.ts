@@ -1,0 +1,77 @@
+// Strong photometric randomisation on the device batch: random grayscale, Gaussian blur and Gaussian noise,
+// each per image. Colour jitter (brightness, contrast, saturation, hue) is `transforms.colorJitter`, applied
+// per sample on the host with torchvision's exact arithmetic.
+import { F, randn, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { blend } from './blend.js';
+import { drawRng, uniformIn } from './random.js';
+import type { ImageAugment } from './image-augment.js';
+
+/** Options of Photometric (probabilities per image). */
+export interface PhotometricOptions {
+  grayscale: number;
+  blur: number;
+  blurSigma: readonly [number, number];
+  noise: number;
+  noiseStd: readonly [number, number];
+}
+
+/** torchvision's rgb_to_grayscale weights. */
+const GRAY = [0.2989, 0.587, 0.114];
+
+/** Normalised 1-d Gaussian taps of `sigma` over `size` (odd) taps; sigma 0 gives the identity filter. */
+export function gaussianTaps(sigma: number, size: number): number[] {
+  const r = (size - 1) / 2;
+  if (sigma === 0) return Array.from({ length: size }, (_, i) => (i === r ? 1 : 0));
+  const taps = Array.from({ length: size }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
+  const sum = taps.reduce((a, b) => a + b, 0);
+  return taps.map((t) => t / sum);
+}
+
+/** Grayscale, blur and noise with independent per-image draws. */
+export class Photometric implements ImageAugment {
+  readonly name = 'photometric';
+  constructor(readonly opts: PhotometricOptions) {}
+
+  apply(images: Tensor): Tensor {
+    const rng = drawRng();
+    const n = images.shape[0]!;
+    const draw = (p: number, range: readonly [number, number]) =>
+      Array.from({ length: n }, () => (rng.random() < p ? uniformIn(rng, range) : 0));
+    const gray = Array.from({ length: n }, () => (rng.random() < this.opts.grayscale ? 1 : 0));
+    const sigmas = draw(this.opts.blur, this.opts.blurSigma);
+    const stds = draw(this.opts.noise, this.opts.noiseStd);
+    return tidy(() => {
+      let x = images;
+      if (gray.some((g) => g === 1)) x = this.grayscale(x, gray);
+      if (sigmas.some((s) => s > 0)) x = this.blur(x, sigmas);
+      if (stds.some((s) => s > 0)) x = this.noise(x, stds);
+      return x;
+    });
+  }
+
+  private grayscale(x: Tensor, mask: number[]): Tensor {
+    const g = x.mul(tensor(GRAY, [1, 3, 1, 1], { device: x.device, dtype: 'float32' })).sum(1, true).expand(x.shape);
+    return blend(g, x, mask);
+  }
+
+  /** Separable per-image Gaussian: a grouped conv over the N·3 planes with one kernel per image. */
+  private blur(x: Tensor, sigmas: number[]): Tensor {
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    // one odd size for the batch, covering ±3σ of the widest blur, and no wider than reflect padding allows
+    const half = Math.min(Math.ceil(3 * Math.max(...sigmas)), h - 1, w - 1);
+    const size = 2 * half + 1;
+    const taps = sigmas.flatMap((s) => Array.from({ length: c }, () => gaussianTaps(s, size))).flat();
+    const dev = { device: x.device, dtype: 'float32' as const };
+    const planes = x.reshape([1, n * c, h, w]);
+    const rows = F.conv2d(F.pad(planes, [half, half, 0, 0], 'reflect'), tensor(taps, [n * c, 1, 1, size], dev), null, { groups: n * c });
+    const cols = F.conv2d(F.pad(rows, [0, 0, half, half], 'reflect'), tensor(taps, [n * c, 1, size, 1], dev), null, { groups: n * c });
+    return cols.reshape([n, c, h, w]);
+  }
+
+  private noise(x: Tensor, stds: number[]): Tensor {
+    const std = tensor(stds, [stds.length, 1, 1, 1], { device: x.device, dtype: 'float32' });
+    return x.add(randn(x.shape, { device: x.device }).mul(std));
+  }
+
+  dispose(): void {}
+}

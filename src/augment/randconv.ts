@@ -1,0 +1,44 @@
+// RandConv (Xu et al., ICLR 2021): the batch is convolved with a random-weight filter, re-drawn per batch,
+// and mixed with the original. Random filters keep shapes (edges survive) but scramble colour and local
+// texture, so a network trained on them must rely on shape.
+import { F, randn, tidy, type Tensor } from '../tensor/index.js';
+import { drawRng, uniformIn } from './random.js';
+import type { ImageAugment } from './image-augment.js';
+
+/** Options of RandConv. */
+export interface RandConvOptions {
+  /** Odd kernel sizes; one is drawn per batch. */
+  kernelSizes: readonly number[];
+  /** Range of α in α·x + (1 − α)·conv(x), drawn per batch. */
+  mix: readonly [number, number];
+  /** Probability that a batch is augmented. */
+  p: number;
+}
+
+/** Grey level the images are centred on before the filter, so a zero-mean filter keeps the mean brightness. */
+const CENTRE = 0.5;
+
+/** RandConv as a batch augmentation (same filter for the whole batch, as the reference implementation). */
+export class RandConv implements ImageAugment {
+  readonly name = 'randConv';
+
+  constructor(readonly opts: RandConvOptions) {
+    for (const k of opts.kernelSizes) if (!(Number.isInteger(k) && k > 0 && k % 2 === 1)) throw new RangeError(`randConv.kernelSizes: expected odd positive integers, got ${k}`);
+  }
+
+  apply(images: Tensor): Tensor {
+    const rng = drawRng();
+    if (rng.random() >= this.opts.p) return images;
+    const k = this.opts.kernelSizes[rng.int(this.opts.kernelSizes.length)]!;
+    const alpha = uniformIn(rng, this.opts.mix);
+    const c = images.shape[1]!;
+    return tidy(() => {
+      // kaiming_normal_ with gain 1 (fan in), as the reference's nonlinearity='conv2d': output variance ≈ input variance
+      const weight = randn([c, c, k, k], { device: images.device }).mul(1 / Math.sqrt(c * k * k));
+      const filtered = F.conv2d(images.sub(CENTRE), weight, null, { padding: (k - 1) / 2 }).add_(CENTRE);
+      return alpha === 0 ? filtered : images.mul(alpha).add_(filtered.mul_(1 - alpha));
+    });
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,77 @@
+// The `augment` config section (defaults off, errors naming the field), buildAugmentation's plan, and the
+// Jensen–Shannon consistency term.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as T from '../../src/tensor/index.js';
+import { loadConfig, parseConfig } from '../../src/config/index.js';
+import { AugmentConfigSchema } from '../../src/config/schema.js';
+import { DSU, MixStyle, buildAugmentation, jsDivergence } from '../../src/augment/index.js';
+import { CONFIGS } from '../e2e/cli.js';
+
+const data = { layout: 'kitti', root: '/nonexistent', labelSpace: 'vkitti-kitti' };
+
+test('the augment section is off by default and fills each method\'s defaults', () => {
+  assert.deepEqual(parseConfig({ data: { train: data } }).augment, {});
+  const a = AugmentConfigSchema.parse({ randConv: {}, fourier: { beta: 0.05 }, mixStyle: {}, consistency: {} });
+  assert.deepEqual(a.randConv, { kernelSizes: [1, 3, 5, 7], mix: [0, 1], p: 0.5 });
+  assert.deepEqual(a.fourier, { beta: 0.05, mix: [1, 1], p: 0.5 });
+  assert.deepEqual(a.mixStyle, { layers: ['layer1', 'layer2'], alpha: 0.1, p: 0.5, eps: 1e-6 });
+  assert.deepEqual(a.consistency, { weight: 1 });
+});
+
+test('the example config configs/demo-augment.yaml is valid and switches methods on', async () => {
+  const cfg = await loadConfig(path.join(CONFIGS, 'demo-augment.yaml'));
+  assert.ok(cfg.augment.randConv && cfg.augment.fourier && cfg.augment.mixStyle && cfg.augment.consistency);
+});
+
+test('bad augment settings are refused naming the field', () => {
+  const bad = (augment: unknown, field: RegExp) => assert.throws(() => parseConfig({ data: { train: data }, augment }), field);
+  bad({ randConv: { kernelSizes: [3, 4] } }, /augment\.randConv\.kernelSizes\[1\]/);
+  bad({ fourier: { beta: 0.9 } }, /augment\.fourier\.beta/);
+  bad({ mixStyle: { layers: ['layer4'] } }, /augment\.mixStyle\.layers\[0\]/);
+  bad({ adain: { vgg: 'v.pth' } }, /augment\.adain\.decoder/);
+  bad({ photometric: { noiseStd: [0.2, 0.1] } }, /augment\.photometric\.noiseStd/);
+  bad({ randconv: {} }, /augment/);
+});
+
+test('buildAugmentation: nothing configured, nothing built; methods and feature modules where configured', async () => {
+  const none = await buildAugmentation(AugmentConfigSchema.parse({}), { device: 'cpu' });
+  assert.equal(none.batch, null);
+  assert.deepEqual(none.features, {});
+  const cfg = AugmentConfigSchema.parse({ randConv: {}, fourier: {}, photometric: {}, mixStyle: { layers: ['layer1'] }, dsu: {}, consistency: { weight: 2 } });
+  const aug = await buildAugmentation(cfg, { device: 'cpu' });
+  assert.deepEqual(aug.batch!.opts.methods.map((m) => m.name), ['fourier', 'randConv', 'photometric']);
+  assert.equal(aug.batch!.opts.consistencyWeight, 2);
+  assert.deepEqual(Object.keys(aug.features), ['layer1', 'layer2']);
+  assert.ok(aug.features.layer1![0] instanceof MixStyle && aug.features.layer1![1] instanceof DSU);
+  assert.ok(aug.features.layer2!.length === 1 && aug.features.layer2![0] instanceof DSU);
+
+  // with consistency the model sees the original and the augmented view, labels repeated
+  const images = T.randint(0, 256, [2, 3, 16, 16], { dtype: 'uint8' });
+  const labels = T.randint(0, 4, [2, 16, 16]);
+  const { input, labels: l2 } = aug.batch!.prepare(images, labels);
+  assert.deepEqual(input.shape, [4, 3, 16, 16]);
+  assert.deepEqual(l2.toArray(), T.tidy(() => T.F.cat([labels, labels], 0).toArray()));
+  aug.dispose();
+  await assert.rejects(buildAugmentation(AugmentConfigSchema.parse({ adain: { vgg: '/nonexistent/vgg.pth', decoder: '/nonexistent/d.pth' } }), { device: 'cpu' }), /vgg\.pth/);
+  for (const t of [images, labels, input, l2]) t.dispose();
+});
+
+test('the JS divergence is 0 for equal predictions, symmetric, at most ln 2, and gives gradients', () => {
+  const a = T.randn([2, 5, 4, 4]);
+  const b = T.randn([2, 5, 4, 4]).mul(3);
+  assert.ok(Math.abs(jsDivergence(a, a).item()) < 1e-6);
+  const ab = jsDivergence(a, b).item();
+  assert.ok(ab > 0 && ab <= Math.LN2 + 1e-6);
+  assert.ok(Math.abs(ab - jsDivergence(b, a).item()) < 1e-6);
+  // disjoint one-hot predictions reach ln 2
+  const big = T.F.oneHot(T.tensor([0, 1], [2]), 2).float().mul(60);
+  const far = jsDivergence(big.reshape([1, 2, 1, 2]), T.F.flip(big, [1]).reshape([1, 2, 1, 2])).item();
+  assert.ok(Math.abs(far - Math.LN2) < 1e-4, `${far}`);
+  a.requiresGrad = true;
+  const d = jsDivergence(a, b);
+  d.backward();
+  assert.ok(a.grad!.abs().sum().item() > 0);
+  for (const t of [a, b, big, d]) t.dispose();
+});
