@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 interface ExperimentFlags {
   out?: string;
   only?: string;
+  trainOnly?: boolean;
   progress?: boolean;
 }
 
@@ -16,6 +17,7 @@ export function registerExperimentCommand(program: Command): void {
     .argument('<file>', 'experiment file (YAML or JSON): base config, runs with overrides, data to synthesise, evaluation')
     .option('-o, --out <dir>', 'experiment folder (default runs/experiments/<name>)')
     .option('--only <runs>', 'comma-separated run names to do now (the comparison covers what is finished)')
+    .option('--train-only', 'train the runs, evaluate none (a later call evaluates them without retraining)')
     .option('--no-progress', 'no progress bars')
     .action(async (file: string, flags: ExperimentFlags) => {
       const { loadExperiment } = await import('../experiment/load.js');
@@ -29,6 +31,7 @@ export function registerExperimentCommand(program: Command): void {
         out,
         evaluator: defaultEvaluator(experiment.spec.eval),
         progress: flags.progress === false ? 'off' : undefined,
+        trainOnly: flags.trainOnly ?? false,
         ...(flags.only ? { only: flags.only.split(',').map((s) => s.trim()) } : {}),
       });
       process.stdout.write(`\n${result.markdown}\ncomparison: ${result.files.markdown} (${result.files.json})\n`);

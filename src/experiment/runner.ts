@@ -34,6 +34,8 @@ export interface RunExperimentOptions {
   progress?: 'bar' | 'lines' | 'off';
   /** Only these runs (by name); default all. */
   only?: readonly string[];
+  /** Train the runs but evaluate none (e.g. while the evaluation suite is not ready, or on another machine). */
+  trainOnly?: boolean;
   log?: (m: string) => void;
 }
 
@@ -87,6 +89,10 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     const runDir = path.join(o.out, run.name);
     log(`[${i + 1}/${selected.length}] ${run.name}${run.description ? `: ${run.description}` : ''}`);
     let checkpoint: string | null = null;
+    if (o.trainOnly) {
+      await trainRun(config, runDir, o.progress, log);
+      continue;
+    }
     for (const os of spec.eval.outputStrides) {
       const file = path.join(runDir, `scores-os${os}.json`);
       if (fs.existsSync(file)) {
