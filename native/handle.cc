@@ -73,7 +73,8 @@ struct DtypeName {
   const char* name;
   at::ScalarType type;
 };
-// Public dtypes first (docs/tensor-api.md); the rest are accepted for data in/out.
+// Public dtypes first (docs/tensor-api.md); the rest are accepted for data in/out. parseDtype's error message
+// lists every name here: keep the two in step.
 const DtypeName kDtypes[] = {
     {"float32", at::kFloat}, {"float16", at::kHalf}, {"bfloat16", at::kBFloat16}, {"int64", at::kLong},
     {"int32", at::kInt},     {"uint8", at::kByte},   {"bool", at::kBool},         {"float64", at::kDouble},
@@ -117,7 +118,7 @@ at::ScalarType parseDtype(const std::string& s) {
   for (const auto& d : kDtypes)
     if (s == d.name) return d.type;
   throw std::invalid_argument("unknown dtype '" + s +
-                              "' (expected float32, float16, bfloat16, int64, int32, uint8 or bool)");
+                              "' (expected float32, float16, bfloat16, int64, int32, uint8, bool, float64, int8 or int16)");
 }
 
 const char* dtypeName(at::ScalarType t) {
