@@ -9,6 +9,17 @@ export class CheckpointError extends Error {
   }
 }
 
+/** A file could not be written (checkpoint or not: config copies, metrics, results, reports); the message names it. */
+export class FileWriteError extends Error {
+  override name = 'FileWriteError';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}
+
 /** Rethrows ENOENT/EISDIR from fs as a CheckpointError naming the path; other errors pass through. */
 export function rethrowFsError(file: string, err: unknown): never {
   const code = (err as NodeJS.ErrnoException | null)?.code;
