@@ -315,7 +315,7 @@ void initHandle(Napi::Env env, Napi::Object exports) {
   });
   // toBytes(t): exact bytes in own dtype, row-major.
   reg(env, exports, "toBytes", [](const Args& a) { return copyOut(a.env(), hostContiguous(a.t(0))); });
-  // toArrayBytes(t): float16/bfloat16 -> float32, bool -> uint8; other dtypes as is.
+  // toArrayBytes(t): float16/bfloat16 -> float32, bool -> uint8, int8/int16 -> int32; the other dtypes as is.
   reg(env, exports, "toArrayBytes", [](const Args& a) {
     at::Tensor t = a.t(0).detach();
     const auto st = t.scalar_type();

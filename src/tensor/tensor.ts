@@ -160,7 +160,7 @@ export class Tensor implements Disposable {
     return N.item(this.handle);
   }
 
-  /** A host copy: float16/bfloat16 -> Float32Array, bool -> Uint8Array, int64 -> BigInt64Array. */
+  /** A host copy: float16/bfloat16 -> Float32Array, bool -> Uint8Array, int8/int16 -> Int32Array, int64 -> BigInt64Array. */
   toArray(): Float32Array | Int32Array | Uint8Array | BigInt64Array | Float64Array {
     const buf = N.toArrayBytes(this.handle);
     switch (this.dtype as string) {
