@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Phases, RunConfig, RunResult } from './config.js';
 import { runChild, type ChildOptions } from './child.js';
 import { benchPipeline, type PipelineBenchResult } from './pipeline.js';
@@ -285,7 +286,7 @@ export function renderReport(rep: BenchReport): string {
 }
 
 function defaultOut(date: string): string {
-  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bench/results');
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
   return path.join(root, `${date.slice(0, 19).replace(/[:T]/g, '-')}-${os.hostname()}.json`);
 }
 
@@ -333,7 +334,7 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
   return report;
 }
 
-const isMain = process.argv[1] && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname;
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   runBench(process.argv.slice(2)).catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);

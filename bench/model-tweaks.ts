@@ -6,13 +6,7 @@ import type { Tensor } from '../src/tensor/index.js';
 
 /** Zeroes every existing .grad in place instead of dropping it (what optimizer.zero_grad() did in torch < 2.0). */
 export function zeroGradInPlace(params: Tensor[]): void {
-  for (const p of params) {
-    const g = p.grad;
-    if (g) {
-      g.zero_();
-      g.dispose();
-    }
-  }
+  for (const p of params) p.grad?.zero_(); // the grad handle belongs to p: nothing to dispose
 }
 
 /** Re-lays every conv weight out channels-last (model.to(memory_format=torch.channels_last)). */

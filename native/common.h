@@ -13,8 +13,10 @@
 namespace shapeseg {
 
 // Tensors live in a native table; JS holds a number id = generation * 2^24 + slot. dispose() frees the slot
-// at once (no GC finalizer involved: Node defers those to the event loop, so synchronous training loops would
-// pile up wrappers). A stale id (disposed, slot reused) fails the generation check.
+// at once. The ids are plain numbers rather than N-API wrapped objects with native finalizers, because Node runs
+// those from the event loop, so synchronous training loops would pile up wrappers; src/tensor/tensor.ts's
+// FinalizationRegistry frees never-disposed ids only as a safety net. A stale id (disposed, slot reused) fails
+// the generation check.
 
 /** The tensor held by v; what names v in the TypeError (not a Tensor id) / Error (disposed). */
 at::Tensor& tensorOf(Napi::Env env, const Napi::Value& v, const std::string& what);

@@ -73,7 +73,8 @@ struct DtypeName {
   const char* name;
   at::ScalarType type;
 };
-// Public dtypes first (docs/tensor-api.md); the rest are accepted for data in/out.
+// Public dtypes first (docs/tensor-api.md); the rest are accepted for data in/out. parseDtype's error message
+// lists every name here: keep the two in step.
 const DtypeName kDtypes[] = {
     {"float32", at::kFloat}, {"float16", at::kHalf}, {"bfloat16", at::kBFloat16}, {"int64", at::kLong},
     {"int32", at::kInt},     {"uint8", at::kByte},   {"bool", at::kBool},         {"float64", at::kDouble},
@@ -117,7 +118,7 @@ at::ScalarType parseDtype(const std::string& s) {
   for (const auto& d : kDtypes)
     if (s == d.name) return d.type;
   throw std::invalid_argument("unknown dtype '" + s +
-                              "' (expected float32, float16, bfloat16, int64, int32, uint8 or bool)");
+                              "' (expected float32, float16, bfloat16, int64, int32, uint8, bool, float64, int8 or int16)");
 }
 
 const char* dtypeName(at::ScalarType t) {
@@ -314,7 +315,7 @@ void initHandle(Napi::Env env, Napi::Object exports) {
   });
   // toBytes(t): exact bytes in own dtype, row-major.
   reg(env, exports, "toBytes", [](const Args& a) { return copyOut(a.env(), hostContiguous(a.t(0))); });
-  // toArrayBytes(t): float16/bfloat16 -> float32, bool -> uint8; other dtypes as is.
+  // toArrayBytes(t): float16/bfloat16 -> float32, bool -> uint8, int8/int16 -> int32; the other dtypes as is.
   reg(env, exports, "toArrayBytes", [](const Args& a) {
     at::Tensor t = a.t(0).detach();
     const auto st = t.scalar_type();

@@ -33,6 +33,16 @@ export function runDirOf(checkpoint: string): string | null {
   return path.basename(dir) === 'checkpoints' ? path.dirname(dir) : null;
 }
 
+/**
+ * The figure of results file `out` (`X.json` -> `X.png`): in `<run>/figures/` when `out` is in `<run>/eval/` (where
+ * `shapeseg report` looks), else beside `out`, so two results files never share a figure.
+ */
+export function figurePathFor(out: string, runDir: string | null): string {
+  const { dir, name } = path.parse(path.resolve(out));
+  const inRunEval = runDir !== null && dir === path.join(path.resolve(runDir), 'eval');
+  return path.join(inRunEval ? path.join(path.resolve(runDir), 'figures') : dir, `${name}.png`);
+}
+
 /** Default result name: `<layout>-os8[-ms0.75_1_1.25][-flip]`. */
 export function evalName(layout: string, os: number, scales: readonly number[], flip: boolean): string {
   const ms = scales.length === 1 && scales[0] === 1 ? '' : `-ms${scales.join('_')}`;
@@ -62,7 +72,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--device <device>', 'cpu, cuda or cuda:N (default: cuda if available)')
     .option('--limit <n>', 'evaluate only the first n images')
     .option('--per-image', 'record per-image mIoU and pixel accuracy in the JSON')
-    .option('--figures <n>', 'also write a grid figure (image | gt | prediction | errors) of n evenly spaced images', '0')
+    .option('--figures <n>', 'also write a grid figure (image | gt | prediction | errors) of n evenly spaced images, named after the results file (X.json: <run>/figures/X.png for results in <run>/eval/, else X.png beside it)', '0')
     .option('-o, --out <file>', 'results JSON (default <run>/eval/<layout>-os<N>.json beside the checkpoint\'s run, else ./<that name>.json)')
     .option('--no-progress', 'no progress output')
     .action(async (flags: EvalFlags) => {
@@ -119,7 +129,7 @@ export function registerEvalCommand(program: Command): void {
         await writeEvalResult(out, file);
         log(`wrote ${out}`);
         if (examples.length > 0) {
-          const fig = runDir ? path.join(runDir, 'figures', `${name}.png`) : out.replace(/\.json$/i, '') + '.png';
+          const fig = figurePathFor(out, runDir);
           await writeExampleGrid(fig, examples, labelSpace.colors);
           log(`wrote ${fig}`);
         }

@@ -1,8 +1,8 @@
+// Atomic file writes (temp file beside the target, fsync, rename) for every file shapeseg writes: checkpoints,
+// run folders' JSON, metrics logs, results, reports and figures.
 import * as fs from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { RawTensor } from '../tensor/dtype.js';
-import { dtypeSize, isDType, numelOf } from '../tensor/dtype.js';
-import { CheckpointError } from './errors.js';
+import { FileWriteError } from './errors.js';
 
 let tmpSeq = 0;
 
@@ -18,7 +18,7 @@ export function writeFileAtomic(path: string, write: (fd: number) => void): void
   try {
     fd = fs.openSync(tmp, 'w');
   } catch (err) {
-    throw new CheckpointError(path, `cannot write: ${(err as Error).message}`);
+    throw new FileWriteError(path, `cannot write: ${(err as Error).message}`);
   }
   try {
     write(fd);
@@ -35,11 +35,16 @@ export function writeFileAtomic(path: string, write: (fd: number) => void): void
 
 /** Async sibling of writeFileAtomic for whole contents: creates the folder, writes a temp file, fsyncs, renames. */
 export async function writeFileAtomicAsync(path: string, content: string | Uint8Array): Promise<void> {
-  await fs.promises.mkdir(dirname(resolve(path)), { recursive: true });
   const tmp = tmpPathFor(path);
   let fh: fs.promises.FileHandle | undefined;
   try {
+    await fs.promises.mkdir(dirname(resolve(path)), { recursive: true });
     fh = await fs.promises.open(tmp, 'w');
+  } catch (err) {
+    // fs's message names the temp file; name the file the caller asked for
+    throw new FileWriteError(path, `cannot write: ${(err as Error).message}`);
+  }
+  try {
     await fh.writeFile(content);
     await fh.sync();
     await fh.close();
@@ -49,20 +54,5 @@ export async function writeFileAtomicAsync(path: string, content: string | Uint8
     await fh?.close();
     await fs.promises.rm(tmp, { force: true });
     throw err;
-  }
-}
-
-/** Throws naming `file` and `key` unless `t` is a well-formed RawTensor (known dtype, sane shape, byte length). */
-export function checkRawTensor(file: string, key: string, t: RawTensor): void {
-  if (!t || !isDType(t.dtype)) throw new CheckpointError(file, `tensor '${key}' has unsupported dtype '${t?.dtype}'`);
-  if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new CheckpointError(file, `tensor '${key}' has invalid shape ${JSON.stringify(t.shape)}`);
-  }
-  const need = numelOf(t.shape) * dtypeSize(t.dtype);
-  if (!(t.data instanceof Uint8Array) || t.data.length !== need) {
-    throw new CheckpointError(
-      file,
-      `tensor '${key}' has ${t.data?.length} bytes of data, expected ${need} for ${t.dtype} [${t.shape}]`,
-    );
   }
 }

@@ -1,12 +1,22 @@
-/** A checkpoint file could not be read or written; the message names the file and what is wrong. */
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
+/** An error about one file: `file` names it, the message is `<file>: <detail>`. */
+export class FileError extends Error {
+  override name = 'FileError';
   constructor(
     readonly file: string,
     readonly detail: string,
   ) {
     super(`${file}: ${detail}`);
   }
+}
+
+/** A checkpoint file could not be read or written; the message names the file and what is wrong. */
+export class CheckpointError extends FileError {
+  override name = 'CheckpointError';
+}
+
+/** A file could not be written (checkpoint or not: config copies, metrics, results, reports); the message names it. */
+export class FileWriteError extends FileError {
+  override name = 'FileWriteError';
 }
 
 /** Rethrows ENOENT/EISDIR from fs as a CheckpointError naming the path; other errors pass through. */

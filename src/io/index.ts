@@ -1,5 +1,5 @@
 // Checkpoint I/O: torch.save checkpoints (zip and legacy formats) and safetensors, as RawTensor maps.
-export { CheckpointError } from './errors.js';
+export { CheckpointError, FileError, FileWriteError } from './errors.js';
 export { readPth, openPth, extractStateDict, TensorRef, type StorageRef, type PthArchive, type ReadPthOptions } from './pth-read.js';
 export { writePth, pickleStateDict } from './pth-write.js';
 export { readSafetensors, writeSafetensors, type SafetensorsContents } from './safetensors.js';

@@ -3,7 +3,8 @@
 import * as path from 'node:path';
 import type { RawTensor } from '../tensor/dtype.js';
 import { numelOf } from '../tensor/dtype.js';
-import { checkRawTensor, writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from './atomic.js';
+import { checkRawTensor } from './raw-tensor.js';
 import { PickleWriter } from './pickle.js';
 import { contiguousStrides, storageClassName } from './torch-types.js';
 import { ZipWriter } from './zip.js';

@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import type { RawTensor } from '../tensor/dtype.js';
 import { numelOf } from '../tensor/dtype.js';
-import { checkRawTensor, writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from './atomic.js';
+import { checkRawTensor } from './raw-tensor.js';
 import { CheckpointError } from './errors.js';
 import { openFileSource, type ByteSource } from './source.js';
 import { storedSize, toDType, type StoredDType } from './torch-types.js';

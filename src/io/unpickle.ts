@@ -1,6 +1,7 @@
 // A restricted unpickler: it builds plain containers and never imports or calls anything itself.
 // Every GLOBAL/STACK_GLOBAL/INST goes through `findClass`, which decides what may be referenced;
-// REDUCE/NEWOBJ/BUILD only work on the PyCallable/PyStateful objects that hook hands out.
+// REDUCE/NEWOBJ/OBJ only call the PyCallable objects that hook hands out, and BUILD only sets attributes on a
+// PyDict (anything else must get empty state).
 
 /** A Python dict (or OrderedDict); `attrs` holds instance attributes set by BUILD (e.g. `_metadata`). */
 export class PyDict {

@@ -36,7 +36,7 @@ function viewOf(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Reads a zip's central directory; entries are read on demand with readZipEntry. */
+/** Reads a zip's central directory; entries are read on demand with read(entry). */
 export class ZipReader {
   readonly entries = new Map<string, ZipEntry>();
 

@@ -38,7 +38,7 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   return { fanIn: shape[1]! * receptive, fanOut: shape[0]! * receptive };
 }
 
-function fill(t: Tensor, sample: (shape: number[]) => Tensor): Tensor {
+function fill(t: Tensor, sample: (shape: readonly number[]) => Tensor): Tensor {
   noGrad(() => {
     const s = sample(t.shape);
     try {

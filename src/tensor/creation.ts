@@ -26,7 +26,7 @@ function shapeString(shape: readonly number[]): string {
 }
 
 /** Calls a native factory (shape, dtype, device, requiresGrad). */
-function factory(fn: (...args: NativeArg[]) => NativeHandle, shape: number[], opts?: CreateOptions): Tensor {
+function factory(fn: (...args: NativeArg[]) => NativeHandle, shape: readonly number[], opts?: CreateOptions): Tensor {
   return new Tensor(fn(shape, opts?.dtype ?? null, opts?.device ?? null, opts?.requiresGrad ?? false));
 }
 
@@ -39,7 +39,7 @@ function withGrad(t: Tensor, opts?: { requiresGrad?: boolean }): Tensor {
  * A tensor from data (copied once). Default dtype: the typed array's (Float64Array -> float32); for plain
  * number arrays int64 when every value is an integer, else float32 (as torch.tensor). shape defaults to [length].
  */
-export function tensor(data: NumericArray | number[], shape?: number[], opts?: CreateOptions): Tensor {
+export function tensor(data: NumericArray | number[], shape?: readonly number[], opts?: CreateOptions): Tensor {
   if (opts?.dtype !== undefined && !isDType(opts.dtype)) throw new Error(`tensor(): unknown dtype '${String(opts.dtype)}'`);
   const length = data.length;
   const dims = shape ?? [length];
@@ -59,7 +59,7 @@ export function tensor(data: NumericArray | number[], shape?: number[], opts?: C
 }
 
 /** A tensor over a copy of raw little-endian bytes (uint8 image batches and the like). */
-export function fromBuffer(buf: Uint8Array, shape: number[], dtype: DType, opts?: { device?: Device }): Tensor {
+export function fromBuffer(buf: Uint8Array, shape: readonly number[], dtype: DType, opts?: { device?: Device }): Tensor {
   if (!isDType(dtype)) throw new Error(`fromBuffer(): unknown dtype '${String(dtype)}'`);
   return new Tensor(N.fromBuffer(buf, shape, dtype, opts?.device ?? null));
 }
@@ -70,22 +70,22 @@ export function fromRaw(raw: RawTensor, device?: Device): Tensor {
 }
 
 /** Zeros (float32 unless opts.dtype). */
-export function zeros(shape: number[], opts?: CreateOptions): Tensor {
+export function zeros(shape: readonly number[], opts?: CreateOptions): Tensor {
   return factory(N.zeros, shape, opts);
 }
 
 /** Ones (float32 unless opts.dtype). */
-export function ones(shape: number[], opts?: CreateOptions): Tensor {
+export function ones(shape: readonly number[], opts?: CreateOptions): Tensor {
   return factory(N.ones, shape, opts);
 }
 
 /** Filled with value (float32 unless opts.dtype). */
-export function full(shape: number[], value: number, opts?: CreateOptions): Tensor {
+export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
   return new Tensor(N.full(shape, value, opts?.dtype ?? null, opts?.device ?? null, opts?.requiresGrad ?? false));
 }
 
 /** Uninitialised memory (float32 unless opts.dtype). */
-export function empty(shape: number[], opts?: CreateOptions): Tensor {
+export function empty(shape: readonly number[], opts?: CreateOptions): Tensor {
   return factory(N.empty, shape, opts);
 }
 
@@ -111,17 +111,17 @@ export function arange(a: number, b?: number | CreateOptions, c?: number | Creat
 }
 
 /** Uniform [0, 1) from the global generator. */
-export function rand(shape: number[], opts?: CreateOptions): Tensor {
+export function rand(shape: readonly number[], opts?: CreateOptions): Tensor {
   return factory(N.rand, shape, opts);
 }
 
 /** Standard normal from the global generator. */
-export function randn(shape: number[], opts?: CreateOptions): Tensor {
+export function randn(shape: readonly number[], opts?: CreateOptions): Tensor {
   return factory(N.randn, shape, opts);
 }
 
 /** Integers in [low, high) from the global generator (int64 unless opts.dtype). */
-export function randint(low: number, high: number, shape: number[], opts?: CreateOptions): Tensor {
+export function randint(low: number, high: number, shape: readonly number[], opts?: CreateOptions): Tensor {
   return new Tensor(N.randint(low, high, shape, opts?.dtype ?? null, opts?.device ?? null));
 }
 

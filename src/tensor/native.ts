@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 export type NativeHandle = number & { readonly __nativeTensorId?: never };
 
 /** Anything the native functions accept as an argument. */
-export type NativeArg = number | number[] | (number | null)[] | boolean | string | null | undefined | ArrayBufferView;
+export type NativeArg = number | readonly number[] | (number | null)[] | boolean | string | null | undefined | ArrayBufferView;
 
 type TensorFn = (...args: NativeArg[]) => NativeHandle;
 type VoidFn = (...args: NativeArg[]) => void;

@@ -3,7 +3,7 @@
 import type { DType, Device, MemoryFormat, RawTensor } from './dtype.js';
 import { isDType } from './dtype.js';
 import { N, type NativeHandle } from './native.js';
-import { track, untrackDisposed } from './scope.js';
+import { keep, track, untrackDisposed } from './scope.js';
 
 /** A tensor operand: another Tensor or a number (broadcast as in PyTorch). */
 export type Operand = Tensor | number;
@@ -30,10 +30,13 @@ const finalizer = new FinalizationRegistry<NativeHandle>((h) => {
 });
 
 export class Tensor implements Disposable {
-  readonly shape: number[];
+  readonly shape: readonly number[];
   readonly dtype: DType;
   readonly device: Device;
   #h: NativeHandle | null;
+  // The handle `grad` last returned: owned by this tensor (like PyTorch's .grad attribute), so repeated reads
+  // give the same object instead of a new native handle each time.
+  #grad: Tensor | null = null;
 
   /** Internal: wraps a handle just returned by a native call (its metadata is still in the buffer). */
   constructor(h: NativeHandle) {
@@ -43,7 +46,7 @@ export class Tensor implements Disposable {
     const ndim = meta[3]!;
     const shape = new Array<number>(ndim);
     for (let i = 0; i < ndim; i++) shape[i] = meta[4 + i]!;
-    this.shape = Object.freeze(shape) as number[];
+    this.shape = Object.freeze(shape);
     finalizer.register(this, h, this);
     track(this);
   }
@@ -68,6 +71,7 @@ export class Tensor implements Disposable {
   /** Frees the tensor's memory now (idempotent). */
   dispose(): void {
     if (this.#h === null) return;
+    this.#dropGrad();
     N.dispose(this.#h);
     finalizer.unregister(this);
     this.#h = null;
@@ -109,15 +113,39 @@ export class Tensor implements Disposable {
     N.setRequiresGrad(this.handle, on);
   }
 
-  /** A new handle on .grad, or null (the caller or the enclosing tidy disposes it). */
+  /**
+   * .grad, or null: the same Tensor on every read while libtorch keeps the same gradient tensor (in-place
+   * accumulation, zero_, sgdStep). It belongs to this tensor, not to the enclosing tidy, and is disposed with it;
+   * do not dispose it (if you do anyway, the next read makes a fresh handle).
+   */
   get grad(): Tensor | null {
     const g = N.grad(this.handle);
-    return g === null ? null : new Tensor(g);
+    if (g === null) {
+      this.#dropGrad();
+      return null;
+    }
+    const cached = this.#grad;
+    // Still the gradient libtorch holds? (the cached handle keeps its storage alive, so a replacement cannot
+    // reuse the address; the shape is the parameter's either way)
+    if (cached !== null && !cached.isDisposed && N.dataPtrEqual(cached.handle, g)) {
+      N.dispose(g); // a raw id, never wrapped in a Tensor: nothing to untrack
+      return cached;
+    }
+    this.#dropGrad();
+    this.#grad = keep(Tensor.fromHandle(g));
+    return this.#grad;
   }
 
-  /** Sets .grad (null: set_to_none). */
+  /** Sets .grad (null: set_to_none); a previously read `grad` handle is disposed. */
   setGrad(g: Tensor | null): void {
     N.setGrad(this.handle, g === null ? null : g.handle);
+    if (g !== this.#grad) this.#dropGrad();
+  }
+
+  /** Disposes the cached grad handle (the gradient itself lives on in libtorch while anything else holds it). */
+  #dropGrad(): void {
+    this.#grad?.dispose();
+    this.#grad = null;
   }
 
   /** is_contiguous(memory_format). */
@@ -132,7 +160,7 @@ export class Tensor implements Disposable {
     return N.item(this.handle);
   }
 
-  /** A host copy: float16/bfloat16 -> Float32Array, bool -> Uint8Array, int64 -> BigInt64Array. */
+  /** A host copy: float16/bfloat16 -> Float32Array, bool -> Uint8Array, int8/int16 -> Int32Array, int64 -> BigInt64Array. */
   toArray(): Float32Array | Int32Array | Uint8Array | BigInt64Array | Float64Array {
     const buf = N.toArrayBytes(this.handle);
     switch (this.dtype as string) {
@@ -258,9 +286,9 @@ export class Tensor implements Disposable {
   // ---- shape ----
 
   /** Same data in a new shape (copies when needed; -1 infers one size). */
-  reshape(shape: number[]): Tensor { return new Tensor(N.reshape(this.handle, shape)); }
+  reshape(shape: readonly number[]): Tensor { return new Tensor(N.reshape(this.handle, shape)); }
   /** Same data in a new shape (never copies). */
-  view(shape: number[]): Tensor { return new Tensor(N.view(this.handle, shape)); }
+  view(shape: readonly number[]): Tensor { return new Tensor(N.view(this.handle, shape)); }
   /** Reorders dims. */
   permute(dims: number[]): Tensor { return new Tensor(N.permute(this.handle, dims)); }
   /** Swaps two dims. */
@@ -270,7 +298,7 @@ export class Tensor implements Disposable {
   /** Inserts a size-1 dim. */
   unsqueeze(dim: number): Tensor { return new Tensor(N.unsqueeze(this.handle, dim)); }
   /** Broadcasts to shape (-1 keeps a size). */
-  expand(shape: number[]): Tensor { return new Tensor(N.expand(this.handle, shape)); }
+  expand(shape: readonly number[]): Tensor { return new Tensor(N.expand(this.handle, shape)); }
   /** Flattens dims start..end. */
   flatten(start = 0, end = -1): Tensor { return new Tensor(N.flatten(this.handle, start, end)); }
   /** A slice of length along dim from start. */

@@ -2,22 +2,17 @@
 // memory and FLOPs, and the analytic FLOP count equals torchvision's hook count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchReport } from '../../bench/main.js';
+import { skipWithoutTorch } from '../helpers/python.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const PYTHON = '/usr/bin/python3';
 
-function torchvisionMissing(): string | false {
-  const r = spawnSync(PYTHON, ['-c', 'import torchvision'], { encoding: 'utf8' });
-  return r.status === 0 ? false : `needs torchvision under ${PYTHON} (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
-}
-
-test('npm run bench -- --smoke measures both sides and writes the report', { skip: torchvisionMissing(), timeout: 120_000 }, () => {
+test('npm run bench -- --smoke measures both sides and writes the report', { skip: skipWithoutTorch(true), timeout: 120_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
   try {
     const out = path.join(dir, 'bench.json');

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HostBatch } from '../../src/data/loader.js';
+import { skipIfMissing } from '../helpers/skip.js';
 
 // The tensor addon may be unbuilt on a checkout; these tests say so instead of failing.
 const T = await import('../../src/tensor/index.js').catch((e: Error) => e);
-const skip = T instanceof Error ? `tensor addon unavailable: ${T.message.split('\n')[0]}` : false;
+const skip = skipIfMissing(T instanceof Error ? `tensor addon unavailable: ${T.message.split('\n')[0]}` : null);
 
 function hostBatch(n: number, h: number, w: number): HostBatch {
   const images = Buffer.alloc(n * h * w * 3);

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openDataset } from '../../src/data/open.js';
 import { DataConfigSchema } from '../../src/data/schema.js';
+import { skipIfMissing } from '../helpers/skip.js';
 import { rmTmp, tmpDir } from './fixtures.js';
 
 const synth = await import('../../src/synth/index.js').catch((e: Error) => e);
-const skip = synth instanceof Error ? `src/synth unavailable: ${synth.message}` : false;
+const skip = skipIfMissing(synth instanceof Error ? `src/synth unavailable: ${synth.message}` : null);
 
 for (const [layout, labelSpace] of [['vkitti1', 'vkitti'], ['vkitti2', 'vkitti'], ['kitti', 'vkitti-kitti'], ['vkitti1', 'vkitti-kitti']] as const) {
   test(`synth ${layout} output loads in the ${labelSpace} space`, { skip }, async () => {

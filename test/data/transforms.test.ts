@@ -9,6 +9,7 @@ import {
   ColorJitter, Compose, IMAGENET_MEAN_RGB, PlannedSample, RandomCrop, RandomHorizontalFlip, RandomScale, trainTransform,
 } from '../../src/data/transforms.js';
 import { noise, rmTmp, tmpDir } from './fixtures.js';
+import { skipWithoutPythonModules } from '../helpers/python.js';
 
 function sample(width: number, height: number, seed = 1, classes = [0, 3, 7, 255]): Sample {
   const lab = noise(width * height, seed + 99);
@@ -119,7 +120,7 @@ test('ColorJitter leaves labels alone and is deterministic', () => {
   assert.deepEqual(a, t.apply(s, new Rng(3)));
 });
 
-test('bilinear (images) and nearest (labels) match torch interpolate / nearest-exact', { skip: torchSkip() }, () => {
+test('bilinear (images) and nearest (labels) match torch interpolate / nearest-exact', { skip: skipWithoutPythonModules('torch', 'numpy') }, () => {
   const dir = tmpDir();
   try {
     const s = sample(23, 11, 9, [0, 1, 2, 3, 4, 5, 6, 7]);
@@ -156,12 +157,3 @@ for i, (w, h) in enumerate([(33, 17), (20, 15), (46, 22)]):
     rmTmp(dir);
   }
 });
-
-function torchSkip(): string | false {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return 'torch is not importable by /usr/bin/python3';
-  }
-}

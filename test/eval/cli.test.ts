@@ -54,6 +54,17 @@ describe('shapeseg eval / predict / report', () => {
     assert.ok(fs.existsSync(path.join(run, 'figures', 'kitti-os8.png')));
   });
 
+  it('eval -o elsewhere names the figure after the results file, beside it, and leaves the run\'s figure alone', () => {
+    const runFigure = path.join(run, 'figures', 'kitti-os8.png');
+    const before = fs.readFileSync(runFigure);
+    const out = path.join(dir, 'second', 'kitti-second.json');
+    const r = cli('eval', '--checkpoint', ckpt, '--data', `kitti:${kitti}`, '--filter', '{frames: {start: 1}}', '--label-space', 'vkitti-kitti',
+      '--device', 'cpu', '--figures', '1', '--out', out, '--no-progress');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(path.join(dir, 'second', 'kitti-second.png')));
+    assert.ok(fs.readFileSync(runFigure).equals(before), 'the first dataset\'s figure was overwritten');
+  });
+
   it('the eval JSON records checkpoint, data count, stride and every class by name', async () => {
     const res = await readEvalResult(path.join(run, 'eval', 'kitti-os8.json'));
     assert.equal(res.checkpoint, ckpt);

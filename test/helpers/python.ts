@@ -1,5 +1,6 @@
 // Runs snippets under the system Python that has torch/torchvision (the reference oracle for tests).
 import { spawnSync } from 'node:child_process';
+import { skipIfMissing } from './skip.js';
 
 /** The interpreter with Debian's torch + torchvision (the pyenv `python3` on PATH has no torch). */
 export const PYTHON = '/usr/bin/python3';
@@ -34,22 +35,28 @@ export function runPython(code: string, opts: RunPythonOptions = {}): string {
   return r.stdout;
 }
 
-const probes = new Map<string, boolean>();
+const probes = new Map<string, string | null>();
+
+/** Why /usr/bin/python3 cannot import every module in `modules` (its last stderr line), or null when it can (cached). */
+export function pythonModulesMissing(...modules: string[]): string | null {
+  const key = modules.join(',');
+  let missing = probes.get(key);
+  if (missing === undefined) {
+    try {
+      runPython(modules.map((m) => `import ${m}`).join('\n'), { timeoutMs: 60_000 });
+      missing = null;
+    } catch (e) {
+      const lines = (e as Error).message.split('\n');
+      missing = `${PYTHON} cannot import ${modules.join('/')} (${lines.find((l) => /Error:/.test(l)) ?? lines[0]})`;
+    }
+    probes.set(key, missing);
+  }
+  return missing;
+}
 
 /** Whether /usr/bin/python3 can import every module in `modules` (cached per set). */
 export function hasPythonModules(...modules: string[]): boolean {
-  const key = modules.join(',');
-  let ok = probes.get(key);
-  if (ok === undefined) {
-    try {
-      runPython(modules.map((m) => `import ${m}`).join('\n'), { timeoutMs: 60_000 });
-      ok = true;
-    } catch {
-      ok = false;
-    }
-    probes.set(key, ok);
-  }
-  return ok;
+  return pythonModulesMissing(...modules) === null;
 }
 
 /** Whether /usr/bin/python3 can import torch. */
@@ -62,8 +69,15 @@ export function hasTorchvision(): boolean {
   return hasPythonModules('torch', 'torchvision');
 }
 
-/** A node:test `skip` value: false when torch (and torchvision if asked) import, else the reason. */
+/**
+ * A node:test `skip` value for tests against /usr/bin/python3 with `modules`: false when they import, else the
+ * reason. scripts/test.sh installs them (Debian's python3-torchvision), so under CI=true a failed import fails the run.
+ */
+export function skipWithoutPythonModules(...modules: string[]): string | false {
+  return skipIfMissing(pythonModulesMissing(...modules));
+}
+
+/** skipWithoutPythonModules for torch (and torchvision if asked): the PyTorch reference. */
 export function skipWithoutTorch(needTorchvision = false): string | false {
-  if (needTorchvision ? hasTorchvision() : hasTorch()) return false;
-  return `${PYTHON} cannot import torch${needTorchvision ? '/torchvision' : ''}: skipping tests against the PyTorch reference`;
+  return skipWithoutPythonModules(...(needTorchvision ? ['torch', 'torchvision'] : ['torch']));
 }

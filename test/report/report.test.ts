@@ -9,6 +9,7 @@ import { barChart, lineChart, niceTicks } from '../../src/report/charts.js';
 import { buildReportHtml, flatten } from '../../src/report/html.js';
 import { writeReport } from '../../src/report/index.js';
 import { loadRun, parseMetricsJsonl } from '../../src/report/run-dir.js';
+import { skipIfMissing } from '../helpers/skip.js';
 import { writeFakeRun } from './fake-run.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -91,8 +92,9 @@ describe('HTML report', () => {
   });
 
   it('renders in headless Chromium with charts and images in the DOM and a non-trivial screenshot', async (t) => {
-    if (!fs.existsSync(CHROMIUM)) {
-      t.skip(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the browser check`);
+    const skip = skipIfMissing(fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the browser check`);
+    if (skip) {
+      t.skip(skip);
       return;
     }
     const out = path.join(dir, 'report.html');

@@ -5,16 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const PYTHON = '/usr/bin/python3';
-let oracleChecked: string | null | undefined;
+import { PYTHON, skipWithoutTorch } from '../helpers/python.js';
 
-/** Why the oracle cannot run (null when it can): /usr/bin/python3 must import torch and torchvision. */
+/** Why the oracle cannot run (null when it can): /usr/bin/python3 must import torch and torchvision (under CI=true it must: throws). */
 export function oracleUnavailable(): string | null {
-  if (oracleChecked === undefined) {
-    const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
-    oracleChecked = r.status === 0 ? null : `skipped: ${PYTHON} cannot import torch/torchvision (${(r.stderr || String(r.error)).trim().split('\n').pop()})`;
-  }
-  return oracleChecked;
+  return skipWithoutTorch(true) || null;
 }
 
 /**

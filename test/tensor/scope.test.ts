@@ -51,17 +51,21 @@ describe('tidy and keep', () => {
     assert.equal(T.liveTensorCount(), base);
   });
 
-  it('tensors created outside tidy are untouched; grad handles are scoped', () => {
+  it('tensors created outside tidy are untouched; grad handles belong to their tensor, not to the tidy', () => {
+    const base = T.liveTensorCount();
     const w = T.ones([2], { requiresGrad: true });
     T.tidy(() => w.mul(3).sum().backward());
-    const base = T.liveTensorCount();
-    T.tidy(() => {
+    const g = T.tidy(() => {
       const g = w.grad!;
       assert.deepEqual(nums(g.toArray()), [3, 3]);
+      return g;
     });
-    assert.equal(T.liveTensorCount(), base);
+    assert.equal(T.liveTensorCount(), base + 2);
     assert.equal(w.isDisposed, false);
+    assert.equal(g.isDisposed, false);
     w.dispose();
+    assert.equal(g.isDisposed, true);
+    assert.equal(T.liveTensorCount(), base);
   });
 
   it('Symbol.dispose works with `using`-style disposal', () => {
