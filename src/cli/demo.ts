@@ -30,7 +30,7 @@ function packagedConfig(name: string): string {
 /** Runs another `shapeseg` subcommand in-process, exactly as the CLI would. */
 async function runCommand(argv: string[]): Promise<void> {
   const { buildProgram } = await import('./program.js');
-  const program = await buildProgram();
+  const program = buildProgram();
   await program.parseAsync(['node', 'shapeseg', ...argv]);
 }
 
