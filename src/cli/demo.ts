@@ -4,6 +4,7 @@
 // and the HTML report. Every step is the same code path as the individual commands.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { loadConfig } from '../config/index.js';
@@ -24,7 +25,8 @@ const TARGET_MIOU = 0.6;
 
 /** Where the packaged configs live (configs/ at the package root). */
 function packagedConfig(name: string): string {
-  return path.resolve(new URL('../../../configs/', import.meta.url).pathname, name);
+  // fileURLToPath, not URL.pathname: an installed package may live under a path with spaces (%20 in a URL)
+  return path.resolve(fileURLToPath(new URL('../../../configs/', import.meta.url)), name);
 }
 
 /** Runs another `shapeseg` subcommand in-process, exactly as the CLI would. */
