@@ -25,13 +25,14 @@ const TARGET_MIOU = 0.6;
 
 /** Where the packaged configs live (configs/ at the package root). */
 function packagedConfig(name: string): string {
+  // fileURLToPath, not URL.pathname: an installed package may live under a path with spaces (%20 in a URL)
   return path.resolve(fileURLToPath(new URL('../../../configs/', import.meta.url)), name);
 }
 
 /** Runs another `shapeseg` subcommand in-process, exactly as the CLI would. */
 async function runCommand(argv: string[]): Promise<void> {
   const { buildProgram } = await import('./program.js');
-  const program = await buildProgram();
+  const program = buildProgram();
   await program.parseAsync(['node', 'shapeseg', ...argv]);
 }
 

@@ -83,7 +83,7 @@ export function registerEvalCommand(program: Command): void {
       const flip = flags.flip ?? false;
       const limit = positiveInt('--limit', flags.limit);
       const nFigures = positiveInt('--figures', flags.figures) ?? 0;
-      const { model, info } = await readModelCheckpoint(flags.checkpoint, { device, outputStride });
+      const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride });
       try {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
         const dataCfg = dataConfigFor({ spec: flags.data, filter: flags.filter, split: flags.split, labelSpace: labelSpace.name }, info);

@@ -19,15 +19,15 @@ export function registerExportCommand(program: Command): void {
     .action(async (flags: ExportFlags) => {
       const { inspectModelCheckpoint } = await import('../eval/load-model.js');
       const { writePth, writeSafetensors } = await import('../io/index.js');
-      const { stateDict, info } = await inspectModelCheckpoint(flags.checkpoint);
+      const { stateDict, info } = inspectModelCheckpoint(flags.checkpoint);
       const ext = path.extname(flags.out).toLowerCase();
       if (ext === '.pth' || ext === '.pt') {
-        await writePth(flags.out, stateDict);
+        writePth(flags.out, stateDict);
       } else if (ext === '.safetensors') {
         const metadata: Record<string, string> = { model: info.name, numClasses: String(info.numClasses) };
         if (info.labelSpace !== null) metadata.labelSpace = info.labelSpace;
         if (info.trainedOutputStride !== null) metadata.outputStride = String(info.trainedOutputStride);
-        await writeSafetensors(flags.out, stateDict, metadata);
+        writeSafetensors(flags.out, stateDict, metadata);
       } else {
         throw new Error(`--out ${flags.out}: expected a .pth or .safetensors file name`);
       }

@@ -11,7 +11,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   // sizes libuv's pool for parallel image decoding; must happen before the first file I/O on it
   configureDecoding();
   try {
-    const program = await buildProgram();
+    const program = buildProgram();
     await program.parseAsync(argv);
     // a command may set its own status (e.g. train stopped by a signal)
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -92,7 +92,7 @@ export function registerPredictCommand(program: Command): void {
       const scales = flags.scales ? parseScales(flags.scales) : [1];
       const alpha = Number(flags.alpha);
       if (!(alpha >= 0 && alpha <= 1)) throw new Error(`--alpha: expected a number in [0, 1], got ${JSON.stringify(flags.alpha)}`);
-      const { model, info } = await readModelCheckpoint(flags.checkpoint, { device, outputStride });
+      const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride });
       try {
         const space = resolveLabelSpace(flags.labelSpace, info);
         const { ids, load } = await inputs(flags, space.name, info);

@@ -21,7 +21,7 @@ function packageVersion(): string {
 }
 
 /** Builds the full `shapeseg` program (exported for tests). */
-export async function buildProgram(): Promise<Command> {
+export function buildProgram(): Command {
   const program = new Command('shapeseg')
     .description('Train and evaluate DeepLabV3-ResNet semantic segmentation over libtorch')
     .version(packageVersion())

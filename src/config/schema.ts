@@ -2,15 +2,7 @@
 // (DeepLabV3, batch 10, 513 crops, scale 1.4–2.0, flip, SGD 0.01 poly 0.9, momentum 0.9, wd 1e-4).
 import * as z from 'zod';
 import { DataConfigSchema } from '../data/schema.js';
-
-/** Model names shapeseg can build (torchvision's deeplabv3 heads over ResNet-18..152). */
-export const MODEL_NAMES = [
-  'deeplabv3_resnet18',
-  'deeplabv3_resnet34',
-  'deeplabv3_resnet50',
-  'deeplabv3_resnet101',
-  'deeplabv3_resnet152',
-] as const;
+import { DEEPLAB_NAMES } from '../models/names.js';
 
 const outputStride = z.literal([8, 16]);
 const positiveInt = z.number().int().positive();
@@ -18,7 +10,7 @@ const nonNegInt = z.number().int().nonnegative();
 
 /** `model`: which DeepLabV3 variant, class count, aux head, ImageNet backbone. */
 export const ModelConfigSchema = z.strictObject({
-  name: z.enum(MODEL_NAMES).default('deeplabv3_resnet101'),
+  name: z.enum(DEEPLAB_NAMES).default('deeplabv3_resnet101'),
   /** Omitted: taken from the training data's label space. */
   numClasses: positiveInt.optional(),
   auxLoss: z.boolean().default(false),

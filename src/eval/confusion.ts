@@ -1,6 +1,6 @@
 // A confusion matrix that accumulates on the tensors' device: one bincount per
 // update, no host sync until the counts are asked for.
-import { bincount, keep, noGrad, tidy, where, zeros, type Device, type Tensor } from '../tensor/index.js';
+import { F, keep, noGrad, tidy, zeros, type Device, type Tensor } from '../tensor/index.js';
 import { computeMetrics, type SegMetrics } from './metrics.js';
 
 /** The label value that marks pixels excluded from every metric. */
@@ -41,8 +41,8 @@ export class ConfusionMatrix implements Disposable {
         const inRange = t.ge(0).logicalAnd(t.lt(c)).logicalAnd(p.ge(0)).logicalAnd(p.lt(c));
         // ignored -> bin C*C, otherwise-invalid -> bin C*C+1
         const spill = t.eq(this.ignoreIndex).long().neg().add(cc + 1);
-        const idx = where(inRange, t.mul(c).add(p), spill);
-        counts.add_(bincount(idx, cc + 2));
+        const idx = F.where(inRange, t.mul(c).add(p), spill);
+        counts.add_(F.bincount(idx, cc + 2));
       }),
     );
   }

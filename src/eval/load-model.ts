@@ -94,8 +94,8 @@ function fromTrainCheckpoint(file: string, tensors: Map<string, RawTensor>, meta
 }
 
 /** Reads a checkpoint's state dict and what it says about the model, without building it. */
-export async function inspectModelCheckpoint(file: string): Promise<{ stateDict: Map<string, RawTensor>; info: ModelCheckpointInfo }> {
-  const ck = await loadCheckpoint(file);
+export function inspectModelCheckpoint(file: string): { stateDict: Map<string, RawTensor>; info: ModelCheckpointInfo } {
+  const ck = loadCheckpoint(file);
   const meta = ck.metadata ?? {};
   let sd: Map<string, RawTensor>;
   let kind: ModelCheckpointInfo['kind'];
@@ -138,11 +138,11 @@ export async function inspectModelCheckpoint(file: string): Promise<{ stateDict:
 }
 
 /** Builds the checkpoint's model, loads its weights (strict), moves it to `device` (on CPU, channels-last weights unless `channelsLast: false`), sets eval mode. */
-export async function readModelCheckpoint(
+export function readModelCheckpoint(
   file: string,
   opts: { device?: Device; outputStride?: OutputStride; channelsLast?: boolean } = {},
-): Promise<LoadedModel> {
-  const { stateDict, info } = await inspectModelCheckpoint(file);
+): LoadedModel {
+  const { stateDict, info } = inspectModelCheckpoint(file);
   const model = createDeepLabV3(info.name, { numClasses: info.numClasses, auxLoss: info.auxLoss, outputStride: opts.outputStride ?? info.trainedOutputStride ?? 16 });
   try {
     model.loadStateDict(stateDict, { strict: true });

@@ -25,7 +25,7 @@ export function detectCheckpointFormat(path: string): 'pth' | 'safetensors' {
 }
 
 /** Loads a state dict from a torch.save (.pth/.pt) or safetensors file, whatever its extension. */
-export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
-  if (detectCheckpointFormat(path) === 'pth') return { format: 'pth', tensors: await readPth(path), metadata: {} };
-  return { format: 'safetensors', ...(await readSafetensors(path)) };
+export function loadCheckpoint(path: string): LoadedCheckpoint {
+  if (detectCheckpointFormat(path) === 'pth') return { format: 'pth', tensors: readPth(path), metadata: {} };
+  return { format: 'safetensors', ...readSafetensors(path) };
 }

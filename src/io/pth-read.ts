@@ -268,7 +268,7 @@ export function extractStateDict(root: unknown, file: string): Map<string, Tenso
 }
 
 /** Reads a torch.save checkpoint's state dict (see extractStateDict) as contiguous RawTensors, in file order. */
-export async function readPth(path: string, opts: ReadPthOptions = {}): Promise<Map<string, RawTensor>> {
+export function readPth(path: string, opts: ReadPthOptions = {}): Map<string, RawTensor> {
   const archive = openPth(path, opts);
   try {
     return archive.materialize(extractStateDict(archive.root, path));

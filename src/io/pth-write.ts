@@ -27,7 +27,7 @@ export function pickleStateDict(sd: Map<string, RawTensor>): Buffer {
 }
 
 /** Writes `sd` to `file` as a torch.save-compatible checkpoint (atomically: temp file + rename). */
-export async function writePth(file: string, sd: Map<string, RawTensor>, opts: { forceZip64?: boolean } = {}): Promise<void> {
+export function writePth(file: string, sd: Map<string, RawTensor>, opts: { forceZip64?: boolean } = {}): void {
   for (const [key, t] of sd) checkRawTensor(file, key, t);
   // torch names the archive folder after the file's stem; any name loads.
   const archive = path.basename(file).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'archive';

@@ -104,7 +104,7 @@ function parseHeader(src: ByteSource): { entries: HeaderEntry[]; metadata: Recor
 }
 
 /** Reads a safetensors file: every tensor (in data order) as a RawTensor, plus `__metadata__`. */
-export async function readSafetensors(path: string): Promise<SafetensorsContents> {
+export function readSafetensors(path: string): SafetensorsContents {
   const src = openFileSource(path);
   try {
     const { entries, metadata, dataStart } = parseHeader(src);
@@ -144,11 +144,11 @@ function headerBytes(file: string, sd: Map<string, RawTensor>, metadata: Record<
 }
 
 /** Writes `sd` (in Map order) and optional string metadata as a safetensors file, atomically. */
-export async function writeSafetensors(
+export function writeSafetensors(
   path: string,
   sd: Map<string, RawTensor>,
   metadata?: Record<string, string>,
-): Promise<void> {
+): void {
   const head = headerBytes(path, sd, metadata);
   writeFileAtomic(path, (fd) => {
     const put = (b: Uint8Array) => {

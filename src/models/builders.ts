@@ -1,16 +1,12 @@
-// Named constructors (resnet18..152, deeplabv3_resnet18..152), ImageNet backbone loading and architecture
-// inference from a torchvision DeepLabV3 state dict.
+// Named constructors under torchvision's names (resnet18..152, deeplabv3_resnet18..152), ImageNet backbone
+// loading and architecture inference from a torchvision DeepLabV3 state dict.
 import { loadCheckpoint } from '../io/index.js';
 import type { StateValue } from '../nn/index.js';
 import { ATROUS_RATES, DILATION_PLANS, DeepLabHead, DeepLabV3, FCNHead, checkOutputStride } from './deeplabv3.js';
 import type { OutputStride } from './deeplabv3.js';
 import { BasicBlock, Bottleneck, ResNet } from './resnet.js';
 import type { BlockType, ResNetOptions } from './resnet.js';
-
-/** ResNet depths shapeseg builds. */
-export type ResNetName = 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101' | 'resnet152';
-/** DeepLabV3 variants, named like torchvision's builders. */
-export type DeepLabName = `deeplabv3_${ResNetName}`;
+import { DEEPLAB_NAMES, RESNET_NAMES, type DeepLabName, type ResNetName } from './names.js';
 
 type Blocks = [number, number, number, number];
 
@@ -23,12 +19,9 @@ export const RESNET_SPECS: Record<ResNetName, { block: BlockType; blocks: Blocks
   resnet152: { block: Bottleneck, blocks: [3, 8, 36, 3] },
 };
 
-/** Every DeepLabName, for CLI/config validation. */
-export const DEEPLAB_NAMES = Object.keys(RESNET_SPECS).map((n) => `deeplabv3_${n}`) as DeepLabName[];
-
 function spec(name: string): { block: BlockType; blocks: Blocks } {
   const s = (RESNET_SPECS as Record<string, { block: BlockType; blocks: Blocks }>)[name];
-  if (!s) throw new Error(`unknown backbone "${name}"; expected one of ${Object.keys(RESNET_SPECS).join(', ')}`);
+  if (!s) throw new Error(`unknown backbone "${name}"; expected one of ${RESNET_NAMES.join(', ')}`);
   return s;
 }
 
@@ -80,7 +73,7 @@ export interface BuiltModel {
 
 function backboneName(name: string): ResNetName {
   const m = /^deeplabv3_(resnet\d+)$/.exec(name);
-  if (!m || !(m[1]! in RESNET_SPECS)) {
+  if (!m || !(RESNET_NAMES as readonly string[]).includes(m[1]!)) {
     throw new Error(`unknown model "${name}"; expected one of ${DEEPLAB_NAMES.join(', ')}`);
   }
   return m[1] as ResNetName;
@@ -100,10 +93,11 @@ export function createDeepLabV3(name: DeepLabName, opts: DeepLabOptions): DeepLa
 }
 
 /** Builds a DeepLabV3, optionally loading an ImageNet ResNet checkpoint into its backbone. */
-export async function buildModel(name: DeepLabName, opts: BuildModelOptions): Promise<BuiltModel> {
+export function buildModel(name: DeepLabName, opts: BuildModelOptions): BuiltModel {
+  if (opts.pretrainedBackbone === undefined) return { model: createDeepLabV3(name, opts), pretrained: null };
+  // read first: a missing or corrupt file then leaves no half-built model behind
+  const ckpt = loadCheckpoint(opts.pretrainedBackbone);
   const model = createDeepLabV3(name, opts);
-  if (opts.pretrainedBackbone === undefined) return { model, pretrained: null };
-  const ckpt = await loadCheckpoint(opts.pretrainedBackbone);
   try {
     return { model, pretrained: { path: opts.pretrainedBackbone, ...loadBackbone(model.backbone, ckpt.tensors) } };
   } catch (e) {
@@ -112,6 +106,17 @@ export async function buildModel(name: DeepLabName, opts: BuildModelOptions): Pr
     throw new Error(`${opts.pretrainedBackbone}: cannot load as a ${backboneName(name)} backbone: ${msg}`);
   }
 }
+
+/** torchvision deeplabv3_resnet18-style builder (torchvision ships 50/101; 18/34/152 follow the same recipe). */
+export const deeplabv3_resnet18 = (opts: BuildModelOptions): DeepLabV3 => buildModel('deeplabv3_resnet18', opts).model;
+/** deeplabv3_resnet34: DeepLabV3 over a dilated ResNet-34 (BasicBlock, 512-channel layer4). */
+export const deeplabv3_resnet34 = (opts: BuildModelOptions): DeepLabV3 => buildModel('deeplabv3_resnet34', opts).model;
+/** torchvision deeplabv3_resnet50. */
+export const deeplabv3_resnet50 = (opts: BuildModelOptions): DeepLabV3 => buildModel('deeplabv3_resnet50', opts).model;
+/** torchvision deeplabv3_resnet101. */
+export const deeplabv3_resnet101 = (opts: BuildModelOptions): DeepLabV3 => buildModel('deeplabv3_resnet101', opts).model;
+/** deeplabv3_resnet152: DeepLabV3 over a dilated ResNet-152. */
+export const deeplabv3_resnet152 = (opts: BuildModelOptions): DeepLabV3 => buildModel('deeplabv3_resnet152', opts).model;
 
 /**
  * Loads an ImageNet ResNet state dict (torchvision's resnetNN keys, optionally with DataParallel's `module.`
@@ -158,7 +163,7 @@ export function inferArchitecture(sd: ReadonlyMap<string, { shape: readonly numb
     return n;
   }) as Blocks;
   const block = sd.has('backbone.layer1.0.conv3.weight') ? 'bottleneck' : 'basic';
-  const found = (Object.keys(RESNET_SPECS) as ResNetName[]).find((n) => {
+  const found = RESNET_NAMES.find((n) => {
     const s = RESNET_SPECS[n];
     return s.block.kind === block && s.blocks.every((b, i) => b === counts[i]);
   });

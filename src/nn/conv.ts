@@ -6,12 +6,8 @@ import { Module } from './module.js';
 
 type Pair = [number, number];
 
-/** Options of Conv2d (nn.Conv2d's keyword arguments). */
-export interface Conv2dOptions {
-  stride?: number | Pair;
-  padding?: number | Pair;
-  dilation?: number | Pair;
-  groups?: number;
+/** Options of Conv2d (nn.Conv2d's keyword arguments): F.conv2d's geometry, declared once there, plus bias. */
+export interface Conv2dOptions extends F.Conv2dOptions {
   bias?: boolean;
 }
 

@@ -7,7 +7,7 @@ export {
   tensor, zeros, zerosLike,
 } from './creation.js';
 export { autocast, enableGrad, isGradEnabled, keep, liveTensorCount, noGrad, tidy } from './scope.js';
-export * from './functional.js';
+// torch.nn.functional's ops only as `F` (F.conv2d, F.cat), like `import torch.nn.functional as F`; creation stays flat.
 export * as F from './functional.js';
 export {
   backendInfo, cudaDeviceCount, cudaIsAvailable, cudaMaxMemoryAllocated, cudaResetPeakMemoryStats, cudaSynchronize,

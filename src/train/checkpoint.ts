@@ -38,12 +38,12 @@ export interface LoadedCheckpoint {
 }
 
 /** Saves a training checkpoint (atomically: writeSafetensors writes a temp file and renames it). */
-export async function saveCheckpoint(
+export function saveCheckpoint(
   file: string,
   model: Map<string, Tensor>,
   momentum: Map<string, Tensor>,
   state: TrainState,
-): Promise<void> {
+): void {
   const tensors = new Map<string, RawTensor>();
   for (const [k, t] of model) tensors.set(MODEL_PREFIX + k, t.toRaw());
   for (const [k, t] of momentum) tensors.set(OPTIM_PREFIX + k, t.toRaw());
@@ -59,7 +59,7 @@ export async function saveCheckpoint(
     extras: JSON.stringify(state.extras ?? {}),
   };
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  await writeSafetensors(file, tensors, metadata);
+  writeSafetensors(file, tensors, metadata);
 }
 
 function metaField(file: string, meta: Record<string, string>, key: string): string {
@@ -69,8 +69,8 @@ function metaField(file: string, meta: Record<string, string>, key: string): str
 }
 
 /** Reads a training checkpoint written by saveCheckpoint. */
-export async function readCheckpoint(file: string): Promise<LoadedCheckpoint> {
-  const { tensors, metadata } = await readSafetensors(file);
+export function readCheckpoint(file: string): LoadedCheckpoint {
+  const { tensors, metadata } = readSafetensors(file);
   const meta = metadata ?? {};
   const format = metaField(file, meta, 'format');
   if (format !== TRAIN_CHECKPOINT_FORMAT) throw new Error(`${file}: checkpoint format ${format}, expected ${TRAIN_CHECKPOINT_FORMAT}`);

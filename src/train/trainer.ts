@@ -183,8 +183,8 @@ class TrainRun {
   }
 
   /** Restores model, momentum, RNG, loader position and counters from a checkpoint. */
-  async restore(file: string, configJsonExisted: boolean): Promise<void> {
-    const ck = await readCheckpoint(file);
+  restore(file: string, configJsonExisted: boolean): void {
+    const ck = readCheckpoint(file);
     if (!configJsonExisted && ck.state.configHash !== this.hash) {
       this.log(`note: ${file} was written with a different config (hash ${ck.state.configHash}, now ${this.hash})`);
     }
@@ -221,8 +221,8 @@ class TrainRun {
     };
   }
 
-  private async checkpoint(file: string): Promise<void> {
-    await saveCheckpoint(file, this.model.stateDict(), this.optimizer.stateDict(), this.state());
+  private checkpoint(file: string): void {
+    saveCheckpoint(file, this.model.stateDict(), this.optimizer.stateDict(), this.state());
   }
 
   /** Validates, logs, and saves best.safetensors on a new best mIoU. */
@@ -240,7 +240,7 @@ class TrainRun {
     this.log(`step ${step}: val mIoU ${(100 * v.mIoU).toFixed(2)}  pixel acc ${(100 * v.pixelAcc).toFixed(2)}`);
     if (Number.isFinite(v.mIoU) && (this.bestMIoU === null || v.mIoU > this.bestMIoU)) {
       this.bestMIoU = v.mIoU;
-      await this.checkpoint(this.ckpts.bestFile);
+      this.checkpoint(this.ckpts.bestFile);
       writeJson(this.bestJson, { step, mIoU: v.mIoU });
     }
   }
@@ -312,7 +312,7 @@ class TrainRun {
         const stop = this.stopRequested || (stopAfter !== undefined && step >= stopAfter);
         if ((t.checkpointEvery > 0 && step % t.checkpointEvery === 0) || step === span.end || stop) {
           this.lastCheckpoint = this.ckpts.stepFile(step);
-          await this.checkpoint(this.lastCheckpoint);
+          this.checkpoint(this.lastCheckpoint);
           this.ckpts.prune();
         }
         if (stop && !last) return true;
@@ -355,7 +355,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const configJsonExisted = fs.existsSync(paths.config);
   recordRun(paths, cfg, trainSet, valSet, resume, log);
 
-  const { model, pretrained } = await buildModel(cfg.model.name, {
+  const { model, pretrained } = buildModel(cfg.model.name, {
     numClasses: cfg.model.numClasses,
     outputStride: t.phases[0]!.outputStride,
     auxLoss: cfg.model.auxLoss,
@@ -380,7 +380,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     augmentation = await buildAugmentation(cfg.augment, { device });
     attachFeatureAugmentation(model, augmentation.features);
     run = new TrainRun({ cfg, paths, ckpts, model, optimizer, schedule, trainSet, valSet, device, progress, augmentation });
-    if (latest !== null) await run.restore(latest, configJsonExisted);
+    if (latest !== null) run.restore(latest, configJsonExisted);
     if (opts.handleSignals) {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

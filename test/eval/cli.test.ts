@@ -37,7 +37,7 @@ before(async () => {
     train: { phases: [{ steps: 10, outputStride: 16 }] },
   };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-  await saveCheckpoint(ckpt, model.stateDict(), new Map(), { step: 10, phase: 0, rngState: new Uint8Array(4), loaderState: null, configHash: 'x', bestMIoU: null, config });
+  saveCheckpoint(ckpt, model.stateDict(), new Map(), { step: 10, phase: 0, rngState: new Uint8Array(4), loaderState: null, configHash: 'x', bestMIoU: null, config });
   model.dispose();
   fs.mkdirSync(run, { recursive: true });
   fs.writeFileSync(path.join(run, 'config.json'), JSON.stringify(config));

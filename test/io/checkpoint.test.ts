@@ -10,14 +10,14 @@ describe('loadCheckpoint', () => {
   const f = (name: string) => path.join(dir, name);
   after(cleanup);
 
-  test('picks the format by content, not by extension', async () => {
+  test('picks the format by content, not by extension', () => {
     const sd = sampleStateDict();
-    await writePth(f('really-pth.safetensors'), sd);
-    await writeSafetensors(f('really-st.pth'), sd, { note: 'x' });
+    writePth(f('really-pth.safetensors'), sd);
+    writeSafetensors(f('really-st.pth'), sd, { note: 'x' });
     assert.equal(detectCheckpointFormat(f('really-pth.safetensors')), 'pth');
     assert.equal(detectCheckpointFormat(f('really-st.pth')), 'safetensors');
-    const a = await loadCheckpoint(f('really-pth.safetensors'));
-    const b = await loadCheckpoint(f('really-st.pth'));
+    const a = loadCheckpoint(f('really-pth.safetensors'));
+    const b = loadCheckpoint(f('really-st.pth'));
     assert.equal(a.format, 'pth');
     assert.deepEqual(a.metadata, {});
     assert.equal(b.format, 'safetensors');
@@ -28,14 +28,14 @@ describe('loadCheckpoint', () => {
     }
   });
 
-  test('missing, empty, truncated legacy and unknown files get clear errors naming the path', async () => {
-    await assert.rejects(loadCheckpoint(f('absent.pth')), (e: Error) => e.message === `${f('absent.pth')}: no such file (checkpoint not found)`);
+  test('missing, empty, truncated legacy and unknown files get clear errors naming the path', () => {
+    assert.throws(() => loadCheckpoint(f('absent.pth')), (e: Error) => e.message === `${f('absent.pth')}: no such file (checkpoint not found)`);
     fs.writeFileSync(f('empty.pth'), '');
-    await assert.rejects(loadCheckpoint(f('empty.pth')), /empty\.pth: unrecognised checkpoint format/);
+    assert.throws(() => loadCheckpoint(f('empty.pth')), /empty\.pth: unrecognised checkpoint format/);
     fs.writeFileSync(f('legacy.pth'), Buffer.from([0x80, 0x02, 0x8a, 0x0a]));
-    await assert.rejects(loadCheckpoint(f('legacy.pth')), /legacy\.pth: corrupt legacy \(pre-1\.6\) checkpoint: truncated/);
+    assert.throws(() => loadCheckpoint(f('legacy.pth')), /legacy\.pth: corrupt legacy \(pre-1\.6\) checkpoint: truncated/);
     fs.writeFileSync(f('text.pth'), 'hello world, not a checkpoint');
-    await assert.rejects(loadCheckpoint(f('text.pth')), /text\.pth: unrecognised checkpoint format/);
-    await assert.rejects(loadCheckpoint(dir), /is a directory/);
+    assert.throws(() => loadCheckpoint(f('text.pth')), /text\.pth: unrecognised checkpoint format/);
+    assert.throws(() => loadCheckpoint(dir), /is a directory/);
   });
 });

@@ -71,8 +71,8 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
   });
   after(cleanup);
 
-  const check = async (file: string, want: TensorDigest[]) => {
-    const sd = await readPth(file);
+  const check = (file: string, want: TensorDigest[]) => {
+    const sd = readPth(file);
     assert.deepEqual([...sd.keys()], want.map((w) => w.key), 'keys in file order');
     for (const w of want) {
       const got = digest(w.key, sd.get(w.key)!);
@@ -82,86 +82,86 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
     return sd;
   };
 
-  test('torchvision resnet18 state_dict: every key, shape, dtype and byte', async () => {
-    const sd = await check(f('resnet18.pth'), expected.resnet18!);
+  test('torchvision resnet18 state_dict: every key, shape, dtype and byte', () => {
+    const sd = check(f('resnet18.pth'), expected.resnet18!);
     assert.equal(sd.size, 122);
     assert.deepEqual(sd.get('layer1.0.conv1.weight')!.shape, [64, 64, 3, 3]);
     assert.equal(sd.get('bn1.num_batches_tracked')!.dtype, 'int64');
   });
 
-  test('shared storages, transposes, offsets, strides and every dtype', async () => {
-    const sd = await check(f('mix.pth'), expected.mix!);
+  test('shared storages, transposes, offsets, strides and every dtype', () => {
+    const sd = check(f('mix.pth'), expected.mix!);
     // Tensors sharing a storage must not alias each other's bytes.
     sd.get('base')!.data[0] = 0xff;
     assert.equal(sd.get('transposed')!.data[0], 0);
   });
 
-  test("wrapper dicts: 'state_dict' and 'model' entries", async () => {
-    await check(f('wrapped.pth'), expected.mix!);
-    await check(f('model-wrapped.pth'), expected.mix!);
+  test("wrapper dicts: 'state_dict' and 'model' entries", () => {
+    check(f('wrapped.pth'), expected.mix!);
+    check(f('model-wrapped.pth'), expected.mix!);
   });
 
-  test('a dict without a state dict is refused, naming its keys', async () => {
-    await assert.rejects(readPth(f('no-sd.pth')), /no state dict found.*\[epoch, optimizer\]/);
+  test('a dict without a state dict is refused, naming its keys', () => {
+    assert.throws(() => readPth(f('no-sd.pth')), /no state dict found.*\[epoch, optimizer\]/);
   });
 
-  test('float64: read when DType has it, else a clear error naming the tensor', async () => {
+  test('float64: read when DType has it, else a clear error naming the tensor', () => {
     if (isDType('float64')) {
-      const t = (await readPth(f('f64.pth'))).get('d')!;
+      const t = readPth(f('f64.pth')).get('d')!;
       assert.deepEqual([...(rawValues(t) as Float64Array)], [0, 3, 1, 4, 2, 5]);
     } else {
-      await assert.rejects(readPth(f('f64.pth')), /tensor 'd' has dtype float64, which shapeseg tensors do not support/);
+      assert.throws(() => readPth(f('f64.pth')), /tensor 'd' has dtype float64, which shapeseg tensors do not support/);
     }
   });
 
-  test('legacy (pre-1.6, non-zip) format: read like torch.load', async () => {
-    await check(f('legacy.pth'), expected.mix!);
-    await check(f('resnet18-legacy.pth'), expected.resnet18!);
+  test('legacy (pre-1.6, non-zip) format: read like torch.load', () => {
+    check(f('legacy.pth'), expected.mix!);
+    check(f('resnet18-legacy.pth'), expected.resnet18!);
   });
 
-  test('legacy format: truncation and foreign globals are refused', async () => {
+  test('legacy format: truncation and foreign globals are refused', () => {
     const bytes = fs.readFileSync(f('resnet18-legacy.pth'));
     for (const cut of [20, 5000, bytes.length >> 1, bytes.length - 1]) {
       fs.writeFileSync(f('legacy-cut.pth'), bytes.subarray(0, cut));
-      await assert.rejects(readPth(f('legacy-cut.pth')), (err: Error) => {
+      assert.throws(() => readPth(f('legacy-cut.pth')), (err: Error) => {
         assert.ok(err instanceof CheckpointError && err.message.startsWith(f('legacy-cut.pth')), String(err));
         assert.match(err.message, /truncated/);
         return true;
       });
     }
-    await assert.rejects(readPth(f('evil-legacy.pth')), /refusing pickle global '(posix|os)\.system'/);
+    assert.throws(() => readPth(f('evil-legacy.pth')), /refusing pickle global '(posix|os)\.system'/);
     assert.equal(fs.existsSync(f('pwned')), false);
   });
 
-  test('truncated file (cut in half) names the file and the problem', async () => {
+  test('truncated file (cut in half) names the file and the problem', () => {
     const bytes = fs.readFileSync(f('resnet18.pth'));
     fs.writeFileSync(f('half.pth'), bytes.subarray(0, bytes.length >> 1));
-    await assert.rejects(readPth(f('half.pth')), (err: Error) => {
+    assert.throws(() => readPth(f('half.pth')), (err: Error) => {
       assert.ok(err.message.startsWith(f('half.pth')));
       assert.match(err.message, /truncated/);
       return true;
     });
   });
 
-  test('flipped storage byte is caught by the CRC', async () => {
+  test('flipped storage byte is caught by the CRC', () => {
     const bytes = Buffer.from(fs.readFileSync(f('resnet18.pth')));
     bytes[bytes.length >> 1] ^= 0x55;
     fs.writeFileSync(f('flipped.pth'), bytes);
-    await assert.rejects(readPth(f('flipped.pth')), /CRC-32 mismatch/);
+    assert.throws(() => readPth(f('flipped.pth')), /CRC-32 mismatch/);
   });
 
-  test('missing file names the path', async () => {
-    await assert.rejects(readPth(f('nope.pth')), (err: Error) => err.message.includes(f('nope.pth')) && /not found/.test(err.message));
+  test('missing file names the path', () => {
+    assert.throws(() => readPth(f('nope.pth')), (err: Error) => err.message.includes(f('nope.pth')) && /not found/.test(err.message));
   });
 
-  test('truncations and random corruption (of the file, and of data.pkl with valid CRCs) fail cleanly', async () => {
+  test('truncations and random corruption (of the file, and of data.pkl with valid CRCs) fail cleanly', () => {
     const good = fs.readFileSync(f('mix.pth'));
     const legacy = fs.readFileSync(f('legacy.pth'));
     let seed = 1;
     const rnd = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * n);
-    const expectClean = async (file: string) => {
+    const expectClean = (file: string) => {
       try {
-        await readPth(file);
+        readPth(file);
       } catch (err) {
         assert.ok(err instanceof CheckpointError, `not a CheckpointError: ${(err as Error).stack}`);
       }
@@ -169,14 +169,14 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
     for (const whole of [good, legacy]) {
       for (let n = 0; n < whole.length; n += 97) {
         fs.writeFileSync(f('fuzz.pth'), whole.subarray(0, n));
-        await expectClean(f('fuzz.pth'));
+        expectClean(f('fuzz.pth'));
       }
     }
     for (let i = 0; i < 200; i++) {
       const b = Buffer.from(i % 2 ? good : legacy);
       for (let j = 0; j < 3; j++) b[rnd(b.length)] = rnd(256);
       fs.writeFileSync(f('fuzz.pth'), b);
-      await expectClean(f('fuzz.pth'));
+      expectClean(f('fuzz.pth'));
     }
     // The CRC catches the above inside data.pkl, so also re-zip mutated pickles with correct CRCs.
     const entries = withFileSource(f('mix.pth'), (src) => {
@@ -197,7 +197,7 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
       }
       w.finish();
       fs.closeSync(fd);
-      await expectClean(f('fuzz.pth'));
+      expectClean(f('fuzz.pth'));
     }
   });
 });
@@ -207,7 +207,7 @@ describe('readPth refuses foreign pickle globals', { skip }, () => {
   const f = (name: string) => path.join(dir, name);
   after(cleanup);
 
-  test('os.system inside a torch.save dict is refused and never run', async () => {
+  test('os.system inside a torch.save dict is refused and never run', () => {
     const marker = f('pwned');
     runPython(
       String.raw`
@@ -219,7 +219,7 @@ torch.save({'w': torch.ones(2), 'evil': Evil()}, sys.argv[1])
 `,
       { args: [f('evil.pth'), marker] },
     );
-    await assert.rejects(readPth(f('evil.pth')), (err: Error) => {
+    assert.throws(() => readPth(f('evil.pth')), (err: Error) => {
       assert.ok(err instanceof CheckpointError);
       assert.match(err.message, /refusing pickle global '(posix|os)\.system'.*only tensors and plain containers are loaded/);
       assert.ok(err.message.includes(f('evil.pth')));
@@ -228,7 +228,7 @@ torch.save({'w': torch.ones(2), 'evil': Evil()}, sys.argv[1])
     assert.equal(fs.existsSync(marker), false);
   });
 
-  test('a crafted protocol-4 data.pkl using STACK_GLOBAL builtins.eval is refused', async () => {
+  test('a crafted protocol-4 data.pkl using STACK_GLOBAL builtins.eval is refused', () => {
     runPython(
       String.raw`
 import sys, pickle, zipfile, builtins
@@ -241,6 +241,6 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
 `,
       { args: [f('eval.pth')] },
     );
-    await assert.rejects(readPth(f('eval.pth')), /refusing pickle global 'builtins\.eval'/);
+    assert.throws(() => readPth(f('eval.pth')), /refusing pickle global 'builtins\.eval'/);
   });
 });

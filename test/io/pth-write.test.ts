@@ -12,32 +12,32 @@ describe('writePth', () => {
   const f = (name: string) => path.join(dir, name);
   after(cleanup);
 
-  test('writePth -> readPth round trip keeps keys, order, dtypes, shapes and bytes', async () => {
+  test('writePth -> readPth round trip keeps keys, order, dtypes, shapes and bytes', () => {
     const sd = sampleStateDict();
-    await writePth(f('rt.pth'), sd);
-    const back = await readPth(f('rt.pth'));
+    writePth(f('rt.pth'), sd);
+    const back = readPth(f('rt.pth'));
     assert.deepEqual([...back.keys()], [...sd.keys()]);
     for (const [k, t] of sd) assert.deepEqual(digest(k, back.get(k)!), digest(k, t), k);
     assert.deepEqual(fs.readdirSync(dir), ['rt.pth'], 'no temp files left behind');
   });
 
-  test('output is deterministic', async () => {
+  test('output is deterministic', () => {
     fs.mkdirSync(f('d1'));
     fs.mkdirSync(f('d2'));
-    await writePth(f('d1/x.pth'), sampleStateDict());
-    await writePth(f('d2/x.pth'), sampleStateDict());
+    writePth(f('d1/x.pth'), sampleStateDict());
+    writePth(f('d2/x.pth'), sampleStateDict());
     assert.ok(fs.readFileSync(f('d1/x.pth')).equals(fs.readFileSync(f('d2/x.pth'))));
   });
 
-  test('a bad tensor is refused by name and leaves no file', async () => {
+  test('a bad tensor is refused by name and leaves no file', () => {
     const sd = new Map<string, RawTensor>([['w', { dtype: 'float32', shape: [3], data: new Uint8Array(8) }]]);
-    await assert.rejects(writePth(f('bad.pth'), sd), /bad\.pth: tensor 'w' has 8 bytes of data, expected 12/);
+    assert.throws(() => writePth(f('bad.pth'), sd), /bad\.pth: tensor 'w' has 8 bytes of data, expected 12/);
     assert.equal(fs.existsSync(f('bad.pth')), false);
     assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
   });
 
-  test('a missing directory is reported with the path', async () => {
-    await assert.rejects(writePth(f('no/such/dir/x.pth'), sampleStateDict()), /no\/such\/dir\/x\.pth: cannot write/);
+  test('a missing directory is reported with the path', () => {
+    assert.throws(() => writePth(f('no/such/dir/x.pth'), sampleStateDict()), /no\/such\/dir\/x\.pth: cannot write/);
   });
 });
 
@@ -69,9 +69,9 @@ with zipfile.ZipFile(sys.argv[1]) as z:
       ),
     );
 
-  test('torch.load reads every dtype with equal values, in key order', async () => {
+  test('torch.load reads every dtype with equal values, in key order', () => {
     const sd = sampleStateDict();
-    await writePth(f('js.pth'), sd);
+    writePth(f('js.pth'), sd);
     const got = pyLoadDump(f('js.pth'));
     assert.deepEqual(got.map((g) => g.key), [...sd.keys()]);
     for (const g of got) {
@@ -81,21 +81,21 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     }
   });
 
-  test('ZIP64 archives (forced) load in torch and in readPth', async () => {
+  test('ZIP64 archives (forced) load in torch and in readPth', () => {
     const sd = sampleStateDict();
-    await writePth(f('z64.pth'), sd, { forceZip64: true });
+    writePth(f('z64.pth'), sd, { forceZip64: true });
     const got = pyLoadDump(f('z64.pth'));
     assert.equal(got.length, sd.size);
-    const back = await readPth(f('z64.pth'));
+    const back = readPth(f('z64.pth'));
     for (const [k, t] of sd) assert.deepEqual(digest(k, back.get(k)!), digest(k, t), k);
   });
 
-  test('torchvision resnet18: torch.save -> readPth -> writePth -> torch.load is identical', async () => {
+  test('torchvision resnet18: torch.save -> readPth -> writePth -> torch.load is identical', () => {
     runPython(
       `import sys, torch, torchvision\ntorch.manual_seed(1)\ntorch.save(torchvision.models.resnet18().state_dict(), sys.argv[1])`,
       { args: [f('r18.pth')] },
     );
-    await writePth(f('r18-js.pth'), await readPth(f('r18.pth')));
+    writePth(f('r18-js.pth'), readPth(f('r18.pth')));
     const out = runPython(
       String.raw`
 import sys, torch

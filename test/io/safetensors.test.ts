@@ -43,10 +43,10 @@ describe('safetensors', () => {
   const f = (name: string) => path.join(dir, name);
   after(cleanup);
 
-  test('write -> read round trip with metadata', async () => {
+  test('write -> read round trip with metadata', () => {
     const sd = sampleStateDict();
-    await writeSafetensors(f('rt.safetensors'), sd, { format: 'pt', epoch: '3' });
-    const { tensors, metadata } = await readSafetensors(f('rt.safetensors'));
+    writeSafetensors(f('rt.safetensors'), sd, { format: 'pt', epoch: '3' });
+    const { tensors, metadata } = readSafetensors(f('rt.safetensors'));
     assert.deepEqual(metadata, { format: 'pt', epoch: '3' });
     assert.deepEqual([...tensors.keys()], [...sd.keys()]);
     for (const [k, t] of sd) assert.deepEqual(digest(k, tensors.get(k)!), digest(k, t), k);
@@ -62,40 +62,40 @@ describe('safetensors', () => {
     fs.writeFileSync(f(name), Buffer.concat([len, h, data]));
     return f(name);
   };
-  const rejects = async (file: string, re: RegExp) =>
-    assert.rejects(readSafetensors(file), (err: Error) => {
+  const throwsNamingFile = (file: string, re: RegExp) =>
+    assert.throws(() => readSafetensors(file), (err: Error) => {
       assert.ok(err.message.startsWith(file), err.message);
       assert.match(err.message, re);
       return true;
     });
 
-  test('bad headers fail naming the file (and the tensor)', async () => {
+  test('bad headers fail naming the file (and the tensor)', () => {
     const w = { dtype: 'F32', shape: [2], data_offsets: [0, 8] };
-    await rejects(bad('len.st', '{}', undefined, 1000n), /header length 1000 exceeds the file/);
-    await rejects(bad('json.st', '{"a": '), /header is not valid JSON/);
-    await rejects(bad('arr.st', '[1]'), /header is not a JSON object/);
-    await rejects(bad('range.st', { w }, Buffer.alloc(4)), /tensor 'w': data_offsets \[0, 8\] out of range/);
-    await rejects(bad('size.st', { w: { ...w, shape: [3] } }, Buffer.alloc(8)), /tensor 'w': data_offsets span 8 bytes but float32 \[3\] needs 12/);
-    await rejects(bad('dtype.st', { w: { ...w, dtype: 'C64' } }, Buffer.alloc(8)), /tensor 'w': unsupported dtype "C64"/);
-    await rejects(bad('shape.st', { w: { ...w, shape: [-2] } }, Buffer.alloc(8)), /tensor 'w': invalid shape/);
-    await rejects(bad('meta.st', { __metadata__: { a: 1 } }), /__metadata__\.a is not a string/);
-    await rejects(
+    throwsNamingFile(bad('len.st', '{}', undefined, 1000n), /header length 1000 exceeds the file/);
+    throwsNamingFile(bad('json.st', '{"a": '), /header is not valid JSON/);
+    throwsNamingFile(bad('arr.st', '[1]'), /header is not a JSON object/);
+    throwsNamingFile(bad('range.st', { w }, Buffer.alloc(4)), /tensor 'w': data_offsets \[0, 8\] out of range/);
+    throwsNamingFile(bad('size.st', { w: { ...w, shape: [3] } }, Buffer.alloc(8)), /tensor 'w': data_offsets span 8 bytes but float32 \[3\] needs 12/);
+    throwsNamingFile(bad('dtype.st', { w: { ...w, dtype: 'C64' } }, Buffer.alloc(8)), /tensor 'w': unsupported dtype "C64"/);
+    throwsNamingFile(bad('shape.st', { w: { ...w, shape: [-2] } }, Buffer.alloc(8)), /tensor 'w': invalid shape/);
+    throwsNamingFile(bad('meta.st', { __metadata__: { a: 1 } }), /__metadata__\.a is not a string/);
+    throwsNamingFile(
       bad('overlap.st', { w, v: { ...w, data_offsets: [4, 12] } }, Buffer.alloc(12)),
       /tensors 'w' and 'v' overlap/,
     );
     fs.writeFileSync(f('tiny.st'), Buffer.from([1, 2, 3]));
-    await rejects(f('tiny.st'), /too short/);
-    await rejects(f('missing.st'), /not found/);
+    throwsNamingFile(f('tiny.st'), /too short/);
+    throwsNamingFile(f('missing.st'), /not found/);
   });
 
-  test('writing refuses bad tensors and non-string metadata', async () => {
+  test('writing refuses bad tensors and non-string metadata', () => {
     const sd = sampleStateDict();
-    await assert.rejects(
+    assert.throws(() => 
       writeSafetensors(f('x.st'), sd, { n: 3 } as unknown as Record<string, string>),
       /x\.st: metadata 'n' must be a string/,
     );
     sd.set('broken', { dtype: 'int32', shape: [2], data: new Uint8Array(3) });
-    await assert.rejects(writeSafetensors(f('x.st'), sd), /x\.st: tensor 'broken' has 3 bytes of data, expected 8/);
+    assert.throws(() => writeSafetensors(f('x.st'), sd), /x\.st: tensor 'broken' has 3 bytes of data, expected 8/);
     assert.equal(fs.existsSync(f('x.st')), false);
   });
 });
@@ -105,9 +105,9 @@ describe('safetensors interop with Python', { skip: skipWithoutTorch() }, () => 
   const f = (name: string) => path.join(dir, name);
   after(cleanup);
 
-  test('writeSafetensors -> Python reads equal tensors and metadata', async () => {
+  test('writeSafetensors -> Python reads equal tensors and metadata', () => {
     const sd = sampleStateDict();
-    await writeSafetensors(f('js.safetensors'), sd, { producer: 'shapeseg' });
+    writeSafetensors(f('js.safetensors'), sd, { producer: 'shapeseg' });
     const out = runPython(PY_DUMP + PY_ST + `\nsd, meta = st_read(sys.argv[1])\nprint(json.dumps(meta))\ndump(sd)\n`, {
       args: [f('js.safetensors')],
     });
@@ -118,7 +118,7 @@ describe('safetensors interop with Python', { skip: skipWithoutTorch() }, () => 
     for (const g of got) assert.deepEqual({ ...g, sum: 0 }, { ...digest(g.key, sd.get(g.key)!), sum: 0 }, g.key);
   });
 
-  test('Python-written safetensors -> readSafetensors equal', async () => {
+  test('Python-written safetensors -> readSafetensors equal', () => {
     const out = runPython(
       PY_DUMP +
         PY_ST +
@@ -133,7 +133,7 @@ dump(sd)
       { args: [f('py.safetensors')] },
     );
     const want = JSON.parse(out) as TensorDigest[];
-    const { tensors, metadata } = await readSafetensors(f('py.safetensors'));
+    const { tensors, metadata } = readSafetensors(f('py.safetensors'));
     assert.deepEqual(metadata, { format: 'pt' });
     assert.deepEqual([...tensors.keys()], want.map((w) => w.key));
     for (const w of want) {

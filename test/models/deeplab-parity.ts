@@ -120,11 +120,11 @@ export function deeplabParitySuite(arch: 'resnet50' | 'resnet101', gradientsAt: 
     let threads = 1;
     let model: DeepLabV3 | null = null;
 
-    before(async () => {
+    before(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
       runPython(REFERENCE_PY, { args: [arch, dir, gradientsAt.join(',')], timeoutMs: 300_000 });
-      weights = await readPth(path.join(dir, 'weights.pth'));
-      ref = await readPth(path.join(dir, 'ref.pth'));
+      weights = readPth(path.join(dir, 'weights.pth'));
+      ref = readPth(path.join(dir, 'ref.pth'));
       x = fromRaw(must(ref, 'x'));
       target = fromRaw(must(ref, 'target'));
       threads = getNumThreads();

@@ -160,17 +160,17 @@ describe('a shapeseg-written DeepLabV3 checkpoint loads in torchvision 0.14 with
       }),
     );
     const ioFile = path.join(dir, 'io.safetensors');
-    await writeSafetensors(ioFile, io);
+    writeSafetensors(ioFile, io);
 
     // 1. the bare state dict (what a user exports for torchvision)
     const modelFile = path.join(dir, 'model.safetensors');
-    await writeSafetensors(modelFile, toRawMap(sd));
+    writeSafetensors(modelFile, toRawMap(sd));
 
     // 2. a training checkpoint: model.* plus optimizer momentum, run state in the metadata
     const trainFile = path.join(dir, 'step-00000007.safetensors');
     const [name0, p0] = [...m.namedParameters()][0]!;
     const momentum = new Map([[name0, p0.detach().mul(0.5)]]);
-    await saveCheckpoint(trainFile, sd, momentum, {
+    saveCheckpoint(trainFile, sd, momentum, {
       step: 7,
       phase: 0,
       rngState: new Uint8Array([1, 2, 3]),
@@ -183,7 +183,7 @@ describe('a shapeseg-written DeepLabV3 checkpoint loads in torchvision 0.14 with
 
     // 3. `shapeseg export` of that training checkpoint to a torch.save-format .pth
     const exportFile = path.join(dir, 'exported.pth');
-    const program = await buildProgram();
+    const program = buildProgram();
     await program.parseAsync(['node', 'shapeseg', 'export', '--checkpoint', trainFile, '--out', exportFile]);
 
     const stdout = runPython(TORCH_PY, { args: [ioFile, `${modelFile}:`, `${trainFile}:model.`, `${exportFile}:`], timeoutMs: 120_000 });

@@ -151,10 +151,10 @@ describe('models against torchvision 0.14', { skip: skipWithoutTorch(true) }, ()
     ]);
   });
 
-  it('resnet18 logits match torchvision in eval mode', async () => {
+  it('resnet18 logits match torchvision in eval mode', () => {
     const net = resnet18({ numClasses: 10 });
-    net.loadStateDict(await readPth(path.join(dir, 'resnet18.pth')));
-    const io = await readPth(path.join(dir, 'resnet18-io.pth'));
+    net.loadStateDict(readPth(path.join(dir, 'resnet18.pth')));
+    const io = readPth(path.join(dir, 'resnet18-io.pth'));
     const [x, y] = [fromRaw(io.get('x')!), fromRaw(io.get('y')!)];
     const out = noGrad(() => net.eval().forward(x));
     assert.ok(maxAbs(out, y) <= 1e-4, `max abs diff ${maxAbs(out, y)}`);
@@ -162,13 +162,13 @@ describe('models against torchvision 0.14', { skip: skipWithoutTorch(true) }, ()
     net.dispose();
   });
 
-  it('an ImageNet resnet50 checkpoint loads into the backbone with fc.* ignored and reported', async () => {
+  it('an ImageNet resnet50 checkpoint loads into the backbone with fc.* ignored and reported', () => {
     const file = path.join(dir, 'resnet50-imagenet.pth');
-    const { model, pretrained } = await buildModel('deeplabv3_resnet50', { numClasses: 3, pretrainedBackbone: file });
+    const { model, pretrained } = buildModel('deeplabv3_resnet50', { numClasses: 3, pretrainedBackbone: file });
     assert.ok(pretrained);
     assert.deepEqual(pretrained.ignoredKeys, ['fc.weight', 'fc.bias']);
     assert.equal(pretrained.path, file);
-    const ckpt = await readPth(file);
+    const ckpt = readPth(file);
     assert.equal(pretrained.loadedKeys, ckpt.size - 2);
     for (const key of ['conv1.weight', 'layer4.2.conv3.weight', 'layer3.5.bn2.running_var']) {
       const mine = model.stateDict().get(`backbone.${key}`)!;
@@ -180,7 +180,7 @@ describe('models against torchvision 0.14', { skip: skipWithoutTorch(true) }, ()
     model.dispose();
 
     // a checkpoint of the wrong depth fails, naming keys and shapes
-    await assert.rejects(
+    assert.throws(() => 
       buildModel('deeplabv3_resnet18', { numClasses: 3, pretrainedBackbone: file }),
       (e: Error) =>
         /resnet50-imagenet\.pth: cannot load as a resnet18 backbone/.test(e.message) &&

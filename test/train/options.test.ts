@@ -58,7 +58,7 @@ function logits(model: DeepLabV3, x: T.Tensor): Float32Array {
 // Tensor.toRaw() writes row-major (NCHW) bytes whatever the memory format, so a checkpoint of a channels-last
 // run is an ordinary one: re-saving channels-last weights gives the file's bytes, and an NCHW model computes
 // the same logits (the kernels differ, so to float rounding; the same channels-last model reloaded: exactly).
-test('a channels-last checkpoint holds row-major weights: it loads into a fresh NCHW model with the same outputs', async () => {
+test('a channels-last checkpoint holds row-major weights: it loads into a fresh NCHW model with the same outputs', () => {
   const t = T.randn([2, 3, 4, 5]);
   const cl = t.contiguous('channelsLast');
   assert.ok(cl.isContiguous('channelsLast') && !cl.isContiguous());
@@ -67,10 +67,10 @@ test('a channels-last checkpoint holds row-major weights: it loads into a fresh 
   t.dispose();
 
   const file = path.join(tmp, 'channels-last', 'checkpoints', 'step-00000006.safetensors');
-  const saved = (await readCheckpoint(file)).model;
-  const a = (await readModelCheckpoint(file, { channelsLast: true })).model;
-  const a2 = (await readModelCheckpoint(file, { channelsLast: true })).model;
-  const b = (await readModelCheckpoint(file, { channelsLast: false })).model;
+  const saved = readCheckpoint(file).model;
+  const a = readModelCheckpoint(file, { channelsLast: true }).model;
+  const a2 = readModelCheckpoint(file, { channelsLast: true }).model;
+  const b = readModelCheckpoint(file, { channelsLast: false }).model;
   const x = T.randn([1, 3, 24, 32]);
   try {
     const conv = a.backbone.conv1.weight;
@@ -99,8 +99,8 @@ test('a channels-last run stopped at step 3 and resumed ends bitwise equal to th
   const dir = path.join(tmp, 'channels-last-resumed');
   assert.equal((await train({ config: cfg, runDir: dir, progress: 'off', stopAfter: 3 })).step, 3);
   assert.equal((await train({ config: cfg, runDir: dir, progress: 'off', resume: true })).step, 6);
-  const a = await readCheckpoint(path.join(tmp, 'channels-last', 'checkpoints', 'step-00000006.safetensors'));
-  const b = await readCheckpoint(path.join(dir, 'checkpoints', 'step-00000006.safetensors'));
+  const a = readCheckpoint(path.join(tmp, 'channels-last', 'checkpoints', 'step-00000006.safetensors'));
+  const b = readCheckpoint(path.join(dir, 'checkpoints', 'step-00000006.safetensors'));
   for (const [what, x, y] of [['model', a.model, b.model], ['momentum', a.momentum, b.momentum]] as const) {
     assert.deepEqual([...y.keys()], [...x.keys()]);
     assert.ok(x.size > 0);

@@ -49,8 +49,8 @@ test('a run writes its directory; a stopped run resumed ends with exactly the sa
   const rest = await train({ config: cfg, runDir: run('resumed'), progress: 'off', resume: true });
   assert.equal(rest.step, 6);
 
-  const a = await readCheckpoint(path.join(run('full'), 'checkpoints', 'step-00000006.safetensors'));
-  const b = await readCheckpoint(path.join(run('resumed'), 'checkpoints', 'step-00000006.safetensors'));
+  const a = readCheckpoint(path.join(run('full'), 'checkpoints', 'step-00000006.safetensors'));
+  const b = readCheckpoint(path.join(run('resumed'), 'checkpoints', 'step-00000006.safetensors'));
   assert.deepEqual([...b.model.keys()], [...a.model.keys()]);
   for (const [k, t] of a.model) assert.ok(Buffer.from(t.data).equals(Buffer.from(b.model.get(k)!.data)), `model ${k} differs after resume`);
   assert.deepEqual([...b.momentum.keys()], [...a.momentum.keys()]);
@@ -86,7 +86,7 @@ test('a non-finite loss stops training naming the step; the last good checkpoint
   const good = path.join(dir, 'checkpoints', 'step-00000002.safetensors');
   assert.match(err.message, new RegExp(`loss is (NaN|-?Infinity) at step ${err.step} .*last good checkpoint is ${good.replace(/[.\\/]/g, '\\$&')}`));
   assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')), ['step-00000002.safetensors']);
-  const ck = await readCheckpoint(good);
+  const ck = readCheckpoint(good);
   assert.equal(ck.state.step, 2);
   for (const [k, t] of ck.model) {
     if (t.dtype !== 'float32') continue;
