@@ -80,6 +80,17 @@ export { ConfigError } from './config/errors.js';
 export { loadConfig, parseConfig, type ConfigOverrides } from './config/load.js';
 export { RunConfigSchema, type RunConfig, type RunConfigInput } from './config/schema.js';
 
+// --- shape-biasing training methods (image level on the batch, feature level inside the ResNet) ----------------
+export { RandConv, type RandConvOptions } from './augment/randconv.js';
+export { FourierAmplitudeMix, fourierAmplitudeMix, type AmplitudeMixOptions, type FourierOptions } from './augment/fourier.js';
+export { Photometric, type PhotometricOptions } from './augment/photometric.js';
+export { AdaINStylization, AdaINStylizer, type AdaINOptions } from './augment/adain.js';
+export { MixStyle, type MixStyleOptions } from './augment/mixstyle.js';
+export { DSU, type DSUOptions } from './augment/dsu.js';
+export { jsDivergence } from './augment/consistency.js';
+export type { ImageAugment } from './augment/image-augment.js';
+export { attachFeatureAugmentation, buildAugmentation, type Augmentation } from './augment/build.js';
+
 // --- evaluation and metrics ---------------------------------------------------------------------------------
 export {
   evaluate, type EvalDataset, type EvaluableModel, type EvaluateOptions, type EvaluateResult,
