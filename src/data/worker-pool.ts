@@ -41,6 +41,11 @@ function toError(r: { name: string; message: string }): Error {
   return r.name === 'DataError' ? new DataError(r.message) : Object.assign(new Error(r.message), { name: r.name });
 }
 
+/** Data-loading threads when `data.workers` is omitted: one per core (the main thread mostly waits on the device). */
+export function defaultWorkers(): number {
+  return os.availableParallelism();
+}
+
 /** A pool of data workers serving `load(index, epoch)`; close() when done. */
 export class DataWorkerPool implements SampleSource {
   private nextTask = 0;
@@ -53,11 +58,11 @@ export class DataWorkerPool implements SampleSource {
   ) {}
 
   /**
-   * Starts `workers` threads (default: cores - 1) on the dataset `data` describes; `dataset`, if given, is
+   * Starts `workers` threads (default: defaultWorkers()) on the dataset `data` describes; `dataset`, if given, is
    * checked to list the same samples. Transform options must be plain data (they are sent to the threads).
    */
   static async start(opts: { data: DataConfig; transform?: TrainTransformOptions | null; seed?: number; workers?: number; dataset?: Dataset }): Promise<DataWorkerPool> {
-    const n = Math.max(1, opts.workers ?? os.availableParallelism() - 1);
+    const n = Math.max(1, opts.workers ?? defaultWorkers());
     const init: WorkerInit = { data: opts.data, transform: opts.transform ?? null, seed: opts.seed ?? 0 };
     const slots: Slot[] = [];
     const ready: Promise<void>[] = [];
