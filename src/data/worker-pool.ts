@@ -50,6 +50,7 @@ export function defaultWorkers(): number {
 export class DataWorkerPool implements SampleSource {
   private nextTask = 0;
   private closed = false;
+  private readonly inFlight = new Set<Promise<Sample>>();
 
   private constructor(
     private readonly slots: Slot[],
@@ -125,16 +126,25 @@ export class DataWorkerPool implements SampleSource {
     if (this.closed) return Promise.reject(new Error('DataWorkerPool used after close()'));
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const task = this.nextTask++;
-    return new Promise<Sample>((resolve, reject) => {
+    const p = new Promise<Sample>((resolve, reject) => {
       slot.pending.set(task, { resolve, reject });
       slot.worker.ref();
       slot.worker.postMessage({ task, index, epoch } satisfies WorkerRequest);
     });
+    this.inFlight.add(p);
+    const settled = () => void this.inFlight.delete(p);
+    p.then(settled, settled);
+    return p;
   }
 
   /** Stops the threads. */
   async close(): Promise<void> {
     this.closed = true;
+    // Let samples in flight (a loader's prefetch) finish first: a worker terminated inside a decode can hang in its
+    // teardown without keeping the loop alive, so terminate() never settles and an entry point's top-level await
+    // ends the process with exit code 13.
+    await Promise.allSettled(this.inFlight);
+    for (const s of this.slots) s.worker.ref(); // idle workers are unref'd: keep the loop alive until they exit
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
