@@ -114,7 +114,8 @@ function cString(s) {
 function findCudaInclude(lt) {
   const candidates = [
     process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda',
-    path.join(lt.root, '..', 'nvidia', 'cuda_runtime'), '/usr',
+    // the nvidia-* wheels beside a pip torch: CUDA 12's per-library folders, CUDA 13's single cu13 folder
+    path.join(lt.root, '..', 'nvidia', 'cuda_runtime'), path.join(lt.root, '..', 'nvidia', 'cu13'), '/usr',
   ].filter(Boolean).map((d) => path.join(d, 'include'));
   return candidates.find((d) => fs.existsSync(path.join(d, 'cuda_runtime_api.h'))) ?? null;
 }
