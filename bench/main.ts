@@ -7,10 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Phases, RunConfig, RunResult } from './config.js';
 import { runChild, type ChildOptions } from './child.js';
-import { benchPipeline, type PipelineBenchResult } from './pipeline.js';
+import { benchPipelineScaling, type PipelineBenchResult, type PipelineScalingPoint } from './pipeline.js';
 import { deeplabConvFlops, depthOf } from './flops.js';
 import { makePlan, runConfig, type Plan, type PlanChoices } from './sizes.js';
-import { median, spread } from './stats.js';
+import { median, roundRatio, spread, type RoundRatio } from './stats.js';
 import { fmt, fmtRatio, formatTable } from './table.js';
 import { pickVariants, VARIANTS, type Variant } from './variants.js';
 
@@ -27,6 +27,8 @@ export interface BenchOptions extends PlanChoices {
   timeout: number;
   verbose: boolean;
   rounds: number;
+  /** The device's dense peak in TFLOP/s (e.g. 989 for an H100/H200's bf16): adds model FLOPs utilisation. */
+  peakTflops?: number;
 }
 
 /** One measured cell: a (mode, output stride, variant) run on both sides. */
@@ -42,13 +44,15 @@ export interface BenchRow {
   loadAvg: number;
   shapeseg: RunResult & { medianMs?: number; minMs?: number; spread?: number };
   reference: (RunResult & { medianMs?: number; minMs?: number; spread?: number }) | null;
+  /** shapeseg / torchvision per interleaved round (with --rounds > 1): median, range, whether within noise. */
+  roundRatio?: RoundRatio | null;
 }
 
 /** The JSON written to bench/results/. */
 export interface BenchReport {
   date: string;
   host: string;
-  machine: { cpu: string; cores: number; memGiB: number; device: string; threads: number };
+  machine: { cpu: string; cores: number; memGiB: number; device: string; threads: number; peakTflops?: number };
   plan: Plan;
   rows: BenchRow[];
   pipeline: PipelineSummary | null;
@@ -59,6 +63,8 @@ export interface BenchReport {
 export interface PipelineSummary {
   imagesPerSec: number | null;
   detail: PipelineBenchResult | null;
+  /** The rate per data-worker count (what `data.workers` buys). */
+  scaling: PipelineScalingPoint[];
   consumes: Array<{ os: number; imagesPerSec: number }>;
   error?: string;
 }
@@ -93,8 +99,13 @@ function parseArgs(argv: string[]): BenchOptions {
     .option('--out <file>', 'results JSON (default bench/results/<date>-<host>.json)')
     .option('--profile', 'print per-phase/op profiles of each child to stderr', false)
     .option('--timeout <s>', 'per-child time limit in seconds', int('timeout'), 900)
-    .option('--rounds <n>', 'runs per side and config, alternating which side goes first (use 2-3 on a shared machine)', int('rounds'), 1)
-    .option('--verbose', "stream the children's stderr", false);
+    .option('--rounds <n>', 'runs per side and config, interleaved, alternating which side goes first; 3+ rounds add the ratio per round and whether a difference is within noise (short rounds: --steps 3)', int('rounds'), 1)
+    .option('--verbose', "stream the children's stderr", false)
+    .option('--peak-tflops <n>', "the device's dense peak TFLOP/s (bf16 for MFU on a GPU): adds an MFU column", (v: string) => {
+      const n = Number(v);
+      if (!(n > 0)) throw new Error(`--peak-tflops: expected a positive number, got "${v}"`);
+      return n;
+    });
   cmd.parse(argv, { from: 'user' });
   return cmd.opts<BenchOptions>();
 }
@@ -174,6 +185,9 @@ async function measure(opts: BenchOptions, plan: Plan, threads: number, child: C
       loadAvg: os.loadavg()[0]!,
       shapeseg,
       reference,
+      ...(opts.reference && opts.rounds > 1
+        ? { roundRatio: roundRatio(got.shapeseg.map((r) => r.timesMs ?? []), got.reference.map((r) => r.timesMs ?? [])) }
+        : {}),
     };
     rows.push(row);
     const err = [shapeseg, reference].find((r) => r && !r.ok)?.error;
@@ -194,14 +208,28 @@ async function measurePipeline(opts: BenchOptions, plan: Plan, rows: BenchRow[])
     process.stderr.write('[bench] input pipeline ...');
     const p = plan.pipeline;
     const device = opts.device.startsWith('cuda') ? 'cuda' : 'cpu';
-    const detail = await benchPipeline({ images: p.images, count: p.count, crop: p.crop, batchSize: p.batch, normalize: device });
-    process.stderr.write(` ${fmt(detail.imagesPerSec, 1)} images/s\n`);
-    return { imagesPerSec: detail.imagesPerSec, detail, consumes };
+    const { points, runs } = await benchPipelineScaling({ images: p.images, count: p.count, crop: p.crop, batchSize: p.batch, normalize: device });
+    // the headline is the best worker count (what a run with data.workers set that way gets)
+    const detail = runs.reduce((a, b) => (b.imagesPerSec > a.imagesPerSec ? b : a));
+    process.stderr.write(` ${points.map((x) => `${x.workers} workers ${fmt(x.imagesPerSec, 1)}/s`).join(', ')}\n`);
+    return { imagesPerSec: detail.imagesPerSec, detail, scaling: points, consumes };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     process.stderr.write(`[bench] input pipeline: ${error}\n`);
-    return { imagesPerSec: null, detail: null, consumes, error };
+    return { imagesPerSec: null, detail: null, scaling: [], consumes, error };
   }
+}
+
+/** "1.043 [1.021, 1.066] over 7 rounds", with "within noise" when the rounds' ratios straddle 1. */
+function describeRoundRatio(r: RoundRatio | null | undefined): string {
+  if (!r) return '—';
+  const range = `${fmt(r.median, 3)} [${fmt(r.min, 3)}, ${fmt(r.max, 3)}] over ${r.rounds} rounds`;
+  return r.withinNoise ? `${range}: within noise` : `${range}: ${r.median > 1 ? 'slower' : 'faster'} beyond noise`;
+}
+
+/** Model FLOPs utilisation in percent: the step's (analytic conv) FLOPs per second over the device's peak. */
+function mfu(gflopPerStep: number, ms: number | undefined, peakTflops: number): string {
+  return ms ? `${fmt((100 * gflopPerStep) / (ms / 1000) / (peakTflops * 1000), 1)}%` : '—';
 }
 
 /** The results table (also what docs/benchmarks.md shows). */
@@ -217,6 +245,9 @@ export function renderReport(rep: BenchReport): string {
     'GFLOP/s s / tv',
     'peak RSS MB s / tv',
     'RSS ratio',
+    ...(rep.machine.peakTflops ? [`MFU s / tv (of ${rep.machine.peakTflops} TFLOP/s)`] : []),
+    ...(rep.machine.device.startsWith('cuda') ? ['peak CUDA MB s / tv'] : []),
+    ...(rep.rows.some((r) => r.roundRatio) ? ['ratio per round: median [min, max]'] : []),
   ];
   const cell = (r: BenchRow['shapeseg'] | null): string =>
     r === null ? '—' : r.ok ? `${fmt(r.medianMs, 0)} (${fmt(r.minMs, 0)})` : 'FAILED';
@@ -236,6 +267,11 @@ export function renderReport(rep: BenchReport): string {
       `${fmt(s ? gf / (s / 1000) : NaN, 1)} / ${fmt(t ? gf / (t / 1000) : NaN, 1)}`,
       `${mb(r.shapeseg.maxRssKb)} / ${mb(r.reference?.maxRssKb)}`,
       fmtRatio(r.shapeseg.maxRssKb, r.reference?.maxRssKb),
+      ...(rep.machine.peakTflops ? [`${mfu(gf, s, rep.machine.peakTflops)} / ${mfu(gf, t, rep.machine.peakTflops)}`] : []),
+      ...(rep.machine.device.startsWith('cuda')
+        ? [`${fmt((r.shapeseg.cudaMaxMemoryAllocated ?? NaN) / 2 ** 20, 0)} / ${fmt((r.reference?.cudaMaxMemoryAllocated ?? NaN) / 2 ** 20, 0)}`]
+        : []),
+      ...(rep.rows.some((x) => x.roundRatio) ? [describeRoundRatio(r.roundRatio)] : []),
     ];
   });
   const lines = [
@@ -280,6 +316,11 @@ export function renderReport(rep: BenchReport): string {
           `(decode alone ${fmt(p.detail?.decodeImagesPerSec, 1)}/s, scale+crop+flip ${fmt(p.detail?.transformMsPerImage, 1)} ms/image); ` +
           `${c.join('; ') || 'no training rows to compare with'}`,
       );
+      if (p.scaling.length > 0) {
+        lines.push('', 'input pipeline per data-worker count (0: main thread + libuv decodes):', '');
+        lines.push(formatTable(['workers', 'images/s', 'cores', 'images/s per core', 'speedup over 1 worker'],
+          p.scaling.map((x) => [String(x.workers), fmt(x.imagesPerSec, 1), String(x.cores), fmt(x.imagesPerSecPerCore, 1), x.speedup === null ? '—' : `${fmt(x.speedup, 2)}x`])));
+      }
     }
   }
   return lines.join('\n');
@@ -320,7 +361,7 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
   const report: BenchReport = {
     date,
     host: os.hostname(),
-    machine: { cpu: cpuName(), cores, memGiB: Math.round(os.totalmem() / 2 ** 30), device: opts.device, threads },
+    machine: { cpu: cpuName(), cores, memGiB: Math.round(os.totalmem() / 2 ** 30), device: opts.device, threads, ...(opts.peakTflops ? { peakTflops: opts.peakTflops } : {}) },
     plan,
     rows,
     pipeline,

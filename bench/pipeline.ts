@@ -1,6 +1,7 @@
 // Input-pipeline throughput: decode (PNG image + colour label) -> RandomScale -> crop 513 -> flip
 // (-> collate + normalise on a device), on KITTI-sized 375x1242 PNGs written to a temp dir.
 // Usage: node dist/bench/pipeline.js [--images 16] [--count 96] [--batch 8] [--concurrency N] [--workers N] [--normalize cpu|cuda] [--json]
+//        node dist/bench/pipeline.js --sweep [0,1,2,...] [--images N] [--count N] [--batch N]   (rate per worker count)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -175,12 +176,57 @@ export async function benchPipeline(opts: PipelineBenchOptions = {}): Promise<Pi
   }
 }
 
+/** One worker count of a scaling sweep. */
+export interface PipelineScalingPoint {
+  /** Data worker threads (0: decode on libuv's pool, augment on the main thread). */
+  workers: number;
+  imagesPerSec: number;
+  /** Cores the loading can use: the workers (main thread: the libuv pool), at most the machine's. */
+  cores: number;
+  imagesPerSecPerCore: number;
+  /** Rate over the 1-worker rate (perfect scaling: equal to the workers). */
+  speedup: number | null;
+}
+
+/** Worker counts a sweep measures by default: 0, 1, then doubling up to the cores, and the cores. */
+export function defaultWorkerCounts(cores = os.availableParallelism()): number[] {
+  const counts = [0, 1];
+  for (let w = 2; w < cores; w *= 2) counts.push(w);
+  if (cores > 1) counts.push(cores);
+  return counts;
+}
+
+/** The pipeline at each worker count on one set of fixtures: images/s, images/s per core and the speedup. */
+export async function benchPipelineScaling(opts: PipelineBenchOptions & { workerCounts?: number[] } = {}): Promise<{ points: PipelineScalingPoint[]; runs: PipelineBenchResult[] }> {
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-bench-'));
+  try {
+    const runs: PipelineBenchResult[] = [];
+    for (const workers of opts.workerCounts ?? defaultWorkerCounts()) runs.push(await benchPipeline({ ...opts, workers, dir }));
+    const one = runs.find((r) => r.workers === 1)?.imagesPerSec;
+    const points = runs.map((r) => {
+      const cores = Math.min(r.cores, r.workers > 0 ? r.workers : r.threadPool);
+      return { workers: r.workers, imagesPerSec: r.imagesPerSec, cores, imagesPerSecPerCore: r.imagesPerSec / cores, speedup: one ? r.imagesPerSec / one : null };
+    });
+    return { points, runs };
+  } finally {
+    if (!opts.dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--sweep')) {
+  const num = (n: string) => (arg(n) === undefined ? undefined : Number(arg(n)));
+  const counts = arg('sweep')?.split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 0);
+  const { points } = await benchPipelineScaling({ images: num('images'), count: num('count'), batchSize: num('batch'), workerCounts: counts?.length ? counts : undefined });
+  for (const p of points) {
+    console.log(`workers ${p.workers}: ${p.imagesPerSec.toFixed(1)} images/s, ${p.imagesPerSecPerCore.toFixed(1)} per core (${p.cores}), speedup ${p.speedup?.toFixed(2) ?? '—'}`);
+  }
+  console.log(JSON.stringify(points));
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const num = (n: string) => (arg(n) === undefined ? undefined : Number(arg(n)));
   const norm = arg('normalize');
   const r = await benchPipeline({

@@ -1,10 +1,9 @@
 // Autograd: grads, backward, grad mode, autocast and the fused SGD step.
-#include <ATen/autocast_mode.h>
 #include <ATen/core/grad_mode.h>
 #include <torch/csrc/autograd/autograd.h>
-#include <torch/version.h>
 
 #include "common.h"
+#include "compat.h"
 
 namespace shapeseg {
 
@@ -18,27 +17,6 @@ at::DeviceType autocastDevice(const std::string& s) {
   }
   throw std::invalid_argument("autocast: unknown device type '" + s + "' (expected cpu or cuda)");
 }
-
-// libtorch 2.4 replaced the per-device autocast setters by ones taking a device type.
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-bool autocastEnabled(at::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
-void setAutocastEnabled(at::DeviceType d, bool on) { at::autocast::set_autocast_enabled(d, on); }
-at::ScalarType autocastDtype(at::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
-void setAutocastDtype(at::DeviceType d, at::ScalarType t) { at::autocast::set_autocast_dtype(d, t); }
-#else
-bool autocastEnabled(at::DeviceType d) { return d == at::kCPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled(); }
-void setAutocastEnabled(at::DeviceType d, bool on) {
-  if (d == at::kCPU) at::autocast::set_cpu_enabled(on);
-  else at::autocast::set_enabled(on);
-}
-at::ScalarType autocastDtype(at::DeviceType d) {
-  return d == at::kCPU ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
-}
-void setAutocastDtype(at::DeviceType d, at::ScalarType t) {
-  if (d == at::kCPU) at::autocast::set_autocast_cpu_dtype(t);
-  else at::autocast::set_autocast_gpu_dtype(t);
-}
-#endif
 
 /** torch.optim.SGD's _single_tensor_sgd for one parameter; returns the new buffer when one is created. */
 at::Tensor sgdOne(at::Tensor& p, at::Tensor* buf, double lr, double momentum, double dampening, double weightDecay,
@@ -102,16 +80,14 @@ void initAutograd(Napi::Env env, Napi::Object exports) {
     const auto dtype = parseDtype(a.s(1));
     if (dtype != at::kHalf && dtype != at::kBFloat16)
       throw std::invalid_argument(std::string("autocast: dtype must be float16 or bfloat16, got ") + dtypeName(dtype));
-#if TORCH_VERSION_MAJOR < 2
-    if (dev == at::kCPU && dtype != at::kBFloat16)
+    if (!compat::kCpuAutocastHalf && dev == at::kCPU && dtype != at::kBFloat16)
       throw std::invalid_argument("autocast('cpu'): only bfloat16 is supported on CPU by libtorch " TORCH_VERSION);
-#endif
     auto prev = Napi::Array::New(a.env(), 3);
-    prev.Set(0u, autocastEnabled(dev));
-    prev.Set(1u, dtypeName(autocastDtype(dev)));
+    prev.Set(0u, compat::autocastEnabled(dev));
+    prev.Set(1u, dtypeName(compat::autocastDtype(dev)));
     prev.Set(2u, at::autocast::is_autocast_cache_enabled());
-    setAutocastEnabled(dev, true);
-    setAutocastDtype(dev, dtype);
+    compat::setAutocastEnabled(dev, true);
+    compat::setAutocastDtype(dev, dtype);
     at::autocast::increment_nesting();
     at::autocast::set_autocast_cache_enabled(true);
     return prev;
@@ -120,8 +96,8 @@ void initAutograd(Napi::Env env, Napi::Object exports) {
   reg(env, exports, "autocastExit", [](const Args& a) {
     const auto dev = autocastDevice(a.s(0));
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    setAutocastEnabled(dev, a.b(1));
-    setAutocastDtype(dev, parseDtype(a.s(2)));
+    compat::setAutocastEnabled(dev, a.b(1));
+    compat::setAutocastDtype(dev, parseDtype(a.s(2)));
     at::autocast::set_autocast_cache_enabled(a.b(3));
     return a.env().Undefined();
   });

@@ -56,6 +56,13 @@ void initBackend(Napi::Env env, Napi::Object exports) {
     at::globalContext().setBenchmarkCuDNN(a.b(0));
     return a.env().Undefined();
   });
+  // setAllowTF32(cublas, cudnn): torch.backends.cuda.matmul.allow_tf32 / torch.backends.cudnn.allow_tf32
+  // (parity runs turn both off: TF32 rounds fp32 matmul/conv inputs to 10 mantissa bits).
+  reg(env, exports, "setAllowTF32", [](const Args& a) {
+    at::globalContext().setAllowTF32CuBLAS(a.b(0));
+    at::globalContext().setAllowTF32CuDNN(a.b(1));
+    return a.env().Undefined();
+  });
   reg(env, exports, "cudaSynchronize", [](const Args& a) {
     if (cudaCount() > 0) at::detail::getCUDAHooks().deviceSynchronize(cudaDeviceArg(a, 0));
     return a.env().Undefined();
@@ -92,6 +99,10 @@ void initBackend(Napi::Env env, Napi::Object exports) {
     const int n = cudaCount();
     info.Set("cuda", n > 0);
     info.Set("cudnn", n > 0 && at::detail::getCUDAHooks().hasCuDNN());
+    auto tf32 = Napi::Object::New(e);
+    tf32.Set("cublas", at::globalContext().allowTF32CuBLAS());
+    tf32.Set("cudnn", at::globalContext().allowTF32CuDNN());
+    info.Set("allowTF32", tf32);
     info.Set("threads", at::get_num_threads());
     auto devices = Napi::Array::New(e);
     devices.Set(0u, "cpu");

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "common.h"
+#include "compat.h"
 
 namespace shapeseg {
 
@@ -35,7 +36,7 @@ std::vector<at::Generator> generators() {
   std::vector<at::Generator> gens{at::detail::getDefaultCPUGenerator()};
   if (at::hasCUDA()) {
     const int n = at::detail::getCUDAHooks().getNumGPUs();
-    for (int i = 0; i < n; ++i) gens.push_back(at::detail::getCUDAHooks().getDefaultCUDAGenerator(i));
+    for (int i = 0; i < n; ++i) gens.push_back(compat::cudaDefaultGenerator(i));
   }
   return gens;
 }

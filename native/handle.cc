@@ -304,13 +304,17 @@ void initHandle(Napi::Env env, Napi::Object exports) {
     if (bytes != expect)
       throw std::invalid_argument("fromBuffer: shape [" + c10::Join(", ", shape) + "] of " + dtypeName(dtype) + " needs " +
                                   std::to_string(expect) + " bytes, got " + std::to_string(bytes));
-    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype));
-    if (expect) std::memcpy(t.data_ptr(), src, expect);
     // Optional device and target dtype: one conversion on the way in.
-    auto opts = t.options();
+    auto opts = at::TensorOptions().dtype(dtype);
     if (a.has(3)) opts = opts.device(parseDevice(a.s(3)));
     if (a.has(4)) opts = opts.dtype(parseDtype(a.s(4)));
-    t = t.to(opts);
+    // Bound for CUDA: stage in pinned memory (libtorch's caching host allocator reuses the blocks) and copy
+    // without blocking, so the host queues the next kernels instead of waiting for the device to drain
+    // (a pageable copy synchronises with the stream).
+    const bool toCuda = opts.device().is_cuda();
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype).pinned_memory(toCuda));
+    if (expect) std::memcpy(t.data_ptr(), src, expect);
+    t = t.to(opts, /*non_blocking=*/toCuda);
     return wrap(a.env(), std::move(t));
   });
   // toBytes(t): exact bytes in own dtype, row-major.

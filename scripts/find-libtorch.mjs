@@ -4,6 +4,10 @@
 //   --include  include dirs          --libdir  the lib dir           --libs  linker inputs
 //   --defines  preprocessor defines  --cflags  compiler flags         --json  everything
 // SHAPESEG_LIBTORCH_SKIP_PYTHON=1 skips the Python probe (to build against the system libtorch).
+// SHAPESEG_LIBTORCH_HEADERS_ONLY=cpu|cuda accepts a $LIBTORCH without libraries (scripts/compile-check.sh: an
+// unpacked -dev package checked with -fsyntax-only) and says which build to check: CPU packages ship the
+// c10/cuda headers too, so the headers cannot tell.
+// SHAPESEG_CXX_STD overrides the language standard picked from the version (c++17 below 2.10, c++20 from it).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,8 +17,10 @@ const SYSTEM_LIBDIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu
 
 /** Reads `#define TORCH_VERSION "x.y.z"` (or the MAJOR/MINOR/PATCH triple) from an include dir. */
 function headerVersion(includeDir) {
-  const f = path.join(includeDir, 'torch/csrc/api/include/torch/version.h');
-  if (!fs.existsSync(f)) return null;
+  // 2.9+ moved the numbers to torch/headeronly/version.h; the old path only includes it.
+  const f = ['torch/headeronly/version.h', 'torch/csrc/api/include/torch/version.h']
+    .map((p) => path.join(includeDir, p)).find((p) => fs.existsSync(p));
+  if (!f) return null;
   const text = fs.readFileSync(f, 'utf8');
   const full = /#define\s+TORCH_VERSION\s+"([^"]+)"/.exec(text);
   if (full) return full[1];
@@ -42,9 +48,14 @@ function guessAbi(libDir) {
 function fromDir(dir, how) {
   const includeDir = path.join(dir, 'include');
   const libDir = path.join(dir, 'lib');
-  if (!fs.existsSync(path.join(includeDir, 'ATen/ATen.h')) || !fs.existsSync(path.join(libDir, 'libtorch.so'))) {
-    return null;
+  if (!fs.existsSync(path.join(includeDir, 'ATen/ATen.h'))) return null;
+  const headersOnly = process.env.SHAPESEG_LIBTORCH_HEADERS_ONLY;
+  if (headersOnly) {
+    if (headersOnly !== 'cpu' && headersOnly !== 'cuda') fail(`SHAPESEG_LIBTORCH_HEADERS_ONLY=${headersOnly}: expected cpu or cuda`);
+    // No libraries to read the ABI off: 2.x (pip wheels since 2.7, Debian) use the cxx11 ABI, as does Debian's 1.13.
+    return { how: `${how}, headers only`, root: dir, includeDir, libDir, version: headerVersion(includeDir), abi: 1, cuda: headersOnly === 'cuda' };
   }
+  if (!fs.existsSync(path.join(libDir, 'libtorch.so'))) return null;
   return { how, root: dir, includeDir, libDir, version: headerVersion(includeDir), abi: guessAbi(libDir), cuda: libHasCuda(libDir) };
 }
 
@@ -103,9 +114,18 @@ function cString(s) {
 function findCudaInclude(lt) {
   const candidates = [
     process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda',
-    path.join(lt.root, '..', 'nvidia', 'cuda_runtime'), '/usr',
+    // the nvidia-* wheels beside a pip torch: CUDA 12's per-library folders, CUDA 13's single cu13 folder
+    path.join(lt.root, '..', 'nvidia', 'cuda_runtime'), path.join(lt.root, '..', 'nvidia', 'cu13'), '/usr',
   ].filter(Boolean).map((d) => path.join(d, 'include'));
   return candidates.find((d) => fs.existsSync(path.join(d, 'cuda_runtime_api.h'))) ?? null;
+}
+
+/** The language standard libtorch's headers need: C++20 from 2.10 on (PyTorch raised it then), C++17 before. */
+function cxxStandard(version) {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return 'c++20'; // an unreadable version is a new one: the old ones all have version.h
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 2 || (major === 2 && minor >= 10) ? 'c++20' : 'c++17';
 }
 
 const lt = find();
@@ -128,7 +148,8 @@ lt.defines = [
   ...(lt.cuda ? ['SHAPESEG_WITH_CUDA=1'] : []),
   ...(lt.cudaInclude ? ['SHAPESEG_WITH_CUDA_HEADERS=1'] : []),
 ];
-lt.cflags = ['-std=c++17', '-O2', '-Wno-unused-parameter', '-Wno-deprecated-declarations'];
+lt.cxxStd = process.env.SHAPESEG_CXX_STD ?? cxxStandard(lt.version);
+lt.cflags = [`-std=${lt.cxxStd}`, '-O2', '-Wno-unused-parameter', '-Wno-deprecated-declarations'];
 // -z now: an unresolved symbol fails at load time instead of killing the process mid-run.
 lt.ldflags = [`-L${lt.libDir}`, `-Wl,-rpath,${lt.libDir}`, '-Wl,--no-as-needed', '-Wl,-z,now'];
 

@@ -6,4 +6,6 @@ bash scripts/setup.sh
 # Test-only oracles: torchvision on the same libtorch (parity), Chromium (report rendering).
 source scripts/lib.sh
 if is_root && have_apt; then apt_install python3-torchvision chromium; else say "not root: parity/report tests skip unless python3-torchvision and chromium are installed"; fi
+# The addon against libtorch 2.x CPU and CUDA headers (-fsyntax-only; no GPU needed): the build above covers this libtorch.
+bash scripts/compile-check.sh
 npm test

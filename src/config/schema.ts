@@ -1,7 +1,7 @@
 // The run config, composed from the layers' schemas. Defaults are the lab notebook's
 // (DeepLabV3, batch 10, 513 crops, scale 1.4–2.0, flip, SGD 0.01 poly 0.9, momentum 0.9, wd 1e-4).
 import * as z from 'zod';
-import { DataConfigSchema } from '../data/schema.js';
+import { DataConfigSchema, DataWorkersSchema } from '../data/schema.js';
 import { DEEPLAB_NAMES } from '../models/names.js';
 
 const outputStride = z.literal([8, 16]);
@@ -222,7 +222,7 @@ export const RunConfigSchema = z.strictObject({
     .optional(),
   model: ModelConfigSchema.prefault({}),
   data: z
-    .strictObject({ train: DataConfigSchema, val: DataConfigSchema.optional() })
+    .strictObject({ train: DataConfigSchema, val: DataConfigSchema.optional(), workers: DataWorkersSchema })
     .superRefine((d, ctx) => {
       if (d.val && d.val.labelSpace !== d.train.labelSpace) {
         ctx.addIssue({

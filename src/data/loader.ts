@@ -38,6 +38,8 @@ export interface LoaderItem<B> {
 /** Produces the (augmented) sample `index` as it appears in `epoch`. */
 export interface SampleSource {
   load(index: number, epoch: number): Promise<Sample>;
+  /** Samples it loads at once (worker threads), if it has a fixed number. */
+  readonly size?: number;
 }
 
 /** How a DataLoader batches, orders, augments and prefetches. */
@@ -135,7 +137,7 @@ export class DataLoader<B = HostBatch> {
     if (opts.dropLast && dataset.length < opts.batchSize) {
       throw new DataError(`dataset under ${dataset.root} has ${dataset.length} samples, fewer than one batch of ${opts.batchSize} (dropLast)`);
     }
-    const poolSize = (opts.source as { size?: number } | undefined)?.size;
+    const poolSize = opts.source?.size;
     this.sem = new Semaphore(Math.max(1, opts.concurrency ?? (poolSize ? 2 * poolSize : threadPoolSize())));
     this.prefetch = Math.max(1, opts.prefetch ?? 2);
     const src = opts.source as { seed?: number } | undefined;

@@ -59,3 +59,9 @@ export const DataConfigSchema = z.discriminatedUnion('layout', [VKitti1ConfigSch
 export type DataConfig = z.infer<typeof DataConfigSchema>;
 /** A dataset split config as written. */
 export type DataConfigInput = z.input<typeof DataConfigSchema>;
+
+/**
+ * `data.workers`: data-loading threads for training and evaluation (decode + augmentation off the main thread);
+ * 0 loads on the main thread. Omitted: one per core (resolved where the loader starts, see worker-pool.ts).
+ */
+export const DataWorkersSchema = nonNegInt.optional();

@@ -41,10 +41,16 @@ function toError(r: { name: string; message: string }): Error {
   return r.name === 'DataError' ? new DataError(r.message) : Object.assign(new Error(r.message), { name: r.name });
 }
 
+/** Data-loading threads when `data.workers` is omitted: one per core (the main thread mostly waits on the device). */
+export function defaultWorkers(): number {
+  return os.availableParallelism();
+}
+
 /** A pool of data workers serving `load(index, epoch)`; close() when done. */
 export class DataWorkerPool implements SampleSource {
   private nextTask = 0;
   private closed = false;
+  private readonly inFlight = new Set<Promise<Sample>>();
 
   private constructor(
     private readonly slots: Slot[],
@@ -53,11 +59,11 @@ export class DataWorkerPool implements SampleSource {
   ) {}
 
   /**
-   * Starts `workers` threads (default: cores - 1) on the dataset `data` describes; `dataset`, if given, is
+   * Starts `workers` threads (default: defaultWorkers()) on the dataset `data` describes; `dataset`, if given, is
    * checked to list the same samples. Transform options must be plain data (they are sent to the threads).
    */
   static async start(opts: { data: DataConfig; transform?: TrainTransformOptions | null; seed?: number; workers?: number; dataset?: Dataset }): Promise<DataWorkerPool> {
-    const n = Math.max(1, opts.workers ?? os.availableParallelism() - 1);
+    const n = Math.max(1, opts.workers ?? defaultWorkers());
     const init: WorkerInit = { data: opts.data, transform: opts.transform ?? null, seed: opts.seed ?? 0 };
     const slots: Slot[] = [];
     const ready: Promise<void>[] = [];
@@ -120,16 +126,25 @@ export class DataWorkerPool implements SampleSource {
     if (this.closed) return Promise.reject(new Error('DataWorkerPool used after close()'));
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const task = this.nextTask++;
-    return new Promise<Sample>((resolve, reject) => {
+    const p = new Promise<Sample>((resolve, reject) => {
       slot.pending.set(task, { resolve, reject });
       slot.worker.ref();
       slot.worker.postMessage({ task, index, epoch } satisfies WorkerRequest);
     });
+    this.inFlight.add(p);
+    const settled = () => void this.inFlight.delete(p);
+    p.then(settled, settled);
+    return p;
   }
 
   /** Stops the threads. */
   async close(): Promise<void> {
     this.closed = true;
+    // Let samples in flight (a loader's prefetch) finish first: a worker terminated inside a decode can hang in its
+    // teardown without keeping the loop alive, so terminate() never settles and an entry point's top-level await
+    // ends the process with exit code 13.
+    await Promise.allSettled(this.inFlight);
+    for (const s of this.slots) s.worker.ref(); // idle workers are unref'd: keep the loop alive until they exit
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 

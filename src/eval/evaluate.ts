@@ -1,6 +1,7 @@
 // Evaluation of a model over a dataset: one image at a time (KITTI frames differ in size by
 // a few pixels, so no batching), counts accumulated on the device, one host sync at the end.
 import type { Sample } from '../data/dataset.js';
+import type { SampleSource } from '../data/loader.js';
 import type { LabelSpace } from '../data/label-spaces.js';
 import type { OutputStride } from '../models/deeplabv3.js';
 import { fromBuffer, tidy, type Device } from '../tensor/index.js';
@@ -40,6 +41,10 @@ export interface EvaluateOptions extends InferenceOptions {
   onProgress?: (done: number, total: number, id: string) => void;
   /** Receives each sample and its prediction (HW uint8 class indices on the host), e.g. for figures. */
   onPrediction?: (sample: Sample, pred: Uint8Array) => void | Promise<void>;
+  /** Loads the samples instead of `dataset.load`: a DataWorkerPool started without augmentation (`data.workers`). */
+  source?: SampleSource;
+  /** Images decoding ahead of the one on the device; default 1, or two per worker with a worker pool. */
+  prefetch?: number;
 }
 
 /** What evaluate() returns. */
@@ -82,18 +87,21 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
   const total = new ConfusionMatrix(c, opts.device);
   const perImage: PerImageMetrics[] | undefined = opts.perImage ? [] : undefined;
   const t0 = performance.now();
-  // decode the next image (sharp, libuv threads) while this one runs on the device
-  const load = (k: number): Promise<Sample> | null => {
-    if (k >= indices.length) return null;
-    const p = dataset.load(indices[k]);
+  // decode the next images (sharp on libuv threads, or data workers) while this one runs on the device
+  const source = opts.source;
+  const ahead = Math.max(1, opts.prefetch ?? (source?.size ? 2 * source.size : 1));
+  const queued: Promise<Sample>[] = [];
+  const load = (k: number): void => {
+    if (k >= indices.length) return;
+    const p = source ? source.load(indices[k], 0) : dataset.load(indices[k]);
     p.catch(() => undefined); // a failure surfaces when awaited, not as an unhandled rejection
-    return p;
+    queued.push(p);
   };
   try {
-    let next = load(0);
-    for (let k = 0; next !== null; k++) {
-      const sample = await next;
-      next = load(k + 1);
+    for (let k = 0; k < ahead; k++) load(k);
+    for (let k = 0; queued.length > 0; k++) {
+      const sample = await queued.shift()!;
+      load(k + ahead);
       checkSample(sample, indices[k]);
       const { width: w, height: h } = sample;
       const predHost = tidy(() => {

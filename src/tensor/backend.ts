@@ -49,6 +49,11 @@ export function setCudnnBenchmark(on: boolean): void {
   N.setCudnnBenchmark(on);
 }
 
+/** torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32 (PyTorch's defaults: false, true). */
+export function setAllowTF32(opts: { cublas: boolean; cudnn: boolean }): void {
+  N.setAllowTF32(opts.cublas, opts.cudnn);
+}
+
 /** Waits for all CUDA work (no-op without CUDA). */
 export function cudaSynchronize(): void {
   N.cudaSynchronize();

@@ -11,6 +11,6 @@ export { autocast, enableGrad, isGradEnabled, keep, liveTensorCount, noGrad, tid
 export * as F from './functional.js';
 export {
   backendInfo, cudaDeviceCount, cudaIsAvailable, cudaMaxMemoryAllocated, cudaResetPeakMemoryStats, cudaSynchronize,
-  getNumThreads, setCudnnBenchmark, setNumThreads, type BackendInfo,
+  getNumThreads, setAllowTF32, setCudnnBenchmark, setNumThreads, type BackendInfo,
 } from './backend.js';
 export { sgdStep, type SgdStepOptions } from './optim.js';

@@ -27,12 +27,12 @@ type TensorOps =
 type VoidOps =
   | 'meta' | 'add_' | 'sub_' | 'mul_' | 'div_' | 'add_S' | 'sub_S' | 'mul_S' | 'div_S' | 'copy_' | 'zero_' | 'fill_' | 'relu_' | 'addcmul_'
   | 'setRequiresGrad' | 'setGrad' | 'backward' | 'setGradEnabled' | 'autocastExit' | 'manualSeed' | 'setRngState'
-  | 'setNumThreads' | 'setCudnnBenchmark' | 'cudaSynchronize' | 'cudaResetPeakMemoryStats';
+  | 'setNumThreads' | 'setCudnnBenchmark' | 'setAllowTF32' | 'cudaSynchronize' | 'cudaResetPeakMemoryStats';
 
 /** What native/backend.cc reports; src/tensor/backend.ts adds the addon path. */
 export interface NativeBackendInfo {
   libtorchVersion: string; libtorchPath: string; libtorchFoundBy: string; cudaCompiled: boolean; cuda: boolean;
-  cudnn: boolean; threads: number; devices: string[]; parallelInfo: string; addon: { built: string; compiler: string };
+  cudnn: boolean; allowTF32: { cublas: boolean; cudnn: boolean }; threads: number; devices: string[]; parallelInfo: string; addon: { built: string; compiler: string };
 }
 
 export type NativeAddon = { [K in TensorOps]: TensorFn } & { [K in VoidOps]: VoidFn } & {

@@ -5,9 +5,10 @@ import { attachFeatureAugmentation, buildAugmentation, type Augmentation } from 
 import { configHash, type RunConfig } from '../config/index.js';
 import { collateTo, type Batch } from '../data/collate.js';
 import type { Dataset } from '../data/dataset.js';
-import { DataLoader, type LoaderPosition } from '../data/loader.js';
+import { DataLoader, type LoaderPosition, type SampleSource } from '../data/loader.js';
 import { openDataset } from '../data/open.js';
 import { trainTransform } from '../data/transforms.js';
+import { DataWorkerPool, defaultWorkers } from '../data/worker-pool.js';
 import { buildModel, type DeepLabV3 } from '../models/index.js';
 import { convertMemoryFormat, freezeBatchNorm } from '../nn/index.js';
 import { PolySchedule, SGD } from '../optim/index.js';
@@ -143,6 +144,8 @@ class TrainRun {
   bestMIoU: number | null = null;
   lastCheckpoint: string | null = null;
   private position: LoaderPosition = { epoch: 0, indexInEpoch: 0 };
+  /** Validation samples' loader while loop() runs with data workers. */
+  private valSource: SampleSource | undefined;
   private readonly cfg: RunConfig;
   private readonly paths: RunPaths;
   private readonly ckpts: CheckpointDir;
@@ -229,7 +232,7 @@ class TrainRun {
   private async validateNow(valSet: Dataset, metrics: MetricsLog, tb: TensorBoardWriter, phase: number, time: number): Promise<void> {
     const step = this.step;
     const v = await validate({
-      model: this.model, dataset: valSet, eval: this.cfg.eval, device: this.device, evalDir: this.paths.eval, step, modelName: this.cfg.model.name,
+      model: this.model, dataset: valSet, eval: this.cfg.eval, device: this.device, evalDir: this.paths.eval, step, modelName: this.cfg.model.name, source: this.valSource,
     });
     enterPhase(this.model, this.cfg.train.phases[phase]!);
     metrics.write({ step, phase, val: v, time });
@@ -252,12 +255,22 @@ class TrainRun {
     const metrics = new MetricsLog(this.paths.metrics);
     const tb = new TensorBoardWriter(this.paths.tb);
     if (this.step > 0) tb.addSessionStart(this.step + 1);
+    // decode + augmentation in worker threads (data.workers, default one per core; 0: on this thread); the
+    // samples are the same pure function of (seed, epoch, index) either way, so resume stays exact
+    const workers = cfg.data.workers ?? defaultWorkers();
+    const pool = workers > 0
+      ? await DataWorkerPool.start({ data: cfg.data.train, transform: cfg.transforms, seed: t.seed, workers, dataset: this.trainSet })
+      : null;
+    const valPool = workers > 0 && cfg.data.val && this.valSet
+      ? await DataWorkerPool.start({ data: cfg.data.val, transform: null, workers, dataset: this.valSet })
+      : null;
+    this.valSource = valPool ?? undefined;
     const loader = new DataLoader<Batch>(this.trainSet, {
       batchSize: t.batchSize,
       shuffle: true,
       dropLast: true,
       seed: t.seed,
-      transform: trainTransform(cfg.transforms),
+      ...(pool ? { source: pool } : { transform: trainTransform(cfg.transforms) }),
       collate: collateTo(this.device),
     });
     // the loader regenerates exactly the batches an uninterrupted run would see from `position` on
@@ -320,6 +333,9 @@ class TrainRun {
       return false;
     } finally {
       await batches.return(undefined);
+      await pool?.close();
+      await valPool?.close();
+      this.valSource = undefined;
       this.progress.stop();
       metrics.close();
       tb.close();

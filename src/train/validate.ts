@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { EvalConfig } from '../config/index.js';
 import type { Dataset } from '../data/dataset.js';
+import type { SampleSource } from '../data/loader.js';
 import { evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
 import type { DeepLabV3 } from '../models/index.js';
 import type { Device } from '../tensor/index.js';
@@ -25,6 +26,8 @@ export interface ValidateOptions {
   step: number;
   /** The model's builder name, recorded in the result file. */
   modelName: string;
+  /** Loads the samples instead of `dataset` (a DataWorkerPool without augmentation). */
+  source?: SampleSource;
 }
 
 /** Evaluates the model on the dataset with the eval settings, writes `<evalDir>/step-<N>.json`, returns the summary. */
@@ -32,7 +35,7 @@ export async function validate(o: ValidateOptions): Promise<ValSummary> {
   const { model, dataset, device, evalDir, step, modelName } = o;
   const cfg = o.eval;
   const space = dataset.labelSpace;
-  const res = await evaluate(model, dataset, { labelSpace: space, device, outputStride: cfg.outputStride, scales: cfg.scales, flip: cfg.flip });
+  const res = await evaluate(model, dataset, { labelSpace: space, device, outputStride: cfg.outputStride, scales: cfg.scales, flip: cfg.flip, source: o.source });
   const file = evaluationToFile(res, {
     checkpoint: null,
     model: modelName,

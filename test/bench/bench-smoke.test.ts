@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchReport } from '../../bench/main.js';
 import { skipWithoutTorch } from '../helpers/python.js';
+import { defaultWorkerCounts } from '../../bench/pipeline.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -42,6 +43,11 @@ test('npm run bench -- --smoke measures both sides and writes the report', { ski
       const forward = r.mode === 'train' ? r.flopsPerStep / 3 : r.flopsPerStep;
       assert.equal(forward, r.reference!.convFlopsForward, `${r.name}: analytic FLOPs vs hooks`);
     }
+    // the input pipeline per data-worker count: 0 (main thread), 1, ..., the cores
+    assert.deepEqual(rep.pipeline?.scaling.map((p) => p.workers), defaultWorkerCounts());
+    for (const p of rep.pipeline!.scaling) assert.ok(p.imagesPerSec > 0 && p.imagesPerSecPerCore > 0 && p.cores >= 1);
+    assert.equal(rep.pipeline!.scaling.find((p) => p.workers === 1)?.speedup, 1);
+    assert.match(stdout, /input pipeline per data-worker count/);
     const train = rep.rows[0]!;
     for (const side of [train.shapeseg, train.reference!]) {
       assert.ok(side.phasesMs && side.phasesMs.backward > 0, 'training phases are reported');
@@ -50,4 +56,11 @@ test('npm run bench -- --smoke measures both sides and writes the report', { ski
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the pipeline sweep measures 0, 1, doubling counts and the cores', () => {
+  assert.deepEqual(defaultWorkerCounts(1), [0, 1]);
+  assert.deepEqual(defaultWorkerCounts(2), [0, 1, 2]);
+  assert.deepEqual(defaultWorkerCounts(16), [0, 1, 2, 4, 8, 16]);
+  assert.deepEqual(defaultWorkerCounts(6), [0, 1, 2, 4, 6]);
 });

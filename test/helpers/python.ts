@@ -2,8 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { skipIfMissing } from './skip.js';
 
-/** The interpreter with Debian's torch + torchvision (the pyenv `python3` on PATH has no torch). */
-export const PYTHON = '/usr/bin/python3';
+/**
+ * The interpreter with Debian's torch + torchvision (the pyenv `python3` on PATH has no torch); SHAPESEG_PYTHON
+ * overrides it (scripts/gpu/run.sh: the GPU machine's CUDA torch).
+ */
+export const PYTHON = process.env.SHAPESEG_PYTHON ?? '/usr/bin/python3';
 
 /** Options for runPython. */
 export interface RunPythonOptions {

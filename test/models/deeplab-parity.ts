@@ -1,13 +1,14 @@
 // Shared by the DeepLabV3 parity test files: torchvision 0.14 builds the reference model once per file,
 // saves weights + inputs + expected outputs/gradients as .pth, and shapeseg must reproduce them.
+// SHAPESEG_TEST_DEVICE=cuda runs both sides on the GPU in fp32 with TF32 off (scripts/gpu/run.sh), same tolerances.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readPth } from '../../src/io/index.js';
-import { F, fromRaw, getNumThreads, manualSeed, noGrad, setNumThreads, tidy } from '../../src/tensor/index.js';
-import type { RawTensor, Tensor } from '../../src/tensor/index.js';
+import { F, fromRaw, getNumThreads, manualSeed, noGrad, setAllowTF32, setNumThreads, tidy } from '../../src/tensor/index.js';
+import type { Device, RawTensor, Tensor } from '../../src/tensor/index.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
 import type { DeepLabV3, OutputStride } from '../../src/models/index.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
@@ -21,10 +22,13 @@ from torchvision.models._utils import IntermediateLayerGetter
 from torchvision.models.segmentation.deeplabv3 import DeepLabV3, DeepLabHead, ASPP
 from torchvision.models.segmentation.fcn import FCNHead
 
-arch, outdir, grad_os = sys.argv[1], sys.argv[2], [int(v) for v in sys.argv[3].split(',')]
+arch, outdir, grad_os, dev = sys.argv[1], sys.argv[2], [int(v) for v in sys.argv[3].split(',')], torch.device(sys.argv[4])
 NC, N, H, W = 5, 2, 65, 65
 torch.set_num_threads(1)
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
 torch.manual_seed(0)
+cpu = lambda t: t.detach().cpu()
 
 def build(os_):
     rswd = [False, True, True] if os_ == 8 else [False, False, True]
@@ -33,7 +37,7 @@ def build(os_):
     head = DeepLabHead(2048, NC)  # torchvision hard-codes rates 12,24,36 (its OS-8 build)
     if os_ == 16:
         head[0] = ASPP(2048, [6, 12, 18])
-    return DeepLabV3(backbone, head, FCNHead(1024, NC))
+    return DeepLabV3(backbone, head, FCNHead(1024, NC)).to(dev)
 
 model = build(8)
 bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
@@ -42,14 +46,14 @@ with torch.no_grad():
     for m in bns:
         m.weight.uniform_(0.8, 1.2); m.bias.normal_(0, 0.1)
         m.reset_running_stats(); m.momentum = None
-    model.train(); model(torch.randn(N, 3, H, W))
+    model.train(); model(torch.randn(N, 3, H, W).to(dev))
     for m in bns:
         m.momentum = 0.1
         m.running_var.mul_(torch.empty_like(m.running_var).uniform_(0.9, 1.1))
         m.running_mean.add_(0.02 * torch.randn_like(m.running_mean))
         m.num_batches_tracked.fill_(7)
 sd = model.state_dict()
-torch.save(sd, f'{outdir}/weights.pth')
+torch.save({k: cpu(v) for k, v in sd.items()}, f'{outdir}/weights.pth')
 
 x = torch.randn(N, 3, H, W)
 target = torch.randint(0, NC, (N, H, W))
@@ -60,24 +64,25 @@ for os_ in (8, 16):
     m = build(os_); m.load_state_dict(sd)
     m.eval()
     with torch.no_grad():
-        o = m(x)
-    ref[f'eval{os_}.out'] = o['out']; ref[f'eval{os_}.aux'] = o['aux']
+        o = m(x.to(dev))
+    ref[f'eval{os_}.out'] = cpu(o['out']); ref[f'eval{os_}.aux'] = cpu(o['aux'])
     m.train()
     torch.manual_seed(123)  # dropout draws
-    o = m(x)
-    loss = F.cross_entropy(o['out'], target, ignore_index=255) + 0.5 * F.cross_entropy(o['aux'], target, ignore_index=255)
+    o = m(x.to(dev))
+    loss = F.cross_entropy(o['out'], target.to(dev), ignore_index=255) + 0.5 * F.cross_entropy(o['aux'], target.to(dev), ignore_index=255)
     if os_ in grad_os:
         loss.backward()
         for name, p in m.named_parameters():
-            ref[f'grad{os_}.{name}'] = p.grad
-    ref[f'train{os_}.out'] = o['out'].detach(); ref[f'train{os_}.aux'] = o['aux'].detach()
-    ref[f'train{os_}.loss'] = loss.detach()
+            ref[f'grad{os_}.{name}'] = cpu(p.grad)
+    ref[f'train{os_}.out'] = cpu(o['out']); ref[f'train{os_}.aux'] = cpu(o['aux'])
+    ref[f'train{os_}.loss'] = cpu(loss)
     for k, v in m.state_dict().items():
         if k.endswith(('running_mean', 'running_var', 'num_batches_tracked')):
-            ref[f'train{os_}.{k}'] = v.clone()
+            ref[f'train{os_}.{k}'] = cpu(v).clone()
 torch.save(ref, f'{outdir}/ref.pth')
 `;
 
+const DEVICE = (process.env.SHAPESEG_TEST_DEVICE ?? 'cpu') as Device;
 const OUT_TOL = 1e-4;
 const GRAD_REL_TOL = 1e-4;
 
@@ -85,7 +90,7 @@ function maxAbsDiff(a: Tensor, b: RawTensor): number {
   return tidy(() => {
     const r = fromRaw(b);
     assert.deepEqual(a.shape, r.shape);
-    return a.detach().sub(r).abs().amax().item();
+    return a.detach().to('cpu').sub(r).abs().amax().item();
   });
 }
 
@@ -94,7 +99,7 @@ function relDiff(a: Tensor, b: RawTensor): number {
   return tidy(() => {
     const r = fromRaw(b);
     const ref = r.pow(2).sum().sqrt().item();
-    const diff = a.sub(r).pow(2).sum().sqrt().item();
+    const diff = a.to('cpu').sub(r).pow(2).sum().sqrt().item();
     return ref === 0 ? diff : diff / ref;
   });
 }
@@ -111,7 +116,7 @@ function must(ref: Map<string, RawTensor>, key: string): RawTensor {
  */
 export function deeplabParitySuite(arch: 'resnet50' | 'resnet101', gradientsAt: OutputStride[] = [8, 16]): void {
   const skip = skipWithoutTorch(true);
-  describe(`deeplabv3_${arch} matches torchvision 0.14`, { skip }, () => {
+  describe(`deeplabv3_${arch} matches torchvision 0.14 on ${DEVICE}`, { skip }, () => {
     let dir = '';
     let weights = new Map<string, RawTensor>();
     let ref = new Map<string, RawTensor>();
@@ -122,11 +127,12 @@ export function deeplabParitySuite(arch: 'resnet50' | 'resnet101', gradientsAt: 
 
     before(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
-      runPython(REFERENCE_PY, { args: [arch, dir, gradientsAt.join(',')], timeoutMs: 300_000 });
+      runPython(REFERENCE_PY, { args: [arch, dir, gradientsAt.join(','), DEVICE], timeoutMs: 300_000 });
       weights = readPth(path.join(dir, 'weights.pth'));
       ref = readPth(path.join(dir, 'ref.pth'));
-      x = fromRaw(must(ref, 'x'));
-      target = fromRaw(must(ref, 'target'));
+      x = fromRaw(must(ref, 'x'), DEVICE);
+      target = fromRaw(must(ref, 'target'), DEVICE);
+      if (DEVICE !== 'cpu') setAllowTF32({ cublas: false, cudnn: false });
       threads = getNumThreads();
       setNumThreads(1); // same as the reference: identical reduction orders
     });
@@ -141,7 +147,7 @@ export function deeplabParitySuite(arch: 'resnet50' | 'resnet101', gradientsAt: 
 
     /** A model freshly built at `os` (the first time) or the same one switched with setOutputStride. */
     function modelAt(os: OutputStride): DeepLabV3 {
-      if (model === null) model = createDeepLabV3(`deeplabv3_${arch}`, { numClasses: 5, outputStride: os, auxLoss: true });
+      if (model === null) model = createDeepLabV3(`deeplabv3_${arch}`, { numClasses: 5, outputStride: os, auxLoss: true }).to(DEVICE);
       else model.setOutputStride(os);
       model.loadStateDict(weights);
       model.zeroGrad();
