@@ -7,6 +7,7 @@ import { registerExportCommand } from './export.js';
 import { registerInfoCommand } from './info.js';
 import { registerPredictCommand } from './predict.js';
 import { registerReportCommand } from './report.js';
+import { registerShiftEvalCommand } from './shift-eval.js';
 import { registerSynthCommand } from './synth.js';
 import { registerTrainCommand } from './train.js';
 
@@ -27,7 +28,7 @@ export async function buildProgram(): Promise<Command> {
     .option('--verbose', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerInfoCommand, registerSynthCommand, registerTrainCommand, registerEvalCommand, registerPredictCommand, registerExportCommand, registerReportCommand, registerDemoCommand]) {
+  for (const register of [registerInfoCommand, registerSynthCommand, registerTrainCommand, registerEvalCommand, registerShiftEvalCommand, registerPredictCommand, registerExportCommand, registerReportCommand, registerDemoCommand]) {
     register(program);
   }
   return program;
