@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Sample } from '../data/dataset.js';
 import { formatBandSummary } from '../eval/band-summary.js';
-import { parseBandRatio } from '../eval/boundary-band.js';
+import { bandOptions } from '../eval/boundary-band.js';
 import { evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
@@ -79,8 +79,7 @@ export function registerEvalCommand(program: Command): void {
       const flip = flags.flip ?? false;
       const limit = positiveInt('--limit', flags.limit);
       const nFigures = positiveInt('--figures', flags.figures) ?? 0;
-      const boundaryRatio = parseBandRatio('--boundary', flags.boundary);
-      const trimapRatio = parseBandRatio('--trimap', flags.trimap);
+      const bands = bandOptions(flags);
       const { model, info } = await readModelCheckpoint(flags.checkpoint, { device, outputStride });
       try {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
@@ -110,8 +109,7 @@ export function registerEvalCommand(program: Command): void {
           flip,
           indices,
           perImage: flags.perImage ?? false,
-          ...(boundaryRatio !== undefined ? { boundaryRatio } : {}),
-          ...(trimapRatio !== undefined ? { trimapRatio } : {}),
+          ...bands,
           onProgress: (done, _total, id) => progress.update(done, id),
           ...(nFigures > 0 ? { onPrediction: (s: Sample, p: Uint8Array) => (figIds.has(k++) ? collect(s, p) : undefined) } : {}),
         }).finally(() => progress.stop());

@@ -3,7 +3,7 @@
 // score on the cue-conflict style, example figures per style; writes <out>/shift-eval.json.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseBandRatio } from '../eval/boundary-band.js';
+import { bandOptions } from '../eval/boundary-band.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
 import { parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
@@ -72,8 +72,7 @@ export function registerShiftEvalCommand(program: Command): void {
       const scales = flags.scales ? parseScales(flags.scales) : [1];
       const limit = count('--limit', flags.limit, 1);
       const nFigures = count('--figures', flags.figures, 0) ?? 0;
-      const boundaryRatio = parseBandRatio('--boundary', flags.boundary);
-      const trimapRatio = parseBandRatio('--trimap', flags.trimap);
+      const bands = bandOptions(flags);
       const log = (s: string) => process.stderr.write(`${s}\n`);
       let suiteDir: string;
       if (flags.suite !== undefined) suiteDir = path.resolve(flags.suite);
@@ -91,7 +90,8 @@ export function registerShiftEvalCommand(program: Command): void {
         const runDir = runDirOf(flags.checkpoint);
         const outDir = path.resolve(flags.out ?? (runDir ? path.join(runDir, 'shift-eval') : 'shift-eval'));
         log(`${info.name} (${info.kind}, ${info.numClasses} classes) on ${device}, OS ${outputStride}; suite ${suiteDir}: ${manifest.styles.map((s) => s.name).join(', ')}`);
-        const perStyle = limit !== undefined ? Math.min(limit, manifest.frames * manifest.worlds.length * manifest.variations.length) : manifest.frames * manifest.worlds.length * manifest.variations.length;
+        const images = manifest.frames * manifest.worlds.length * manifest.variations.length;
+        const perStyle = Math.min(limit ?? images, images);
         let progress: ImageProgress | null = null;
         let current = '';
         const { file, examples } = await runShiftEval(model, suiteDir, manifest, { checkpoint: path.resolve(flags.checkpoint), model: info.name }, {
@@ -101,8 +101,7 @@ export function registerShiftEvalCommand(program: Command): void {
           scales,
           flip: flags.flip ?? false,
           ...(limit !== undefined ? { limit } : {}),
-          ...(boundaryRatio !== undefined ? { boundaryRatio } : {}),
-          ...(trimapRatio !== undefined ? { trimapRatio } : {}),
+          ...bands,
           exampleIndices: evenlySpaced(perStyle, nFigures),
           onProgress: (style, done, total) => {
             if (flags.progress === false) return;

@@ -76,3 +76,10 @@ export function parseBandRatio(flag: string, value: string | boolean | undefined
   if (!(Number.isFinite(r) && r > 0 && r <= 1)) throw new Error(`${flag}: expected a fraction of the image diagonal in (0, 1], e.g. 0.02, got ${JSON.stringify(value)}`);
   return r;
 }
+
+/** The band-metric options of evaluate() from `--boundary [ratio]` / `--trimap [ratio]` flag values (absent flags leave them out). */
+export function bandOptions(flags: { boundary?: string | boolean; trimap?: string | boolean }): { boundaryRatio?: number; trimapRatio?: number } {
+  const boundaryRatio = parseBandRatio('--boundary', flags.boundary);
+  const trimapRatio = parseBandRatio('--trimap', flags.trimap);
+  return { ...(boundaryRatio !== undefined ? { boundaryRatio } : {}), ...(trimapRatio !== undefined ? { trimapRatio } : {}) };
+}

@@ -34,6 +34,20 @@ test('the suite is deterministic: the same options give byte-identical files', a
   }
 });
 
+test("the suite's training style is shapeseg demo's held-out split (kitti, world 0020, clone, seed 2) byte for byte", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    await generateSuite({ out: path.join(dir, 'suite'), frames: 1, height: 32, width: 96 });
+    // the arguments src/cli/demo.ts passes to synth for its validation set, at a tiny size
+    await generateDataset({ out: path.join(dir, 'demo-val'), layout: 'kitti', worlds: ['0020'], variations: ['clone'], frames: 1, height: 32, width: 96, seed: 2 });
+    const files = listFiles(path.join(dir, 'demo-val'));
+    assert.deepEqual(listFiles(path.join(dir, 'suite', 'default')), files);
+    for (const f of files) assert.ok(fs.readFileSync(path.join(dir, 'suite', 'default', f)).equals(fs.readFileSync(path.join(dir, 'demo-val', f))), f);
+  } finally {
+    cleanup();
+  }
+});
+
 test('every style has the same label maps and its own pixels', async () => {
   const { dir, cleanup } = tempDir();
   try {
