@@ -80,6 +80,13 @@ export function flatten(value: unknown, prefix = '', out = new Map<string, strin
   return out;
 }
 
+/** ` · boundary IoU x (band r) · trimap mIoU y (band r)` for the band metrics an eval file has. */
+function bandText(r: EvalResultFile): string {
+  const b = r.boundary ? ` · boundary IoU ${pctCell(n2(r.boundary.mBoundaryIoU))} <span class="dim">(band ${r.boundary.ratio})</span>` : '';
+  const t = r.trimap ? ` · trimap mIoU ${pctCell(n2(r.trimap.mIoU))} <span class="dim">(band ${r.trimap.ratio})</span>` : '';
+  return b + t;
+}
+
 function summarySection(runs: readonly RunData[]): string {
   const rows = runs.map((run, i) => {
     const cfg = flatten(run.config);
@@ -90,7 +97,7 @@ function summarySection(runs: readonly RunData[]): string {
     const evals =
       run.evals
         .filter((e) => !isTrainingValidation(e))
-        .map((e) => `<div>${esc(e.file)}: <b>${pctCell(n2(e.result.mIoU), 2)}</b> mIoU · acc ${pctCell(n2(e.result.pixelAccuracy))} · fwIoU ${pctCell(n2(e.result.frequencyWeightedIoU))} · ${esc(evalSetting(e.result))} · ${e.result.data.count} img</div>`)
+        .map((e) => `<div>${esc(e.file)}: <b>${pctCell(n2(e.result.mIoU), 2)}</b> mIoU · acc ${pctCell(n2(e.result.pixelAccuracy))} · fwIoU ${pctCell(n2(e.result.frequencyWeightedIoU))}${bandText(e.result)} · ${esc(evalSetting(e.result))} · ${e.result.data.count} img</div>`)
         .join('') +
       (lastVal ? `<div class="dim">${vals.length} validation file${vals.length > 1 ? 's' : ''} from training; last ${esc(lastVal.file)}: ${pctCell(n2(lastVal.result.mIoU), 2)} mIoU</div>` : '');
     return `<tr><td><span class="swatch" style="background:${runColor(i)}"></span><b>${esc(run.name)}</b><div class="dim">${esc(run.dir)}</div></td>

@@ -63,6 +63,15 @@ describe('texture-shift report section', () => {
     assert.ok(!body.includes('plain-run'), 'runs without a shift evaluation are left out');
   });
 
+  it('shows the band metrics of an eval file in the run summary', async () => {
+    const r = result(500);
+    const withBands = { ...r, boundary: { ratio: 0.02, mBoundaryIoU: 0.4, perClassBoundaryIoU: {} }, trimap: { ratio: 0.05, mIoU: 0.3, pixelAccuracy: 0.5, pixels: 10, perClassIoU: {} } };
+    fs.writeFileSync(path.join(withShift, 'eval', 'bands.json'), JSON.stringify(withBands));
+    const html = buildReportHtml([await loadRun(withShift)], { generatedAt: new Date(0) });
+    assert.match(html, /boundary IoU 40\.0 <span class="dim">\(band 0\.02\)/);
+    assert.match(html, /trimap mIoU 30\.0 <span class="dim">\(band 0\.05\)/);
+  });
+
   it('adds nothing for runs without a shift evaluation, and warns about an unreadable one', async () => {
     const html = buildReportHtml([await loadRun(without)], { generatedAt: new Date(0) });
     assert.ok(!html.includes('texture-shift'));
