@@ -43,9 +43,6 @@ export const CUE_CONFLICT = 'cue-conflict';
 /** Every name the `style` option accepts. */
 export const STYLE_NAMES = ['default', 'shifted', ...STYLE_SHIFTS.map((s) => s.name), TEXTURE_FREE, RANDOM_STYLE, CUE_CONFLICT] as [string, ...string[]];
 
-/** A style name. */
-export type StyleName = string;
-
 /** Scale (metres) given to a part that had none when it moves to a textured family. */
 const DEFAULT_SCALE = 0.5;
 
