@@ -2,6 +2,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Sample } from '../data/dataset.js';
+import { formatBandSummary } from '../eval/band-summary.js';
+import { bandOptions } from '../eval/boundary-band.js';
 import { evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
@@ -25,6 +27,8 @@ interface EvalFlags {
   figures?: string;
   out?: string;
   progress?: boolean;
+  boundary?: string | boolean;
+  trimap?: string | boolean;
 }
 
 /** `<run>` when the checkpoint sits in `<run>/checkpoints/`, else null. */
@@ -72,6 +76,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--device <device>', 'cpu, cuda or cuda:N (default: cuda if available)')
     .option('--limit <n>', 'evaluate only the first n images')
     .option('--per-image', 'record per-image mIoU and pixel accuracy in the JSON')
+    .option('--boundary [ratio]', 'also Boundary IoU per class (Cheng et al. 2021), band = ratio x image diagonal (default 0.02)')
+    .option('--trimap [ratio]', 'also mIoU within ratio x image diagonal of ground-truth class boundaries (default 0.02)')
     .option('--figures <n>', 'also write a grid figure (image | gt | prediction | errors) of n evenly spaced images, named after the results file (X.json: <run>/figures/X.png for results in <run>/eval/, else X.png beside it)', '0')
     .option('-o, --out <file>', 'results JSON (default <run>/eval/<layout>-os<N>.json beside the checkpoint\'s run, else ./<that name>.json)')
     .option('--no-progress', 'no progress output')
@@ -83,6 +89,7 @@ export function registerEvalCommand(program: Command): void {
       const flip = flags.flip ?? false;
       const limit = positiveInt('--limit', flags.limit);
       const nFigures = positiveInt('--figures', flags.figures) ?? 0;
+      const bands = bandOptions(flags);
       const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride });
       try {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
@@ -112,10 +119,12 @@ export function registerEvalCommand(program: Command): void {
           flip,
           indices,
           perImage: flags.perImage ?? false,
+          ...bands,
           onProgress: (done, _total, id) => progress.update(done, id),
           ...(nFigures > 0 ? { onPrediction: (s: Sample, p: Uint8Array) => (figIds.has(k++) ? collect(s, p) : undefined) } : {}),
         }).finally(() => progress.stop());
         process.stdout.write(`${formatMetricsTable(result.metrics, labelSpace.classes, `${path.basename(flags.checkpoint)} on ${describeData(dataCfg)} (${count} images, ${result.seconds.toFixed(1)} s)`)}\n`);
+        for (const line of formatBandSummary(result)) process.stdout.write(`${line}\n`);
         const file = evaluationToFile(result, {
           checkpoint: path.resolve(flags.checkpoint),
           model: info.name,

@@ -8,6 +8,7 @@ import { registerExportCommand } from './export.js';
 import { registerInfoCommand } from './info.js';
 import { registerPredictCommand } from './predict.js';
 import { registerReportCommand } from './report.js';
+import { registerShiftEvalCommand } from './shift-eval.js';
 import { registerSynthCommand } from './synth.js';
 import { registerTrainCommand } from './train.js';
 
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     .option('--verbose', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerInfoCommand, registerSynthCommand, registerTrainCommand, registerEvalCommand, registerPredictCommand, registerExportCommand, registerReportCommand, registerExperimentCommand, registerDemoCommand]) {
+  for (const register of [registerInfoCommand, registerSynthCommand, registerTrainCommand, registerEvalCommand, registerShiftEvalCommand, registerPredictCommand, registerExportCommand, registerReportCommand, registerExperimentCommand, registerDemoCommand]) {
     register(program);
   }
   return program;

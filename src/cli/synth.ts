@@ -2,9 +2,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { generateDataset } from '../synth/generate.js';
+import { generateSuite } from '../synth/suite.js';
 import { LAYOUT_NAMES } from '../synth/layouts.js';
 import { WORLD_IDS } from '../synth/scene.js';
-import { STYLE_NAMES } from '../synth/styles.js';
+import { STYLE_NAMES } from '../synth/suite-styles.js';
 import { VARIATION_NAMES } from '../synth/variations.js';
 
 interface SynthCliOptions {
@@ -19,6 +20,7 @@ interface SynthCliOptions {
   concurrency: number;
   jpegQuality: number;
   progress: boolean;
+  suite?: boolean;
 }
 
 function intArg(flag: string): (v: string) => number {
@@ -39,9 +41,27 @@ function sizeArg(v: string): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
+/** `--suite`: the texture-shift suite; options left at their defaults take the suite's (shapeseg demo's held-out scenes). */
+async function writeSuite(cmd: Command, o: SynthCliOptions): Promise<void> {
+  const given = (key: string): boolean => cmd.getOptionValueSource(key) === 'cli';
+  const t0 = Date.now();
+  const m = await generateSuite({
+    out: o.out,
+    ...(given('layout') ? { layout: o.layout as (typeof LAYOUT_NAMES)[number] } : {}),
+    ...(given('frames') ? { frames: o.frames } : {}),
+    ...(given('worlds') ? { worlds: o.worlds as Array<(typeof WORLD_IDS)[number]> } : {}),
+    ...(given('variations') ? { variations: o.variations as Array<(typeof VARIATION_NAMES)[number]> } : {}),
+    ...(given('size') ? { height: o.size[0], width: o.size[1] } : {}),
+    ...(given('seed') ? { seed: o.seed } : {}),
+    concurrency: o.concurrency,
+    ...(o.progress ? { onProgress: (style: string, done: number, total: number) => { if (done === total) process.stderr.write(`synth: ${style} done (${total} files)\n`); } } : {}),
+  });
+  process.stdout.write(`synth: wrote the ${m.styles.length}-style suite (${m.styles.map((s) => s.name).join(', ')}) to ${o.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
 /** Registers `synth` on a commander program. */
 export function registerSynthCommand(program: Command): Command {
-  return program
+  const cmd: Command = program
     .command('synth')
     .description('generate a seeded synthetic road-scene dataset (Virtual KITTI 1.3.1 / 2 or KITTI layout)')
     .requiredOption('--out <dir>', 'dataset root directory')
@@ -54,8 +74,13 @@ export function registerSynthCommand(program: Command): Command {
     .option('--seed <n>', 'random seed', intArg('--seed'), 0)
     .option('--concurrency <n>', 'image encodes in flight', intArg('--concurrency'), 4)
     .option('--jpeg-quality <q>', 'JPEG quality (vkitti2 RGB)', intArg('--jpeg-quality'), 95)
+    .option('--suite', 'write the texture-shift suite (every suite style of the same scenes + suite.json) into --out; unset options take the demo\'s held-out scenes (kitti, world 0020, 40 frames, 112x368, seed 2)')
     .option('--no-progress', 'do not draw a progress bar')
     .action(async (o: SynthCliOptions) => {
+      if (o.suite) {
+        if (cmd.getOptionValueSource('style') === 'cli') throw new InvalidArgumentError('--suite writes every suite style; drop --style');
+        return writeSuite(cmd, o);
+      }
       const bar = o.progress && process.stderr.isTTY
         ? new cliProgress.SingleBar({ format: 'synth [{bar}] {value}/{total} files | {eta_formatted} left', stream: process.stderr }, cliProgress.Presets.shades_classic)
         : null;
@@ -70,7 +95,7 @@ export function registerSynthCommand(program: Command): Command {
           variations: o.variations as Array<(typeof VARIATION_NAMES)[number]>,
           height: o.size[0],
           width: o.size[1],
-          style: o.style as (typeof STYLE_NAMES)[number],
+          style: o.style,
           seed: o.seed,
           concurrency: o.concurrency,
           jpegQuality: o.jpegQuality,
@@ -86,4 +111,5 @@ export function registerSynthCommand(program: Command): Command {
         throw e;
       }
     });
+  return cmd;
 }

@@ -5,10 +5,12 @@ import type { SampleSource } from '../data/loader.js';
 import type { LabelSpace } from '../data/label-spaces.js';
 import type { OutputStride } from '../models/deeplabv3.js';
 import { fromBuffer, tidy, type Device } from '../tensor/index.js';
+import { BoundaryIoU, type BoundaryIoUResult } from './boundary-iou.js';
 import { ConfusionMatrix } from './confusion.js';
 import { predict, type InferenceOptions, type SegmentationModel } from './inference.js';
 import { computeMetrics, type SegMetrics } from './metrics.js';
 import { toEvalResultFile, type EvalProvenance, type EvalResultFile, type PerImageMetrics } from './result-file.js';
+import { TrimapBand, type TrimapResult } from './trimap.js';
 
 /** What evaluate() reads: the data layer's Dataset satisfies it. */
 export interface EvalDataset {
@@ -45,6 +47,10 @@ export interface EvaluateOptions extends InferenceOptions {
   source?: SampleSource;
   /** Images decoding ahead of the one on the device; default 1, or two per worker with a worker pool. */
   prefetch?: number;
+  /** Also Boundary IoU with this band width (fraction of the image diagonal; Cheng et al. use 0.02). */
+  boundaryRatio?: number;
+  /** Also the confusion matrix of the band within this fraction of the diagonal of a ground-truth boundary. */
+  trimapRatio?: number;
 }
 
 /** What evaluate() returns. */
@@ -56,6 +62,8 @@ export interface EvaluateResult {
   perImage?: PerImageMetrics[];
   images: number;
   seconds: number;
+  boundary?: BoundaryIoUResult;
+  trimap?: TrimapResult;
 }
 
 function checkSample(s: Sample, i: number): void {
@@ -86,6 +94,10 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
   model.eval();
   const total = new ConfusionMatrix(c, opts.device);
   const perImage: PerImageMetrics[] | undefined = opts.perImage ? [] : undefined;
+  // band metrics run on the host over the label maps: each image's prediction comes back once
+  const boundary = opts.boundaryRatio !== undefined ? new BoundaryIoU(c, opts.boundaryRatio) : null;
+  const trimap = opts.trimapRatio !== undefined ? new TrimapBand(c, opts.trimapRatio) : null;
+  const needHost = opts.onPrediction !== undefined || boundary !== null || trimap !== null;
   const t0 = performance.now();
   // decode the next images (sharp on libuv threads, or data workers) while this one runs on the device
   const source = opts.source;
@@ -119,9 +131,13 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
             one.dispose();
           }
         } else total.update(label, pred);
-        return opts.onPrediction ? (pred.to('uint8').toArray() as Uint8Array) : null;
+        return needHost ? (pred.to('uint8').toArray() as Uint8Array) : null;
       });
-      if (predHost && opts.onPrediction) await opts.onPrediction(sample, predHost);
+      if (predHost) {
+        boundary?.update(sample.label, predHost, w, h);
+        trimap?.update(sample.label, predHost, w, h);
+        if (opts.onPrediction) await opts.onPrediction(sample, predHost);
+      }
       opts.onProgress?.(k + 1, indices.length, sample.id);
     }
     const { matrix, ignored } = total.toHost();
@@ -132,6 +148,8 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
       ...(perImage ? { perImage } : {}),
       images: indices.length,
       seconds: (performance.now() - t0) / 1000,
+      ...(boundary ? { boundary: boundary.result() } : {}),
+      ...(trimap ? { trimap: trimap.result() } : {}),
     };
   } finally {
     total.dispose();
@@ -142,7 +160,10 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
 
 /** The result file of an evaluation (see result-file.ts), with where it came from. */
 export function evaluationToFile(result: EvaluateResult, prov: Omit<EvalProvenance, 'seconds'>): EvalResultFile {
-  return toEvalResultFile(result.metrics, result.confusion, result.ignoredPixels, { ...prov, seconds: result.seconds }, result.perImage);
+  return toEvalResultFile(result.metrics, result.confusion, result.ignoredPixels, { ...prov, seconds: result.seconds }, result.perImage, {
+    ...(result.boundary ? { boundary: result.boundary } : {}),
+    ...(result.trimap ? { trimap: result.trimap } : {}),
+  });
 }
 
 export { writeEvalResult } from './result-file.js';

@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import * as z from 'zod';
 import { writeFileAtomicAsync } from '../io/atomic.js';
+import type { BoundaryIoUResult } from './boundary-iou.js';
 import type { SegMetrics } from './metrics.js';
+import type { TrimapResult } from './trimap.js';
 
 /** Identifies the file layout; bump on incompatible changes. */
 export const EVAL_FORMAT = 'shapeseg-eval/1';
@@ -11,6 +13,12 @@ export const EVAL_FORMAT = 'shapeseg-eval/1';
 const num = z.number().nullable();
 
 const PerImageSchema = z.looseObject({ id: z.string(), mIoU: num, pixelAccuracy: num });
+
+/** Boundary IoU (Cheng et al. 2021) in the JSON: band ratio, mean and per class. */
+const BoundarySchema = z.looseObject({ ratio: z.number(), mBoundaryIoU: num, perClassBoundaryIoU: z.record(z.string(), num) });
+
+/** Trimap-band metrics in the JSON. */
+const TrimapSchema = z.looseObject({ ratio: z.number(), mIoU: num, pixelAccuracy: num, pixels: z.number(), perClassIoU: z.record(z.string(), num) });
 
 /** Schema of an eval result file (extra fields tolerated, so newer writers stay readable). */
 export const EvalResultSchema = z.looseObject({
@@ -39,6 +47,8 @@ export const EvalResultSchema = z.looseObject({
   /** Training step, for validations written during training (eval/step-<N>.json). */
   step: z.number().int().optional(),
   perImage: z.array(PerImageSchema).optional(),
+  boundary: BoundarySchema.optional(),
+  trimap: TrimapSchema.optional(),
 });
 
 /** The content of an eval result file. */
@@ -69,6 +79,12 @@ export function finiteOrNull(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
+/** Optional band metrics of an evaluation. */
+export interface BandMetrics {
+  boundary?: BoundaryIoUResult;
+  trimap?: TrimapResult;
+}
+
 /** Builds the JSON document of one evaluation. */
 export function toEvalResultFile(
   metrics: SegMetrics,
@@ -76,6 +92,7 @@ export function toEvalResultFile(
   ignoredPixels: number,
   prov: EvalProvenance,
   perImage?: readonly PerImageMetrics[],
+  bands: BandMetrics = {},
 ): EvalResultFile {
   const names = prov.classNames;
   const c = metrics.numClasses;
@@ -108,6 +125,10 @@ export function toEvalResultFile(
     ignoredPixels,
     ...(prov.seconds !== undefined ? { seconds: prov.seconds } : {}),
     ...(perImage ? { perImage: perImage.map((p) => ({ id: p.id, mIoU: finiteOrNull(p.mIoU), pixelAccuracy: finiteOrNull(p.pixelAccuracy) })) } : {}),
+    ...(bands.boundary ? { boundary: { ratio: bands.boundary.ratio, mBoundaryIoU: finiteOrNull(bands.boundary.mean), perClassBoundaryIoU: byName(bands.boundary.perClass) } } : {}),
+    ...(bands.trimap
+      ? { trimap: { ratio: bands.trimap.ratio, mIoU: finiteOrNull(bands.trimap.metrics.mIoU), pixelAccuracy: finiteOrNull(bands.trimap.metrics.pixelAccuracy), pixels: bands.trimap.metrics.totalPixels, perClassIoU: byName(bands.trimap.metrics.perClassIoU) } }
+      : {}),
   };
 }
 

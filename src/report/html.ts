@@ -5,7 +5,9 @@ import type { EvalResultFile } from '../eval/result-file.js';
 import { getLabelSpace } from '../data/label-spaces.js';
 import { ERROR_COLORS, IGNORE_COLOR, rgbHex } from './colorize.js';
 import { barChart, esc, lineChart, runColor, type BarGroup, type Series } from './charts.js';
+import { heat, n2, pctCell, section } from './cells.js';
 import type { RunData } from './run-dir.js';
+import { shiftSection } from './shift-section.js';
 
 /** One column of per-class numbers: an eval file of a run, or the run's last validation. */
 export interface ClassColumn {
@@ -24,8 +26,6 @@ export interface ReportOptions {
   generatedAt?: Date;
 }
 
-const n2 = (v: number | null | undefined): number => (typeof v === 'number' ? v : NaN);
-const pctCell = (v: number, digits = 1): string => (Number.isNaN(v) ? '<span class="na">n/a</span>' : (100 * v).toFixed(digits));
 
 /** Whether an eval file is a validation written during training (eval/step-<N>.json) rather than a `shapeseg eval`. */
 export function isTrainingValidation(e: RunData['evals'][number]): boolean {
@@ -80,8 +80,11 @@ export function flatten(value: unknown, prefix = '', out = new Map<string, strin
   return out;
 }
 
-function section(id: string, title: string, body: string): string {
-  return `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`;
+/** ` · boundary IoU x (band r) · trimap mIoU y (band r)` for the band metrics an eval file has. */
+function bandText(r: EvalResultFile): string {
+  const b = r.boundary ? ` · boundary IoU ${pctCell(n2(r.boundary.mBoundaryIoU))} <span class="dim">(band ${r.boundary.ratio})</span>` : '';
+  const t = r.trimap ? ` · trimap mIoU ${pctCell(n2(r.trimap.mIoU))} <span class="dim">(band ${r.trimap.ratio})</span>` : '';
+  return b + t;
 }
 
 function summarySection(runs: readonly RunData[]): string {
@@ -94,7 +97,7 @@ function summarySection(runs: readonly RunData[]): string {
     const evals =
       run.evals
         .filter((e) => !isTrainingValidation(e))
-        .map((e) => `<div>${esc(e.file)}: <b>${pctCell(n2(e.result.mIoU), 2)}</b> mIoU · acc ${pctCell(n2(e.result.pixelAccuracy))} · fwIoU ${pctCell(n2(e.result.frequencyWeightedIoU))} · ${esc(evalSetting(e.result))} · ${e.result.data.count} img</div>`)
+        .map((e) => `<div>${esc(e.file)}: <b>${pctCell(n2(e.result.mIoU), 2)}</b> mIoU · acc ${pctCell(n2(e.result.pixelAccuracy))} · fwIoU ${pctCell(n2(e.result.frequencyWeightedIoU))}${bandText(e.result)} · ${esc(evalSetting(e.result))} · ${e.result.data.count} img</div>`)
         .join('') +
       (lastVal ? `<div class="dim">${vals.length} validation file${vals.length > 1 ? 's' : ''} from training; last ${esc(lastVal.file)}: ${pctCell(n2(lastVal.result.mIoU), 2)} mIoU</div>` : '');
     return `<tr><td><span class="swatch" style="background:${runColor(i)}"></span><b>${esc(run.name)}</b><div class="dim">${esc(run.dir)}</div></td>
@@ -187,12 +190,6 @@ function warningsSection(runs: readonly RunData[]): string {
   return w.length ? section('warnings', 'Notes while reading', `<ul class="dim">${w.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`) : '';
 }
 
-/** Light red → yellow → green background for an IoU in [0, 1]. */
-function heat(v: number): string {
-  const h = Math.round(120 * Math.max(0, Math.min(1, v)));
-  return `hsl(${h} 70% 88%)`;
-}
-
 const CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;background:#f5f6f8}
@@ -234,8 +231,8 @@ export function buildReportHtml(runs: readonly RunData[], opts: ReportOptions = 
   if (runs.length === 0) throw new Error('report: no runs given');
   const title = opts.title ?? `shapeseg report: ${runs.map((r) => r.name).join(' vs ')}`;
   const when = (opts.generatedAt ?? new Date()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  const sections = [summarySection(runs), curvesSection(runs), perClassSection(classColumns(runs)), figuresSection(runs), configSection(runs), warningsSection(runs)];
-  const nav = [['summary', 'Runs'], ['curves', 'Curves'], ['per-class', 'Per-class IoU'], ['figures', 'Figures'], ['config', 'Config']]
+  const sections = [summarySection(runs), curvesSection(runs), perClassSection(classColumns(runs)), shiftSection(runs), figuresSection(runs), configSection(runs), warningsSection(runs)];
+  const nav = [['summary', 'Runs'], ['curves', 'Curves'], ['per-class', 'Per-class IoU'], ...(runs.some((r) => r.shiftEval) ? [['texture-shift', 'Texture shift']] : []), ['figures', 'Figures'], ['config', 'Config']]
     .map(([id, t]) => `<a href="#${id}">${t}</a>`)
     .join('');
   return `<!DOCTYPE html>

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getLabelSpace } from '../data/label-spaces.js';
 import { readEvalResult, type EvalResultFile } from '../eval/result-file.js';
+import { SHIFT_EVAL_FILE, readShiftEval, type ShiftEvalFile } from '../eval/shift-eval.js';
 
 /** A training log line: {"step":100,"loss":0.5,"lr":0.01,"imagesPerSec":3.2}. */
 export interface TrainPoint {
@@ -32,6 +33,31 @@ export interface RunData {
   checkpoints: string[];
   /** Things skipped while reading (bad lines, unreadable files), shown in the report. */
   warnings: string[];
+  /** `shapeseg shift-eval`'s result (shift-eval/shift-eval.json) and its per-style figures, if the run has one. */
+  shiftEval?: { file: string; result: ShiftEvalFile; figures: Map<string, Buffer> };
+}
+
+/** Folder of a run that `shapeseg shift-eval` writes into by default. */
+export const SHIFT_EVAL_DIR = 'shift-eval';
+
+/** Reads `<run>/shift-eval/shift-eval.json` and the figures it names; undefined when absent, a warning when unreadable. */
+async function loadShiftEval(dir: string, warnings: string[]): Promise<RunData['shiftEval']> {
+  const file = path.join(dir, SHIFT_EVAL_DIR, SHIFT_EVAL_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    const result = readShiftEval(file);
+    const figures = new Map<string, Buffer>();
+    for (const s of result.styles) {
+      if (s.figure === null) continue;
+      const png = path.join(dir, SHIFT_EVAL_DIR, s.figure);
+      if (fs.existsSync(png)) figures.set(s.name, await fs.promises.readFile(png));
+      else warnings.push(`${png}: figure named in ${file} is missing`);
+    }
+    return { file: path.join(SHIFT_EVAL_DIR, SHIFT_EVAL_FILE), result, figures };
+  } catch (e) {
+    warnings.push((e as Error).message);
+    return undefined;
+  }
 }
 
 /** Most figures embedded per run (the HTML holds them inline). */
@@ -150,7 +176,8 @@ export async function loadRun(dir: string, name = path.basename(path.resolve(dir
     pngs.slice(0, MAX_FIGURES).map(async (f) => ({ file: path.join('figures', f), png: await fs.promises.readFile(path.join(dir, 'figures', f)) })),
   );
   const checkpoints = [...(await listDir(path.join(dir, 'checkpoints'), '.safetensors')), ...(await listDir(path.join(dir, 'checkpoints'), '.pth'))];
-  return { name, dir, config, train, val, evals, figures, checkpoints, warnings };
+  const shiftEval = await loadShiftEval(dir, warnings);
+  return { name, dir, config, train, val, evals, figures, checkpoints, warnings, ...(shiftEval ? { shiftEval } : {}) };
 }
 
 /** Loads several runs, giving runs with the same folder name distinct names (parent/name). */

@@ -1,13 +1,31 @@
 /** generateDataset: renders every (world, variation, frame) and writes it in the chosen layout with a bounded encode pool. */
 import { mkdir } from 'node:fs/promises';
+import { writeFileAtomicAsync } from '../io/atomic.js';
 import * as path from 'node:path';
 import { hashSeed } from './prng.js';
 import { instanceColorSeed, instanceColors, makeLayout, type SequenceInstance, type WriteTask } from './layouts.js';
 import { parseSynthOptions, type SynthOptions } from './options.js';
 import { renderScene } from './render.js';
 import { generateScene } from './scene.js';
-import { STYLES } from './styles.js';
+import { CUE_CONFLICT, permutationByName, styleForFrame } from './suite-styles.js';
 import { VARIATIONS } from './variations.js';
+
+/** Folder (under the dataset root) of the cue-conflict texture-source maps: a KITTI-layout tree whose labels are the texture classes. */
+export const TEXTURE_SOURCE_DIR = 'texture-source';
+
+/** File (at the dataset root) recording every cue-conflict frame's class → texture-source permutation. */
+export const CUE_CONFLICT_FILE = 'cue-conflict.json';
+
+/** One cue-conflict frame's record in CUE_CONFLICT_FILE. */
+export interface CueConflictFrame {
+  readonly world: string;
+  readonly variation: string;
+  readonly frame: number;
+  /** KITTI file number (`%06d_10.png` in TEXTURE_SOURCE_DIR). */
+  readonly globalIndex: number;
+  /** Class name → the class whose training-style texture it wears. */
+  readonly textureOf: Record<string, string>;
+}
 
 /** What generateDataset wrote. */
 export interface SynthResult {
@@ -65,10 +83,13 @@ function sequenceInstances(perFrame: ReadonlyArray<readonly number[]>): { instan
 export async function generateDataset(opts: SynthOptions): Promise<SynthResult> {
   const o = parseSynthOptions(opts);
   const root = path.resolve(o.out);
-  const style = STYLES[o.style]!;
   const layout = makeLayout(o.layout, root, o.jpegQuality);
+  // cue-conflict also writes each frame's texture-class map (KITTI layout, whatever the main one) and the permutations
+  const textureLayout = o.style === CUE_CONFLICT ? makeLayout('kitti', path.join(root, TEXTURE_SOURCE_DIR), o.jpegQuality) : null;
+  const cueFrames: CueConflictFrame[] = [];
   const seqFiles = { variation: o.variations.length, world: 1, none: 0 }[layout.sequenceScope];
-  const total = o.worlds.length * (o.variations.length * o.frames * layout.filesPerFrame + seqFiles);
+  const perFrameFiles = layout.filesPerFrame + (textureLayout?.filesPerFrame ?? 0);
+  const total = o.worlds.length * (o.variations.length * o.frames * perFrameFiles + seqFiles) + (textureLayout ? 1 : 0);
   const pool = new WritePool(o.concurrency, () => o.onProgress?.(pool.done, total));
   for (const dir of layout.emptyDirs) await mkdir(dir, { recursive: true });
   o.onProgress?.(0, total);
@@ -86,11 +107,21 @@ export async function generateDataset(opts: SynthOptions): Promise<SynthResult> 
         for (const t of layout.sequenceTasks(world, variation, instances, colors)) await pool.add(t);
       }
       for (let f = 0; f < o.frames; f++) {
+        const { style, permutation } = styleForFrame(o.style, { seed: o.seed, world, variation, frame: f });
         const frame = renderScene(generateScene(o.seed, world, f), o.width, o.height, style, VARIATIONS[variation], hashSeed(o.seed, world, variation, f));
         const ref = { world, variation, frame: f, globalIndex: globalIndex++, instanceOffset: offsets[f]! };
         for (const t of layout.frameTasks(ref, frame, colors)) await pool.add(t);
+        if (textureLayout && permutation) {
+          const label = frame.label.map((l) => (l < permutation.length ? permutation[l]! : l));
+          for (const t of textureLayout.frameTasks(ref, { ...frame, label }, colors)) await pool.add(t);
+          cueFrames.push({ world, variation, frame: f, globalIndex: ref.globalIndex, textureOf: permutationByName(permutation) });
+        }
       }
     }
+  }
+  if (textureLayout) {
+    const file = path.join(root, CUE_CONFLICT_FILE);
+    await pool.add({ path: file, write: () => writeFileAtomicAsync(file, JSON.stringify({ textureSourceDir: TEXTURE_SOURCE_DIR, frames: cueFrames }, null, 1) + '\n') });
   }
   await pool.drain();
   return { root, files: pool.done };

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { LAYOUT_NAMES } from './layouts.js';
 import { WORLD_IDS } from './scene.js';
-import { STYLE_NAMES } from './styles.js';
+import { STYLE_NAMES } from './suite-styles.js';
 import { VARIATION_NAMES } from './variations.js';
 
 const unique = <T>(xs: readonly T[]): boolean => new Set(xs).size === xs.length;

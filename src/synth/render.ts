@@ -4,7 +4,7 @@ import { C } from './classes.js';
 import { Rng } from './prng.js';
 import { fillEllipse, fillPolygon, fillRect, makeBuffers, type FrameBuffers, type Paint } from './raster.js';
 import type { Prim, Scene } from './scene.js';
-import { partTexture, type Style } from './styles.js';
+import { primTexture, type Style } from './styles.js';
 import { resolveTexture, type ResolvedTexture } from './textures.js';
 import type { VariationLook } from './variations.js';
 
@@ -42,7 +42,7 @@ export function renderScene(scene: Scene, width: number, height: number, style: 
   for (const layer of [0, 1]) {
     for (const p of scene.prims) if (p.layer === layer) drawPrim(fb, cam, p, style, paint, verts, minBarPx);
   }
-  resolveTexture(partTexture(style, 'sky', 0), [1, 1, 1], tex);
+  resolveTexture(primTexture(style, 'sky', C.Sky, 0), [1, 1, 1], tex);
   paint.cls = C.Sky;
   paint.inst = -1;
   paint.bias = 1;
@@ -57,7 +57,7 @@ export function renderScene(scene: Scene, width: number, height: number, style: 
 
 function drawPrim(fb: FrameBuffers, cam: Camera, p: Prim, style: Style, paint: Paint, verts: Float64Array, minBarPx: number): void {
   const tex = paint.tex;
-  resolveTexture(partTexture(style, p.part, p.variant), [p.shade, p.shade, p.shade], tex);
+  resolveTexture(primTexture(style, p.part, p.cls, p.variant), [p.shade, p.shade, p.shade], tex);
   paint.cls = p.cls;
   paint.inst = p.inst;
   paint.bias = 1 + p.bias * 2e-4;

@@ -18,6 +18,11 @@ export type PartKind = (typeof PART_KINDS)[number];
 export interface Style {
   readonly name: string;
   readonly parts: Readonly<Record<PartKind, readonly TextureSpec[]>>;
+  /**
+   * Textures by class index that replace the part's for every primitive of that class (the
+   * cue-conflict suite dresses each class region in another class's texture, whatever its parts).
+   */
+  readonly byClass?: Readonly<Partial<Record<number, readonly TextureSpec[]>>>;
 }
 
 const flat = (a: TextureSpec['a'], noise = 0.03): TextureSpec => ({ kind: 'flat', a, noise });
@@ -141,14 +146,20 @@ export const SHIFTED_STYLE: Style = {
   },
 };
 
-/** Styles by name. */
+/** The hand-made styles by name (derived and per-frame styles: suite-styles.ts). */
 export const STYLES: Readonly<Record<string, Style>> = { default: DEFAULT_STYLE, shifted: SHIFTED_STYLE };
-
-/** Names accepted by the `style` option. */
-export const STYLE_NAMES = ['default', 'shifted'] as const;
 
 /** The texture of a part for a primitive's variant in [0,1). */
 export function partTexture(style: Style, part: PartKind, variant: number): TextureSpec {
-  const list = style.parts[part];
+  return pickVariant(style.parts[part], variant);
+}
+
+/** The texture of a primitive of class `cls`: the style's class override if it has one, else its part's. */
+export function primTexture(style: Style, part: PartKind, cls: number, variant: number): TextureSpec {
+  const override = style.byClass?.[cls];
+  return override ? pickVariant(override, variant) : partTexture(style, part, variant);
+}
+
+function pickVariant(list: readonly TextureSpec[], variant: number): TextureSpec {
   return list[Math.min(list.length - 1, Math.floor(variant * list.length))]!;
 }

@@ -76,12 +76,19 @@ describe('shapeseg eval / predict / report', () => {
 
   it('eval without --data uses the checkpoint run config split, with TTA and --out', async () => {
     const out = path.join(dir, 'tta.json');
-    const r = cli('eval', '-c', ckpt, '--split', 'val', '--output-stride', '16', '--scales', '0.5,1', '--flip', '--device', 'cpu', '--out', out, '--no-progress');
+    const r = cli('eval', '-c', ckpt, '--split', 'val', '--output-stride', '16', '--scales', '0.5,1', '--flip', '--boundary', '--trimap', '0.1', '--device', 'cpu', '--out', out, '--no-progress');
     assert.equal(r.code, 0, r.stderr);
     const res = await readEvalResult(out);
     assert.equal(res.data.count, 2); // frames start 1
     assert.deepEqual(res.scales, [0.5, 1]);
     assert.equal(res.flip, true);
+    // band metrics: Boundary IoU at the default 2 % of the diagonal, the trimap band at the asked 10 %
+    assert.match(r.stdout, /boundary IoU\s+(\d+\.\d\d|n\/a)/);
+    assert.match(r.stdout, /trimap mIoU\s+(\d+\.\d\d|n\/a)/);
+    assert.equal(res.boundary?.ratio, 0.02);
+    assert.deepEqual(Object.keys(res.boundary?.perClassBoundaryIoU ?? {}), Object.keys(res.perClassIoU));
+    assert.equal(res.trimap?.ratio, 0.1);
+    assert.ok((res.trimap?.pixels ?? 0) > 0 && (res.trimap?.pixels ?? 0) <= res.totalPixels);
   });
 
   it('errors name the bad flag value', () => {
