@@ -7,10 +7,11 @@ import { bandOptions } from '../eval/boundary-band.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
 import { parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
-import { SHIFT_EVAL_FILE, runShiftEval, writeShiftEval } from '../eval/shift-eval.js';
+import { runShiftEval } from '../eval/shift-eval.js';
 import { formatShiftEval } from '../eval/shift-table.js';
-import { evenlySpaced, writeExampleGrid } from '../report/figures.js';
-import { ensureSuite, readSuiteManifest } from '../synth/suite.js';
+import { evenlySpaced } from '../report/figures.js';
+import { writeShiftEvalOutput } from '../report/shift-eval-output.js';
+import { defaultSuiteDir, ensureSuite, readSuiteManifest } from '../synth/suite.js';
 import { runDirOf } from './eval.js';
 
 interface ShiftEvalFlags {
@@ -79,7 +80,7 @@ export function registerShiftEvalCommand(program: Command): void {
       else {
         const frames = count('--frames', flags.frames, 1)!;
         const [height, width] = size(flags.size);
-        suiteDir = path.resolve(flags.cache, `kitti-0020-seed2-${frames}f-${height}x${width}`);
+        suiteDir = defaultSuiteDir(flags.cache, { frames, height, width });
         log(`suite: the default suite in ${suiteDir} (written on first use)`);
         await ensureSuite({ out: suiteDir, frames, height, width });
       }
@@ -94,7 +95,7 @@ export function registerShiftEvalCommand(program: Command): void {
         const perStyle = Math.min(limit ?? images, images);
         let progress: ImageProgress | null = null;
         let current = '';
-        const { file, examples } = await runShiftEval(model, suiteDir, manifest, { checkpoint: path.resolve(flags.checkpoint), model: info.name }, {
+        const run = await runShiftEval(model, suiteDir, manifest, { checkpoint: path.resolve(flags.checkpoint), model: info.name }, {
           labelSpace,
           device,
           outputStride,
@@ -113,14 +114,8 @@ export function registerShiftEvalCommand(program: Command): void {
             progress!.update(done, style);
           },
         }).finally(() => (progress as ImageProgress | null)?.stop());
-        for (const s of file.styles) {
-          const ex = examples.get(s.name) ?? [];
-          if (ex.length === 0) continue;
-          s.figure = `${s.name}.png`;
-          await writeExampleGrid(path.join(outDir, s.figure), ex, labelSpace.colors, { tileWidth: 320 });
-        }
-        const out = path.join(outDir, SHIFT_EVAL_FILE);
-        await writeShiftEval(out, file);
+        const out = await writeShiftEvalOutput(outDir, run, labelSpace);
+        const { file } = run;
         process.stdout.write(`${formatShiftEval(file)}\n`);
         log(`wrote ${out}`);
       } finally {

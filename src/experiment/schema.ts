@@ -22,6 +22,10 @@ export const ExperimentEvalSchema = z.strictObject({
   shiftSuite: z.boolean().default(true),
   /** Boundary-IoU band width as a fraction of the image diagonal (0: off). */
   boundaryBand: z.number().min(0).max(0.5).default(0.02),
+  /** A suite written by `shapeseg synth --suite`; default: the demo's held-out scenes, built once under .cache/shift-suite. */
+  suite: z.string().min(1).optional(),
+  /** Example rows per style figure. */
+  figures: z.number().int().min(0).default(2),
 });
 
 /** The whole experiment file. */

@@ -120,6 +120,11 @@ export function readSuiteManifest(dir: string): SuiteManifest {
   return r.data;
 }
 
+/** Where the default suite (the demo's held-out scenes) of this size lives under a cache folder. */
+export function defaultSuiteDir(cache: string, o: { frames: number; height: number; width: number }): string {
+  return path.resolve(cache, `kitti-0020-seed2-${o.frames}f-${o.height}x${o.width}`);
+}
+
 /**
  * The suite in `dir` if it exists and was made with these options, else a fresh one written there
  * (the folder is cleared first, so a half-written suite never survives).

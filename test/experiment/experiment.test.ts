@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { assertOk, shapeseg, snapshot, writeYaml } from '../e2e/cli.js';
 import { deepMerge, loadExperiment } from '../../src/experiment/load.js';
 import { comparisonRows, type RunScores } from '../../src/experiment/scores.js';
+import { generateSuite } from '../../src/synth/suite.js';
 
 function tinyBase(dir: string, data: string): string {
   return writeYaml(path.join(dir, 'base.yaml'), {
@@ -73,6 +74,34 @@ test('shapeseg experiment trains, evaluates and compares runs, and resumes witho
     assertOk(second, 'experiment again');
     assert.doesNotMatch(second.stderr, /training /);
     assert.deepEqual(snapshot(path.join(out, 'baseline', 'checkpoints')), before);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with the texture-shift suite, each run gets shifted, texture-free and shape-bias scores', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-exp-'));
+  try {
+    const data = path.join(dir, 'data');
+    tinyBase(dir, data);
+    const suite = path.join(dir, 'suite');
+    await generateSuite({ out: suite, frames: 2, height: 32, width: 96 });
+    const file = writeYaml(path.join(dir, 'suite.yaml'), {
+      base: 'base.yaml',
+      synth: [{ out: data, layout: 'vkitti1', worlds: ['0001'], frames: 3, height: 32, width: 96, seed: 1 }],
+      eval: { outputStrides: [16], shiftSuite: true, suite, figures: 1 },
+      runs: [{ name: 'only' }],
+    });
+    const out = path.join(dir, 'out');
+    assertOk(shapeseg(dir, 'experiment', file, '--out', out, '--no-progress'), 'experiment with the suite');
+    const cmp = JSON.parse(fs.readFileSync(path.join(out, 'comparison.json'), 'utf8')) as {
+      rows: Array<{ inStyle: number | null; shifted: number | null; textureFree: number | null; shapeBias: number | null; boundaryIoU: number | null }>;
+    };
+    const row = cmp.rows[0]!;
+    for (const k of ['inStyle', 'shifted', 'textureFree', 'boundaryIoU'] as const) assert.equal(typeof row[k], 'number', k);
+    assert.ok(row.shapeBias === null || (row.shapeBias >= 0 && row.shapeBias <= 1));
+    assert.ok(fs.existsSync(path.join(out, 'only', 'eval-os16', 'shift-eval.json')));
+    assert.ok(fs.existsSync(path.join(out, 'only', 'eval-os16', 'default.png')));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

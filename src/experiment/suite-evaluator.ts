@@ -1,0 +1,61 @@
+// Evaluates a run on the texture-shift suite (src/synth/suite.ts) with runShiftEval, keeps its files in the
+// run's folder, and condenses them into the experiment's scores.
+import * as path from 'node:path';
+import { getLabelSpace } from '../data/label-spaces.js';
+import { readModelCheckpoint } from '../eval/load-model.js';
+import { runShiftEval, type ShiftEvalFile } from '../eval/shift-eval.js';
+import { evenlySpaced } from '../report/figures.js';
+import { writeShiftEvalOutput } from '../report/shift-eval-output.js';
+import { defaultSuiteDir, ensureSuite, readSuiteManifest } from '../synth/suite.js';
+import type { Device } from '../tensor/index.js';
+import type { RunEvaluator } from './runner.js';
+import type { RunScores, SetScores } from './scores.js';
+
+const KIND: Record<string, SetScores['kind']> = { training: 'in-style', shifted: 'shifted', 'texture-free': 'texture-free', 'cue-conflict': 'cue-conflict' };
+
+/** The experiment's scores from a shift-eval.json. */
+export function scoresFromShiftEval(file: ShiftEvalFile, run: string, outputStride: 8 | 16, checkpoint: string): RunScores {
+  const names = file.classNames;
+  const perClass = (byName: Record<string, number | null>) => names.map((n) => byName[n] ?? null);
+  return {
+    run,
+    outputStride,
+    checkpoint,
+    classNames: names,
+    sets: file.styles.map((s) => ({
+      name: s.name,
+      kind: KIND[s.role] ?? 'shifted',
+      mIoU: s.result.mIoU ?? Number.NaN,
+      pixelAccuracy: s.result.pixelAccuracy ?? Number.NaN,
+      perClassIoU: perClass(s.result.perClassIoU),
+      boundaryIoU: s.result.boundary?.mBoundaryIoU ?? null,
+    })),
+    shapeBias: file.shapeBias?.overall.score ?? null,
+    shapeBiasPerClass: names.map((n) => file.shapeBias?.perClass[n]?.score ?? null),
+  };
+}
+
+/** Evaluates each run's final checkpoint on the suite; writes `<outDir>/shift-eval.json` and per-style figures. */
+export const suiteEvaluator: RunEvaluator = async ({ run, config, checkpoint, outputStride, evalSpec, outDir, log }) => {
+  const suiteDir = evalSpec.suite ? path.resolve(evalSpec.suite) : defaultSuiteDir(path.join('.cache', 'shift-suite'), { frames: 40, height: 112, width: 368 });
+  if (!evalSpec.suite) await ensureSuite({ out: suiteDir });
+  const manifest = readSuiteManifest(suiteDir);
+  const device = config.train.device as Device;
+  const labelSpace = getLabelSpace(config.data.train.labelSpace);
+  const { model, info } = await readModelCheckpoint(checkpoint, { device, outputStride });
+  try {
+    log(`${run}: texture-shift suite at OS ${outputStride} (${manifest.styles.map((s) => s.name).join(', ')})`);
+    const images = manifest.frames * manifest.worlds.length * manifest.variations.length;
+    const result = await runShiftEval(model, suiteDir, manifest, { checkpoint: path.resolve(checkpoint), model: info.name }, {
+      labelSpace,
+      device,
+      outputStride,
+      ...(evalSpec.boundaryBand > 0 ? { boundaryRatio: evalSpec.boundaryBand } : {}),
+      exampleIndices: evenlySpaced(images, evalSpec.figures),
+    });
+    await writeShiftEvalOutput(outDir, result, labelSpace);
+    return scoresFromShiftEval(result.file, run, outputStride, checkpoint);
+  } finally {
+    model.dispose();
+  }
+};
