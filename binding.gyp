@@ -10,7 +10,8 @@
         "native/ops.cc",
         "native/nn_ops.cc",
         "native/autograd.cc",
-        "native/backend.cc"
+        "native/backend.cc",
+        "native/distributed.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
