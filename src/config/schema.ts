@@ -127,6 +127,21 @@ export const EvalConfigSchema = z.strictObject({
   flip: z.boolean().default(false),
 });
 
+/** `distributed`: how data-parallel workers (see docs/distributed.md) talk and normalise the loss. */
+export const DistributedConfigSchema = z.strictObject({
+  /** c10d backend; default gloo for CPU training, nccl for CUDA. */
+  backend: z.enum(['gloo', 'nccl']).optional(),
+  /** Bound on rendezvous and on every collective: a dead or hung rank stops the others within it. */
+  timeoutSec: z.number().positive().default(1800),
+  /**
+   * 'global': each rank's loss sum is divided by the valid (non-ignored) pixels of the whole global batch, so the
+   * result does not depend on the process count; 'perRank': torch DDP's, each rank's mean loss, gradients averaged.
+   */
+  lossNormalization: z.enum(['global', 'perRank']).default('global'),
+  /** Gradients are all-reduced in buckets of about this size (torch DDP's bucket_cap_mb). */
+  bucketCapMb: z.number().positive().default(25),
+});
+
 /** The whole run config file. */
 export const RunConfigSchema = z.strictObject({
   /** Run name (runs/<name>/); defaults to the config file's base name. */
@@ -149,6 +164,7 @@ export const RunConfigSchema = z.strictObject({
   transforms: TransformsConfigSchema.prefault({}),
   train: TrainConfigSchema.prefault({}),
   eval: EvalConfigSchema.prefault({}),
+  distributed: DistributedConfigSchema.prefault({}),
 });
 
 /** Validated `model`. */
@@ -163,6 +179,8 @@ export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
 export type OptimizerConfig = z.infer<typeof OptimizerSchema>;
 /** Validated `train`. */
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+/** Validated `distributed`. */
+export type DistributedConfig = z.infer<typeof DistributedConfigSchema>;
 /** Validated `eval`. */
 export type EvalConfig = z.infer<typeof EvalConfigSchema>;
 /** A validated run config: all defaults filled in, model.numClasses resolved from the label space. */
