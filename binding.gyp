@@ -11,7 +11,8 @@
         "native/nn_ops.cc",
         "native/autograd.cc",
         "native/backend.cc",
-        "native/distributed.cc"
+        "native/distributed.cc",
+        "native/distributed_sync_bn.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -7,6 +7,7 @@
 #include "distributed.h"
 
 #include "common.h"
+#include "distributed_internal.h"
 
 // Debian's and PyTorch's own libtorch builds contain Gloo; its headers come with libgloo-dev (Debian) and are
 // absent from some distributions, in which case only the "gloo" backend is missing (init says so).
@@ -160,7 +161,8 @@ std::string suspects(const Group& g, int64_t seq) {
   return out.str();
 }
 
-/** Runs one collective to completion within the group's timeout; failures name the rank at fault. */
+}  // namespace
+
 void runCollective(const char* op, const std::function<c10::intrusive_ptr<c10d::Work>(c10d::ProcessGroup&)>& start) {
   Group& g = current(op);
   const int64_t seq = ++g.seq;
@@ -177,6 +179,10 @@ void runCollective(const char* op, const std::function<c10::intrusive_ptr<c10d::
     throw std::runtime_error(msg.str());
   }
 }
+
+int groupSize(const char* op) { return current(op).size; }
+
+namespace {
 
 /** Runs a collective on one flat buffer holding all of ts (one dtype), then copies the result back when asked. */
 void onFlat(const char* op, std::vector<at::Tensor>& ts, bool copyBack,
@@ -370,6 +376,7 @@ void initDistributed(Napi::Env env, Napi::Object exports) {
   // Node tears down addons without running static destructors in a fixed order: stop the heartbeat thread
   // and the Gloo threads before the environment goes away.
   napi_add_env_cleanup_hook(env, [](void*) { group.reset(); }, nullptr);
+  initSyncBatchNorm(env, exports);
 }
 
 }  // namespace shapeseg

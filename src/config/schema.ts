@@ -92,6 +92,8 @@ export const TrainConfigSchema = z
     amp: z.union([z.literal(false), z.enum(['bf16', 'fp16'])]).default(false),
     channelsLast: z.boolean().default(false),
     cudnnBenchmark: z.boolean().default(false),
+    /** BatchNorm statistics over the global batch of all data-parallel processes (torch.nn.SyncBatchNorm). */
+    syncBN: z.boolean().default(false),
     phases: z
       .array(PhaseSchema)
       .min(1)

@@ -9,7 +9,7 @@ import { DataLoader, type LoaderPosition } from '../data/loader.js';
 import { openDataset } from '../data/open.js';
 import { trainTransform } from '../data/transforms.js';
 import { buildModel, type DeepLabV3 } from '../models/index.js';
-import { convertMemoryFormat, freezeBatchNorm, useGlobalBatchDropout } from '../nn/index.js';
+import { convertMemoryFormat, convertSyncBatchNorm, freezeBatchNorm, useGlobalBatchDropout } from '../nn/index.js';
 import { PolySchedule, SGD } from '../optim/index.js';
 import * as T from '../tensor/index.js';
 import type { Device } from '../tensor/index.js';
@@ -395,6 +395,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const onSignal = (sig: NodeJS.Signals) => (run.stopping ? process.exit(130) : run.requestStop(sig));
   let run: TrainRun;
   try {
+    // before the optimizer sees the parameters; alone, SyncBatchNorm is BatchNorm2d (same keys, same numbers)
+    if (t.syncBN) convertSyncBatchNorm(model);
     model.to(device);
     // weights too, not only inputs: a conv with NCHW weights would convert them back at every step
     if (t.channelsLast) convertMemoryFormat(model, 'channelsLast');

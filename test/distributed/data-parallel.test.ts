@@ -1,6 +1,6 @@
 // Data-parallel training is single-process training with the global batch: 2 processes × batch 1 give the
-// losses and weights of 1 process × batch 2 (BatchNorm frozen: without SyncBatchNorm, batch statistics differ),
-// and a run stopped under one process count resumes under another.
+// losses and weights of 1 process × batch 2 (with BatchNorm frozen, or trained as SyncBatchNorm: otherwise batch
+// statistics differ), and a run stopped under one process count resumes under another.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,11 +18,11 @@ const data = path.join(tmp, 'kitti');
 await writeTinyKitti(data, 4);
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function trainRun(name: string, procs: number, batchSize: number, args: string[] = []): Promise<string> {
+async function trainRun(name: string, procs: number, batchSize: number, args: string[] = [], train: Record<string, unknown> = {}): Promise<string> {
   const runDir = path.join(tmp, 'runs', name);
   // one process: a plain run (empty variables count as unset)
   const env: Record<string, string> = procs === 1 ? { WORLD_SIZE: '', RANK: '' } : {};
-  const results = await runWorkers(worker, procs, env, [writeRunConfig(tmp, data, name, { batchSize }), runDir, ...args]);
+  const results = await runWorkers(worker, procs, env, [writeRunConfig(tmp, data, name, { batchSize, train }), runDir, ...args]);
   for (const r of results) assert.equal(r.code, 0, `${name} rank ${r.rank}: ${r.stderr}`);
   return runDir;
 }
@@ -44,4 +44,18 @@ test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resu
   const mixed = await trainRun('mixed', 2, 1, ['--stop-after', '1']);
   await trainRun('mixed', 1, 2, ['--resume']);
   await assertSameWeights(single, mixed, 3);
+});
+
+test('with train.syncBN, BatchNorm trains on the global batch: 2 processes × batch 2 = 1 process × batch 4', async () => {
+  const train = { syncBN: true, phases: [{ steps: 2, outputStride: 16, freezeBN: false }] };
+  const single = await trainRun('sync-single', 1, 4, [], train);
+  const dual = await trainRun('sync-dual', 2, 2, [], train);
+  const [ls, ld] = [losses(single), losses(dual)];
+  assert.deepEqual(ld.map(([s]) => s), [1, 2]);
+  for (let i = 0; i < ls.length; i++) assert.ok(Math.abs(ls[i]![1] - ld[i]![1]) < 1e-5 * Math.abs(ls[i]![1]), `loss at step ${i + 1}: ${ls[i]![1]} vs ${ld[i]![1]}`);
+  // weights and running statistics after one step. By step 3 the runs drift apart beyond rounding (conv1.weight
+  // first); our unconfirmed explanation: batch statistics differ from the single process's in the last bit, and
+  // the exact ties of these synthetic images' flat regions in max-pool then route gradients differently (with
+  // frozen BatchNorm activations are bit-identical and the runs agree after 3 steps)
+  await assertSameWeights(single, dual, 1);
 });
