@@ -236,12 +236,15 @@ class TrainRun {
   }
 
   /** Validates, logs, and saves best.safetensors on a new best mIoU. */
-  private async validateNow(valSet: Dataset, metrics: MetricsLog, tb: TensorBoardWriter, phase: number, time: number): Promise<void> {
+  private async validateNow(valSet: Dataset, metrics: MetricsLog | null, tb: TensorBoardWriter | null, phase: number, time: number): Promise<void> {
     const step = this.step;
     const v = await validate({
       model: this.model, dataset: valSet, eval: this.cfg.eval, device: this.device, evalDir: this.paths.eval, step, modelName: this.cfg.model.name,
+      group: this.dp?.group,
     });
     enterPhase(this.model, this.cfg.train.phases[phase]!);
+    // every rank validated its share; rank 0 records the summed result
+    if (!metrics || !tb) return;
     metrics.write({ step, phase, val: v, time });
     const perClass = Object.fromEntries(
       valSet.labelSpace.classes.flatMap((name, k) => (v.perClass[k] == null ? [] : [[`val/IoU/${name}`, v.perClass[k]!]])),
@@ -330,8 +333,7 @@ class TrainRun {
           tb?.addScalars(step, { 'train/loss': loss, 'train/lr': lr, 'train/images_per_sec': imagesPerSec });
           Object.assign(window, { loss: 0, steps: 0, images: 0, seconds: 0 });
         }
-        // rank 0 validates alone meanwhile the others wait in the next step's first collective (within the timeout)
-        if (this.valSet && metrics && tb && ((t.valEvery > 0 && step % t.valEvery === 0) || last)) {
+        if (this.valSet && ((t.valEvery > 0 && step % t.valEvery === 0) || last)) {
           await this.validateNow(this.valSet, metrics, tb, phase, elapsed());
         }
         // all ranks stop after the same step, whichever of them saw the signal
