@@ -313,13 +313,24 @@ Napi::Value init(const Args& a) {
 
 Napi::Value destroy(const Args& a) {
   if (!group) return a.env().Undefined();
-  // Rank 0 hosts the store: it waits (bounded) for the others to finish with it before closing it.
+  // Rank 0 hosts the store: it waits for the others to finish with it before closing it, up to the timeout or
+  // until no other rank has shown a heartbeat for a probe window (the rest finished, or died).
   try {
-    group->store->add("shapeseg/finished", 1);
-    if (group->rank == 0) {
-      const auto deadline = std::chrono::steady_clock::now() + group->timeout;
-      while (group->store->add("shapeseg/finished", 0) < group->size && std::chrono::steady_clock::now() < deadline) {
+    Group& g = *group;
+    g.store->add("shapeseg/finished", 1);
+    if (g.rank == 0) {
+      const auto start = std::chrono::steady_clock::now();
+      auto windowStart = start;
+      auto beats = readCounters(*g.store, "beat", g.size);
+      while (g.store->add("shapeseg/finished", 0) < g.size && std::chrono::steady_clock::now() - start < g.timeout) {
         std::this_thread::sleep_for(Millis(20));
+        if (std::chrono::steady_clock::now() - windowStart < kProbeWindow) continue;
+        auto now = readCounters(*g.store, "beat", g.size);
+        bool othersAlive = false;
+        for (int r = 1; r < g.size; ++r) othersAlive = othersAlive || now[r] != beats[r];
+        if (!othersAlive) break;
+        beats = now;
+        windowStart = std::chrono::steady_clock::now();
       }
     }
   } catch (const std::exception&) {

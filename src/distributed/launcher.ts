@@ -63,7 +63,9 @@ export async function launch(o: LaunchOptions): Promise<number> {
     killTimer.unref();
   };
   // forwarded: the trainer checkpoints and stops on the first signal, aborts on the second
+  let forwarded = false;
   const forward = (sig: NodeJS.Signals) => {
+    forwarded = true;
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(sig);
   };
   process.on('SIGINT', forward);
@@ -89,7 +91,9 @@ export async function launch(o: LaunchOptions): Promise<number> {
           if (code !== 0) {
             const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
             failure ??= code ?? 128 + (signal ? os.constants.signals[signal] : 0);
-            stopAll(`worker rank ${rank} (pid ${child.pid}) ${how}; stopping the other workers`);
+            // after a forwarded signal every worker is stopping on its own (checkpointing first): let them
+            if (forwarded) log(`worker rank ${rank} (pid ${child.pid}) ${how}`);
+            else stopAll(`worker rank ${rank} (pid ${child.pid}) ${how}; stopping the other workers`);
           }
           resolve();
         });

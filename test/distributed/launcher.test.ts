@@ -46,7 +46,7 @@ test('two nodes of one process each equal one node of two processes', async () =
   await assertSameWeights(one, two, 3);
 });
 
-test('a killed worker stops the others with a message naming it; --resume finishes the run', async (t) => {
+test('a killed worker stops the others with a message naming it; --resume finishes the run', async () => {
   const cfg = writeRunConfig(tmp, data, 'crash', { batchSize: 1, steps: 10, extra: { distributed: { timeoutSec: 20 } } });
   const runDir = path.join(tmp, 'runs', 'crash');
   const ckpts = path.join(runDir, 'checkpoints');
@@ -66,7 +66,6 @@ test('a killed worker stops the others with a message naming it; --resume finish
   });
   assert.notEqual(r.code, 0);
   assert.ok(killedAt > 0, `the run ended before a worker was killed: ${r.stderr}`);
-  t.diagnostic(r.stderr);
   assert.match(r.stderr, /worker rank 1 \(pid \d+\) was killed by SIGKILL; stopping the other workers/);
   assert.ok(Date.now() - killedAt < 20_000 + 15_000, 'stopped within the timeout (plus the kill grace)');
   // the newest checkpoint is complete, and the run finishes from it
@@ -75,4 +74,25 @@ test('a killed worker stops the others with a message naming it; --resume finish
   const resumed = await shapeseg([...args, '--resume', '--master-port', String(await freePort())]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.ok(fs.existsSync(path.join(ckpts, 'step-00000010.safetensors')));
+});
+
+test('SIGINT to the launcher stops every worker after the same step, checkpointed; exit 130', async () => {
+  const cfg = writeRunConfig(tmp, data, 'interrupt', { batchSize: 1, steps: 10, extra: { distributed: { timeoutSec: 20 } } });
+  const runDir = path.join(tmp, 'runs', 'interrupt');
+  const ckpts = path.join(runDir, 'checkpoints');
+  let signalled = false;
+  const r = await shapeseg(['train', cfg, '--run-dir', runDir, '--no-progress', '--nproc-per-node', '2', '--master-port', String(await freePort())], (launcher) => {
+    const poll = setInterval(() => {
+      if (!fs.existsSync(path.join(ckpts, 'step-00000002.safetensors'))) return;
+      clearInterval(poll);
+      signalled = true;
+      process.kill(launcher, 'SIGINT');
+    }, 100);
+  });
+  assert.ok(signalled, `the run ended before the signal: ${r.stderr}`);
+  assert.equal(r.code, 130, r.stderr);
+  assert.doesNotMatch(r.stderr, /stopping the other workers|failed on rank/);
+  assert.match(r.stderr, /stopped at step (\d+)\/10; continue with --resume/);
+  const step = Number(/stopped at step (\d+)/.exec(r.stderr)![1]);
+  await readCheckpoint(path.join(ckpts, `step-${String(step).padStart(8, '0')}.safetensors`));
 });
