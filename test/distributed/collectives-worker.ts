@@ -1,5 +1,5 @@
 // A worker process for process-group.test.ts: joins the group from torchrun's variables, runs collectives and
-// prints what it saw as one JSON line. FAULT=exit|hang makes rank 1 exit / hang after the first barrier.
+// prints what it saw as one JSON line. FAULT=exit|hang makes rank 1 exit / hang after the first barrier, exit0 rank 0.
 import { ProcessGroup, readDistributedEnv } from '../../src/distributed/index.js';
 import { tensor, type Tensor } from '../../src/tensor/index.js';
 
@@ -20,7 +20,9 @@ const gathered = pg.allGather(tensor([r, -r], [2], { dtype: 'int64' }));
 pg.barrier();
 
 const fault = process.env.FAULT;
-if (fault && r === 1) {
+// the store host itself goes away
+if (fault === 'exit0' && r === 0) process.exit(3);
+if (fault && fault !== 'exit0' && r === 1) {
   if (fault === 'exit') process.exit(3);
   // hang: alive (heartbeats continue) but not reaching the next collective until well after the peer's timeout;
   // then exit, as a launcher would have made it (c10d 1.13's store client spins once the store host is gone)

@@ -38,6 +38,13 @@ test('a rank that exits makes the other fail promptly, naming it', async (t) => 
   assert.ok(r0!.elapsedMs < timeoutMs + 10_000, `took ${r0!.elapsedMs} ms`);
 });
 
+test('when rank 0, the store host, exits, the others fail naming it and exit', async () => {
+  const [r0, r1] = await runWorkers(worker, 2, { FAULT: 'exit0', TIMEOUT_MS: '8000' });
+  assert.equal(r0!.code, 3);
+  assert.equal(r1!.code, 1, r1!.stderr);
+  assert.match(String(lastJson(r1!).error), /failed on rank 1 of 2: rank 0 \(host of the rendezvous store 127\.0\.0\.1:\d+\) .*died or was killed/);
+});
+
 test('a rank that hangs makes the other fail after the timeout, naming it', async (t) => {
   const timeoutMs = 3000;
   const [r0, r1] = await runWorkers(worker, 2, { FAULT: 'hang', TIMEOUT_MS: String(timeoutMs) });
