@@ -35,8 +35,10 @@ const losses = (runDir: string) => readMetricsLog(path.join(runDir, 'metrics.jso
   .filter((l): l is TrainLogLine => 'loss' in l).map((l) => [l.step, l.loss] as const);
 
 test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resumes with another process count', async () => {
-  const single = await trainRun('single', 1, 2, [], {}, withVal);
-  const dual = await trainRun('dual', 2, 1, [], {}, withVal);
+  // with gradient accumulation: gradients are exchanged once per step, after the second micro-batch
+  const accumulate = { accumulate: 2 };
+  const single = await trainRun('single', 1, 2, [], accumulate, withVal);
+  const dual = await trainRun('dual', 2, 1, [], accumulate, withVal);
   const [ls, ld] = [losses(single), losses(dual)];
   assert.deepEqual(ld.map(([s]) => s), [1, 2, 3]);
   for (let i = 0; i < ls.length; i++) assert.ok(Math.abs(ls[i]![1] - ld[i]![1]) < 1e-4 * Math.abs(ls[i]![1]), `loss at step ${i + 1}: ${ls[i]![1]} vs ${ld[i]![1]}`);
@@ -49,8 +51,8 @@ test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resu
   assert.ok(confusion(single).flat().reduce((a, b) => a + b) > 0);
 
   // stopped after step 1 with 2 processes, finished by 1 process with the same global batch
-  const mixed = await trainRun('mixed', 2, 1, ['--stop-after', '1']);
-  await trainRun('mixed', 1, 2, ['--resume']);
+  const mixed = await trainRun('mixed', 2, 1, ['--stop-after', '1'], accumulate);
+  await trainRun('mixed', 1, 2, ['--resume'], accumulate);
   await assertSameWeights(single, mixed, 3);
 });
 
