@@ -3,11 +3,11 @@
 import * as fs from 'node:fs';
 import { configHash, type RunConfig } from '../config/index.js';
 import { collateTo, type Batch } from '../data/collate.js';
-import { DataParallel, ProcessGroup, type DistributedEnv } from '../distributed/index.js';
 import type { Dataset } from '../data/dataset.js';
 import { DataLoader, type LoaderPosition } from '../data/loader.js';
 import { openDataset } from '../data/open.js';
 import { trainTransform } from '../data/transforms.js';
+import { DataParallel, ProcessGroup, type DistributedEnv } from '../distributed/index.js';
 import { buildModel, type DeepLabV3 } from '../models/index.js';
 import { convertMemoryFormat, convertSyncBatchNorm, freezeBatchNorm, useGlobalBatchDropout } from '../nn/index.js';
 import { PolySchedule, SGD } from '../optim/index.js';
