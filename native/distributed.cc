@@ -10,8 +10,9 @@
 #include "distributed_internal.h"
 
 // Debian's and PyTorch's own libtorch builds contain Gloo; its headers come with libgloo-dev (Debian) and are
-// absent from some distributions, in which case only the "gloo" backend is missing (init says so).
-#if __has_include(<gloo/config.h>)
+// absent from some distributions, in which case only the "gloo" backend is missing (init says so; SHAPESEG_NO_GLOO
+// builds that case on purpose).
+#if __has_include(<gloo/config.h>) && !defined(SHAPESEG_NO_GLOO)
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
 #endif

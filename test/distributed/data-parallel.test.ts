@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { readMetricsLog, type TrainLogLine } from '../../src/train/metrics-log.js';
 import { writeTinyKitti } from '../train/fixtures.js';
 import { assertSameWeights, writeRunConfig } from './runs.js';
-import { runWorkers } from './spawn.js';
+import { runWorkers, withoutGloo } from './spawn.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'train-worker.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-dp-'));
@@ -34,7 +34,7 @@ async function trainRun(name: string, procs: number, batchSize: number, args: st
 const losses = (runDir: string) => readMetricsLog(path.join(runDir, 'metrics.jsonl'))
   .filter((l): l is TrainLogLine => 'loss' in l).map((l) => [l.step, l.loss] as const);
 
-test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resumes with another process count', async () => {
+test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resumes with another process count', { skip: withoutGloo }, async () => {
   // with gradient accumulation: gradients are exchanged once per step, after the second micro-batch
   const accumulate = { accumulate: 2 };
   const single = await trainRun('single', 1, 2, [], accumulate, withVal);
@@ -56,7 +56,7 @@ test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resu
   await assertSameWeights(single, mixed, 3);
 });
 
-test('with train.syncBN, BatchNorm trains on the global batch: 2 processes × batch 2 = 1 process × batch 4', async () => {
+test('with train.syncBN, BatchNorm trains on the global batch: 2 processes × batch 2 = 1 process × batch 4', { skip: withoutGloo }, async () => {
   const train = { syncBN: true, phases: [{ steps: 2, outputStride: 16, freezeBN: false }] };
   const single = await trainRun('sync-single', 1, 4, [], train);
   const dual = await trainRun('sync-dual', 2, 2, [], train);

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { writeTinyKitti } from '../train/fixtures.js';
 import { assertSameWeights, writeRunConfig } from './runs.js';
-import { freePort } from './spawn.js';
+import { freePort, withoutGloo } from './spawn.js';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-launch-'));
@@ -30,7 +30,7 @@ function shapeseg(args: string[], onStart?: (pid: number) => void): Promise<{ co
   });
 }
 
-test('two nodes of one process each equal one node of two processes', async () => {
+test('two nodes of one process each equal one node of two processes', { skip: withoutGloo }, async () => {
   const cfg = writeRunConfig(tmp, data, 'nodes', { batchSize: 1 });
   const one = path.join(tmp, 'runs', 'one-node');
   const port1 = String(await freePort());
@@ -46,7 +46,7 @@ test('two nodes of one process each equal one node of two processes', async () =
   await assertSameWeights(one, two, 3);
 });
 
-test('a killed worker stops the others with a message naming it; --resume finishes the run', async () => {
+test('a killed worker stops the others with a message naming it; --resume finishes the run', { skip: withoutGloo }, async () => {
   const cfg = writeRunConfig(tmp, data, 'crash', { batchSize: 1, steps: 10, extra: { distributed: { timeoutSec: 20 } } });
   const runDir = path.join(tmp, 'runs', 'crash');
   const ckpts = path.join(runDir, 'checkpoints');
@@ -76,7 +76,7 @@ test('a killed worker stops the others with a message naming it; --resume finish
   assert.ok(fs.existsSync(path.join(ckpts, 'step-00000010.safetensors')));
 });
 
-test('SIGINT to the launcher stops every worker after the same step, checkpointed; exit 130', async () => {
+test('SIGINT to the launcher stops every worker after the same step, checkpointed; exit 130', { skip: withoutGloo }, async () => {
   const cfg = writeRunConfig(tmp, data, 'interrupt', { batchSize: 1, steps: 10, extra: { distributed: { timeoutSec: 20 } } });
   const runDir = path.join(tmp, 'runs', 'interrupt');
   const ckpts = path.join(runDir, 'checkpoints');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runWorkers, type WorkerResult } from './spawn.js';
+import { runWorkers, withoutGloo, type WorkerResult } from './spawn.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'collectives-worker.js');
 
@@ -13,7 +13,7 @@ function lastJson(r: WorkerResult): Record<string, unknown> {
   return JSON.parse(line) as Record<string, unknown>;
 }
 
-test('allReduce, broadcast, allGather and barrier across two processes', async () => {
+test('allReduce, broadcast, allGather and barrier across two processes', { skip: withoutGloo }, async () => {
   const results = await runWorkers(worker, 2);
   for (const r of results) {
     assert.equal(r.code, 0, r.stderr);
@@ -26,7 +26,7 @@ test('allReduce, broadcast, allGather and barrier across two processes', async (
   }
 });
 
-test('a rank that exits makes the other fail promptly, naming it', async (t) => {
+test('a rank that exits makes the other fail promptly, naming it', { skip: withoutGloo }, async (t) => {
   const timeoutMs = 8000;
   const [r0, r1] = await runWorkers(worker, 2, { FAULT: 'exit', TIMEOUT_MS: String(timeoutMs) });
   assert.equal(r1!.code, 3);
@@ -38,14 +38,14 @@ test('a rank that exits makes the other fail promptly, naming it', async (t) => 
   assert.ok(r0!.elapsedMs < timeoutMs + 10_000, `took ${r0!.elapsedMs} ms`);
 });
 
-test('when rank 0, the store host, exits, the others fail naming it and exit', async () => {
+test('when rank 0, the store host, exits, the others fail naming it and exit', { skip: withoutGloo }, async () => {
   const [r0, r1] = await runWorkers(worker, 2, { FAULT: 'exit0', TIMEOUT_MS: '8000' });
   assert.equal(r0!.code, 3);
   assert.equal(r1!.code, 1, r1!.stderr);
   assert.match(String(lastJson(r1!).error), /failed on rank 1 of 2: rank 0 \(host of the rendezvous store 127\.0\.0\.1:\d+\) .*died or was killed/);
 });
 
-test('a rank that hangs makes the other fail after the timeout, naming it', async (t) => {
+test('a rank that hangs makes the other fail after the timeout, naming it', { skip: withoutGloo }, async (t) => {
   const timeoutMs = 3000;
   const [r0, r1] = await runWorkers(worker, 2, { FAULT: 'hang', TIMEOUT_MS: String(timeoutMs) });
   const err = String(lastJson(r0!).error);

@@ -1,6 +1,10 @@
 // Test helpers: a free localhost port and N worker processes started with torchrun's variables.
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
+import { D } from '../../src/distributed/native.js';
+
+/** A skip reason when the addon has no CPU process group (built without Gloo's headers), else false. */
+export const withoutGloo: string | false = D.distBackends().includes('gloo') ? false : 'the addon was built without Gloo (install libgloo-dev, rebuild)';
 
 /** A TCP port free on localhost right now. */
 export async function freePort(): Promise<number> {

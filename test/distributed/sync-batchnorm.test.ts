@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runWorkers } from './spawn.js';
+import { runWorkers, withoutGloo } from './spawn.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sync-bn-worker.js');
 
-test('SyncBatchNorm on 2 ranks = BatchNorm2d on the global batch: output, gradients, running statistics', async () => {
+test('SyncBatchNorm on 2 ranks = BatchNorm2d on the global batch: output, gradients, running statistics', { skip: withoutGloo }, async () => {
   const results = await runWorkers(worker, 2);
   for (const r of results) {
     assert.equal(r.code, 0, r.stderr);
