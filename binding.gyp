@@ -10,7 +10,9 @@
         "native/ops.cc",
         "native/nn_ops.cc",
         "native/autograd.cc",
-        "native/backend.cc"
+        "native/backend.cc",
+        "native/distributed.cc",
+        "native/distributed_sync_bn.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

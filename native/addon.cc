@@ -1,5 +1,6 @@
 // Entry point of the shapeseg addon: every concern registers its functions on the exports object.
 #include "common.h"
+#include "distributed.h"
 
 #include <malloc.h>
 
@@ -27,6 +28,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initNnOps(env, exports);
   initAutograd(env, exports);
   initBackend(env, exports);
+  initDistributed(env, exports);
   return exports;
 }
 

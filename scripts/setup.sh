@@ -20,6 +20,10 @@ if ! node scripts/find-libtorch.mjs --json >/dev/null 2>&1; then
   fi
 fi
 for tool in g++ make python3; do command -v "$tool" >/dev/null || apt_install build-essential python3; done
+# Gloo's headers (Debian ships them apart from libtorch-dev): without them the addon builds with no CPU process group.
+if [ ! -f /usr/include/gloo/config.h ] && have_apt; then
+  apt_install libgloo-dev || say "no Gloo headers: distributed training on CPU is left out of the addon (install libgloo-dev)"
+fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"

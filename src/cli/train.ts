@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type ConfigOverrides } from '../config/index.js';
+import { readDistributedEnv } from '../distributed/env.js';
 
 interface TrainFlags {
   resume?: boolean;
@@ -9,6 +10,11 @@ interface TrainFlags {
   device?: string;
   threads?: string;
   progress?: boolean;
+  nprocPerNode?: string;
+  nnodes?: string;
+  nodeRank?: string;
+  masterAddr?: string;
+  masterPort?: string;
 }
 
 /** Registers `shapeseg train`. */
@@ -22,7 +28,21 @@ export function registerTrainCommand(program: Command): void {
     .option('--device <device>', 'override train.device: cpu, cuda or cuda:N')
     .option('--threads <n>', 'override train.threads (CPU intra-op threads)')
     .option('--no-progress', 'no progress bar or periodic lines')
+    .option('--nproc-per-node <n>', 'start N data-parallel worker processes on this machine (torchrun\'s launcher)')
+    .option('--nnodes <m>', 'machines taking part (with --nproc-per-node)', '1')
+    .option('--node-rank <r>', 'this machine\'s index, 0..nnodes-1', '0')
+    .option('--master-addr <host>', 'address of node 0, where rank 0 hosts the rendezvous store', '127.0.0.1')
+    .option('--master-port <port>', 'free port on node 0 for the rendezvous store', '29500')
     .action(async (configFile: string, flags: TrainFlags) => {
+      if (flags.nprocPerNode !== undefined) {
+        // the launcher only spawns: the workers run this same command line without the launcher's flags
+        const { launch, stripLaunchFlags } = await import('../distributed/launcher.js');
+        process.exitCode = await launch({
+          nprocPerNode: Number(flags.nprocPerNode), nnodes: Number(flags.nnodes), nodeRank: Number(flags.nodeRank),
+          masterAddr: flags.masterAddr, masterPort: Number(flags.masterPort), args: stripLaunchFlags(process.argv.slice(1)),
+        });
+        return;
+      }
       const overrides: ConfigOverrides = { 'train.device': flags.device };
       if (flags.threads !== undefined) overrides['train.threads'] = Number(flags.threads);
       const config = loadConfig(configFile, overrides);
@@ -35,6 +55,8 @@ export function registerTrainCommand(program: Command): void {
         resume: flags.resume ?? false,
         progress: flags.progress === false ? 'off' : undefined,
         handleSignals: true,
+        // RANK/WORLD_SIZE/... from our launcher, torchrun, srun or mpirun make this process one worker of several
+        distributed: readDistributedEnv(),
       });
       process.stderr.write(`${result.summary}\n`);
       // stopped by a signal (after checkpointing): report it like an interrupted process

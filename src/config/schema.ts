@@ -84,6 +84,8 @@ export const TrainConfigSchema = z
     amp: z.union([z.literal(false), z.enum(['bf16', 'fp16'])]).default(false),
     channelsLast: z.boolean().default(false),
     cudnnBenchmark: z.boolean().default(false),
+    /** BatchNorm statistics over the global batch of all data-parallel processes (torch.nn.SyncBatchNorm). */
+    syncBN: z.boolean().default(false),
     phases: z
       .array(PhaseSchema)
       .min(1)
@@ -213,6 +215,21 @@ export const AugmentConfigSchema = z.strictObject({
   consistency: ConsistencySchema.optional(),
 });
 
+/** `distributed`: how data-parallel workers (see docs/distributed.md) talk and normalise the loss. */
+export const DistributedConfigSchema = z.strictObject({
+  /** c10d backend; default gloo for CPU training, nccl for CUDA. */
+  backend: z.enum(['gloo', 'nccl']).optional(),
+  /** Bound on rendezvous and on every collective: a dead or hung rank stops the others within it. */
+  timeoutSec: z.number().positive().default(1800),
+  /**
+   * 'global': each rank's loss sum is divided by the valid (non-ignored) pixels of the whole global batch, so the
+   * result does not depend on the process count; 'perRank': torch DDP's, each rank's mean loss, gradients averaged.
+   */
+  lossNormalization: z.enum(['global', 'perRank']).default('global'),
+  /** Gradients are all-reduced in buckets of about this size (torch DDP's bucket_cap_mb). */
+  bucketCapMb: z.number().positive().default(25),
+});
+
 /** The whole run config file. */
 export const RunConfigSchema = z.strictObject({
   /** Run name (runs/<name>/); defaults to the config file's base name. */
@@ -236,6 +253,7 @@ export const RunConfigSchema = z.strictObject({
   train: TrainConfigSchema.prefault({}),
   eval: EvalConfigSchema.prefault({}),
   augment: AugmentConfigSchema.prefault({}),
+  distributed: DistributedConfigSchema.prefault({}),
 });
 
 /** Validated `model`. */
@@ -252,6 +270,8 @@ export type OptimizerConfig = z.infer<typeof OptimizerSchema>;
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 /** Validated `augment`. */
 export type AugmentConfig = z.infer<typeof AugmentConfigSchema>;
+/** Validated `distributed`. */
+export type DistributedConfig = z.infer<typeof DistributedConfigSchema>;
 /** Validated `eval`. */
 export type EvalConfig = z.infer<typeof EvalConfigSchema>;
 /** A validated run config: all defaults filled in, model.numClasses resolved from the label space. */

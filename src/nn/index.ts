@@ -11,3 +11,5 @@ export * from './init.js';
 export * from './intermediate.js';
 export * from './memory-format.js';
 export { F } from './functional.js';
+export * from './global-batch-dropout.js';
+export * from './sync-batchnorm.js';

@@ -37,9 +37,19 @@ export interface StepSettings {
 /** The model trained: DeepLabV3 (forward returns {out, aux?}). */
 export type SegModel = DeepLabV3;
 
-/** Forward + loss + backward of one micro-batch; returns its (unscaled) loss value. Frees every tensor it made. */
-function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: GradScaler, divisor: number, step: number): number {
+/** Cross-process gradient synchronisation (src/distributed's DataParallel); absent in single-process training. */
+export interface StepSync {
+  /** The factor this micro-batch's mean loss enters the gradients with (a collective: every rank calls it). */
+  lossWeight(labels: Tensor): number;
+  /** Sums the gradients over processes; returns localLoss summed over processes. */
+  reduceGradients(params: Tensor[], localLoss: number): number;
+}
+
+/** Forward + loss + backward of one micro-batch; returns its (unscaled, weighted) loss value. Frees every tensor it made. */
+function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: GradScaler, divisor: number, step: number, sync?: StepSync): number {
   return T.tidy(() => {
+    // before anything may return early: it is a collective
+    const weight = sync ? sync.lossWeight(batch.labels) : 1;
     // batches arrive on the device already (uint8 crosses the bus; normalisation happens there)
     const aug = s.augment ?? null;
     const prepared = aug ? aug.prepare(batch.images, batch.labels) : { input: normalize(batch.images), labels: batch.labels };
@@ -59,9 +69,10 @@ function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: 
       if (Number.isNaN(value) && labels.ne(255).sum().item() === 0) return 0;
       throw new NonFiniteLossError(step, value, batch.ids);
     }
-    const scaled = scaler.scaleLoss(divisor === 1 ? loss : loss.div(divisor));
+    const weighted = weight === 1 ? (divisor === 1 ? loss : loss.div(divisor)) : loss.mul(weight / divisor);
+    const scaled = scaler.scaleLoss(weighted);
     scaled.backward();
-    return value;
+    return value * weight;
   });
 }
 
@@ -78,6 +89,8 @@ export interface TrainStepOptions {
   settings: StepSettings;
   /** 1-based step number, named in errors. */
   step: number;
+  /** Data-parallel synchronisation: the returned loss is then the global batch's. */
+  sync?: StepSync | undefined;
 }
 
 /**
@@ -94,13 +107,16 @@ export async function trainStep(o: TrainStepOptions): Promise<{ loss: number; im
     const batch = await o.next();
     try {
       images += batch.images.shape[0]!;
-      total += microStep(model, batch, o.settings, scaler, accumulate, o.step);
+      total += microStep(model, batch, o.settings, scaler, accumulate, o.step, o.sync);
     } finally {
       batch.images.dispose();
       batch.labels.dispose();
     }
   }
-  const finite = scaler.unscale(optimizer.groups.flatMap((g) => g.params.map(([, p]) => p)));
+  const params = optimizer.groups.flatMap((g) => g.params.map(([, p]) => p));
+  // once per optimizer step, after the last micro-batch: accumulation exchanges nothing in between
+  if (o.sync) total = o.sync.reduceGradients(params, total);
+  const finite = scaler.unscale(params);
   if (finite) optimizer.step();
   scaler.update(finite);
   return { loss: total / accumulate, images, applied: finite };

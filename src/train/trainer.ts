@@ -9,8 +9,9 @@ import { DataLoader, type LoaderPosition, type SampleSource } from '../data/load
 import { openDataset } from '../data/open.js';
 import { trainTransform } from '../data/transforms.js';
 import { DataWorkerPool, defaultWorkers } from '../data/worker-pool.js';
+import { DataParallel, ProcessGroup, type DistributedEnv } from '../distributed/index.js';
 import { buildModel, type DeepLabV3 } from '../models/index.js';
-import { convertMemoryFormat, freezeBatchNorm } from '../nn/index.js';
+import { convertMemoryFormat, convertSyncBatchNorm, freezeBatchNorm, useGlobalBatchDropout } from '../nn/index.js';
 import { PolySchedule, SGD } from '../optim/index.js';
 import * as T from '../tensor/index.js';
 import type { Device } from '../tensor/index.js';
@@ -18,7 +19,8 @@ import { CheckpointDir, readCheckpoint, saveCheckpoint, type TrainState } from '
 import { GradScaler, type GradScalerState } from './grad-scaler.js';
 import { MetricsLog, truncateMetricsLog } from './metrics-log.js';
 import { TrainProgress } from './progress.js';
-import { configDiff, prepareRunDir, writeJson, type RunPaths } from './run-dir.js';
+import { batchShare } from './batch-share.js';
+import { configDiff, prepareRunDir, runPaths, writeJson, type RunPaths } from './run-dir.js';
 import { TensorBoardWriter } from './tensorboard.js';
 import { NonFiniteLossError, trainStep, type StepSettings } from './train-step.js';
 import { validate } from './validate.js';
@@ -36,6 +38,8 @@ export interface TrainOptions {
   stopAfter?: number;
   /** Stop (after finishing the current step and checkpointing) on SIGINT/SIGTERM; a second signal exits at once. */
   handleSignals?: boolean;
+  /** This process's place among data-parallel workers (readDistributedEnv()); null or absent: one process. */
+  distributed?: DistributedEnv | null | undefined;
 }
 
 /** How a training run ended. */
@@ -75,8 +79,9 @@ interface TrainerExtras {
 
 type Phase = RunConfig['train']['phases'][number];
 
-function deviceOf(cfg: RunConfig): Device {
-  const d = cfg.train.device as Device;
+function deviceOf(cfg: RunConfig, localRank: number | null): Device {
+  // one GPU per local worker, as torchrun users expect from `cuda` (an explicit cuda:N is kept)
+  const d = (cfg.train.device === 'cuda' && localRank !== null ? `cuda:${localRank}` : cfg.train.device) as Device;
   if (d !== 'cpu' && !T.cudaIsAvailable()) {
     throw new Error(`train.device is ${d} but CUDA is not available in this libtorch build (see \`shapeseg info\`)`);
   }
@@ -136,6 +141,8 @@ interface TrainRunParts {
   device: Device;
   progress: TrainProgress;
   augmentation: Augmentation;
+  /** Data-parallel synchronisation; null when training alone. */
+  dp: DataParallel | null;
 }
 
 /** Everything one training run holds while it runs. */
@@ -156,6 +163,9 @@ class TrainRun {
   private readonly valSet: Dataset | null;
   private readonly device: Device;
   private readonly progress: TrainProgress;
+  private readonly dp: DataParallel | null;
+  /** Rank 0 (or the only process): the one that writes checkpoints, metrics, TensorBoard and validation. */
+  private readonly isMain: boolean;
   private readonly hash: string;
   private readonly settings: StepSettings;
   private readonly scaler: GradScaler;
@@ -164,8 +174,9 @@ class TrainRun {
   constructor(parts: TrainRunParts) {
     ({
       cfg: this.cfg, paths: this.paths, ckpts: this.ckpts, model: this.model, optimizer: this.optimizer, schedule: this.schedule,
-      trainSet: this.trainSet, valSet: this.valSet, device: this.device, progress: this.progress,
+      trainSet: this.trainSet, valSet: this.valSet, device: this.device, progress: this.progress, dp: this.dp,
     } = parts);
+    this.isMain = (this.dp?.rank ?? 0) === 0;
     this.hash = configHash(this.cfg);
     this.settings = { device: this.device, channelsLast: this.cfg.train.channelsLast, amp: this.cfg.train.amp, augment: parts.augmentation.batch };
     this.scaler = new GradScaler(this.cfg.train.amp === 'fp16');
@@ -202,7 +213,7 @@ class TrainRun {
     const bests = [ck.state.bestMIoU, readBest(this.bestJson)].filter((v): v is number => v !== null);
     this.bestMIoU = bests.length > 0 ? Math.max(...bests) : null;
     this.lastCheckpoint = file;
-    truncateMetricsLog(this.paths.metrics, this.step);
+    if (this.isMain) truncateMetricsLog(this.paths.metrics, this.step);
     this.log(`resuming ${this.paths.root} at step ${this.step} from ${file}`);
   }
 
@@ -225,16 +236,20 @@ class TrainRun {
   }
 
   private checkpoint(file: string): void {
+    if (!this.isMain) return;
     saveCheckpoint(file, this.model.stateDict(), this.optimizer.stateDict(), this.state());
   }
 
   /** Validates, logs, and saves best.safetensors on a new best mIoU. */
-  private async validateNow(valSet: Dataset, metrics: MetricsLog, tb: TensorBoardWriter, phase: number, time: number): Promise<void> {
+  private async validateNow(valSet: Dataset, metrics: MetricsLog | null, tb: TensorBoardWriter | null, phase: number, time: number): Promise<void> {
     const step = this.step;
     const v = await validate({
-      model: this.model, dataset: valSet, eval: this.cfg.eval, device: this.device, evalDir: this.paths.eval, step, modelName: this.cfg.model.name, source: this.valSource,
+      model: this.model, dataset: valSet, eval: this.cfg.eval, device: this.device, evalDir: this.paths.eval, step, modelName: this.cfg.model.name,
+      group: this.dp?.group, source: this.valSource,
     });
     enterPhase(this.model, this.cfg.train.phases[phase]!);
+    // every rank validated its share; rank 0 records the summed result
+    if (!metrics || !tb) return;
     metrics.write({ step, phase, val: v, time });
     const perClass = Object.fromEntries(
       valSet.labelSpace.classes.flatMap((name, k) => (v.perClass[k] == null ? [] : [[`val/IoU/${name}`, v.perClass[k]!]])),
@@ -248,13 +263,26 @@ class TrainRun {
     }
   }
 
+  /** True when any rank asked to stop (a collective when data-parallel). */
+  private agreeToStop(local: boolean): boolean {
+    if (!this.dp) return local;
+    using flag = T.tensor([local ? 1 : 0], [1], { dtype: 'float32' });
+    this.dp.group.allReduce(flag, 'max');
+    return flag.item() > 0;
+  }
+
   /** Runs steps until the end of the schedule, `stopAfter`, or a stop request; returns whether it stopped early. */
   async loop(stopAfter: number | undefined): Promise<boolean> {
     const { cfg, schedule, model } = this;
     const t = cfg.train;
-    const metrics = new MetricsLog(this.paths.metrics);
-    const tb = new TensorBoardWriter(this.paths.tb);
-    if (this.step > 0) tb.addSessionStart(this.step + 1);
+    // only rank 0 writes; the others' logs would be copies (the loss logged is the global batch's)
+    const metrics = this.isMain ? new MetricsLog(this.paths.metrics) : null;
+    const tb = this.isMain ? new TensorBoardWriter(this.paths.tb) : null;
+    if (this.step > 0) tb?.addSessionStart(this.step + 1);
+    const worldSize = this.dp?.worldSize ?? 1;
+    const collate = collateTo(this.device);
+    // every rank iterates the global batch (batch × world size, the single-process order) and keeps its share
+    const share = this.dp ? { rank: this.dp.rank, worldSize } : null;
     // decode + augmentation in worker threads (data.workers, default one per core; 0: on this thread); the
     // samples are the same pure function of (seed, epoch, index) either way, so resume stays exact
     const workers = cfg.data.workers ?? defaultWorkers();
@@ -266,12 +294,12 @@ class TrainRun {
       : null;
     this.valSource = valPool ?? undefined;
     const loader = new DataLoader<Batch>(this.trainSet, {
-      batchSize: t.batchSize,
+      batchSize: t.batchSize * worldSize,
       shuffle: true,
       dropLast: true,
       seed: t.seed,
       ...(pool ? { source: pool } : { transform: trainTransform(cfg.transforms) }),
-      collate: collateTo(this.device),
+      collate: share ? (b) => collate(batchShare(b, share)) : collate,
     });
     // the loader regenerates exactly the batches an uninterrupted run would see from `position` on
     const batches = loader.iterate({ startAt: this.position });
@@ -300,6 +328,7 @@ class TrainRun {
         try {
           res = await trainStep({
             model, optimizer: this.optimizer, scaler: this.scaler, next: nextBatch, accumulate: t.accumulate, lr, settings: this.settings, step: this.step + 1,
+            sync: this.dp ?? undefined,
           });
         } catch (e) {
           if (e instanceof NonFiniteLossError) throw new TrainingDivergedError(e.step, this.lastCheckpoint, e, lr);
@@ -308,25 +337,26 @@ class TrainRun {
         const step = ++this.step;
         window.loss += res.loss;
         window.steps++;
-        window.images += res.images;
+        window.images += res.images * worldSize;
         window.seconds += (performance.now() - t0) / 1000;
         const imagesPerSec = window.seconds > 0 ? window.images / window.seconds : 0;
         const loss = window.loss / window.steps;
         this.progress.update({ step, phase, loss, lr, imagesPerSec });
         const last = step === schedule.totalSteps;
         if (step % t.logEvery === 0 || last) {
-          metrics.write({ step, phase, loss, lr, imagesPerSec, time: elapsed() });
-          tb.addScalars(step, { 'train/loss': loss, 'train/lr': lr, 'train/images_per_sec': imagesPerSec });
+          metrics?.write({ step, phase, loss, lr, imagesPerSec, time: elapsed() });
+          tb?.addScalars(step, { 'train/loss': loss, 'train/lr': lr, 'train/images_per_sec': imagesPerSec });
           Object.assign(window, { loss: 0, steps: 0, images: 0, seconds: 0 });
         }
         if (this.valSet && ((t.valEvery > 0 && step % t.valEvery === 0) || last)) {
           await this.validateNow(this.valSet, metrics, tb, phase, elapsed());
         }
-        const stop = this.stopRequested || (stopAfter !== undefined && step >= stopAfter);
+        // all ranks stop after the same step, whichever of them saw the signal
+        const stop = this.agreeToStop(this.stopRequested) || (stopAfter !== undefined && step >= stopAfter);
         if ((t.checkpointEvery > 0 && step % t.checkpointEvery === 0) || step === span.end || stop) {
           this.lastCheckpoint = this.ckpts.stepFile(step);
           this.checkpoint(this.lastCheckpoint);
-          this.ckpts.prune();
+          if (this.isMain) this.ckpts.prune();
         }
         if (stop && !last) return true;
       }
@@ -337,8 +367,8 @@ class TrainRun {
       await valPool?.close();
       this.valSource = undefined;
       this.progress.stop();
-      metrics.close();
-      tb.close();
+      metrics?.close();
+      tb?.close();
     }
   }
 }
@@ -348,16 +378,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const cfg = opts.config;
   const t = cfg.train;
   const resume = opts.resume ?? false;
+  const dist = opts.distributed && opts.distributed.worldSize > 1 ? opts.distributed : null;
+  const isMain = (dist?.rank ?? 0) === 0;
   // a bad device/amp setting or bad data fails here, before anything is written to the run folder
-  const device = deviceOf(cfg);
+  const device = deviceOf(cfg, dist?.localRank ?? null);
   const trainSet = await openDataset(cfg.data.train);
   const valSet = cfg.data.val ? await openDataset(cfg.data.val) : null;
-  const paths = prepareRunDir(opts.runDir, resume);
+  const paths = isMain ? prepareRunDir(opts.runDir, resume) : runPaths(opts.runDir);
   const ckpts = new CheckpointDir(paths.checkpoints, t.keepLast);
   const latest = resume ? ckpts.latest() : null;
   if (resume && latest === null) throw new Error(`--resume: no checkpoint in ${paths.checkpoints}`);
   const schedule = new PolySchedule({ ...t.schedule, phases: t.phases });
-  const progress = new TrainProgress(schedule.totalSteps, opts.progress ?? (process.stderr.isTTY ? 'bar' : 'lines'), t.logEvery);
+  const progress = new TrainProgress(schedule.totalSteps, isMain ? opts.progress ?? (process.stderr.isTTY ? 'bar' : 'lines') : 'off', t.logEvery);
   const log = (m: string) => progress.log(m);
 
   const backbone = cfg.model.pretrainedBackbone;
@@ -369,7 +401,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   T.manualSeed(t.seed);
 
   const configJsonExisted = fs.existsSync(paths.config);
-  recordRun(paths, cfg, trainSet, valSet, resume, log);
+  if (isMain) recordRun(paths, cfg, trainSet, valSet, resume, log);
 
   const { model, pretrained } = buildModel(cfg.model.name, {
     numClasses: cfg.model.numClasses,
@@ -380,9 +412,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   });
   let optimizer: SGD | null = null;
   let augmentation: Augmentation | null = null;
+  let group: ProcessGroup | null = null;
   const onSignal = (sig: NodeJS.Signals) => (run.stopping ? process.exit(130) : run.requestStop(sig));
   let run: TrainRun;
   try {
+    // before the optimizer sees the parameters; alone, SyncBatchNorm is BatchNorm2d (same keys, same numbers)
+    if (t.syncBN) convertSyncBatchNorm(model);
     model.to(device);
     // weights too, not only inputs: a conv with NCHW weights would convert them back at every step
     if (t.channelsLast) convertMemoryFormat(model, 'channelsLast');
@@ -395,13 +430,25 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     optimizer = SGD.forParameters(model.namedParameters(), { ...t.optimizer, lr: t.schedule.lr });
     augmentation = await buildAugmentation(cfg.augment, { device });
     attachFeatureAugmentation(model, augmentation.features);
-    run = new TrainRun({ cfg, paths, ckpts, model, optimizer, schedule, trainSet, valSet, device, progress, augmentation });
+    let dp: DataParallel | null = null;
+    if (dist) {
+      const d = cfg.distributed;
+      group = ProcessGroup.init({ ...dist, backend: d.backend ?? (device === 'cpu' ? 'gloo' : 'nccl'), timeoutMs: d.timeoutSec * 1000 });
+      dp = new DataParallel({ group, lossNormalization: d.lossNormalization, bucketCapMb: d.bucketCapMb });
+      useGlobalBatchDropout(model, { rank: dist.rank, worldSize: dist.worldSize });
+      log(`data-parallel: ${dist.worldSize} processes × batch ${t.batchSize} (global batch ${dist.worldSize * t.batchSize}), ${group.backend}, loss normalised ${d.lossNormalization === 'global' ? 'over the global batch' : 'per rank'}`);
+    }
+    run = new TrainRun({ cfg, paths, ckpts, model, optimizer, schedule, trainSet, valSet, device, progress, augmentation, dp });
     if (latest !== null) run.restore(latest, configJsonExisted);
+    // rank 0's weights everywhere (torch DDP's start), also after a resume from a checkpoint every rank read
+    dp?.broadcastState([...model.stateDict().values(), ...optimizer.stateDict().values()]);
     if (opts.handleSignals) {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     }
     const interrupted = await run.loop(opts.stopAfter);
+    // a clean end only: after a failure rank 0 would wait (bounded) for peers that may be gone
+    group?.destroy();
     const best = run.bestMIoU === null ? '' : `, best val mIoU ${(100 * run.bestMIoU).toFixed(2)}`;
     const summary = interrupted
       ? `stopped at step ${run.step}/${schedule.totalSteps}; continue with --resume (checkpoint ${run.lastCheckpoint})`

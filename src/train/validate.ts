@@ -3,9 +3,11 @@ import * as path from 'node:path';
 import type { EvalConfig } from '../config/index.js';
 import type { Dataset } from '../data/dataset.js';
 import type { SampleSource } from '../data/loader.js';
-import { evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
+import type { ProcessGroup } from '../distributed/index.js';
+import { evaluate, evaluationToFile, writeEvalResult, type EvaluateResult } from '../eval/evaluate.js';
+import { computeMetrics } from '../eval/metrics.js';
 import type { DeepLabV3 } from '../models/index.js';
-import type { Device } from '../tensor/index.js';
+import { tensor, type Device } from '../tensor/index.js';
 
 /** The numbers a validation run reports into metrics.jsonl. */
 export interface ValSummary {
@@ -28,14 +30,34 @@ export interface ValidateOptions {
   modelName: string;
   /** Loads the samples instead of `dataset` (a DataWorkerPool without augmentation). */
   source?: SampleSource;
+  /** Data-parallel: each rank evaluates every worldSize-th image, counts are summed, rank 0 writes the file. */
+  group?: ProcessGroup | null | undefined;
 }
 
-/** Evaluates the model on the dataset with the eval settings, writes `<evalDir>/step-<N>.json`, returns the summary. */
+/** One rank's share of the images: every worldSize-th (balanced when image sizes vary). */
+function shareOf(length: number, group: ProcessGroup): number[] {
+  return Array.from({ length }, (_, i) => i).filter((i) => i % group.worldSize === group.rank);
+}
+
+/** The ranks' confusion matrices, ignored pixels and image counts summed (exactly: int64) into one result. */
+function sumOverRanks(res: EvaluateResult, group: ProcessGroup): EvaluateResult {
+  const counts = [...res.confusion, res.ignoredPixels, res.images];
+  using t = tensor(counts, [counts.length], { dtype: 'int64' });
+  group.allReduce(t);
+  const all = Array.from(t.toArray() as BigInt64Array, Number);
+  const confusion = Float64Array.from(all.slice(0, res.confusion.length));
+  return { ...res, confusion, metrics: computeMetrics(confusion), ignoredPixels: all.at(-2)!, images: all.at(-1)!, perImage: undefined };
+}
+
+/** Evaluates the model on the dataset with the eval settings, writes `<evalDir>/step-<N>.json`, returns the summary (on every rank). */
 export async function validate(o: ValidateOptions): Promise<ValSummary> {
   const { model, dataset, device, evalDir, step, modelName } = o;
   const cfg = o.eval;
   const space = dataset.labelSpace;
-  const res = await evaluate(model, dataset, { labelSpace: space, device, outputStride: cfg.outputStride, scales: cfg.scales, flip: cfg.flip, source: o.source });
+  const group = o.group && o.group.worldSize > 1 ? o.group : null;
+  const indices = group ? shareOf(dataset.length, group) : undefined;
+  const mine = await evaluate(model, dataset, { labelSpace: space, device, outputStride: cfg.outputStride, scales: cfg.scales, flip: cfg.flip, indices, source: o.source });
+  const res = group ? sumOverRanks(mine, group) : mine;
   const file = evaluationToFile(res, {
     checkpoint: null,
     model: modelName,
@@ -46,7 +68,7 @@ export async function validate(o: ValidateOptions): Promise<ValSummary> {
     scales: cfg.scales,
     flip: cfg.flip,
   });
-  await writeEvalResult(path.join(evalDir, `step-${String(step).padStart(8, '0')}.json`), { ...file, step });
+  if ((group?.rank ?? 0) === 0) await writeEvalResult(path.join(evalDir, `step-${String(step).padStart(8, '0')}.json`), { ...file, step });
   const m = res.metrics;
   return { mIoU: m.mIoU, pixelAcc: m.pixelAccuracy, perClass: Array.from(m.perClassIoU, (v) => (Number.isFinite(v) ? v : null)) };
 }

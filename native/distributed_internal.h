@@ -1,0 +1,18 @@
+// What the process group (distributed.cc) offers the addon's other distributed files.
+#pragma once
+
+#include <napi.h>
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+
+#include <functional>
+
+namespace shapeseg {
+
+/** Runs one collective of this process's group to completion within its timeout; failures name the rank at fault. */
+void runCollective(const char* op, const std::function<c10::intrusive_ptr<c10d::Work>(c10d::ProcessGroup&)>& start);
+/** The world size of this process's group (throws naming op when there is none). */
+int groupSize(const char* op);
+/** Registers distSyncBatchNorm (distributed_sync_bn.cc). */
+void initSyncBatchNorm(Napi::Env env, Napi::Object exports);
+
+}  // namespace shapeseg

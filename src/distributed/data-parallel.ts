@@ -1,0 +1,109 @@
+// Data-parallel training over a process group, torch's DistributedDataParallel without the autograd hooks:
+// state broadcast from rank 0 at the start, gradients all-reduced in buckets once per optimizer step (so
+// gradient accumulation exchanges nothing until its last micro-batch), and the loss normalised globally.
+import { isFloatingDType, noGrad, tensor, zerosLike, type DType, type Tensor } from '../tensor/index.js';
+import type { ProcessGroup } from './process-group.js';
+
+/** How each rank's loss is normalised (see `distributed.lossNormalization` in the config). */
+export type LossNormalization = 'global' | 'perRank';
+
+/** What DataParallel needs. */
+export interface DataParallelOptions {
+  group: ProcessGroup;
+  lossNormalization: LossNormalization;
+  /** Gradient bucket size in MiB (torch DDP's bucket_cap_mb). */
+  bucketCapMb: number;
+}
+
+/** The IGNORE label (255) is the data layer's; repeated here so this layer does not depend on src/train. */
+const IGNORE_INDEX = 255;
+
+/** Splits tensors (in order) into runs of one dtype of at most capBytes each (a tensor larger than cap alone). */
+function buckets(ts: Tensor[], capBytes: number): Tensor[][] {
+  const out: Tensor[][] = [];
+  let cur: Tensor[] = [];
+  let bytes = 0;
+  for (const t of ts) {
+    const size = t.numel() * 4;
+    if (cur.length > 0 && (bytes + size > capBytes || cur[0]!.dtype !== t.dtype || cur[0]!.device !== t.device)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(t);
+    bytes += size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/** Gradient and loss synchronisation of one data-parallel worker. */
+export class DataParallel {
+  readonly group: ProcessGroup;
+  readonly lossNormalization: LossNormalization;
+  private readonly capBytes: number;
+
+  constructor(o: DataParallelOptions) {
+    this.group = o.group;
+    this.lossNormalization = o.lossNormalization;
+    this.capBytes = o.bucketCapMb * 2 ** 20;
+  }
+
+  get rank(): number {
+    return this.group.rank;
+  }
+
+  get worldSize(): number {
+    return this.group.worldSize;
+  }
+
+  /** Copies rank 0's tensors (parameters and buffers, in the same order on every rank) to all ranks. */
+  broadcastState(tensors: Tensor[]): void {
+    noGrad(() => {
+      const byDtype = new Map<DType, Tensor[]>();
+      for (const t of tensors) byDtype.set(t.dtype, [...(byDtype.get(t.dtype) ?? []), t]);
+      for (const ts of byDtype.values()) for (const b of buckets(ts, this.capBytes)) this.group.broadcast(b, 0);
+    });
+  }
+
+  /**
+   * The factor a micro-batch's mean loss is multiplied by before backward. 'global': this rank's share of the
+   * global batch's valid pixels (one small all-reduce), so the summed gradients are those of the global mean;
+   * 'perRank': 1 / worldSize (gradients averaged, as torch DDP does).
+   */
+  lossWeight(labels: Tensor): number {
+    if (this.lossNormalization === 'perRank') return 1 / this.worldSize;
+    const local = noGrad(() => labels.ne(IGNORE_INDEX).sum().item());
+    using count = tensor([local], [1], { dtype: 'float32' });
+    // float32 counts exactly up to 2^24 valid pixels per global micro-batch; float64 is not in the tensor API
+    this.group.allReduce(count);
+    const global = count.item();
+    return global > 0 ? local / global : 0;
+  }
+
+  /**
+   * Sums the gradients of params over ranks in buckets (a rank without a gradient contributes zeros) and
+   * returns the sum of localLoss over ranks (the global batch's loss when localLoss carries lossWeight).
+   */
+  reduceGradients(params: Tensor[], localLoss: number): number {
+    const grads: Tensor[] = [];
+    try {
+      for (const p of params) {
+        if (!p.requiresGrad || !isFloatingDType(p.dtype)) continue;
+        let g = p.grad;
+        if (g === null) {
+          using zero = noGrad(() => zerosLike(p));
+          p.setGrad(zero);
+          g = p.grad!;
+        }
+        grads.push(g);
+      }
+      for (const b of buckets(grads, this.capBytes)) this.group.allReduce(b);
+    } finally {
+      for (const g of grads) g.dispose();
+    }
+    using loss = tensor([localLoss], [1], { dtype: 'float32' });
+    this.group.allReduce(loss);
+    return loss.item();
+  }
+}

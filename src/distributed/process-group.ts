@@ -1,0 +1,82 @@
+// torch.distributed's default process group, thin: one per process, over c10d (native/distributed.cc).
+import type { Tensor } from '../tensor/index.js';
+import { Tensor as TensorClass } from '../tensor/index.js';
+import { D } from './native.js';
+
+/** The reductions all backends support (Gloo has no average: divide after a sum). */
+export type ReduceOp = 'sum' | 'product' | 'max' | 'min';
+/** c10d backends: Gloo for CPU tensors, NCCL for CUDA ones (when the addon was built with it). */
+export type Backend = 'gloo' | 'nccl';
+
+/** What init_process_group needs. */
+export interface ProcessGroupOptions {
+  rank: number;
+  worldSize: number;
+  masterAddr: string;
+  masterPort: number;
+  backend?: Backend;
+  /** Bound on rendezvous and on every collective (torch's default is 30 min; ours 5 min). */
+  timeoutMs?: number;
+}
+
+/** Default timeout of rendezvous and collectives. */
+export const DEFAULT_TIMEOUT_MS = 300_000;
+
+/**
+ * The process group of this process: rendezvous through a TCPStore hosted by rank 0, collectives in place and
+ * synchronous. A rank that dies or hangs makes the others' next collective throw within the timeout, naming it.
+ */
+export class ProcessGroup {
+  static #current: ProcessGroup | null = null;
+
+  private constructor(readonly rank: number, readonly worldSize: number, readonly backend: Backend) {}
+
+  /** Joins the group (blocks until every rank has, or throws naming the missing ranks after the timeout). */
+  static init(opts: ProcessGroupOptions): ProcessGroup {
+    if (ProcessGroup.#current) throw new Error('ProcessGroup.init: this process already belongs to a group');
+    const backend = opts.backend ?? 'gloo';
+    if (!D.distBackends().includes(backend)) {
+      throw new Error(`ProcessGroup.init: backend '${backend}' is not in this addon build (has: ${D.distBackends().join(', ') || 'none'})`);
+    }
+    D.distInit(opts.rank, opts.worldSize, opts.masterAddr, opts.masterPort, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, backend);
+    ProcessGroup.#current = new ProcessGroup(opts.rank, opts.worldSize, backend);
+    return ProcessGroup.#current;
+  }
+
+  /** The group this process joined, or null. */
+  static current(): ProcessGroup | null {
+    return ProcessGroup.#current;
+  }
+
+  /** Reduces every tensor across ranks in place (one message for all of them; they must share dtype and device). */
+  allReduce(tensors: Tensor | Tensor[], op: ReduceOp = 'sum'): void {
+    const ts = Array.isArray(tensors) ? tensors : [tensors];
+    D.distAllReduce(ts.map((t) => t.handle), op);
+  }
+
+  /** Overwrites the tensors on every rank with src's. */
+  broadcast(tensors: Tensor | Tensor[], src = 0): void {
+    if (!Number.isInteger(src) || src < 0 || src >= this.worldSize) {
+      throw new Error(`broadcast: src ${src} is not a rank of this group (world size ${this.worldSize})`);
+    }
+    const ts = Array.isArray(tensors) ? tensors : [tensors];
+    D.distBroadcast(ts.map((t) => t.handle), src);
+  }
+
+  /** Every rank's copy of tensor, indexed by rank (new tensors; same shape on every rank). */
+  allGather(tensor: Tensor): Tensor[] {
+    return D.distAllGather(tensor.handle).map((h) => TensorClass.fromHandle(h));
+  }
+
+  /** Returns once every rank has called it. */
+  barrier(): void {
+    D.distBarrier();
+  }
+
+  /** Leaves the group (rank 0 waits, bounded, for the others, since it hosts the store). */
+  destroy(): void {
+    if (ProcessGroup.#current !== this) return;
+    D.distDestroy();
+    ProcessGroup.#current = null;
+  }
+}
