@@ -7,7 +7,10 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import YAML from 'yaml';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, readConfigFile } from '../config/index.js';
+import type { ShiftEvalFile } from '../eval/shift-eval.js';
+import { deepMerge } from '../experiment/load.js';
+import { ExperimentSchema } from '../experiment/schema.js';
 import { CheckpointDir } from '../train/checkpoint.js';
 
 interface DemoFlags {
@@ -17,8 +20,18 @@ interface DemoFlags {
   trainFrames: string;
   valFrames: string;
   threads?: string;
+  recipe: string;
   progress?: boolean;
 }
+
+/**
+ * Demo recipes: a run of an experiment file whose override is applied to the demo config. `shape-bias` is the
+ * best image-level method of configs/experiments/shape-bias.yaml at the demo's budget (docs/shape-bias.md).
+ */
+const RECIPES: Record<string, { experiment: string; run: string } | null> = {
+  baseline: null,
+  'shape-bias': { experiment: 'experiments/shape-bias.yaml', run: 'randconv-photometric' },
+};
 
 /** The mean IoU the demo is expected to reach on its held-out split. */
 const TARGET_MIOU = 0.6;
@@ -36,8 +49,29 @@ async function runCommand(argv: string[]): Promise<void> {
   await program.parseAsync(['node', 'shapeseg', ...argv]);
 }
 
-function step(n: number, text: string): void {
-  process.stderr.write(`\n\x1b[1m[demo ${n}/5]\x1b[0m ${text}\n`);
+function stepLine(n: number, total: number, text: string): void {
+  process.stderr.write(`\n\x1b[1m[demo ${n}/${total}]\x1b[0m ${text}\n`);
+}
+
+/** The recipe's override (deep-merged into the demo config), or null for the plain demo. */
+function recipeOverride(name: string): { run: string; override: Record<string, unknown> } | null {
+  if (!(name in RECIPES)) throw new Error(`--recipe: expected ${Object.keys(RECIPES).join(' or ')}, got ${JSON.stringify(name)}`);
+  const r = RECIPES[name];
+  if (!r) return null;
+  const file = packagedConfig(r.experiment);
+  const spec = ExperimentSchema.parse(readConfigFile(file));
+  const run = spec.runs.find((x) => x.name === r.run);
+  if (!run) throw new Error(`${file}: no run named ${r.run} (the demo recipe ${name})`);
+  return { run: r.run, override: run.override };
+}
+
+/** One line: in-style vs mean shifted mIoU and the shape-bias score. */
+function shiftSummary(f: ShiftEvalFile): string {
+  const pct = (v: number | null | undefined) => (v == null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
+  const inStyle = f.styles.find((s) => s.role === 'training')?.result.mIoU;
+  const shifted = f.styles.filter((s) => s.role === 'shifted').map((s) => s.result.mIoU ?? 0);
+  const mean = shifted.length > 0 ? shifted.reduce((a, b) => a + b, 0) / shifted.length : null;
+  return `texture-shift suite: in-style mIoU ${pct(inStyle)}, shifted styles ${pct(mean)} (mean of ${shifted.length}), shape-bias score ${pct(f.shapeBias?.overall.score)}`;
 }
 
 /** Registers `shapeseg demo`. */
@@ -51,6 +85,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--train-frames <n>', 'training frames per world', '150')
     .option('--val-frames <n>', 'held-out validation frames', '40')
     .option('--threads <n>', 'CPU threads for libtorch')
+    .option('--recipe <name>', `training recipe: ${Object.keys(RECIPES).join(' or ')} (shape-bias: the best shape-biasing method, then the texture-shift suite)`, 'baseline')
     .option('--no-progress', 'no progress bars')
     .action(async (flags: DemoFlags) => {
       const t0 = performance.now();
@@ -59,6 +94,9 @@ export function registerDemoCommand(program: Command): void {
       const valRoot = path.join(out, 'data', 'kitti');
       const runDir = path.join(out, 'run');
       const quiet = flags.progress === false ? ['--no-progress'] : [];
+      const recipe = recipeOverride(flags.recipe);
+      const stepCount = recipe ? 6 : 5;
+      const step = (n: number, text: string) => stepLine(n, stepCount, text);
 
       step(1, `synthesising training scenes (Virtual KITTI 1.3.1 layout) in ${trainRoot}`);
       fs.rmSync(path.join(out, 'data'), { recursive: true, force: true });
@@ -69,7 +107,9 @@ export function registerDemoCommand(program: Command): void {
         '--frames', flags.valFrames, '--size', flags.size, '--seed', '2', ...quiet]);
 
       // The demo config with the generated data's roots; validated like any config.
-      const raw = YAML.parse(fs.readFileSync(flags.config, 'utf8')) as { data: { train: { root: string }; val: { root: string } }; name?: string };
+      const parsed = YAML.parse(fs.readFileSync(flags.config, 'utf8')) as unknown;
+      const raw = (recipe ? deepMerge(parsed, recipe.override) : parsed) as { data: { train: { root: string }; val: { root: string } }; name?: string };
+      if (recipe) process.stderr.write(`recipe ${flags.recipe}: the demo config with run ${recipe.run} of the shape-bias experiment (${JSON.stringify(recipe.override)})\n`);
       raw.data.train.root = trainRoot;
       raw.data.val.root = valRoot;
       raw.name = 'demo';
@@ -91,7 +131,13 @@ export function registerDemoCommand(program: Command): void {
       await runCommand(['eval', '--checkpoint', checkpoint, '--data', `kitti:${valRoot}`, '--label-space', config.data.val?.labelSpace ?? 'vkitti-kitti',
         '--output-stride', '8', '--figures', '4', '--out', evalJson, '--device', 'cpu', ...quiet]);
 
-      step(5, 'writing the report');
+      const shiftJson = path.join(runDir, 'shift-eval', 'shift-eval.json');
+      if (recipe) {
+        step(5, 'evaluating on the texture-shift suite (the held-out scenes in other textures, texture-free, cue-conflict)');
+        await runCommand(['shift-eval', '--checkpoint', checkpoint, '--out', path.dirname(shiftJson), '--device', 'cpu', ...quiet]);
+      }
+
+      step(stepCount, 'writing the report');
       const report = path.join(out, 'report.html');
       await runCommand(['report', runDir, '--out', report, '--title', 'shapeseg demo']);
 
@@ -103,6 +149,11 @@ export function registerDemoCommand(program: Command): void {
           `(target ≥ ${(100 * TARGET_MIOU).toFixed(0)}%), pixel accuracy ${(100 * pixelAccuracy).toFixed(1)}% on held-out scenes\n` +
           `report: ${report}\n`,
       );
+      if (recipe) {
+        // loaded on use: the eval modules load libtorch
+        const { readShiftEval } = await import('../eval/shift-eval.js');
+        process.stdout.write(`${shiftSummary(readShiftEval(shiftJson))}\n`);
+      }
       if (mIoU < TARGET_MIOU) process.stderr.write(`note: mean IoU is below the demo's target of ${TARGET_MIOU}; train longer with a larger train.phases[].steps in ${flags.config}\n`);
     });
 }
