@@ -3,6 +3,7 @@
 import { IMAGENET_MEAN, IMAGENET_STD, normalize } from '../data/normalize.js';
 import { F, tensor, tidy, type Tensor } from '../tensor/index.js';
 import { jsDivergence } from './consistency.js';
+import { drawRng } from './random.js';
 import type { ImageAugment } from './image-augment.js';
 
 /** ImageNet normalisation of float images already scaled to [0, 1] (normalize() after its div by 255). */
@@ -19,6 +20,8 @@ export interface BatchAugmentationOptions {
   methods: ImageAugment[];
   /** Weight of the Jensen–Shannon consistency term; null: no consistency (and no original view). */
   consistencyWeight: number | null;
+  /** Share of the images that are augmented, drawn per image (default 1: all). */
+  fraction?: number;
 }
 
 /** Image-level augmentation of a training batch, with the optional consistency loss. */
@@ -28,9 +31,17 @@ export class BatchAugmentation {
   /** Augments uint8 N,3,H,W images into float [0, 1] images of the same shape (clamped once at the end). */
   augment(images: Tensor): Tensor {
     return tidy(() => {
-      let x = images.float().div_(255);
+      const original = images.float().div_(255);
+      let x = original;
       for (const m of this.opts.methods) x = m.apply(x);
-      return x.clamp(0, 1);
+      x = x.clamp(0, 1);
+      const fraction = this.opts.fraction ?? 1;
+      if (fraction >= 1) return x;
+      // a per-image choice keeps clean images in every batch (the methods' own draws are unchanged by it)
+      const rng = drawRng();
+      const keep = Array.from({ length: images.shape[0]! }, () => (rng.random() < fraction ? 1 : 0));
+      const mask = tensor(keep, [keep.length, 1, 1, 1], { device: images.device, dtype: 'float32' });
+      return x.mul(mask).add_(original.mul(mask.neg().add_(1)));
     });
   }
 

@@ -77,7 +77,7 @@ export async function buildAugmentation(cfg: AugmentConfig, opts: BuildAugmentat
     throw e;
   }
   const consistencyWeight = cfg.consistency?.weight ?? null;
-  const batch = methods.length > 0 || consistencyWeight !== null ? new BatchAugmentation({ methods, consistencyWeight }) : null;
+  const batch = methods.length > 0 || consistencyWeight !== null ? new BatchAugmentation({ methods, consistencyWeight, fraction: cfg.fraction }) : null;
   return { batch, features: featurePlan(cfg), dispose: () => batch?.dispose() };
 }
 

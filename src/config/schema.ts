@@ -213,6 +213,11 @@ export const AugmentConfigSchema = z.strictObject({
   mixStyle: MixStyleSchema.optional(),
   dsu: DSUSchema.optional(),
   consistency: ConsistencySchema.optional(),
+  /**
+   * Share of each batch's images that go through the image-level methods (drawn per image); the rest stay as they
+   * are, so every step also sees the training style. 1: the whole batch (the methods' own `p` still applies).
+   */
+  fraction: unitInterval.default(1),
 });
 
 /** `distributed`: how data-parallel workers (see docs/distributed.md) talk and normalise the loss. */

@@ -12,7 +12,7 @@ import { CONFIGS } from '../e2e/cli.js';
 const data = { layout: 'kitti', root: '/nonexistent', labelSpace: 'vkitti-kitti' };
 
 test('the augment section is off by default and fills each method\'s defaults', () => {
-  assert.deepEqual(parseConfig({ data: { train: data } }).augment, {});
+  assert.deepEqual(parseConfig({ data: { train: data } }).augment, { fraction: 1 });
   const a = AugmentConfigSchema.parse({ randConv: {}, fourier: { beta: 0.05 }, mixStyle: {}, consistency: {} });
   assert.deepEqual(a.randConv, { kernelSizes: [1, 3, 5, 7], mix: [0, 1], p: 0.5 });
   assert.deepEqual(a.fourier, { beta: 0.05, mix: [1, 1], p: 0.5 });
@@ -74,4 +74,21 @@ test('the JS divergence is 0 for equal predictions, symmetric, at most ln 2, and
   d.backward();
   assert.ok(a.grad!.abs().sum().item() > 0);
   for (const t of [a, b, big, d]) t.dispose();
+});
+
+test('augment.fraction: only that share of the images is augmented, the rest pass through unchanged', async () => {
+  T.manualSeed(5);
+  const aug = await buildAugmentation(AugmentConfigSchema.parse({ randConv: { p: 1, mix: [0, 0] }, fraction: 0.5 }), { device: 'cpu' });
+  const images = T.randint(0, 256, [16, 3, 8, 8], { dtype: 'uint8' });
+  const out = aug.batch!.augment(images);
+  const unit = T.tidy(() => images.float().div(255));
+  const same = Array.from({ length: 16 }, (_, i) => T.tidy(() => out.narrow(0, i, 1).sub(unit.narrow(0, i, 1)).abs().amax().item()) === 0);
+  const kept = same.filter(Boolean).length;
+  assert.ok(kept > 0 && kept < 16, `${kept} of 16 images unchanged`);
+  const none = await buildAugmentation(AugmentConfigSchema.parse({ randConv: { p: 1 }, fraction: 0 }), { device: 'cpu' });
+  const out0 = none.batch!.augment(images);
+  assert.equal(T.tidy(() => out0.sub(unit).abs().amax().item()), 0);
+  for (const t of [images, out, unit, out0]) t.dispose();
+  aug.dispose();
+  none.dispose();
 });
