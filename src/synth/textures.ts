@@ -82,7 +82,7 @@ function makeBlotchTile(): Float32Array {
         const x1 = (ix + 1) % cells;
         const top = lat[y0 + x0]! + (lat[y0 + x1]! - lat[y0 + x0]!) * fx;
         const bot = lat[y1 + x0]! + (lat[y1 + x1]! - lat[y1 + x0]!) * fx;
-        out[y * TILE + x] += w * (top + (bot - top) * fy);
+        out[y * TILE + x]! += w * (top + (bot - top) * fy);
       }
     }
   }
