@@ -117,7 +117,7 @@ open(sys.argv[1] + '/margin.bin', 'wb').write((top2[:, 0] - top2[:, 1])[0].numpy
     const margin = new Float32Array(fs.readFileSync(path.join(dir, 'margin.bin')).buffer.slice(0));
     const differ = [...theirs].map((v, i) => (v !== ours![i] ? i : -1)).filter((i) => i >= 0);
     // float reassociation may flip argmax only where torchvision's top-2 logits are (nearly) tied
-    for (const i of differ) assert.ok(margin[i] < 1e-4, `pixel ${i}: ours ${ours![i]} vs torchvision ${theirs[i]} with margin ${margin[i]}`);
+    for (const i of differ) assert.ok(margin[i]! < 1e-4, `pixel ${i}: ours ${ours![i]} vs torchvision ${theirs[i]} with margin ${margin[i]}`);
     assert.deepEqual(Array.from(res.confusion), Array.from(countConfusion(sample.label, ours!, 3)));
     model.dispose();
   });

@@ -145,7 +145,7 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
 
   test('flipped storage byte is caught by the CRC', () => {
     const bytes = Buffer.from(fs.readFileSync(f('resnet18.pth')));
-    bytes[bytes.length >> 1] ^= 0x55;
+    bytes[bytes.length >> 1]! ^= 0x55;
     fs.writeFileSync(f('flipped.pth'), bytes);
     assert.throws(() => readPth(f('flipped.pth')), /CRC-32 mismatch/);
   });
