@@ -70,7 +70,10 @@ async function writeFixtures(dir: string, n: number, width: number, height: numb
   fs.writeFileSync(path.join(dir, 'vkitti_1.3.1_scenegt', '0001_clone_scenegt_rgb_encoding.txt'),
     `Category r g b\n${TABLE.map(([c, rgb]) => `${c} ${rgb.join(' ')}`).join('\n')}\n`);
   let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24);
+  const rnd = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s >>> 24;
+  };
   for (let k = 0; k < n; k++) {
     const name = `${String(k).padStart(5, '0')}.png`;
     if (fs.existsSync(path.join(img, name)) && fs.existsSync(path.join(gt, name))) continue;

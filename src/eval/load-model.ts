@@ -119,7 +119,7 @@ export function inspectModelCheckpoint(file: string): { stateDict: Map<string, R
     labelSpace = meta.labelSpace ?? null;
     if (meta.outputStride !== undefined) trainedOutputStride = checkOutputStride(Number(meta.outputStride));
   }
-  let arch;
+  let arch: ReturnType<typeof inferArchitecture>;
   try {
     arch = inferArchitecture(sd);
   } catch (e) {

@@ -134,7 +134,7 @@ export function toEvalResultFile(
 
 /** Writes an eval result as pretty JSON, atomically. */
 export function writeEvalResult(file: string, result: EvalResultFile): Promise<void> {
-  return writeFileAtomicAsync(file, JSON.stringify(result, null, 2) + '\n');
+  return writeFileAtomicAsync(file, `${JSON.stringify(result, null, 2)}\n`);
 }
 
 /** Reads and validates an eval result file; errors name the file and the field. */

@@ -68,5 +68,5 @@ export function toRgb(c: string | readonly number[]): Rgb {
 
 /** '#rrggbb' of an Rgb. */
 export function rgbHex(c: Rgb): string {
-  return '#' + c.map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }

@@ -71,7 +71,7 @@ function classOrder(cols: readonly ClassColumn[]): string[] {
 export function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (Array.isArray(value)) {
     if (value.length === 0) out.set(prefix, '[]');
-    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+    value.forEach((v, i) => { flatten(v, `${prefix}[${i}]`, out); });
   } else if (value && typeof value === 'object') {
     const entries = Object.entries(value);
     if (entries.length === 0) out.set(prefix, '{}');

@@ -85,7 +85,7 @@ export async function writeVKitti1(
           for (let x = 0; x < width; x++) {
             const [n, c] = entries[(x + 3 * y + f) % entries.length]!;
             native.push(n.split(':')[0]!);
-            c.forEach((v, k) => (lab[(y * width + x) * 3 + k] = v));
+            c.forEach((v, k) => { lab[(y * width + x) * 3 + k] = v; });
           }
         }
         await writePng(path.join(root, 'vkitti_1.3.1_rgb', world, variation, name), image, width, height, 3);
@@ -124,7 +124,7 @@ export async function writeVKitti2(
         for (let i = 0; i < width * height; i++) {
           const [n, c] = VK2_ENTRIES[(i + f) % VK2_ENTRIES.length]!;
           native.push(n);
-          c.forEach((v, k) => (lab[i * 3 + k] = v));
+          c.forEach((v, k) => { lab[i * 3 + k] = v; });
         }
         const imgFile = path.join(base, 'frames', 'rgb', 'Camera_0', `rgb_${num}.jpg`);
         fs.mkdirSync(path.dirname(imgFile), { recursive: true });

@@ -56,7 +56,7 @@ describe('DataLoader', () => {
     for (const k of [0, 1, 2, 4]) {
       const resumed = await collect(train({ prefetch: 1, concurrency: 1 }).iterate({ startAt: full[k]!.next, epochs: 3 - full[k]!.next.epoch }));
       assert.equal(resumed.length, full.length - k - 1);
-      resumed.forEach((r, j) => assert.deepEqual(r, full[k + 1 + j], `batch ${k + 1 + j} after resuming at ${JSON.stringify(full[k]!.next)}`));
+      resumed.forEach((r, j) => { assert.deepEqual(r, full[k + 1 + j], `batch ${k + 1 + j} after resuming at ${JSON.stringify(full[k]!.next)}`); });
     }
     // a different seed gives different data
     const other = await collect(train({ seed: 12 }).iterate({ epochs: 1 }));

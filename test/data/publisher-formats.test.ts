@@ -156,7 +156,7 @@ describe('KITTI semantic segmentation 2015 as published', () => {
     const asRgb = path.join(root, 'grey-as-rgb.png');
     const ids = await readLabelIds(sem, 'label');
     const rgb = Buffer.alloc(ids.data.length * 3);
-    ids.data.forEach((v, i) => rgb.fill(v, i * 3, i * 3 + 3));
+    ids.data.forEach((v, i) => { rgb.fill(v, i * 3, i * 3 + 3); });
     await writePng(asRgb, rgb, ids.width, ids.height, 3);
     const got = await readLabelIds(asRgb, 'label');
     assert.deepEqual([got.channels, got.width, got.height], [1, ids.width, ids.height]);
@@ -174,7 +174,7 @@ describe('KITTI semantic segmentation 2015 as published', () => {
         device: 'cpu',
         onPrediction: (s, pred) => {
           const cm = countConfusion(expectedLabel(exp.get(s.id)!, 'vkitti-kitti', 'cityscapes'), pred, ds.labelSpace.numClasses);
-          cm.forEach((v, i) => (expected[i]! += v));
+          cm.forEach((v, i) => { expected[i]! += v; });
         },
       });
       assert.equal(res.images, 2);

@@ -123,7 +123,7 @@ describe('evaluate', () => {
     const expected = new Float64Array(9);
     samples.forEach((s, i) => {
       assert.deepEqual(Array.from(preds[i]!), Array.from(channelArgmax(s)));
-      countConfusion(s.label, channelArgmax(s), 3).forEach((v, k) => (expected[k]! += v));
+      countConfusion(s.label, channelArgmax(s), 3).forEach((v, k) => { expected[k]! += v; });
     });
     assert.deepEqual(Array.from(res.confusion), Array.from(expected));
     assert.equal(res.ignoredPixels, samples.reduce((n, s) => n + s.label.filter((v) => v === 255).length, 0));
@@ -159,7 +159,7 @@ describe('evaluate', () => {
     const expected = new Float64Array(9);
     for (const s of samples) {
       const pred = tidy(() => predict(model, toImage(s)).to('uint8').toArray() as Uint8Array);
-      countConfusion(s.label, pred, 3).forEach((v, k) => (expected[k]! += v));
+      countConfusion(s.label, pred, 3).forEach((v, k) => { expected[k]! += v; });
     }
     assert.deepEqual(Array.from(res.confusion), Array.from(expected));
     model.dispose();
