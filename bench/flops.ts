@@ -48,7 +48,7 @@ export function deeplabConvFlops(spec: FlopsSpec): number {
     const planes = 64 << li;
     // torchvision's _make_layer: a dilated layer keeps stride 1 and multiplies dilation instead
     const stride = li === 0 || dilate[li - 1] ? 1 : 2;
-    for (let b = 0; b < arch.layers[li]; b++) {
+    for (let b = 0; b < arch.layers[li]!; b++) {
       const s = b === 0 ? stride : 1;
       const ho = convOut(h, 1, s, 0);
       const wo = convOut(w, 1, s, 0);

@@ -370,7 +370,7 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
   console.log(renderReport(report));
   const out = opts.out ?? defaultOut(date);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nresults: ${out} (${report.wallS.toFixed(0)} s)`);
   return report;
 }

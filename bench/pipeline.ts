@@ -70,19 +70,22 @@ async function writeFixtures(dir: string, n: number, width: number, height: numb
   fs.writeFileSync(path.join(dir, 'vkitti_1.3.1_scenegt', '0001_clone_scenegt_rgb_encoding.txt'),
     `Category r g b\n${TABLE.map(([c, rgb]) => `${c} ${rgb.join(' ')}`).join('\n')}\n`);
   let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24);
+  const rnd = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s >>> 24;
+  };
   for (let k = 0; k < n; k++) {
     const name = `${String(k).padStart(5, '0')}.png`;
     if (fs.existsSync(path.join(img, name)) && fs.existsSync(path.join(gt, name))) continue;
     const coarse = Buffer.alloc(48 * 16 * 3);
     for (let i = 0; i < coarse.length; i++) coarse[i] = rnd();
     const smooth = await sharp(coarse, { raw: { width: 48, height: 16, channels: 3 } }).resize(width, height, { kernel: 'cubic' }).raw().toBuffer();
-    for (let i = 0; i < smooth.length; i++) smooth[i] = Math.max(0, Math.min(255, smooth[i] + (rnd() >> 4) - 8));
+    for (let i = 0; i < smooth.length; i++) smooth[i] = Math.max(0, Math.min(255, smooth[i]! + (rnd() >> 4) - 8));
     await sharp(smooth, { raw: { width, height, channels: 3 } }).png().toFile(path.join(img, name));
     const lab = Buffer.alloc(width * height * 3);
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
-        const c = TABLE[(Math.floor(x / (20 + k)) + Math.floor(y / 23) * 3 + k) % TABLE.length][1];
+        const c = TABLE[(Math.floor(x / (20 + k)) + Math.floor(y / 23) * 3 + k) % TABLE.length]![1];
         lab.set(c, (y * width + x) * 3);
       }
     }

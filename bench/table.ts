@@ -4,8 +4,8 @@
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
-    '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
-  const rule = '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|';
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
@@ -17,5 +17,5 @@ export function fmt(x: number | null | undefined, digits = 0): string {
 /** Ratio a/b to two decimals with an 'x', or '—'. */
 export function fmtRatio(a: number | null | undefined, b: number | null | undefined): string {
   if (!a || !b || !Number.isFinite(a) || !Number.isFinite(b)) return '—';
-  return (a / b).toFixed(2) + 'x';
+  return `${(a / b).toFixed(2)}x`;
 }

@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   } catch (e) {
     out = { ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
-  process.stdout.write(JSON.stringify(out) + '\n');
+  process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exitCode = out.ok ? 0 : 1;
 }
 

@@ -107,7 +107,7 @@ function fail(msg) {
 
 /** A C string literal that survives gyp -> make -> shell: no raw spaces or quotes inside. */
 function cString(s) {
-  return '"' + String(s).replace(/[^A-Za-z0-9_.\/:+-]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0')) + '"';
+  return `"${String(s).replace(/[^A-Za-z0-9_./:+-]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`)}"`;
 }
 
 /** A CUDA include dir with cuda_runtime_api.h (needed only for the allocator statistics), or null. */
@@ -163,11 +163,11 @@ const out = {
   '--ldflags': lt.ldflags,
 }[flag];
 if (flag === '--json') {
-  process.stdout.write(JSON.stringify(lt, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(lt, null, 2)}\n`);
 } else if (out) {
   // gyp splits `<!@(...)` output like a shell: quote anything beyond plain path characters.
-  const shellQuote = (v) => (/^[A-Za-z0-9_.\/:=+,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
-  process.stdout.write(out.map(shellQuote).join(' ') + '\n');
+  const shellQuote = (v) => (/^[A-Za-z0-9_./:=+,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  process.stdout.write(`${out.map(shellQuote).join(' ')}\n`);
 } else {
   fail(`unknown flag ${flag} (expected --include, --libdir, --libs, --defines, --cflags, --ldflags or --json)`);
 }

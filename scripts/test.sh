@@ -8,4 +8,6 @@ source scripts/lib.sh
 if is_root && have_apt; then apt_install python3-torchvision chromium; else say "not root: parity/report tests skip unless python3-torchvision and chromium are installed"; fi
 # The addon against libtorch 2.x CPU and CUDA headers (-fsyntax-only; no GPU needed): the build above covers this libtorch.
 bash scripts/compile-check.sh
+# Lint and format (biome); a finding fails the script before the tests run.
+npm run lint
 npm test

@@ -60,7 +60,10 @@ async function imageMethods(cfg: AugmentConfig, device: Device, made: ImageAugme
 function featurePlan(cfg: AugmentConfig): FeaturePlan {
   const plan: FeaturePlan = {};
   const add = (layers: FeatureLayer[], make: () => FeatureModule) => {
-    for (const l of layers) (plan[l] ??= []).push(make());
+    for (const l of layers) {
+      plan[l] ??= [];
+      plan[l].push(make());
+    }
   };
   if (cfg.mixStyle) add(cfg.mixStyle.layers, () => new MixStyle(cfg.mixStyle));
   if (cfg.dsu) add(cfg.dsu.layers, () => new DSU(cfg.dsu));

@@ -18,7 +18,7 @@ export function normal(rng: Rng): number {
 
 /** Gamma(shape, 1) draw (Marsaglia & Tsang; shape < 1 through the u^(1/shape) boost). */
 export function gamma(rng: Rng, shape: number): number {
-  if (shape < 1) return gamma(rng, shape + 1) * Math.pow(1 - rng.random(), 1 / shape);
+  if (shape < 1) return gamma(rng, shape + 1) * (1 - rng.random()) ** (1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {

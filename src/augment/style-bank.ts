@@ -60,7 +60,7 @@ export class StyleBank {
 function partners(rng: Rng, n: number): number[] {
   const cycle = permutation(rng, n);
   const out = new Array<number>(n);
-  cycle.forEach((v, i) => (out[v] = cycle[(i + 1) % n]!));
+  cycle.forEach((v, i) => { out[v] = cycle[(i + 1) % n]!; });
   return out;
 }
 

@@ -50,8 +50,8 @@ async function inputs(flags: PredictFlags, labelSpace: string, info: Parameters<
     return {
       ids: files.map((f) => path.basename(f).replace(/\.[^.]+$/, '')),
       load: async (i) => {
-        const r = await readRgb(files[i], 'image');
-        return { image: r.data, label: Buffer.alloc(0), width: r.width, height: r.height, id: path.basename(files[i]).replace(/\.[^.]+$/, '') };
+        const r = await readRgb(files[i]!, 'image');
+        return { image: r.data, label: Buffer.alloc(0), width: r.width, height: r.height, id: path.basename(files[i]!).replace(/\.[^.]+$/, '') };
       },
     };
   }
@@ -64,7 +64,7 @@ async function inputs(flags: PredictFlags, labelSpace: string, info: Parameters<
     if (missing.length) throw new Error(`--ids not in the dataset: ${missing.join(', ')} (ids look like ${all.slice(0, 3).map((r) => r.id).join(', ')})`);
     indices = flags.ids.map((id) => pos.get(id) as number);
   } else throw new Error(`--ids is required with --data (the dataset has ${all.length} samples, e.g. ${all.slice(0, 3).map((r) => r.id).join(', ')})`);
-  return { ids: indices.map((i) => all[i].id), load: (k) => ds.load(indices[k]) };
+  return { ids: indices.map((i) => all[i]!.id), load: (k) => ds.load(indices[k]!) };
 }
 
 /** Registers `predict`: colourised masks, overlays and comparison grids for images or dataset samples. */

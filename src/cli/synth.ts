@@ -1,5 +1,5 @@
 /** `shapeseg synth`: writes a procedural road-scene dataset in a Virtual KITTI / KITTI layout. */
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { generateDataset } from '../synth/generate.js';
 import { generateSuite } from '../synth/suite.js';

@@ -35,7 +35,7 @@ export function parseColorTable(text: string, file: string): ColorEntry[] {
   const entries: ColorEntry[] = [];
   let sawHeader = false;
   for (let i = 0; i < lines.length; i++) {
-    const parts = lines[i].trim().split(/\s+/);
+    const parts = lines[i]!.trim().split(/\s+/);
     if (parts.length === 1 && parts[0] === '') continue;
     if (!sawHeader) {
       if (!(COLOR_TABLE_HEADERS as readonly string[]).includes(parts.join(' '))) {
@@ -47,13 +47,13 @@ export function parseColorTable(text: string, file: string): ColorEntry[] {
       continue;
     }
     const nums = parts.slice(1).map(Number);
-    const name = CATEGORY.exec(parts[0]);
+    const name = CATEGORY.exec(parts[0]!);
     if (parts.length !== 4 || !name || nums.some((v) => !Number.isInteger(v) || v < 0 || v > 255)) {
       throw new DataError(
         `${file}:${i + 1}: expected "Category r g b" or "Category:instance r g b" with r,g,b in 0..255, got ${JSON.stringify(lines[i])}`,
       );
     }
-    entries.push({ category: name[1], raw: parts[0], rgb: [nums[0], nums[1], nums[2]], line: i + 1 });
+    entries.push({ category: name[1]!, raw: parts[0]!, rgb: [nums[0]!, nums[1]!, nums[2]!], line: i + 1 });
   }
   if (!sawHeader) throw new DataError(`${file}: empty colour table (expected a "${COLOR_TABLE_HEADERS[0]}" or "${COLOR_TABLE_HEADERS[1]}" header and lines)`);
   return entries;
@@ -127,7 +127,7 @@ export class ColorDecoder {
   lookup(r: number, g: number, b: number): number {
     const key = (r << 16) | (g << 8) | b;
     const h = this.slot(key);
-    return this.keys[h] === key ? this.vals[h] : -1;
+    return this.keys[h] === key ? this.vals[h]! : -1;
   }
 
   /**
@@ -145,7 +145,7 @@ export class ColorDecoder {
     let lastKey = -1;
     let lastVal = 0;
     for (let i = 0, j = 0; i < n; i++, j += 3) {
-      const key = (rgb[j] << 16) | (rgb[j + 1] << 8) | rgb[j + 2];
+      const key = (rgb[j]! << 16) | (rgb[j + 1]! << 8) | rgb[j + 2]!;
       if (key !== lastKey) {
         let h = Math.imul(key, 0x9e3779b1) >>> shift;
         let k = keys[h];
@@ -153,7 +153,7 @@ export class ColorDecoder {
           h = (h + 1) & mask;
           k = keys[h];
         }
-        if (k === key) lastVal = vals[h];
+        if (k === key) lastVal = vals[h]!;
         else if (policy === 'ignore') lastVal = IGNORE_INDEX;
         else {
           throw new DataError(

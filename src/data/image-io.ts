@@ -70,6 +70,6 @@ export async function readLabelIds(file: string, role: FileRole): Promise<Raster
 /** Channel 0 of an interleaved raster. */
 function takeChannel(r: Raster): Buffer {
   const out = Buffer.allocUnsafe(r.width * r.height);
-  for (let i = 0, j = 0; i < out.length; i++, j += r.channels) out[i] = r.data[j];
+  for (let i = 0, j = 0; i < out.length; i++, j += r.channels) out[i] = r.data[j]!;
   return out;
 }

@@ -76,7 +76,7 @@ export class KittiDataset extends PairDataset {
     const out = Buffer.allocUnsafe(data.length);
     const lut = this.lut;
     for (let i = 0; i < data.length; i++) {
-      const v = lut[data[i]];
+      const v = lut[data[i]!]!;
       if (v === UNKNOWN_ID) {
         if (this.unknown === 'error') {
           throw new DataError(

@@ -106,11 +106,13 @@ class Semaphore {
 
 /** Packs equally sized samples into one host batch; differing sizes are an error naming the samples. */
 export function packSamples(samples: readonly Sample[], indices: number[]): HostBatch {
-  const { height, width } = samples[0];
+  const first = samples[0];
+  if (!first) throw new DataError('cannot batch zero samples');
+  const { height, width } = first;
   const odd = samples.find((s) => s.height !== height || s.width !== width);
   if (odd) {
     throw new DataError(
-      `cannot batch samples of different sizes: ${samples[0].id} is ${width}x${height} but ${odd.id} is ${odd.width}x${odd.height} ` +
+      `cannot batch samples of different sizes: ${first.id} is ${width}x${height} but ${odd.id} is ${odd.width}x${odd.height} ` +
         '(crop to a fixed size, or use batch size 1 for whole images)',
     );
   }

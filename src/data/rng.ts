@@ -48,8 +48,8 @@ export function epochPermutation(seed: number, epoch: number, n: number): Uint32
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    const t = p[i];
-    p[i] = p[j];
+    const t = p[i]!;
+    p[i] = p[j]!;
     p[j] = t;
   }
   return p;

@@ -63,7 +63,7 @@ export class PlannedSample {
     const cwx = new Float64Array(ow);
     const cxn = new Int32Array(ow);
     for (let x = 0; x < ow; x++) {
-      const c = this.cols[x];
+      const c = this.cols[x]!;
       if (c < 0) {
         cx0[x] = -1;
         continue;
@@ -81,7 +81,7 @@ export class PlannedSample {
     const [f0, f1, f2] = this.imageFill;
     const lf = this.labelFill;
     for (let y = 0; y < oh; y++) {
-      const r = this.rows[y];
+      const r = this.rows[y]!;
       let o = y * ow * 3;
       let ol = y * ow;
       if (r < 0) {
@@ -99,7 +99,7 @@ export class PlannedSample {
       const wy = ty.w;
       const labRow = nearestTap(r, src.height, this.scaledHeight) * sw;
       for (let x = 0; x < ow; x++, o += 3, ol++) {
-        const a = cx0[x];
+        const a = cx0[x]!;
         if (a < 0) {
           image[o] = f0;
           image[o + 1] = f1;
@@ -107,18 +107,18 @@ export class PlannedSample {
           label[ol] = lf;
           continue;
         }
-        const b = cx1[x];
-        const wx = cwx[x];
+        const b = cx1[x]!;
+        const wx = cwx[x]!;
         for (let ch = 0; ch < 3; ch++) {
-          const p00 = sImg[top + a + ch];
-          const p01 = sImg[top + b + ch];
-          const p10 = sImg[bot + a + ch];
-          const p11 = sImg[bot + b + ch];
+          const p00 = sImg[top + a + ch]!;
+          const p01 = sImg[top + b + ch]!;
+          const p10 = sImg[bot + a + ch]!;
+          const p11 = sImg[bot + b + ch]!;
           const t0 = p00 + (p01 - p00) * wx;
           const t1 = p10 + (p11 - p10) * wx;
           image[o + ch] = (t0 + (t1 - t0) * wy + 0.5) | 0;
         }
-        label[ol] = sLab[labRow + cxn[x]];
+        label[ol] = sLab[labRow + cxn[x]!]!;
       }
     }
     return { image, label, height: oh, width: ow, id: src.id };
@@ -212,7 +212,7 @@ export class RandomCrop implements Transform {
 
 function window(map: Int32Array, start: number, len: number): Int32Array {
   const out = new Int32Array(len);
-  for (let i = 0; i < len; i++) out[i] = start + i < map.length ? map[start + i] : -1;
+  for (let i = 0; i < len; i++) out[i] = start + i < map.length ? map[start + i]! : -1;
   return out;
 }
 
@@ -248,7 +248,7 @@ export class ColorJitter implements Transform {
     const order = [0, 1, 2, 3];
     for (let i = 3; i > 0; i--) {
       const j = rng.int(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
+      [order[i], order[j]] = [order[j]!, order[i]!];
     }
     const factor = (x: number | undefined) => (x ? rng.uniform(Math.max(0, 1 - x), 1 + x) : undefined);
     const b = factor(this.opts.brightness);
@@ -277,19 +277,19 @@ function gray(r: number, g: number, b: number): number {
 /** img = clamp(f*img + (1-f)*other, 0, 255) truncated, in place. */
 function blend(img: Buffer, other: number, f: number): void {
   const k = (1 - f) * other;
-  for (let i = 0; i < img.length; i++) img[i] = Math.min(255, Math.max(0, f * img[i] + k));
+  for (let i = 0; i < img.length; i++) img[i] = Math.min(255, Math.max(0, f * img[i]! + k));
 }
 
 function meanGray(img: Buffer): number {
   let s = 0;
-  for (let i = 0; i < img.length; i += 3) s += gray(img[i], img[i + 1], img[i + 2]);
+  for (let i = 0; i < img.length; i += 3) s += gray(img[i]!, img[i + 1]!, img[i + 2]!);
   return s / (img.length / 3);
 }
 
 function blendGray(img: Buffer, f: number): void {
   for (let i = 0; i < img.length; i += 3) {
-    const k = (1 - f) * gray(img[i], img[i + 1], img[i + 2]);
-    for (let ch = 0; ch < 3; ch++) img[i + ch] = Math.min(255, Math.max(0, f * img[i + ch] + k));
+    const k = (1 - f) * gray(img[i]!, img[i + 1]!, img[i + 2]!);
+    for (let ch = 0; ch < 3; ch++) img[i + ch] = Math.min(255, Math.max(0, f * img[i + ch]! + k));
   }
 }
 
@@ -297,9 +297,9 @@ function blendGray(img: Buffer, f: number): void {
 function shiftHue(img: Buffer, shift: number): void {
   const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
   for (let i = 0; i < img.length; i += 3) {
-    const r = img[i] / 255;
-    const g = img[i + 1] / 255;
-    const b = img[i + 2] / 255;
+    const r = img[i]! / 255;
+    const g = img[i + 1]! / 255;
+    const b = img[i + 2]! / 255;
     const maxc = Math.max(r, g, b);
     const minc = Math.min(r, g, b);
     const cr = maxc - minc;
@@ -321,8 +321,8 @@ function shiftHue(img: Buffer, shift: number): void {
     const sector = ((i6 % 6) + 6) % 6;
     const rgb = [
       [v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q],
-    ][sector];
-    for (let ch = 0; ch < 3; ch++) img[i + ch] = Math.trunc(rgb[ch] * (255 + 1 - 1e-3));
+    ][sector]!;
+    for (let ch = 0; ch < 3; ch++) img[i + ch] = Math.trunc(rgb[ch]! * (255 + 1 - 1e-3));
   }
 }
 

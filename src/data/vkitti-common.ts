@@ -14,7 +14,7 @@ import { getLabelSpace } from './label-spaces.js';
 export async function versionDir(root: string, kind: string): Promise<string | null> {
   const re = new RegExp(`^vkitti_[\\d.]+_${kind}$`, 'i');
   const dirs = (await subdirs(root, 'dataset root')).filter((d) => re.test(d));
-  return dirs.length === 0 ? null : path.join(root, dirs[dirs.length - 1]);
+  return dirs.length === 0 ? null : path.join(root, dirs[dirs.length - 1]!);
 }
 
 /** Options both Virtual KITTI layouts take. */

@@ -47,7 +47,7 @@ async function findRoots(root: string): Promise<Roots> {
 /** The class-segmentation directory of a sequence: the README spells it `classsegmentation`, the archives `classSegmentation`. */
 function classDir(frameDir: string, camera: string): string {
   const candidates = ['classSegmentation', 'classsegmentation'].map((d) => path.join(frameDir, d, camera));
-  return candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
+  return candidates.find((c) => fs.existsSync(c)) ?? candidates[0]!;
 }
 
 /** Virtual KITTI 2 class segmentation. */

@@ -21,7 +21,8 @@ try {
   const ds = await openDataset(init.data);
   const transform = init.transform ? trainTransform(init.transform) : null;
   const refs = ds.list();
-  port.postMessage({ type: 'ready', length: ds.length, first: refs[0].id, last: refs[refs.length - 1].id } satisfies WorkerReply);
+  // openDataset throws on an empty split, so there is a first and a last sample
+  port.postMessage({ type: 'ready', length: ds.length, first: refs[0]!.id, last: refs[refs.length - 1]!.id } satisfies WorkerReply);
   port.on('message', async (m: WorkerRequest) => {
     try {
       let s = await ds.load(m.index);

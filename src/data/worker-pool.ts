@@ -78,7 +78,7 @@ export class DataWorkerPool implements SampleSource {
             if (m.type === 'error') return reject(toError(m));
             if (m.type !== 'ready') return reject(new Error(`data worker sent ${m.type} before ready`));
             const ds = opts.dataset;
-            if (ds && (ds.length !== m.length || ds.list()[0].id !== m.first || ds.list()[ds.length - 1].id !== m.last)) {
+            if (ds && (ds.length !== m.length || ds.list()[0]?.id !== m.first || ds.list()[ds.length - 1]?.id !== m.last)) {
               return reject(new Error(`data worker listed ${m.length} samples (${m.first}..${m.last}) but the main thread has ${ds.length}; did the files change?`));
             }
             resolve();

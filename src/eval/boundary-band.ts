@@ -37,13 +37,13 @@ export function boundaryDistance(labels: ArrayLike<number>, width: number, heigh
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      let v = d[i];
-      if (x > 0) v = Math.min(v, d[i - 1] + 1);
+      let v = d[i]!;
+      if (x > 0) v = Math.min(v, d[i - 1]! + 1);
       if (y > 0) {
         const u = i - width;
-        v = Math.min(v, d[u] + 1);
-        if (x > 0) v = Math.min(v, d[u - 1] + 1);
-        if (x < width - 1) v = Math.min(v, d[u + 1] + 1);
+        v = Math.min(v, d[u]! + 1);
+        if (x > 0) v = Math.min(v, d[u - 1]! + 1);
+        if (x < width - 1) v = Math.min(v, d[u + 1]! + 1);
       }
       d[i] = v;
     }
@@ -51,13 +51,13 @@ export function boundaryDistance(labels: ArrayLike<number>, width: number, heigh
   for (let y = height - 1; y >= 0; y--) {
     for (let x = width - 1; x >= 0; x--) {
       const i = y * width + x;
-      let v = d[i];
-      if (x < width - 1) v = Math.min(v, d[i + 1] + 1);
+      let v = d[i]!;
+      if (x < width - 1) v = Math.min(v, d[i + 1]! + 1);
       if (y < height - 1) {
         const b = i + width;
-        v = Math.min(v, d[b] + 1);
-        if (x > 0) v = Math.min(v, d[b - 1] + 1);
-        if (x < width - 1) v = Math.min(v, d[b + 1] + 1);
+        v = Math.min(v, d[b]! + 1);
+        if (x > 0) v = Math.min(v, d[b - 1]! + 1);
+        if (x < width - 1) v = Math.min(v, d[b + 1]! + 1);
       }
       d[i] = v;
     }

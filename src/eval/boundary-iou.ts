@@ -39,24 +39,24 @@ export class BoundaryIoU {
     const pd = boundaryDistance(pred, width, height, true);
     const c = this.numClasses;
     for (let i = 0; i < target.length; i++) {
-      const t = target[i];
+      const t = target[i]!;
       if (t === this.ignoreIndex) continue;
-      const p = pred[i];
-      const inG = t < c && gd[i] < d;
-      const inP = p < c && pd[i] < d;
+      const p = pred[i]!;
+      const inG = t < c && gd[i]! < d;
+      const inP = p < c && pd[i]! < d;
       if (inG && inP && t === p) {
-        this.inter[t]++;
-        this.uni[t]++;
+        this.inter[t]!++;
+        this.uni[t]!++;
         continue;
       }
-      if (inG) this.uni[t]++;
-      if (inP) this.uni[p]++;
+      if (inG) this.uni[t]!++;
+      if (inP) this.uni[p]!++;
     }
   }
 
   /** Per-class and mean Boundary IoU of everything added. */
   result(): BoundaryIoUResult {
-    const perClass = this.inter.map((v, k) => (this.uni[k] > 0 ? v / this.uni[k] : NaN));
+    const perClass = this.inter.map((v, k) => (this.uni[k]! > 0 ? v / this.uni[k]! : NaN));
     return { ratio: this.ratio, perClass, mean: nanMean(perClass), intersection: this.inter.slice(), union: this.uni.slice() };
   }
 }

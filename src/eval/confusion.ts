@@ -59,13 +59,13 @@ export class ConfusionMatrix implements Disposable {
     const raw = this.live().toArray();
     const cc = this.numClasses * this.numClasses;
     const all = Float64Array.from(raw as ArrayLike<number | bigint>, (v) => Number(v));
-    const invalid = all[cc + 1];
+    const invalid = all[cc + 1]!;
     if (invalid > 0) {
       throw new Error(
         `ConfusionMatrix: ${invalid} pixels had a target or prediction outside [0, ${this.numClasses}) that is not the ignore index ${this.ignoreIndex}; check the label space`,
       );
     }
-    return { matrix: all.slice(0, cc), ignored: all[cc] };
+    return { matrix: all.slice(0, cc), ignored: all[cc]! };
   }
 
   /** The C×C matrix as a Float64Array (row = target, column = prediction). */

@@ -105,7 +105,7 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
   const queued: Promise<Sample>[] = [];
   const load = (k: number): void => {
     if (k >= indices.length) return;
-    const p = source ? source.load(indices[k], 0) : dataset.load(indices[k]);
+    const p = source ? source.load(indices[k]!, 0) : dataset.load(indices[k]!);
     p.catch(() => undefined); // a failure surfaces when awaited, not as an unhandled rejection
     queued.push(p);
   };
@@ -114,7 +114,7 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
     for (let k = 0; queued.length > 0; k++) {
       const sample = await queued.shift()!;
       load(k + ahead);
-      checkSample(sample, indices[k]);
+      checkSample(sample, indices[k]!);
       const { width: w, height: h } = sample;
       const predHost = tidy(() => {
         const image = fromBuffer(sample.image, [h, w, 3], 'uint8', { device: opts.device }).permute([2, 0, 1]).unsqueeze(0);

@@ -38,7 +38,8 @@ function assertEval(model: SegmentationModel): void {
 
 /** Logits of a normalised N,3,H,W float batch at scale `s`, resized back to H,W (and un-flipped). */
 function logitsAt(model: SegmentationModel, x: Tensor, s: number, flip: boolean): Tensor {
-  const [h, w] = [x.shape[2], x.shape[3]];
+  const [, , h, w] = x.shape;
+  if (h === undefined || w === undefined) throw new Error(`inference: expected an N,3,H,W batch, got shape [${x.shape.join(', ')}]`);
   let inp = s === 1 ? x : F.interpolate(x, { size: [Math.max(1, Math.round(h * s)), Math.max(1, Math.round(w * s))] }, 'bilinear', false);
   if (flip) inp = F.flip(inp, [3]);
   let out = model.forward(inp, { aux: false }).out;

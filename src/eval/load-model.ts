@@ -52,7 +52,7 @@ function parseJson(file: string, key: string, text: string): unknown {
 function phaseOfStep(phaseSteps: readonly number[], step: number): number {
   let end = 0;
   for (let p = 0; p < phaseSteps.length; p++) {
-    end += phaseSteps[p];
+    end += phaseSteps[p]!;
     if (step <= end) return p;
   }
   return phaseSteps.length - 1;
@@ -119,7 +119,7 @@ export function inspectModelCheckpoint(file: string): { stateDict: Map<string, R
     labelSpace = meta.labelSpace ?? null;
     if (meta.outputStride !== undefined) trainedOutputStride = checkOutputStride(Number(meta.outputStride));
   }
-  let arch;
+  let arch: ReturnType<typeof inferArchitecture>;
   try {
     arch = inferArchitecture(sd);
   } catch (e) {

@@ -37,7 +37,7 @@ export function matrixSide(cm: ArrayLike<number>): number {
 export function gtCounts(cm: ArrayLike<number>): Float64Array {
   const c = matrixSide(cm);
   const out = new Float64Array(c);
-  for (let t = 0; t < c; t++) for (let p = 0; p < c; p++) out[t] += cm[t * c + p];
+  for (let t = 0; t < c; t++) for (let p = 0; p < c; p++) out[t]! += cm[t * c + p]!;
   return out;
 }
 
@@ -45,7 +45,7 @@ export function gtCounts(cm: ArrayLike<number>): Float64Array {
 export function predCounts(cm: ArrayLike<number>): Float64Array {
   const c = matrixSide(cm);
   const out = new Float64Array(c);
-  for (let t = 0; t < c; t++) for (let p = 0; p < c; p++) out[p] += cm[t * c + p];
+  for (let t = 0; t < c; t++) for (let p = 0; p < c; p++) out[p]! += cm[t * c + p]!;
   return out;
 }
 
@@ -53,7 +53,7 @@ export function predCounts(cm: ArrayLike<number>): Float64Array {
 export function truePositives(cm: ArrayLike<number>): Float64Array {
   const c = matrixSide(cm);
   const out = new Float64Array(c);
-  for (let k = 0; k < c; k++) out[k] = cm[k * c + k];
+  for (let k = 0; k < c; k++) out[k] = cm[k * c + k]!;
   return out;
 }
 
@@ -63,7 +63,7 @@ export function perClassIoU(cm: ArrayLike<number>): Float64Array {
   const gt = gtCounts(cm);
   const pr = predCounts(cm);
   return tp.map((v, k) => {
-    const union = gt[k] + pr[k] - v;
+    const union = gt[k]! + pr[k]! - v;
     return union > 0 ? v / union : NaN;
   });
 }
@@ -72,7 +72,7 @@ export function perClassIoU(cm: ArrayLike<number>): Float64Array {
 export function perClassAccuracy(cm: ArrayLike<number>): Float64Array {
   const tp = truePositives(cm);
   const gt = gtCounts(cm);
-  return tp.map((v, k) => (gt[k] > 0 ? v / gt[k] : NaN));
+  return tp.map((v, k) => (gt[k]! > 0 ? v / gt[k]! : NaN));
 }
 
 /** Mean over the non-NaN entries; NaN if there are none. */
@@ -80,8 +80,9 @@ export function nanMean(xs: ArrayLike<number>): number {
   let sum = 0;
   let n = 0;
   for (let i = 0; i < xs.length; i++) {
-    if (!Number.isNaN(xs[i])) {
-      sum += xs[i];
+    const x = xs[i]!;
+    if (!Number.isNaN(x)) {
+      sum += x;
       n++;
     }
   }
@@ -112,7 +113,7 @@ export function frequencyWeightedIoU(cm: ArrayLike<number>): number {
   const gt = gtCounts(cm);
   const iou = perClassIoU(cm);
   let fw = 0;
-  for (let k = 0; k < gt.length; k++) if (gt[k] > 0) fw += (gt[k] / total) * iou[k];
+  for (let k = 0; k < gt.length; k++) if (gt[k]! > 0) fw += (gt[k]! / total) * iou[k]!;
   return fw;
 }
 
@@ -147,19 +148,19 @@ export function countConfusion(
   }
   const cm = new Float64Array(numClasses * numClasses);
   for (let i = 0; i < target.length; i++) {
-    const t = target[i];
+    const t = target[i]!;
     if (t === ignoreIndex) continue;
-    const p = pred[i];
+    const p = pred[i]!;
     if (t < 0 || t >= numClasses || p < 0 || p >= numClasses) {
       throw new Error(`pixel ${i}: target ${t} / prediction ${p} outside [0, ${numClasses}) and not ignore (${ignoreIndex})`);
     }
-    cm[t * numClasses + p]++;
+    cm[t * numClasses + p]!++;
   }
   return cm;
 }
 
 function sumAll(xs: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i];
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
   return s;
 }

@@ -97,7 +97,7 @@ export function toEvalResultFile(
   const names = prov.classNames;
   const c = metrics.numClasses;
   if (names.length !== c) throw new Error(`eval result: ${c} classes but ${names.length} class names (label space ${prov.labelSpace})`);
-  const byName = (xs: ArrayLike<number>) => Object.fromEntries(names.map((n, k) => [n, finiteOrNull(xs[k])]));
+  const byName = (xs: ArrayLike<number>) => Object.fromEntries(names.map((n, k) => [n, finiteOrNull(xs[k]!)]));
   const share = Array.from(metrics.gtPixels, (g) => (metrics.totalPixels > 0 ? g / metrics.totalPixels : NaN));
   const rows: number[][] = [];
   for (let t = 0; t < c; t++) rows.push(Array.from(confusion.subarray(t * c, (t + 1) * c)));
@@ -134,7 +134,7 @@ export function toEvalResultFile(
 
 /** Writes an eval result as pretty JSON, atomically. */
 export function writeEvalResult(file: string, result: EvalResultFile): Promise<void> {
-  return writeFileAtomicAsync(file, JSON.stringify(result, null, 2) + '\n');
+  return writeFileAtomicAsync(file, `${JSON.stringify(result, null, 2)}\n`);
 }
 
 /** Reads and validates an eval result file; errors name the file and the field. */
@@ -147,7 +147,7 @@ export async function readEvalResult(file: string): Promise<EvalResultFile> {
   }
   const parsed = EvalResultSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = parsed.error.issues[0]!;
     throw new Error(`${file}: field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data;

@@ -43,21 +43,21 @@ export class ShapeBias {
     }
     const c = this.numClasses;
     for (let i = 0; i < shapeLabel.length; i++) {
-      const s = shapeLabel[i];
-      const t = textureLabel[i];
+      const s = shapeLabel[i]!;
+      const t = textureLabel[i]!;
       if (s === this.ignoreIndex || t === this.ignoreIndex || s === t) continue;
       if (s >= c || t >= c) throw new Error(`ShapeBias: pixel ${i} has shape class ${s} / texture class ${t} outside [0, ${c})`);
       const p = pred[i];
-      if (p === s) this.shape[s]++;
-      else if (p === t) this.texture[s]++;
-      else this.other[s]++;
+      if (p === s) this.shape[s]!++;
+      else if (p === t) this.texture[s]!++;
+      else this.other[s]!++;
     }
   }
 
   /** The score per shape class and over all conflict pixels. */
   result(): ShapeBiasResult {
     const perClass = Array.from({ length: this.numClasses }, (_, k) => ({
-      shape: this.shape[k], texture: this.texture[k], other: this.other[k], score: score(this.shape[k], this.texture[k]),
+      shape: this.shape[k]!, texture: this.texture[k]!, other: this.other[k]!, score: score(this.shape[k]!, this.texture[k]!),
     }));
     const sum = (xs: Float64Array): number => xs.reduce((a, b) => a + b, 0);
     const s = sum(this.shape), t = sum(this.texture);

@@ -184,7 +184,7 @@ export async function runShiftEval(
 
 /** Writes shift-eval.json atomically. */
 export function writeShiftEval(file: string, content: ShiftEvalFile): Promise<void> {
-  return writeFileAtomicAsync(file, JSON.stringify(content, null, 2) + '\n');
+  return writeFileAtomicAsync(file, `${JSON.stringify(content, null, 2)}\n`);
 }
 
 /** Reads and validates a shift-eval.json; errors name the file and the field. */

@@ -31,11 +31,11 @@ export class TrimapBand {
     const gd = boundaryDistance(target, width, height, false);
     const c = this.numClasses;
     for (let i = 0; i < target.length; i++) {
-      const t = target[i];
-      const p = pred[i];
-      if (t === this.ignoreIndex || gd[i] >= d) continue;
+      const t = target[i]!;
+      const p = pred[i]!;
+      if (t === this.ignoreIndex || gd[i]! >= d) continue;
       if (t >= c || p >= c) throw new Error(`TrimapBand: pixel ${i} has target ${t} / prediction ${p} outside [0, ${c})`);
-      this.cm[t * c + p]++;
+      this.cm[t * c + p]!++;
     }
   }
 

@@ -99,7 +99,10 @@ function makeHooks(file: string): TorchHooks {
       const dtype = module === 'torch' ? storageDType(name) : undefined;
       if (dtype) {
         let t = storageTypes.get(name);
-        if (!t) storageTypes.set(name, (t = { qualifiedName: `torch.${name}`, dtype }));
+        if (!t) {
+          t = { qualifiedName: `torch.${name}`, dtype };
+          storageTypes.set(name, t);
+        }
         return t;
       }
       throw new CheckpointError(file, `refusing pickle global '${printable(qualified)}': ${REFUSAL}`);

@@ -44,7 +44,7 @@ const STORAGE_DTYPES: Readonly<Record<string, StoredDType>> = {
 
 /** The dtype of `torch.<name>`, or undefined when `name` is not a supported storage class. */
 export function storageDType(name: string): StoredDType | undefined {
-  return Object.prototype.hasOwnProperty.call(STORAGE_DTYPES, name) ? STORAGE_DTYPES[name] : undefined;
+  return Object.hasOwn(STORAGE_DTYPES, name) ? STORAGE_DTYPES[name] : undefined;
 }
 
 /** The `torch.<X>Storage` class name for `dtype`. */

@@ -108,7 +108,7 @@ export class ASPP extends Module {
     if (rates.length !== branches.length) {
       throw new Error(`ASPP has ${branches.length} atrous branches, got ${rates.length} rates [${rates.join(',')}]`);
     }
-    branches.forEach((b, i) => b.setRate(rates[i]!));
+    branches.forEach((b, i) => { b.setRate(rates[i]!); });
   }
 
   forward(x: Tensor): Tensor {

@@ -58,10 +58,11 @@ export abstract class Module {
   constructor() {
     // Returning the proxy from the base constructor makes it `this` in every subclass constructor,
     // so field initialisers and assignments there go through the traps.
+    // biome-ignore lint/correctness/noConstructorReturn: the proxy must replace `this` (see above)
     return new Proxy(this, MODULE_TRAPS);
   }
 
-  abstract forward(...args: any[]): unknown;
+  abstract forward(...args: unknown[]): unknown;
 
   /** Sets training mode on this module and every descendant (PyTorch's train()). */
   train(mode = true): this {
@@ -312,6 +313,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+// Bracket access reaches Module's protected maps from these module-level trap helpers (dot access would not compile).
+// biome-ignore-start lint/complexity/useLiteralKeys: protected members
 /** Routes an assignment `name = value` on a module; returns false when it is an ordinary property. */
 function assignMember(target: Module, name: string, value: unknown): boolean {
   const params = target['_parameters'];
@@ -356,6 +359,7 @@ function lookupMember(target: Module, name: string): { found: boolean; value?: u
   if (slot !== undefined) return { found: true, value: slot.tensor };
   return { found: false };
 }
+// biome-ignore-end lint/complexity/useLiteralKeys: protected members
 
 const MODULE_TRAPS: ProxyHandler<Module> = {
   get(target, prop, receiver) {

@@ -69,6 +69,6 @@ export class PolySchedule {
       return start + ((1 - start) * t) / warmup;
     }
     const frac = Math.min(1, (t - warmup) / (total - warmup));
-    return Math.pow(1 - frac, this.opts.power);
+    return (1 - frac) ** this.opts.power;
   }
 }

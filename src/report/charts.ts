@@ -35,7 +35,7 @@ export const RUN_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f'
 
 /** Colour of the i-th run. */
 export function runColor(i: number): string {
-  return RUN_COLORS[i % RUN_COLORS.length];
+  return RUN_COLORS[i % RUN_COLORS.length]!;
 }
 
 /** Escapes text for XML/HTML content and attribute values. */

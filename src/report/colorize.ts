@@ -13,7 +13,7 @@ export const IGNORE_COLOR: Rgb = [0, 0, 0];
 export function colorize(label: ArrayLike<number>, palette: Palette, ignoreColor: Rgb = IGNORE_COLOR): Buffer {
   const out = Buffer.alloc(label.length * 3);
   for (let i = 0; i < label.length; i++) {
-    const c = palette[label[i]] ?? ignoreColor;
+    const c = palette[label[i]!] ?? ignoreColor;
     out[3 * i] = c[0];
     out[3 * i + 1] = c[1];
     out[3 * i + 2] = c[2];
@@ -28,9 +28,9 @@ export function overlay(image: Uint8Array, label: ArrayLike<number>, palette: Pa
   }
   const out = Buffer.from(image);
   for (let i = 0; i < label.length; i++) {
-    const c = palette[label[i]];
+    const c = palette[label[i]!];
     if (!c) continue;
-    for (let k = 0; k < 3; k++) out[3 * i + k] = Math.round((1 - alpha) * image[3 * i + k] + alpha * c[k]);
+    for (let k = 0; k < 3; k++) out[3 * i + k] = Math.round((1 - alpha) * image[3 * i + k]! + alpha * c[k]!);
   }
   return out;
 }
@@ -60,13 +60,13 @@ export function toRgb(c: string | readonly number[]): Rgb {
   if (typeof c === 'string') {
     const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(c);
     if (!m) throw new Error(`colour ${JSON.stringify(c)} is not #rrggbb`);
-    return [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)];
+    return [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)];
   }
   if (c.length !== 3 || c.some((v) => !Number.isInteger(v) || v < 0 || v > 255)) throw new Error(`colour ${JSON.stringify(c)} is not [r, g, b] in 0..255`);
-  return [c[0], c[1], c[2]];
+  return [c[0]!, c[1]!, c[2]!];
 }
 
 /** '#rrggbb' of an Rgb. */
 export function rgbHex(c: Rgb): string {
-  return '#' + c.map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 }

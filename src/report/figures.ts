@@ -67,8 +67,8 @@ export async function composeGrid(rows: Tile[][], opts: GridOptions = {}): Promi
   const layers: OverlayOptions[] = [];
   let top = gap;
   scaled.forEach((r, i) => {
-    r.forEach((t, j) => layers.push({ input: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength), raw: { width: t.width, height: t.height, channels: 3 }, left: gap + j * (tw + gap), top }));
-    top += rowHeights[i] + gap;
+    r.forEach((t, j) => { layers.push({ input: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength), raw: { width: t.width, height: t.height, channels: 3 }, left: gap + j * (tw + gap), top }); });
+    top += rowHeights[i]! + gap;
   });
   const data = await sharp({ create: { width, height, channels: 3, background: { r: bg[0], g: bg[1], b: bg[2] } } })
     .composite(layers)

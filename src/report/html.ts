@@ -71,7 +71,7 @@ function classOrder(cols: readonly ClassColumn[]): string[] {
 export function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (Array.isArray(value)) {
     if (value.length === 0) out.set(prefix, '[]');
-    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+    value.forEach((v, i) => { flatten(v, `${prefix}[${i}]`, out); });
   } else if (value && typeof value === 'object') {
     const entries = Object.entries(value);
     if (entries.length === 0) out.set(prefix, '{}');
@@ -170,7 +170,7 @@ function figuresSection(runs: readonly RunData[]): string {
           .join('')}`,
     )
     .join('');
-  const chip = (c: readonly number[]) => `<span class="chip" style="background:${rgbHex([c[0], c[1], c[2]])}"></span>`;
+  const chip = (c: readonly number[]) => `<span class="chip" style="background:${rgbHex([c[0]!, c[1]!, c[2]!])}"></span>`;
   const spaces = [...new Set(runs.flatMap((r) => r.evals.map((e) => e.result.labelSpace)))].flatMap((n) => {
     try {
       return [getLabelSpace(n)];
@@ -179,7 +179,7 @@ function figuresSection(runs: readonly RunData[]): string {
     }
   });
   const classLegend = spaces
-    .map((sp) => `<p class="dim legend">${esc(sp.name)}: ${sp.classes.map((c, k) => `<span>${chip(sp.colors[k])} ${esc(c)}</span>`).join(' ')} <span>${chip(IGNORE_COLOR)} ignored</span></p>`)
+    .map((sp) => `<p class="dim legend">${esc(sp.name)}: ${sp.classes.map((c, k) => `<span>${chip(sp.colors[k]!)} ${esc(c)}</span>`).join(' ')} <span>${chip(IGNORE_COLOR)} ignored</span></p>`)
     .join('');
   const legend = `<p class="dim">Rows: image | ground truth | prediction | error map (${chip(ERROR_COLORS.correct)} correct, ${chip(ERROR_COLORS.wrong)} wrong, ${chip(ERROR_COLORS.ignored)} ignored).</p>${classLegend}`;
   return section('figures', 'Qualitative results', body ? legend + body : '<p class="dim">No figures/*.png in these runs.</p>');

@@ -33,7 +33,8 @@ export function makeCamera(width: number, height: number, camH: number, horizonF
 export function projectPolygon(cam: Camera, pts: ArrayLike<number>, out: Float64Array): number {
   const n = pts.length / 3;
   // camera-space vertices
-  const cs = scratchCam.length >= n * 3 ? scratchCam : (scratchCam = new Float64Array(n * 6));
+  if (scratchCam.length < n * 3) scratchCam = new Float64Array(n * 6);
+  const cs = scratchCam;
   for (let i = 0; i < n; i++) {
     const X = pts[i * 3]!;
     const Y = pts[i * 3 + 1]!;

@@ -121,7 +121,7 @@ export async function generateDataset(opts: SynthOptions): Promise<SynthResult> 
   }
   if (textureLayout) {
     const file = path.join(root, CUE_CONFLICT_FILE);
-    await pool.add({ path: file, write: () => writeFileAtomicAsync(file, JSON.stringify({ textureSourceDir: TEXTURE_SOURCE_DIR, frames: cueFrames }, null, 1) + '\n') });
+    await pool.add({ path: file, write: () => writeFileAtomicAsync(file, `${JSON.stringify({ textureSourceDir: TEXTURE_SOURCE_DIR, frames: cueFrames }, null, 1)}\n`) });
   }
   await pool.drain();
   return { root, files: pool.done };

@@ -72,7 +72,7 @@ function textTask(file: string, lines: readonly string[]): WriteTask {
   return {
     path: file,
     write: async () => {
-      await writeFile(file, lines.join('\n') + '\n');
+      await writeFile(file, `${lines.join('\n')}\n`);
     },
   };
 }
@@ -140,7 +140,7 @@ function vkitti1(root: string): Layout {
     sequenceTasks(world, variation, instances, colors) {
       const lines = [VKITTI1_ENCODING_HEADER];
       for (const c of SYNTH_CLASSES) if (!c.instanced) lines.push(`${c.name} ${c.vkitti1.join(' ')}`);
-      instances.forEach((inst, k) => lines.push(`${SYNTH_CLASSES[inst.cls]!.name}:${inst.id} ${colors[k]!.join(' ')}`));
+      instances.forEach((inst, k) => { lines.push(`${SYNTH_CLASSES[inst.cls]!.name}:${inst.id} ${colors[k]!.join(' ')}`); });
       return [textTask(path.join(gtDir, `${world}_${variation}_scenegt_rgb_encoding.txt`), lines)];
     },
   };

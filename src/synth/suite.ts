@@ -99,7 +99,7 @@ export async function generateSuite(opts: SuiteOptions): Promise<SuiteManifest> 
     styles: SUITE_STYLES.map((s) => ({ name: s.name, role: s.role, dir: s.name })),
     cueConflict: { style: CUE_CONFLICT, textureSourceDir: `${CUE_CONFLICT}/${TEXTURE_SOURCE_DIR}`, permutationsFile: `${CUE_CONFLICT}/${CUE_CONFLICT_FILE}` },
   };
-  await writeFileAtomicAsync(path.join(root, SUITE_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  await writeFileAtomicAsync(path.join(root, SUITE_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 

@@ -82,7 +82,7 @@ function makeBlotchTile(): Float32Array {
         const x1 = (ix + 1) % cells;
         const top = lat[y0 + x0]! + (lat[y0 + x1]! - lat[y0 + x0]!) * fx;
         const bot = lat[y1 + x0]! + (lat[y1 + x1]! - lat[y1 + x0]!) * fx;
-        out[y * TILE + x] += w * (top + (bot - top) * fy);
+        out[y * TILE + x]! += w * (top + (bot - top) * fy);
       }
     }
   }
@@ -114,7 +114,7 @@ export function texMix(m: ResolvedTexture, u: number, v: number, y: number): num
       return (Math.floor(u * m.inv) + Math.floor(v * m.inv)) & 1;
     case 3: { // vertical screen gradient over the primitive's rows
       const t = (y - m.y0) * m.yInvSpan;
-      return t < 0 ? 0 : t > 1 ? 1 : t;
+      return t < 0 ? 0 : Math.min(t, 1);
     }
     case 4: { // bricks: brick height = scale/2.5, rows offset by half a brick; b = mortar
       const bv = v * m.inv * 2.5;
@@ -128,7 +128,7 @@ export function texMix(m: ResolvedTexture, u: number, v: number, y: number): num
       const n = BLOTCH[ty * TILE + tx]!;
       // steepen the noise so blotches read as patches rather than fog
       const t = (n - 0.3) * 2.5;
-      return t < 0 ? 0 : t > 1 ? 1 : t;
+      return t < 0 ? 0 : Math.min(t, 1);
     }
     default:
       return 0;

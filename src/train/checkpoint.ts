@@ -87,9 +87,9 @@ export function readCheckpoint(file: string): LoadedCheckpoint {
     rngState: new Uint8Array(Buffer.from(metaField(file, meta, 'rng'), 'base64')),
     loaderState: JSON.parse(metaField(file, meta, 'loader')) as unknown,
     configHash: metaField(file, meta, 'configHash'),
-    bestMIoU: JSON.parse(meta['bestMIoU'] ?? 'null') as number | null,
-    config: JSON.parse(meta['config'] ?? 'null') as unknown,
-    extras: JSON.parse(meta['extras'] ?? '{}') as Record<string, unknown>,
+    bestMIoU: JSON.parse(meta.bestMIoU ?? 'null') as number | null,
+    config: JSON.parse(meta.config ?? 'null') as unknown,
+    extras: JSON.parse(meta.extras ?? '{}') as Record<string, unknown>,
   };
   return { file, model, momentum, state };
 }

@@ -324,7 +324,7 @@ class TrainRun {
         }
         const lr = schedule.lrAt(this.step);
         const t0 = performance.now();
-        let res;
+        let res: Awaited<ReturnType<typeof trainStep>>;
         try {
           res = await trainStep({
             model, optimizer: this.optimizer, scaler: this.scaler, next: nextBatch, accumulate: t.accumulate, lr, settings: this.settings, step: this.step + 1,

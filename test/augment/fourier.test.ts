@@ -96,7 +96,7 @@ test('FDA augmentation: same seed, same output; λ = 0 everywhere (p = 0) return
 test('a style folder is read once and resized to the batch size', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-styles-'));
   try {
-    for (const [i, [w, h]] of [[10, 7], [5, 9]].entries()) {
+    for (const [i, [w, h]] of ([[10, 7], [5, 9]] as const).entries()) {
       await sharp(Buffer.alloc(w * h * 3, 40 + 100 * i), { raw: { width: w, height: h, channels: 3 } }).png().toFile(path.join(dir, `s${i}.png`));
     }
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image');

@@ -62,7 +62,7 @@ test('AdaIN stylisation matches naoto0804/pytorch-AdaIN under PyTorch', { skip }
     const got = out.toArray() as Float32Array;
     const scale = Math.max(...ref.map(Math.abs));
     let worst = 0;
-    ref.forEach((r, i) => (worst = Math.max(worst, Math.abs(r - got[i]!))));
+    ref.forEach((r, i) => { worst = Math.max(worst, Math.abs(r - got[i]!)); });
     assert.ok(worst <= 1e-4 * scale, `max difference ${worst} (scale ${scale})`);
     for (const t of [content, style, out]) t.dispose();
     stylizer.dispose();
@@ -102,7 +102,7 @@ test('FDA matches the authors\' numpy FDA_source_to_target_np (odd and even size
     const out = fourierAmplitudeMix(src, trg, { beta, lambda: [1, 1] });
     const got = out.toArray() as Float32Array;
     let worst = 0;
-    ref.forEach((r, i) => (worst = Math.max(worst, Math.abs(r - got[i]!))));
+    ref.forEach((r, i) => { worst = Math.max(worst, Math.abs(r - got[i]!)); });
     assert.ok(worst < 1e-4, `${h}×${w}: max difference ${worst}`);
     for (const t of [src, trg, out]) t.dispose();
   }

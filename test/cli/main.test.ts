@@ -17,9 +17,9 @@ function shapeseg(...args: string[]) {
 test('info prints libtorch, addon and devices', () => {
   const r = shapeseg('info');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^libtorch  \S+ \(.+\)$/m);
-  assert.match(r.stdout, /^addon     .*shapeseg\.node/m);
-  assert.match(r.stdout, /^devices   cpu/m);
+  assert.match(r.stdout, /^libtorch {2}\S+ \(.+\)$/m);
+  assert.match(r.stdout, /^addon {5}.*shapeseg\.node/m);
+  assert.match(r.stdout, /^devices {3}cpu/m);
 });
 
 test('errors print the message only (exit 1); --verbose adds the stack', () => {
@@ -31,7 +31,7 @@ test('errors print the message only (exit 1); --verbose adds the stack', () => {
   const v = shapeseg('train', file, '--verbose');
   assert.equal(v.status, 1);
   assert.match(v.stderr, /^ConfigError: train\.phases\[1\]\.outputStride/);
-  assert.match(v.stderr, /\n    at /);
+  assert.match(v.stderr, /\n {4}at /);
 });
 
 test('train runs a config into runs/<name>, and --resume of a finished run is a no-op', async () => {

@@ -52,8 +52,8 @@ test('normalize: (x/255 - mean)/std per channel, float32, leaves no tensors behi
   const v = y.toArray() as Float32Array;
   for (let i = 0; i < raw.length; i++) {
     const c = Math.floor(i / 4) % 3;
-    const want = Math.fround((Math.fround(raw[i] / 255) - Math.fround(IMAGENET_MEAN[c])) / Math.fround(IMAGENET_STD[c]));
-    assert.ok(Math.abs(v[i] - want) < 1e-6, `element ${i}: ${v[i]} vs ${want}`);
+    const want = Math.fround((Math.fround(raw[i]! / 255) - Math.fround(IMAGENET_MEAN[c]!)) / Math.fround(IMAGENET_STD[c]!));
+    assert.ok(Math.abs(v[i]! - want) < 1e-6, `element ${i}: ${v[i]} vs ${want}`);
   }
   assert.throws(() => normalize(y), /expected uint8 images, got float32/);
   x.dispose();

@@ -38,9 +38,9 @@ test('decodes exactly like a naive Map lookup, unknown colours error or map to 2
   const w = 7;
   const h = 5;
   const rgb = Buffer.alloc(w * h * 3);
-  for (let i = 0; i < w * h; i++) Buffer.from(entries[(i * 7) % entries.length].rgb).copy(rgb, i * 3);
+  for (let i = 0; i < w * h; i++) Buffer.from(entries[(i * 7) % entries.length]!.rgb).copy(rgb, i * 3);
   const got = dec.decode(rgb, w, h, 'l.png', 'error');
-  for (let i = 0; i < w * h; i++) assert.equal(got[i], m.get(entries[(i * 7) % entries.length].category));
+  for (let i = 0; i < w * h; i++) assert.equal(got[i], m.get(entries[(i * 7) % entries.length]!.category));
   assert.deepEqual([...new Set(got)].sort(), [6, 7, 8]);
   rgb[3 * (2 * w + 4)] = 1; // pixel (4, 2)
   assert.throws(() => dec.decode(rgb, w, h, 'l.png', 'error'), /l\.png: pixel \(x=4, y=2\) has colour \(1, 200, 255\) that is not in the colour table t\.txt/);
@@ -59,7 +59,7 @@ test('decoding a 375x1242 label takes a few ms', () => {
   const rgb = Buffer.alloc(w * h * 3);
   const pick = noise(w * h, 3);
   // runs of 1..8 equal pixels, drawn from all entries (worse than real labels, which have long runs)
-  for (let i = 0; i < w * h; i++) Buffer.from(entries[pick[i - (i % ((pick[i] & 7) + 1))] % entries.length].rgb).copy(rgb, i * 3);
+  for (let i = 0; i < w * h; i++) Buffer.from(entries[pick[i - (i % ((pick[i]! & 7) + 1))]! % entries.length]!.rgb).copy(rgb, i * 3);
   dec.decode(rgb, w, h, 'l.png', 'error');
   const t0 = performance.now();
   const reps = 10;

@@ -140,7 +140,7 @@ describe('vkitti2', () => {
   test('lists, filters and decodes (colors.txt per variation, Undefined -> 255)', async () => {
     const all = await VKitti2Dataset.open({ root, labelSpace: 'vkitti' });
     assert.equal(all.length, 8);
-    assert.equal(all.list()[0].id, 'Scene01/clone/Camera_0/00000');
+    assert.equal(all.list()[0]?.id, 'Scene01/clone/Camera_0/00000');
     const ds = await VKitti2Dataset.open({ root, labelSpace: 'vkitti-kitti', scenes: [2], variations: ['morning'], frames: { start: 1 } });
     assert.deepEqual(ds.fileList(), ['Scene02/morning/frames/rgb/Camera_0/rgb_00001.jpg\tScene02/morning/frames/classSegmentation/Camera_0/classgt_00001.png']);
     for (const [space, d] of [['vkitti', all], ['vkitti-kitti', ds]] as const) {

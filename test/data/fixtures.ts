@@ -83,9 +83,9 @@ export async function writeVKitti1(
         const native: string[] = [];
         for (let y = 0; y < height; y++) {
           for (let x = 0; x < width; x++) {
-            const [n, c] = entries[(x + 3 * y + f) % entries.length];
-            native.push(n.split(':')[0]);
-            c.forEach((v, k) => (lab[(y * width + x) * 3 + k] = v));
+            const [n, c] = entries[(x + 3 * y + f) % entries.length]!;
+            native.push(n.split(':')[0]!);
+            c.forEach((v, k) => { lab[(y * width + x) * 3 + k] = v; });
           }
         }
         await writePng(path.join(root, 'vkitti_1.3.1_rgb', world, variation, name), image, width, height, 3);
@@ -122,9 +122,9 @@ export async function writeVKitti2(
         const lab = Buffer.alloc(width * height * 3);
         const native: string[] = [];
         for (let i = 0; i < width * height; i++) {
-          const [n, c] = VK2_ENTRIES[(i + f) % VK2_ENTRIES.length];
+          const [n, c] = VK2_ENTRIES[(i + f) % VK2_ENTRIES.length]!;
           native.push(n);
-          c.forEach((v, k) => (lab[i * 3 + k] = v));
+          c.forEach((v, k) => { lab[i * 3 + k] = v; });
         }
         const imgFile = path.join(base, 'frames', 'rgb', 'Camera_0', `rgb_${num}.jpg`);
         fs.mkdirSync(path.dirname(imgFile), { recursive: true });
@@ -148,7 +148,7 @@ export async function writeKitti(root: string, o: { count?: number; width?: numb
     const id = `${String(k).padStart(6, '0')}_10`;
     const image = noise(width * height * 3, 500 + k);
     const lab = Buffer.alloc(width * height);
-    for (let i = 0; i < lab.length; i++) lab[i] = KITTI_IDS[(i + k) % KITTI_IDS.length];
+    for (let i = 0; i < lab.length; i++) lab[i] = KITTI_IDS[(i + k) % KITTI_IDS.length]!;
     await writePng(path.join(root, 'training', 'image_2', `${id}.png`), image, width, height, 3);
     await writePng(path.join(root, 'training', 'semantic', `${id}.png`), lab, width, height, 1);
     out.set(id, { native: [...lab], image, width, height });

@@ -54,13 +54,13 @@ describe('DataLoader', () => {
   test('resuming at a position gives exactly the batches a full run gives from there', async () => {
     const full = await collect(train().iterate({ epochs: 3 }));
     for (const k of [0, 1, 2, 4]) {
-      const resumed = await collect(train({ prefetch: 1, concurrency: 1 }).iterate({ startAt: full[k].next, epochs: 3 - full[k].next.epoch }));
+      const resumed = await collect(train({ prefetch: 1, concurrency: 1 }).iterate({ startAt: full[k]!.next, epochs: 3 - full[k]!.next.epoch }));
       assert.equal(resumed.length, full.length - k - 1);
-      resumed.forEach((r, j) => assert.deepEqual(r, full[k + 1 + j], `batch ${k + 1 + j} after resuming at ${JSON.stringify(full[k].next)}`));
+      resumed.forEach((r, j) => { assert.deepEqual(r, full[k + 1 + j], `batch ${k + 1 + j} after resuming at ${JSON.stringify(full[k]!.next)}`); });
     }
     // a different seed gives different data
     const other = await collect(train({ seed: 12 }).iterate({ epochs: 1 }));
-    assert.notDeepEqual(other[0].batch.images, full[0].batch.images);
+    assert.notDeepEqual(other[0]?.batch.images, full[0]?.batch.images);
     await assert.rejects(train().iterate({ startAt: { epoch: 0, indexInEpoch: 3 } }).next(), /startAt\.indexInEpoch 3 is not a batch boundary in \[0, 10\]/);
   });
 
@@ -90,8 +90,8 @@ describe('DataLoader', () => {
     const items = await collect(evalLoader(ds).epoch(0));
     assert.deepEqual(items.map((i) => i.batch.ids[0]), ds.list().map((r) => r.id));
     const first = await ds.load(0);
-    assert.deepEqual(items[0].batch.images, first.image);
-    assert.deepEqual(items[0].batch.labels, first.label);
+    assert.deepEqual(items[0]?.batch.images, first.image);
+    assert.deepEqual(items[0]?.batch.labels, first.label);
     const partial = await collect(new DataLoader(ds, { batchSize: 5 }).epoch(0));
     assert.deepEqual(partial.map((i) => i.batch.n), [5, 5, 2]);
   });
@@ -105,7 +105,7 @@ describe('DataLoader', () => {
     try {
       await writeVKitti1(r2, { worlds: ['0001'], variations: ['clone'], frames: 4 });
       const d2 = await VKitti1Dataset.open({ root: r2, labelSpace: 'vkitti' });
-      fs.writeFileSync(d2.list()[3].image, 'garbage');
+      fs.writeFileSync(d2.list()[3]!.image, 'garbage');
       const it = new DataLoader(d2, { batchSize: 2, prefetch: 4 }).epoch(0);
       assert.equal((await it.next()).value?.batch.n, 2);
       await assert.rejects(it.next(), /corrupt or unreadable image file .*00003\.png/);

@@ -57,7 +57,7 @@ function paint<K>(entries: readonly (readonly [K, RGB])[], width: number, height
   const rgb = Buffer.alloc(width * height * 3);
   const keys: K[] = [];
   for (let i = 0; i < width * height; i++) {
-    const [k, c] = entries[(i % width + Math.floor(i / width) * 2 + shift) % entries.length];
+    const [k, c] = entries[(i % width + Math.floor(i / width) * 2 + shift) % entries.length]!;
     keys.push(k);
     rgb.set(c, i * 3);
   }
@@ -94,7 +94,7 @@ export async function writePublishedVKitti1(
         const { rgb, keys } = paint(entries, width, height, f + vi);
         await writePng(path.join(root, 'vkitti_1.3.1_rgb', world, variation, name), image, width, height, 3);
         await writePng(path.join(root, 'vkitti_1.3.1_scenegt', world, variation, name), rgb, width, height, 3);
-        out.set(`${world}/${variation}/${pad(f, 5)}`, { native: keys.map((k) => k.split(':')[0]), image, width, height });
+        out.set(`${world}/${variation}/${pad(f, 5)}`, { native: keys.map((k) => k.split(':')[0]!), image, width, height });
       }
     }
   }

@@ -24,7 +24,7 @@ const open = (cfg: DataConfigInput): Promise<Dataset> => openDataset(DataConfigS
 function expectedLabel(e: PublishedSample, space: string, source: 'vkitti' | 'cityscapes'): number[] {
   if (source === 'cityscapes') {
     const lut = cityscapesLut(space);
-    return e.native.map((k) => lut[Number(k)]);
+    return e.native.map((k) => lut[Number(k)]!);
   }
   const m = nativeMapping(space, 'vkitti');
   return e.native.map((k) => m.get(String(k))!);
@@ -101,11 +101,11 @@ describe('Virtual KITTI 2 as published', () => {
       for (const camera of ['Camera_0', 'Camera_1']) {
         const ds = await open({ layout: 'vkitti2', root, camera, labelSpace: 'vkitti-kitti' });
         assert.equal(ds.length, exp.size / 2);
-        assert.equal(ds.list()[0].id, `Scene01/clone/${camera}/00000`);
+        assert.equal(ds.list()[0]?.id, `Scene01/clone/${camera}/00000`);
         await checkAll(ds, exp, 'vkitti-kitti', 'vkitti');
       }
       const ds = await open({ layout: 'vkitti2', root, scenes: [20], variations: ['fog'], frames: { start: 1 } });
-      const [img, lab] = ds.fileList()[0].split('\t');
+      const [img, lab] = ds.fileList()[0]!.split('\t');
       const prefix = (kind: string): string => ('archives' in opts ? `vkitti_2.0.3_${kind}/` : '');
       assert.equal(img, `${prefix('rgb')}Scene20/fog/frames/rgb/Camera_0/rgb_00001.jpg`);
       assert.equal(lab, `${prefix('classSegmentation')}Scene20/fog/frames/${'classDir' in opts ? opts.classDir : 'classSegmentation'}/Camera_0/classgt_00001.png`);
@@ -156,7 +156,7 @@ describe('KITTI semantic segmentation 2015 as published', () => {
     const asRgb = path.join(root, 'grey-as-rgb.png');
     const ids = await readLabelIds(sem, 'label');
     const rgb = Buffer.alloc(ids.data.length * 3);
-    ids.data.forEach((v, i) => rgb.fill(v, i * 3, i * 3 + 3));
+    ids.data.forEach((v, i) => { rgb.fill(v, i * 3, i * 3 + 3); });
     await writePng(asRgb, rgb, ids.width, ids.height, 3);
     const got = await readLabelIds(asRgb, 'label');
     assert.deepEqual([got.channels, got.width, got.height], [1, ids.width, ids.height]);
@@ -174,7 +174,7 @@ describe('KITTI semantic segmentation 2015 as published', () => {
         device: 'cpu',
         onPrediction: (s, pred) => {
           const cm = countConfusion(expectedLabel(exp.get(s.id)!, 'vkitti-kitti', 'cityscapes'), pred, ds.labelSpace.numClasses);
-          cm.forEach((v, i) => (expected[i] += v));
+          cm.forEach((v, i) => { expected[i]! += v; });
         },
       });
       assert.equal(res.images, 2);

@@ -13,7 +13,7 @@ import { skipWithoutPythonModules } from '../helpers/python.js';
 
 function sample(width: number, height: number, seed = 1, classes = [0, 3, 7, 255]): Sample {
   const lab = noise(width * height, seed + 99);
-  for (let i = 0; i < lab.length; i++) lab[i] = classes[lab[i] % classes.length];
+  for (let i = 0; i < lab.length; i++) lab[i] = classes[lab[i]! % classes.length]!;
   return { image: noise(width * height * 3, seed), label: lab, width, height, id: `s${seed}` };
 }
 
@@ -124,7 +124,7 @@ test('bilinear (images) and nearest (labels) match torch interpolate / nearest-e
   const dir = tmpDir();
   try {
     const s = sample(23, 11, 9, [0, 1, 2, 3, 4, 5, 6, 7]);
-    const outs = [[33, 17], [20, 15], [46, 22]].map(([w, h]) => {
+    const outs = ([[33, 17], [20, 15], [46, 22]] as const).map(([w, h]) => {
       const p = new PlannedSample(s);
       p.scaledHeight = h;
       p.scaledWidth = w;
@@ -149,7 +149,7 @@ for i, (w, h) in enumerate([(33, 17), (20, 15), (46, 22)]):
     outs.forEach((o, i) => {
       const ref = fs.readFileSync(path.join(dir, `img${i}.out`));
       let maxDiff = 0;
-      for (let k = 0; k < ref.length; k++) maxDiff = Math.max(maxDiff, Math.abs(ref[k] - o.image[k]));
+      for (let k = 0; k < ref.length; k++) maxDiff = Math.max(maxDiff, Math.abs(ref[k]! - o.image[k]!));
       assert.ok(maxDiff <= 1, `image ${i}: max |diff| ${maxDiff}`); // float32 vs float64 rounding only
       assert.deepEqual(o.label, fs.readFileSync(path.join(dir, `lab${i}.out`)), `label ${i}`);
     });

@@ -110,13 +110,13 @@ for (const layout of Object.keys(LAYOUTS) as Layout[]) {
 
       const lines = readJsonl(path.join(runDir, 'metrics.jsonl'));
       const steps = lines.filter((l) => 'loss' in l);
-      assert.deepEqual(steps.map((l) => l['step']), [1, 2, 3, 4, 5]);
-      assert.deepEqual(steps.map((l) => l['phase']), [0, 0, 0, 1, 1]);
-      for (const l of steps) assert.ok(Number.isFinite(l['loss']) && (l['lr'] as number) > 0, JSON.stringify(l));
+      assert.deepEqual(steps.map((l) => l.step), [1, 2, 3, 4, 5]);
+      assert.deepEqual(steps.map((l) => l.phase), [0, 0, 0, 1, 1]);
+      for (const l of steps) assert.ok(Number.isFinite(l.loss) && (l.lr as number) > 0, JSON.stringify(l));
       const vals = lines.filter((l) => 'val' in l);
       assert.equal(vals.length, 1);
-      assert.equal(vals[0]!['step'], 5);
-      const val = vals[0]!['val'] as { mIoU: number; perClass: unknown[] };
+      assert.equal(vals[0]!.step, 5);
+      const val = vals[0]!.val as { mIoU: number; perClass: unknown[] };
       assert.ok(val.mIoU >= 0 && val.mIoU <= 1);
       assert.equal(val.perClass.length, CLASSES.length);
 

@@ -77,7 +77,10 @@ test('Boundary IoU matches the reference algorithm on random blobby maps', () =>
   const w = 23, h = 17, c = 4, ratio = 0.08;
   const maps: Array<{ gt: number[]; pred: number[] }> = [];
   let s = 12345;
-  const rnd = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rnd = (): number => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 4294967296;
+  };
   const blobs = (): number[] => {
     const centres = Array.from({ length: 6 }, () => [rnd() * w, rnd() * h, Math.floor(rnd() * c)] as const);
     return Array.from({ length: w * h }, (_, i) => {

@@ -35,7 +35,7 @@ describe('ConfusionMatrix on tensors', () => {
           cm.update(tensor(target, [2, 37, 53], { dtype: 'uint8', device }), tensor(pred, [2, 37, 53], { dtype: 'int64', device }));
         });
         const host = countConfusion(target, pred, c);
-        expected = expected.map((v, i) => v + host[i]);
+        expected = expected.map((v, i) => v + host[i]!);
         ignored += target.filter((t) => t === 255).length;
       }
       const { matrix, ignored: ig } = cm.toHost();

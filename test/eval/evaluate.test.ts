@@ -55,7 +55,7 @@ function channelArgmax(s: Sample): Uint8Array {
     let best = 0;
     let bestV = -Infinity;
     for (let k = 0; k < 3; k++) {
-      const v = Math.fround(Math.fround(Math.fround(s.image[3 * i + k] / 255) - Math.fround(IMAGENET_MEAN[k])) / Math.fround(IMAGENET_STD[k]));
+      const v = Math.fround(Math.fround(Math.fround(s.image[3 * i + k]! / 255) - Math.fround(IMAGENET_MEAN[k]!)) / Math.fround(IMAGENET_STD[k]!));
       if (v > bestV) [best, bestV] = [k, v];
     }
     out[i] = best;
@@ -64,7 +64,7 @@ function channelArgmax(s: Sample): Uint8Array {
 }
 
 function dataset(samples: Sample[], labelSpace: LabelSpace): EvalDataset {
-  return { length: samples.length, labelSpace, load: async (i) => samples[i] };
+  return { length: samples.length, labelSpace, load: async (i) => samples[i]! };
 }
 
 const toImage = (s: Sample): Tensor => fromBuffer(s.image, [s.height, s.width, 3], 'uint8').permute([2, 0, 1]).unsqueeze(0);
@@ -122,8 +122,8 @@ describe('evaluate', () => {
     assert.deepEqual(seen, ['1/3 s0', '2/3 s1', '3/3 s2']);
     const expected = new Float64Array(9);
     samples.forEach((s, i) => {
-      assert.deepEqual(Array.from(preds[i]), Array.from(channelArgmax(s)));
-      countConfusion(s.label, channelArgmax(s), 3).forEach((v, k) => (expected[k] += v));
+      assert.deepEqual(Array.from(preds[i]!), Array.from(channelArgmax(s)));
+      countConfusion(s.label, channelArgmax(s), 3).forEach((v, k) => { expected[k]! += v; });
     });
     assert.deepEqual(Array.from(res.confusion), Array.from(expected));
     assert.equal(res.ignoredPixels, samples.reduce((n, s) => n + s.label.filter((v) => v === 255).length, 0));
@@ -133,7 +133,7 @@ describe('evaluate', () => {
     const file = path.join(dir, 'eval', 'r.json');
     await writeEvalResult(file, evaluationToFile(res, { checkpoint: null, labelSpace: 'rgb3', classNames: space3.classes, data: { spec: 'fake', count: 3 }, outputStride: null, scales: [1], flip: false }));
     const back = await readEvalResult(file);
-    assert.equal(back.perImage?.[1].id, 's1');
+    assert.equal(back.perImage?.[1]?.id, 's1');
     assert.deepEqual(back.confusionMatrix.flat(), Array.from(expected));
   });
 
@@ -159,7 +159,7 @@ describe('evaluate', () => {
     const expected = new Float64Array(9);
     for (const s of samples) {
       const pred = tidy(() => predict(model, toImage(s)).to('uint8').toArray() as Uint8Array);
-      countConfusion(s.label, pred, 3).forEach((v, k) => (expected[k] += v));
+      countConfusion(s.label, pred, 3).forEach((v, k) => { expected[k]! += v; });
     }
     assert.deepEqual(Array.from(res.confusion), Array.from(expected));
     model.dispose();

@@ -112,12 +112,12 @@ open(sys.argv[1] + '/margin.bin', 'wb').write((top2[:, 0] - top2[:, 1])[0].numpy
     const space = { name: 'three', classes: ['a', 'b', 'c'], colors: [[1, 1, 1], [2, 2, 2], [3, 3, 3]] as const, numClasses: 3 };
     const sample = { image: fs.readFileSync(path.join(dir, 'img.bin')), label: fs.readFileSync(path.join(dir, 'lab.bin')), width: 45, height: 37, id: 'x' };
     let ours: Uint8Array | null = null;
-    const res = await evaluate(model, { length: 1, load: async () => sample }, { labelSpace: space, device: 'cpu', onPrediction: (_s, p) => void (ours = p) });
+    const res = await evaluate(model, { length: 1, load: async () => sample }, { labelSpace: space, device: 'cpu', onPrediction: (_s, p) => { ours = p; } });
     const theirs = fs.readFileSync(path.join(dir, 'pred.bin'));
     const margin = new Float32Array(fs.readFileSync(path.join(dir, 'margin.bin')).buffer.slice(0));
     const differ = [...theirs].map((v, i) => (v !== ours![i] ? i : -1)).filter((i) => i >= 0);
     // float reassociation may flip argmax only where torchvision's top-2 logits are (nearly) tied
-    for (const i of differ) assert.ok(margin[i] < 1e-4, `pixel ${i}: ours ${ours![i]} vs torchvision ${theirs[i]} with margin ${margin[i]}`);
+    for (const i of differ) assert.ok(margin[i]! < 1e-4, `pixel ${i}: ours ${ours![i]} vs torchvision ${theirs[i]} with margin ${margin[i]}`);
     assert.deepEqual(Array.from(res.confusion), Array.from(countConfusion(sample.label, ours!, 3)));
     model.dispose();
   });

@@ -26,8 +26,8 @@ describe('metrics from a confusion matrix', () => {
 
   it('per-class IoU with NaN for absent classes', () => {
     const iou = perClassIoU(cm);
-    close(iou[0], 8 / (10 + 9 - 8));
-    close(iou[1], 3 / (4 + 5 - 3));
+    close(iou[0]!, 8 / (10 + 9 - 8));
+    close(iou[1]!, 3 / (4 + 5 - 3));
     assert.ok(Number.isNaN(iou[2]));
     close(meanIoU(cm), (8 / 11 + 3 / 6) / 2);
   });
@@ -35,11 +35,11 @@ describe('metrics from a confusion matrix', () => {
   it('class predicted but never in gt has IoU 0 and counts in the mean', () => {
     const m = Float64Array.from([5, 5, 0, 0]); // gt0 predicted as class 1 half the time
     const iou = perClassIoU(m);
-    close(iou[0], 0.5);
+    close(iou[0]!, 0.5);
     assert.equal(iou[1], 0);
     close(meanIoU(m), 0.25);
     const acc = perClassAccuracy(m);
-    close(acc[0], 0.5);
+    close(acc[0]!, 0.5);
     assert.ok(Number.isNaN(acc[1])); // absent from gt
     close(meanClassAccuracy(m), 0.5);
   });

@@ -145,7 +145,7 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
 
   test('flipped storage byte is caught by the CRC', () => {
     const bytes = Buffer.from(fs.readFileSync(f('resnet18.pth')));
-    bytes[bytes.length >> 1] ^= 0x55;
+    bytes[bytes.length >> 1]! ^= 0x55;
     fs.writeFileSync(f('flipped.pth'), bytes);
     assert.throws(() => readPth(f('flipped.pth')), /CRC-32 mismatch/);
   });
@@ -158,7 +158,10 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
     const good = fs.readFileSync(f('mix.pth'));
     const legacy = fs.readFileSync(f('legacy.pth'));
     let seed = 1;
-    const rnd = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * n);
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
     const expectClean = (file: string) => {
       try {
         readPth(file);

@@ -108,7 +108,7 @@ describe('safetensors interop with Python', { skip: skipWithoutTorch() }, () => 
   test('writeSafetensors -> Python reads equal tensors and metadata', () => {
     const sd = sampleStateDict();
     writeSafetensors(f('js.safetensors'), sd, { producer: 'shapeseg' });
-    const out = runPython(PY_DUMP + PY_ST + `\nsd, meta = st_read(sys.argv[1])\nprint(json.dumps(meta))\ndump(sd)\n`, {
+    const out = runPython(`${PY_DUMP + PY_ST}\nsd, meta = st_read(sys.argv[1])\nprint(json.dumps(meta))\ndump(sd)\n`, {
       args: [f('js.safetensors')],
     });
     const [meta, dumped] = out.trim().split('\n');

@@ -11,7 +11,7 @@ import type { RawTensor, Tensor } from '../../src/tensor/index.js';
 import { BatchNorm2d, Conv2d, StateDictError } from '../../src/nn/index.js';
 import type { Module } from '../../src/nn/index.js';
 import {
-  DeepLabV3,
+  type DeepLabV3,
   buildModel,
   createDeepLabV3,
   inferArchitecture,

@@ -37,7 +37,7 @@ export function syntheticExample(width: number, height: number, shift: number, w
       label[i] = y === height - 1 ? 255 : c;
       pred[i] = cls(x + shift, y);
       const base = [[110, 90, 110], [120, 120, 125], [90, 90, 90], [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0], [150, 190, 230], [30, 40, 150]][c] ?? [0, 0, 0];
-      for (let k = 0; k < 3; k++) image[3 * i + k] = Math.min(255, base[k] + ((x * 7 + y * 3 + k * 11) % 23));
+      for (let k = 0; k < 3; k++) image[3 * i + k] = Math.min(255, base[k]! + ((x * 7 + y * 3 + k * 11) % 23));
     }
   }
   return { image, label: withLabel ? label : null, pred, width, height };

@@ -26,10 +26,10 @@ before(async () => {
 
 describe('run folder reading', () => {
   it('parses train and val lines, names array perClass from the label space, skips a torn line', async () => {
-    const run = await loadRun(runs[0]);
+    const run = await loadRun(runs[0]!);
     assert.equal(run.train.length, 150);
     assert.equal(run.val.length, 6);
-    assert.ok('pole' in run.val[0].perClass && 'traffic light' in run.val[0].perClass);
+    assert.ok('pole' in run.val[0]!.perClass && 'traffic light' in run.val[0]!.perClass);
     assert.equal(run.evals.length, 2);
     assert.equal(run.figures.length, 1);
     assert.equal(run.checkpoints.length, 1);
@@ -39,7 +39,7 @@ describe('run folder reading', () => {
   it('later lines win for a repeated step; non-numeric values are dropped', () => {
     const p = parseMetricsJsonl('{"step":1,"loss":2}\n{"step":1,"loss":1}\n{"step":2,"loss":"NaN","lr":0.1}\n{"nostep":1}', 'm.jsonl');
     assert.deepEqual(p.train, [{ step: 1, loss: 1 }, { step: 2, lr: 0.1 }]);
-    assert.match(p.warnings[0], /m\.jsonl:4: no numeric "step"/);
+    assert.match(p.warnings[0] ?? '', /m\.jsonl:4: no numeric "step"/);
   });
 
   it('a missing folder is an error naming it', async () => {
@@ -122,7 +122,7 @@ describe('HTML report', () => {
     assert.equal(info.width, 1280);
     assert.equal(info.height, 2000);
     const colours = new Set<number>();
-    for (let i = 0; i < data.length; i += 3 * 97) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    for (let i = 0; i < data.length; i += 3 * 97) colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
     assert.ok(colours.size > 50, `screenshot has only ${colours.size} distinct colours in its samples`);
     if (process.env.SHAPESEG_KEEP_REPORT) fs.copyFileSync(shot, process.env.SHAPESEG_KEEP_REPORT);
   });

@@ -42,7 +42,7 @@ test('vkitti1 layout: exact paths, encoding files, label colours and sizes', asy
       for (const v of small.variations) {
         const encFile = path.join(dir, 'vkitti_1.3.1_scenegt', `${w}_${v}_scenegt_rgb_encoding.txt`);
         // byte for byte as published: the header, then the categories without instances in the published order
-        const published = [VKITTI1_HEADER, ...VKITTI1_COLORS.map(([n, c]) => `${n} ${c.join(' ')}`)].join('\n') + '\n';
+        const published = `${[VKITTI1_HEADER, ...VKITTI1_COLORS.map(([n, c]) => `${n} ${c.join(' ')}`)].join('\n')}\n`;
         assert.ok(fs.readFileSync(encFile, 'utf8').startsWith(published), `${encFile} does not start as published`);
         const enc = parseColorFile(encFile);
         for (const c of SYNTH_CLASSES) {
@@ -82,7 +82,7 @@ test('vkitti1 layout: exact paths, encoding files, label colours and sizes', asy
   }
 });
 
-const VKITTI2_TEXT = [VKITTI2_HEADER, ...VKITTI2_COLORS.map(([n, c]) => `${n} ${c.join(' ')}`)].join('\n') + '\n';
+const VKITTI2_TEXT = `${[VKITTI2_HEADER, ...VKITTI2_COLORS.map(([n, c]) => `${n} ${c.join(' ')}`)].join('\n')}\n`;
 
 test('vkitti2 layout: exact paths, colors.txt per variation as published, label colours', async () => {
   const { dir, cleanup } = tempDir();

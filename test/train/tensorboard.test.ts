@@ -34,9 +34,13 @@ function fields(buf: Buffer): Array<[number, number, bigint | Buffer]> {
     const wire = k & 7;
     const field = k >> 3;
     if (wire === 0) out.push([field, wire, varint()]);
-    else if (wire === 1) (out.push([field, wire, buf.subarray(i, i + 8)]), (i += 8));
-    else if (wire === 5) (out.push([field, wire, buf.subarray(i, i + 4)]), (i += 4));
-    else if (wire === 2) {
+    else if (wire === 1) {
+      out.push([field, wire, buf.subarray(i, i + 8)]);
+      i += 8;
+    } else if (wire === 5) {
+      out.push([field, wire, buf.subarray(i, i + 4)]);
+      i += 4;
+    } else if (wire === 2) {
       const n = Number(varint());
       out.push([field, wire, buf.subarray(i, i + n)]);
       i += n;
