@@ -23,9 +23,7 @@ export interface ChildOptions {
 /** Runs `side` on `cfg` in a fresh process; never throws: failures come back as {ok: false, error}. */
 export function runChild(side: 'shapeseg' | 'reference', cfg: RunConfig, opts: ChildOptions): Promise<RunResult> {
   const [cmd, args] =
-    side === 'shapeseg'
-      ? [process.execPath, ['--expose-gc', WORKER, JSON.stringify(cfg)]]
-      : [opts.python, [REFERENCE_SCRIPT, JSON.stringify(cfg)]];
+    side === 'shapeseg' ? [process.execPath, ['--expose-gc', WORKER, JSON.stringify(cfg)]] : [opts.python, [REFERENCE_SCRIPT, JSON.stringify(cfg)]];
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

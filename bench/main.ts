@@ -1,16 +1,17 @@
 // `npm run bench`: shapeseg vs torchvision (same libtorch, same shapes, same threads), each config in a fresh
 // process per side, medians over timed steps (warm-up excluded), plus the input pipeline's rate.
-import { Command, Option } from 'commander';
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { type ChildOptions, runChild } from './child.js';
 import type { Phases, RunConfig, RunResult } from './config.js';
-import { runChild, type ChildOptions } from './child.js';
-import { benchPipelineScaling, type PipelineBenchResult, type PipelineScalingPoint } from './pipeline.js';
 import { deeplabConvFlops, depthOf } from './flops.js';
-import { makePlan, runConfig, type Plan, type PlanChoices } from './sizes.js';
-import { median, roundRatio, spread, type RoundRatio } from './stats.js';
+import { benchPipelineScaling, type PipelineBenchResult, type PipelineScalingPoint } from './pipeline.js';
+import { makePlan, type Plan, type PlanChoices, runConfig } from './sizes.js';
+import { median, type RoundRatio, roundRatio, spread } from './stats.js';
 import { fmt, fmtRatio, formatTable } from './table.js';
 import { pickVariants, VARIANTS, type Variant } from './variants.js';
 
@@ -70,12 +71,18 @@ export interface PipelineSummary {
 }
 
 function parseArgs(argv: string[]): BenchOptions {
-  const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
-  const int = (name: string) => (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got "${v}"`);
-    return n;
-  };
+  const list = (v: string): string[] =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const int =
+    (name: string) =>
+    (v: string): number => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got "${v}"`);
+      return n;
+    };
   const cmd = new Command('bench')
     .description('shapeseg vs torchvision (same libtorch): training step, inference, input pipeline')
     .addOption(new Option('--device <device>', 'cpu or cuda[:N]').default('cpu'))
@@ -99,7 +106,12 @@ function parseArgs(argv: string[]): BenchOptions {
     .option('--out <file>', 'results JSON (default bench/results/<date>-<host>.json)')
     .option('--profile', 'print per-phase/op profiles of each child to stderr', false)
     .option('--timeout <s>', 'per-child time limit in seconds', int('timeout'), 900)
-    .option('--rounds <n>', 'runs per side and config, interleaved, alternating which side goes first; 3+ rounds add the ratio per round and whether a difference is within noise (short rounds: --steps 3)', int('rounds'), 1)
+    .option(
+      '--rounds <n>',
+      'runs per side and config, interleaved, alternating which side goes first; 3+ rounds add the ratio per round and whether a difference is within noise (short rounds: --steps 3)',
+      int('rounds'),
+      1,
+    )
     .option('--verbose', "stream the children's stderr", false)
     .option('--peak-tflops <n>', "the device's dense peak TFLOP/s (bf16 for MFU on a GPU): adds an MFU column", (v: string) => {
       const n = Number(v);
@@ -186,7 +198,12 @@ async function measure(opts: BenchOptions, plan: Plan, threads: number, child: C
       shapeseg,
       reference,
       ...(opts.reference && opts.rounds > 1
-        ? { roundRatio: roundRatio(got.shapeseg.map((r) => r.timesMs ?? []), got.reference.map((r) => r.timesMs ?? [])) }
+        ? {
+            roundRatio: roundRatio(
+              got.shapeseg.map((r) => r.timesMs ?? []),
+              got.reference.map((r) => r.timesMs ?? []),
+            ),
+          }
         : {}),
     };
     rows.push(row);
@@ -249,8 +266,7 @@ export function renderReport(rep: BenchReport): string {
     ...(rep.machine.device.startsWith('cuda') ? ['peak CUDA MB s / tv'] : []),
     ...(rep.rows.some((r) => r.roundRatio) ? ['ratio per round: median [min, max]'] : []),
   ];
-  const cell = (r: BenchRow['shapeseg'] | null): string =>
-    r === null ? '—' : r.ok ? `${fmt(r.medianMs, 0)} (${fmt(r.minMs, 0)})` : 'FAILED';
+  const cell = (r: BenchRow['shapeseg'] | null): string => (r === null ? '—' : r.ok ? `${fmt(r.medianMs, 0)} (${fmt(r.minMs, 0)})` : 'FAILED');
   const rows = rep.rows.map((r) => {
     const s = r.shapeseg.medianMs;
     const t = r.reference?.medianMs;
@@ -287,9 +303,7 @@ export function renderReport(rep: BenchReport): string {
     .flatMap((r) =>
       (['shapeseg', 'reference'] as const).flatMap((side) => {
         const p = r[side]?.phasesMs;
-        return p
-          ? [[`${r.name} ${side}`, fmt(p.forward), fmt(p.zeroGrad, 1), fmt(p.backward), fmt(p.step, 1), fmt(p.item, 1)]]
-          : [];
+        return p ? [[`${r.name} ${side}`, fmt(p.forward), fmt(p.zeroGrad, 1), fmt(p.backward), fmt(p.step, 1), fmt(p.item, 1)]] : [];
       }),
     );
   if (phaseRows.length > 0) {
@@ -318,8 +332,18 @@ export function renderReport(rep: BenchReport): string {
       );
       if (p.scaling.length > 0) {
         lines.push('', 'input pipeline per data-worker count (0: main thread + libuv decodes):', '');
-        lines.push(formatTable(['workers', 'images/s', 'cores', 'images/s per core', 'speedup over 1 worker'],
-          p.scaling.map((x) => [String(x.workers), fmt(x.imagesPerSec, 1), String(x.cores), fmt(x.imagesPerSecPerCore, 1), x.speedup === null ? '—' : `${fmt(x.speedup, 2)}x`])));
+        lines.push(
+          formatTable(
+            ['workers', 'images/s', 'cores', 'images/s per core', 'speedup over 1 worker'],
+            p.scaling.map((x) => [
+              String(x.workers),
+              fmt(x.imagesPerSec, 1),
+              String(x.cores),
+              fmt(x.imagesPerSecPerCore, 1),
+              x.speedup === null ? '—' : `${fmt(x.speedup, 2)}x`,
+            ]),
+          ),
+        );
       }
     }
   }
@@ -361,7 +385,14 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
   const report: BenchReport = {
     date,
     host: os.hostname(),
-    machine: { cpu: cpuName(), cores, memGiB: Math.round(os.totalmem() / 2 ** 30), device: opts.device, threads, ...(opts.peakTflops ? { peakTflops: opts.peakTflops } : {}) },
+    machine: {
+      cpu: cpuName(),
+      cores,
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      device: opts.device,
+      threads,
+      ...(opts.peakTflops ? { peakTflops: opts.peakTflops } : {}),
+    },
     plan,
     rows,
     pipeline,

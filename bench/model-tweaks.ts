@@ -1,8 +1,8 @@
 // Model transformations the benchmark measures as options: channels-last weights, BatchNorm folding for
 // inference, in-place grad zeroing (torch 1.13's zero_grad() default).
-import { BatchNorm2d, Conv2d, Module, convertMemoryFormat } from '../src/nn/index.js';
-import { noGrad, tidy } from '../src/tensor/index.js';
+import { BatchNorm2d, Conv2d, convertMemoryFormat, Module } from '../src/nn/index.js';
 import type { Tensor } from '../src/tensor/index.js';
+import { noGrad, tidy } from '../src/tensor/index.js';
 
 /** Zeroes every existing .grad in place instead of dropping it (what optimizer.zero_grad() did in torch < 2.0). */
 export function zeroGradInPlace(params: Tensor[]): void {

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { DataLoader, configureDecoding, threadPoolSize, type HostBatch } from '../src/data/loader.js';
-import { trainTransform } from '../src/data/transforms.js';
+import { configureDecoding, DataLoader, type HostBatch, threadPoolSize } from '../src/data/loader.js';
 import { sampleRng } from '../src/data/rng.js';
+import { trainTransform } from '../src/data/transforms.js';
 import { VKitti1Dataset } from '../src/data/vkitti1.js';
 import { DataWorkerPool } from '../src/data/worker-pool.js';
 
@@ -57,8 +57,15 @@ export interface PipelineBenchResult {
 }
 
 const TABLE: [string, [number, number, number]][] = [
-  ['Terrain', [210, 0, 200]], ['Sky', [90, 200, 255]], ['Tree', [0, 199, 0]], ['Building', [140, 140, 140]],
-  ['Road', [100, 60, 100]], ['Pole', [255, 130, 0]], ['Car:0', [200, 10, 10]], ['Car:1', [201, 10, 10]], ['Van:0', [0, 139, 139]],
+  ['Terrain', [210, 0, 200]],
+  ['Sky', [90, 200, 255]],
+  ['Tree', [0, 199, 0]],
+  ['Building', [140, 140, 140]],
+  ['Road', [100, 60, 100]],
+  ['Pole', [255, 130, 0]],
+  ['Car:0', [200, 10, 10]],
+  ['Car:1', [201, 10, 10]],
+  ['Van:0', [0, 139, 139]],
 ];
 
 /** Writes `n` photo-like 375x1242 PNGs (smooth colour + grain) and blocky colour labels in the VKITTI 1 layout. */
@@ -67,8 +74,10 @@ async function writeFixtures(dir: string, n: number, width: number, height: numb
   const gt = path.join(dir, 'vkitti_1.3.1_scenegt', '0001', 'clone');
   fs.mkdirSync(img, { recursive: true });
   fs.mkdirSync(gt, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'vkitti_1.3.1_scenegt', '0001_clone_scenegt_rgb_encoding.txt'),
-    `Category r g b\n${TABLE.map(([c, rgb]) => `${c} ${rgb.join(' ')}`).join('\n')}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'vkitti_1.3.1_scenegt', '0001_clone_scenegt_rgb_encoding.txt'),
+    `Category r g b\n${TABLE.map(([c, rgb]) => `${c} ${rgb.join(' ')}`).join('\n')}\n`,
+  );
   let s = 12345;
   const rnd = () => {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
@@ -79,9 +88,14 @@ async function writeFixtures(dir: string, n: number, width: number, height: numb
     if (fs.existsSync(path.join(img, name)) && fs.existsSync(path.join(gt, name))) continue;
     const coarse = Buffer.alloc(48 * 16 * 3);
     for (let i = 0; i < coarse.length; i++) coarse[i] = rnd();
-    const smooth = await sharp(coarse, { raw: { width: 48, height: 16, channels: 3 } }).resize(width, height, { kernel: 'cubic' }).raw().toBuffer();
+    const smooth = await sharp(coarse, { raw: { width: 48, height: 16, channels: 3 } })
+      .resize(width, height, { kernel: 'cubic' })
+      .raw()
+      .toBuffer();
     for (let i = 0; i < smooth.length; i++) smooth[i] = Math.max(0, Math.min(255, smooth[i]! + (rnd() >> 4) - 8));
-    await sharp(smooth, { raw: { width, height, channels: 3 } }).png().toFile(path.join(img, name));
+    await sharp(smooth, { raw: { width, height, channels: 3 } })
+      .png()
+      .toFile(path.join(img, name));
     const lab = Buffer.alloc(width * height * 3);
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
@@ -89,7 +103,9 @@ async function writeFixtures(dir: string, n: number, width: number, height: numb
         lab.set(c, (y * width + x) * 3);
       }
     }
-    await sharp(lab, { raw: { width, height, channels: 3 } }).png().toFile(path.join(gt, name));
+    await sharp(lab, { raw: { width, height, channels: 3 } })
+      .png()
+      .toFile(path.join(gt, name));
   }
 }
 
@@ -111,9 +127,11 @@ export async function benchPipeline(opts: PipelineBenchOptions = {}): Promise<Pi
     // decode only
     const t0 = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < count) await ds.load(next++ % ds.length);
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < count) await ds.load(next++ % ds.length);
+      }),
+    );
     const decodeImagesPerSec = count / ((performance.now() - t0) / 1000);
 
     // transform only (main-thread JS)
@@ -138,14 +156,24 @@ export async function benchPipeline(opts: PipelineBenchOptions = {}): Promise<Pi
       };
     }
     const inFlight = workers > 0 ? (opts.concurrency ?? 2 * workers) : concurrency;
-    const pool = workers > 0
-      ? await DataWorkerPool.start({ data: { layout: 'vkitti1', root: dir, labelSpace: 'vkitti', unknownColor: 'error', frames }, transform: augment, workers, dataset: ds })
-      : undefined;
+    const pool =
+      workers > 0
+        ? await DataWorkerPool.start({
+            data: { layout: 'vkitti1', root: dir, labelSpace: 'vkitti', unknownColor: 'error', frames },
+            transform: augment,
+            workers,
+            dataset: ds,
+          })
+        : undefined;
     const t2 = performance.now();
     let done = 0;
     try {
       const loader = new DataLoader(ds, {
-        batchSize, shuffle: true, dropLast: false, seed: 0, prefetch,
+        batchSize,
+        shuffle: true,
+        dropLast: false,
+        seed: 0,
+        prefetch,
         ...(pool ? { source: pool } : { transform }),
         concurrency: inFlight,
       });
@@ -200,7 +228,9 @@ export function defaultWorkerCounts(cores = os.availableParallelism()): number[]
 }
 
 /** The pipeline at each worker count on one set of fixtures: images/s, images/s per core and the speedup. */
-export async function benchPipelineScaling(opts: PipelineBenchOptions & { workerCounts?: number[] } = {}): Promise<{ points: PipelineScalingPoint[]; runs: PipelineBenchResult[] }> {
+export async function benchPipelineScaling(
+  opts: PipelineBenchOptions & { workerCounts?: number[] } = {},
+): Promise<{ points: PipelineScalingPoint[]; runs: PipelineBenchResult[] }> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-bench-'));
   try {
     const runs: PipelineBenchResult[] = [];
@@ -208,7 +238,13 @@ export async function benchPipelineScaling(opts: PipelineBenchOptions & { worker
     const one = runs.find((r) => r.workers === 1)?.imagesPerSec;
     const points = runs.map((r) => {
       const cores = Math.min(r.cores, r.workers > 0 ? r.workers : r.threadPool);
-      return { workers: r.workers, imagesPerSec: r.imagesPerSec, cores, imagesPerSecPerCore: r.imagesPerSec / cores, speedup: one ? r.imagesPerSec / one : null };
+      return {
+        workers: r.workers,
+        imagesPerSec: r.imagesPerSec,
+        cores,
+        imagesPerSecPerCore: r.imagesPerSec / cores,
+        speedup: one ? r.imagesPerSec / one : null,
+      };
     });
     return { points, runs };
   } finally {
@@ -223,17 +259,31 @@ function arg(name: string): string | undefined {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--sweep')) {
   const num = (n: string) => (arg(n) === undefined ? undefined : Number(arg(n)));
-  const counts = arg('sweep')?.split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 0);
-  const { points } = await benchPipelineScaling({ images: num('images'), count: num('count'), batchSize: num('batch'), workerCounts: counts?.length ? counts : undefined });
+  const counts = arg('sweep')
+    ?.split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n >= 0);
+  const { points } = await benchPipelineScaling({
+    images: num('images'),
+    count: num('count'),
+    batchSize: num('batch'),
+    workerCounts: counts?.length ? counts : undefined,
+  });
   for (const p of points) {
-    console.log(`workers ${p.workers}: ${p.imagesPerSec.toFixed(1)} images/s, ${p.imagesPerSecPerCore.toFixed(1)} per core (${p.cores}), speedup ${p.speedup?.toFixed(2) ?? '—'}`);
+    console.log(
+      `workers ${p.workers}: ${p.imagesPerSec.toFixed(1)} images/s, ${p.imagesPerSecPerCore.toFixed(1)} per core (${p.cores}), speedup ${p.speedup?.toFixed(2) ?? '—'}`,
+    );
   }
   console.log(JSON.stringify(points));
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const num = (n: string) => (arg(n) === undefined ? undefined : Number(arg(n)));
   const norm = arg('normalize');
   const r = await benchPipeline({
-    images: num('images'), count: num('count'), batchSize: num('batch'), concurrency: num('concurrency'), workers: num('workers'),
+    images: num('images'),
+    count: num('count'),
+    batchSize: num('batch'),
+    concurrency: num('concurrency'),
+    workers: num('workers'),
     normalize: norm === 'cpu' || norm === 'cuda' ? norm : false,
   });
   if (!process.argv.includes('--json')) {

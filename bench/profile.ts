@@ -81,9 +81,7 @@ export function instrument(
 
 /** A text table of the top entries for stderr. */
 export function formatProfile(p: CrossingProfile, top = 25): string {
-  const lines = [
-    `step ${p.wallMs.toFixed(1)} ms: native ${p.nativeMs.toFixed(1)} ms, JS ${p.jsMs.toFixed(1)} ms, ${p.crossings} crossings`,
-  ];
+  const lines = [`step ${p.wallMs.toFixed(1)} ms: native ${p.nativeMs.toFixed(1)} ms, JS ${p.jsMs.toFixed(1)} ms, ${p.crossings} crossings`];
   for (const [k, e] of Object.entries(p.byFunction).slice(0, top)) {
     lines.push(`  ${k.padEnd(24)} ${String(e.calls).padStart(6)} calls ${e.ms.toFixed(2).padStart(10)} ms`);
   }

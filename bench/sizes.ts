@@ -86,12 +86,7 @@ export function makePlan(r: PlanRequest): Plan {
 }
 
 /** The RunConfig for one (mode, output stride) cell of the plan. */
-export function runConfig(
-  plan: Plan,
-  mode: 'train' | 'infer',
-  os: 8 | 16,
-  common: { threads: number; device: string },
-): RunConfig {
+export function runConfig(plan: Plan, mode: 'train' | 'infer', os: 8 | 16, common: { threads: number; device: string }): RunConfig {
   const p = mode === 'train' ? plan.train : plan.infer;
   return {
     model: plan.model,

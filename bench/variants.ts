@@ -46,11 +46,12 @@ const DEFAULTS: Record<'cpu' | 'cuda', string[]> = {
 export function pickVariants(spec: string, ctx: { device: string; quick: boolean }): Variant[] {
   const dev = ctx.device.startsWith('cuda') ? 'cuda' : 'cpu';
   if (spec === 'none' || (spec === 'default' && ctx.quick)) return [];
-  const names =
-    spec === 'default' ? DEFAULTS[dev] : spec === 'all' ? Object.keys(VARIANTS) : spec.split(',').map((s) => s.trim());
-  return names.map((n) => {
-    const v = VARIANTS[n];
-    if (!v) throw new Error(`--variants: unknown variant "${n}"; known: ${Object.keys(VARIANTS).join(', ')}`);
-    return v;
-  }).filter((v) => v.devices.includes(dev));
+  const names = spec === 'default' ? DEFAULTS[dev] : spec === 'all' ? Object.keys(VARIANTS) : spec.split(',').map((s) => s.trim());
+  return names
+    .map((n) => {
+      const v = VARIANTS[n];
+      if (!v) throw new Error(`--variants: unknown variant "${n}"; known: ${Object.keys(VARIANTS).join(', ')}`);
+      return v;
+    })
+    .filter((v) => v.devices.includes(dev));
 }

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { DeepLabName } from '../src/models/index.js';
 import type { Phases, RunConfig, RunResult } from './config.js';
-import { formatProfile, instrument, type CrossingProfile } from './profile.js';
+import { type CrossingProfile, formatProfile, instrument } from './profile.js';
 import { median } from './stats.js';
 
 const PHASES: Array<keyof Phases> = ['forward', 'zeroGrad', 'backward', 'step', 'item'];
@@ -31,8 +31,7 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
   };
   const [h, w] = cfg.crop;
   const mf = cfg.channelsLast ? 'channelsLast' : 'contiguous';
-  const withAmp = <R>(fn: () => R): R =>
-    cfg.amp ? T.autocast(cuda ? 'cuda' : 'cpu', cfg.amp === 'bf16' ? 'bfloat16' : 'float16', fn) : fn();
+  const withAmp = <R>(fn: () => R): R => (cfg.amp ? T.autocast(cuda ? 'cuda' : 'cpu', cfg.amp === 'bf16' ? 'bfloat16' : 'float16', fn) : fn());
 
   if (cfg.os !== 8 && cfg.os !== 16) throw new Error(`shapeseg builds DeepLabV3 at output stride 8 or 16, not ${cfg.os}`);
   const model = createDeepLabV3(cfg.model as DeepLabName, {
@@ -107,9 +106,7 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
       const before = T.keep(T.noGrad(() => T.tidy(() => model.forward(x, { aux: false }).out.float())));
       foldBatchNorm(model);
       // relative to the largest logit: a randomly initialised net in eval mode has large activations
-      foldBnMaxAbsErr = T.noGrad(() =>
-        T.tidy(() => model.forward(x, { aux: false }).out.float().sub(before).abs().amax().item()),
-      );
+      foldBnMaxAbsErr = T.noGrad(() => T.tidy(() => model.forward(x, { aux: false }).out.float().sub(before).abs().amax().item()));
       foldBnMaxAbsLogit = T.noGrad(() => T.tidy(() => before.abs().amax().item()));
       before.dispose();
     }
@@ -150,10 +147,7 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
     side: 'shapeseg',
     timesMs: times,
     losses,
-    phasesMs:
-      phases.length > 0
-        ? (Object.fromEntries(PHASES.map((k) => [k, median(phases.map((p) => p[k]))])) as unknown as Phases)
-        : undefined,
+    phasesMs: phases.length > 0 ? (Object.fromEntries(PHASES.map((k) => [k, median(phases.map((p) => p[k]))])) as unknown as Phases) : undefined,
     maxRssKb: rssKb(),
     minorFaultsPerStep: (ru1.minorPageFault - ru0.minorPageFault) / perStep,
     cpuMsPerStep: (ru1.userCPUTime + ru1.systemCPUTime - ru0.userCPUTime - ru0.systemCPUTime) / 1000 / perStep,
@@ -173,7 +167,7 @@ export async function runShapeseg(cfg: RunConfig): Promise<RunResult> {
 
 async function main(): Promise<void> {
   const arg = process.argv[2];
-  if (!arg) throw new Error('usage: node dist/bench/worker.js \'<RunConfig JSON>\'');
+  if (!arg) throw new Error("usage: node dist/bench/worker.js '<RunConfig JSON>'");
   let out: RunResult;
   try {
     out = await runShapeseg(JSON.parse(arg) as RunConfig);

@@ -18,8 +18,7 @@ const SYSTEM_LIBDIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu
 /** Reads `#define TORCH_VERSION "x.y.z"` (or the MAJOR/MINOR/PATCH triple) from an include dir. */
 function headerVersion(includeDir) {
   // 2.9+ moved the numbers to torch/headeronly/version.h; the old path only includes it.
-  const f = ['torch/headeronly/version.h', 'torch/csrc/api/include/torch/version.h']
-    .map((p) => path.join(includeDir, p)).find((p) => fs.existsSync(p));
+  const f = ['torch/headeronly/version.h', 'torch/csrc/api/include/torch/version.h'].map((p) => path.join(includeDir, p)).find((p) => fs.existsSync(p));
   if (!f) return null;
   const text = fs.readFileSync(f, 'utf8');
   const full = /#define\s+TORCH_VERSION\s+"([^"]+)"/.exec(text);
@@ -37,7 +36,9 @@ function libHasCuda(libDir) {
 function guessAbi(libDir) {
   try {
     const out = execFileSync('nm', ['-D', '--defined-only', path.join(libDir, 'libc10.so')], {
-      encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 << 20,
     });
     return out.includes('__cxx11') ? 1 : 0;
   } catch {
@@ -77,8 +78,14 @@ function fromPython(python) {
   const libDir = path.join(info.root, 'lib');
   if (!fs.existsSync(path.join(includeDir, 'ATen/ATen.h')) || !fs.existsSync(path.join(libDir, 'libtorch.so'))) return null;
   return {
-    how: `python (${python})`, root: info.root, includeDir, libDir, version: info.version, abi: info.abi,
-    cuda: info.cudaVersion != null && libHasCuda(libDir), cudaVersion: info.cudaVersion,
+    how: `python (${python})`,
+    root: info.root,
+    includeDir,
+    libDir,
+    version: info.version,
+    abi: info.abi,
+    cuda: info.cudaVersion != null && libHasCuda(libDir),
+    cudaVersion: info.cudaVersion,
   };
 }
 
@@ -86,7 +93,15 @@ function fromSystem() {
   if (!fs.existsSync(path.join(SYSTEM_INCLUDE, 'torch')) || !fs.existsSync(path.join(SYSTEM_INCLUDE, 'ATen/ATen.h'))) return null;
   const libDir = SYSTEM_LIBDIRS.find((d) => fs.existsSync(path.join(d, 'libtorch.so')));
   if (!libDir) return null;
-  return { how: 'system', root: SYSTEM_INCLUDE, includeDir: SYSTEM_INCLUDE, libDir, version: headerVersion(SYSTEM_INCLUDE), abi: guessAbi(libDir), cuda: libHasCuda(libDir) };
+  return {
+    how: 'system',
+    root: SYSTEM_INCLUDE,
+    includeDir: SYSTEM_INCLUDE,
+    libDir,
+    version: headerVersion(SYSTEM_INCLUDE),
+    abi: guessAbi(libDir),
+    cuda: libHasCuda(libDir),
+  };
 }
 
 function find() {
@@ -96,7 +111,7 @@ function find() {
     if (!found) fail(`$LIBTORCH=${env} is not a libtorch directory (expected ${env}/include/ATen/ATen.h and ${env}/lib/libtorch.so)`);
     return found;
   }
-  const python = process.env.SHAPESEG_LIBTORCH_SKIP_PYTHON ? null : fromPython('python3') ?? fromPython('/usr/bin/python3');
+  const python = process.env.SHAPESEG_LIBTORCH_SKIP_PYTHON ? null : (fromPython('python3') ?? fromPython('/usr/bin/python3'));
   return python ?? fromSystem();
 }
 
@@ -113,10 +128,16 @@ function cString(s) {
 /** A CUDA include dir with cuda_runtime_api.h (needed only for the allocator statistics), or null. */
 function findCudaInclude(lt) {
   const candidates = [
-    process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda',
+    process.env.CUDA_HOME,
+    process.env.CUDA_PATH,
+    '/usr/local/cuda',
     // the nvidia-* wheels beside a pip torch: CUDA 12's per-library folders, CUDA 13's single cu13 folder
-    path.join(lt.root, '..', 'nvidia', 'cuda_runtime'), path.join(lt.root, '..', 'nvidia', 'cu13'), '/usr',
-  ].filter(Boolean).map((d) => path.join(d, 'include'));
+    path.join(lt.root, '..', 'nvidia', 'cuda_runtime'),
+    path.join(lt.root, '..', 'nvidia', 'cu13'),
+    '/usr',
+  ]
+    .filter(Boolean)
+    .map((d) => path.join(d, 'include'));
   return candidates.find((d) => fs.existsSync(path.join(d, 'cuda_runtime_api.h'))) ?? null;
 }
 
@@ -130,14 +151,17 @@ function cxxStandard(version) {
 
 const lt = find();
 if (!lt) {
-  fail('libtorch not found. Install it with `apt-get install -y libtorch-dev` (Debian/Ubuntu), '
-    + 'or set LIBTORCH to an unpacked libtorch directory (containing include/ and lib/), '
-    + 'or install PyTorch for python3.');
+  fail(
+    'libtorch not found. Install it with `apt-get install -y libtorch-dev` (Debian/Ubuntu), ' +
+      'or set LIBTORCH to an unpacked libtorch directory (containing include/ and lib/), ' +
+      'or install PyTorch for python3.',
+  );
 }
 lt.version ??= 'unknown';
 lt.cudaInclude = lt.cuda ? findCudaInclude(lt) : null;
-lt.includeDirs = [lt.includeDir, path.join(lt.includeDir, 'torch/csrc/api/include'), ...(lt.cudaInclude ? [lt.cudaInclude] : [])]
-  .filter((d) => fs.existsSync(d));
+lt.includeDirs = [lt.includeDir, path.join(lt.includeDir, 'torch/csrc/api/include'), ...(lt.cudaInclude ? [lt.cudaInclude] : [])].filter((d) =>
+  fs.existsSync(d),
+);
 lt.libs = ['-ltorch', '-ltorch_cpu', '-lc10', ...(lt.cuda ? ['-ltorch_cuda', '-lc10_cuda'] : [])];
 lt.defines = [
   `_GLIBCXX_USE_CXX11_ABI=${lt.abi}`,

@@ -2,7 +2,7 @@
 // load key for key: a VGG-19 encoder (caffe-normalising 1x1 conv, reflection-padded 3x3 convs) cut after
 // relu4_1, and the mirrored decoder with nearest-neighbour upsampling.
 import { readPth } from '../io/index.js';
-import { Conv2d, MaxPool2d, Module, ReLU, Sequential, type Layer } from '../nn/index.js';
+import { Conv2d, type Layer, MaxPool2d, Module, ReLU, Sequential } from '../nn/index.js';
 import { F, type RawTensor, type Tensor } from '../tensor/index.js';
 
 /** nn.ReflectionPad2d(1). */

@@ -2,13 +2,13 @@
 // features take a style image's per-channel mean and std, and the decoder renders them back. The weights
 // are the user's (naoto0804/pytorch-AdaIN's vgg_normalised.pth and decoder.pth); nothing is downloaded.
 import type { Sequential } from '../nn/index.js';
-import { F, noGrad, tidy, type Device, type Tensor } from '../tensor/index.js';
+import { type Device, F, noGrad, type Tensor, tidy } from '../tensor/index.js';
 import { adainDecoder, loadAdaINWeights, vggEncoder } from './adain-nets.js';
-import type { ImageAugment } from './image-augment.js';
 import { blend } from './blend.js';
+import type { ImageAugment } from './image-augment.js';
 import { drawRng, uniformIn } from './random.js';
 import { channelStats, restyle } from './stats.js';
-import { styleImages, type StyleBank } from './style-bank.js';
+import { type StyleBank, styleImages } from './style-bank.js';
 
 /** The reference implementation's eps in calc_mean_std. */
 const ADAIN_EPS = 1e-5;

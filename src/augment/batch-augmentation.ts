@@ -1,10 +1,10 @@
 // The training hook of the image-level methods: uint8 device batch -> augmented, normalised model input,
 // and the optional consistency term between the original and the augmented view.
 import { IMAGENET_MEAN, IMAGENET_STD, normalize } from '../data/normalize.js';
-import { F, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { F, type Tensor, tensor, tidy } from '../tensor/index.js';
 import { jsDivergence } from './consistency.js';
-import { drawRng } from './random.js';
 import type { ImageAugment } from './image-augment.js';
+import { drawRng } from './random.js';
 
 /** ImageNet normalisation of float images already scaled to [0, 1] (normalize() after its div by 255). */
 function normalizeUnit(x: Tensor): Tensor {

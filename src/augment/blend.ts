@@ -1,5 +1,5 @@
 // Per-image weighted blending, the one formula FDA, AdaIN and the photometric ops share.
-import { tensor, type Tensor } from '../tensor/index.js';
+import { type Tensor, tensor } from '../tensor/index.js';
 
 /** a·w + b·(1 − w) with one weight per image (w[i] broadcast over the rest of the N,... tensors). */
 export function blend(a: Tensor, b: Tensor, w: number[]): Tensor {

@@ -2,7 +2,7 @@
 // applies and the feature-level modules it attaches to the backbone.
 import type { AugmentConfig } from '../config/schema.js';
 import type { DeepLabV3, FeatureAugment, FeatureLayer } from '../models/index.js';
-import { Sequential, type Layer } from '../nn/index.js';
+import { type Layer, Sequential } from '../nn/index.js';
 import type { Device } from '../tensor/index.js';
 import { AdaINStylization, AdaINStylizer } from './adain.js';
 import { BatchAugmentation } from './batch-augmentation.js';

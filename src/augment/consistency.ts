@@ -1,6 +1,6 @@
 // The consistency loss RandConv and SHADE add: predictions on the original and the augmented view of the
 // same images should agree, whatever the texture.
-import { F, tidy, type Tensor } from '../tensor/index.js';
+import { F, type Tensor, tidy } from '../tensor/index.js';
 
 /**
  * Jensen–Shannon divergence between the per-pixel class distributions of two N,K,H,W logit tensors,

@@ -2,7 +2,7 @@
 // feature mean and std are resampled from Gaussians centred on them, whose spread is the statistics'
 // variance across the batch. No parameters or buffers; the identity in eval mode.
 import { Module } from '../nn/index.js';
-import { randn, tidy, type Tensor } from '../tensor/index.js';
+import { randn, type Tensor, tidy } from '../tensor/index.js';
 import { drawRng } from './random.js';
 import { channelStats, restyle } from './stats.js';
 
@@ -16,7 +16,14 @@ export interface DSUOptions {
 function batchSpread(s: Tensor, eps: number): Tensor {
   const n = s.shape[0]!;
   const mean = s.mean(0, true);
-  return s.sub(mean).pow(2).sum(0, true).div(n - 1).add(eps).sqrt().expand(s.shape);
+  return s
+    .sub(mean)
+    .pow(2)
+    .sum(0, true)
+    .div(n - 1)
+    .add(eps)
+    .sqrt()
+    .expand(s.shape);
 }
 
 /** DistributionUncertainty as the reference implements it (statistics not detached). */

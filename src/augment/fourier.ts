@@ -2,11 +2,11 @@
 // image is swapped for (or mixed with) a style image's, the phase kept. libtorch's FFT is not bound in the
 // addon, so the band is computed with explicit DFT rows as matmuls: only the (2b+1)² changed coefficients
 // are needed, and the change is added back through the inverse DFT of the difference, which is exact.
-import { F, tensor, tidy, type Device, type Tensor } from '../tensor/index.js';
+import { type Device, F, type Tensor, tensor, tidy } from '../tensor/index.js';
 import { blend } from './blend.js';
-import { drawRng, uniformIn } from './random.js';
 import type { ImageAugment } from './image-augment.js';
-import { styleImages, type StyleBank } from './style-bank.js';
+import { drawRng, uniformIn } from './random.js';
+import { type StyleBank, styleImages } from './style-bank.js';
 
 /** cos and sin rows 2π·f·t/n for the frequencies f = -b..b (each 2b+1 x n). */
 function dftRows(n: number, b: number, device: Device): { cos: Tensor; sin: Tensor } {

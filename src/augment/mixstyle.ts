@@ -2,9 +2,9 @@
 // (the "style" of early ResNet features) are mixed with another sample's, λ ~ Beta(α, α) per sample.
 // No parameters or buffers, so state dicts stay torchvision's; the identity in eval mode.
 import { Module } from '../nn/index.js';
-import { tensor, tidy, type Tensor } from '../tensor/index.js';
-import { beta, drawRng, permutation } from './random.js';
+import { type Tensor, tensor, tidy } from '../tensor/index.js';
 import { blend } from './blend.js';
+import { beta, drawRng, permutation } from './random.js';
 import { channelStats, restyle } from './stats.js';
 
 /** Options of MixStyle (the reference defaults: p 0.5, α 0.1, eps 1e-6). */

@@ -1,10 +1,10 @@
 // Strong photometric randomisation on the device batch: random grayscale, Gaussian blur and Gaussian noise,
 // each per image. Colour jitter (brightness, contrast, saturation, hue) is `transforms.colorJitter`, applied
 // per sample on the host with torchvision's exact arithmetic.
-import { F, randn, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { F, randn, type Tensor, tensor, tidy } from '../tensor/index.js';
 import { blend } from './blend.js';
-import { drawRng, uniformIn } from './random.js';
 import type { ImageAugment } from './image-augment.js';
+import { drawRng, uniformIn } from './random.js';
 
 /** Options of Photometric (probabilities per image). */
 export interface PhotometricOptions {
@@ -35,8 +35,7 @@ export class Photometric implements ImageAugment {
   apply(images: Tensor): Tensor {
     const rng = drawRng();
     const n = images.shape[0]!;
-    const draw = (p: number, range: readonly [number, number]) =>
-      Array.from({ length: n }, () => (rng.random() < p ? uniformIn(rng, range) : 0));
+    const draw = (p: number, range: readonly [number, number]) => Array.from({ length: n }, () => (rng.random() < p ? uniformIn(rng, range) : 0));
     const gray = Array.from({ length: n }, () => (rng.random() < this.opts.grayscale ? 1 : 0));
     const sigmas = draw(this.opts.blur, this.opts.blurSigma);
     const stds = draw(this.opts.noise, this.opts.noiseStd);
@@ -50,7 +49,10 @@ export class Photometric implements ImageAugment {
   }
 
   private grayscale(x: Tensor, mask: number[]): Tensor {
-    const g = x.mul(tensor(GRAY, [1, 3, 1, 1], { device: x.device, dtype: 'float32' })).sum(1, true).expand(x.shape);
+    const g = x
+      .mul(tensor(GRAY, [1, 3, 1, 1], { device: x.device, dtype: 'float32' }))
+      .sum(1, true)
+      .expand(x.shape);
     return blend(g, x, mask);
   }
 

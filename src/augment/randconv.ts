@@ -1,9 +1,9 @@
 // RandConv (Xu et al., ICLR 2021): the batch is convolved with a random-weight filter, re-drawn per batch,
 // and mixed with the original. Random filters keep shapes (edges survive) but scramble colour and local
 // texture, so a network trained on them must rely on shape.
-import { F, randn, tidy, type Tensor } from '../tensor/index.js';
-import { drawRng, uniformIn } from './random.js';
+import { F, randn, type Tensor, tidy } from '../tensor/index.js';
 import type { ImageAugment } from './image-augment.js';
+import { drawRng, uniformIn } from './random.js';
 
 /** Options of RandConv. */
 export interface RandConvOptions {
@@ -23,7 +23,8 @@ export class RandConv implements ImageAugment {
   readonly name = 'randConv';
 
   constructor(readonly opts: RandConvOptions) {
-    for (const k of opts.kernelSizes) if (!(Number.isInteger(k) && k > 0 && k % 2 === 1)) throw new RangeError(`randConv.kernelSizes: expected odd positive integers, got ${k}`);
+    for (const k of opts.kernelSizes)
+      if (!(Number.isInteger(k) && k > 0 && k % 2 === 1)) throw new RangeError(`randConv.kernelSizes: expected odd positive integers, got ${k}`);
   }
 
   apply(images: Tensor): Tensor {

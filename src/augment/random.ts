@@ -1,8 +1,9 @@
 // Scalar randomness of the augmentations (kernel sizes, mixing weights, permutations, Beta draws).
 // Every stream starts from two draws of the torch generator, which train.seed seeds and training
 // checkpoints restore, so augmented runs stay reproducible and resume exactly.
+
+import { epochPermutation, Rng } from '../data/rng.js';
 import { randint, tidy } from '../tensor/index.js';
-import { Rng, epochPermutation } from '../data/rng.js';
 
 /** A JS generator keyed by two fresh draws of the torch (CPU) generator. */
 export function drawRng(): Rng {

@@ -15,7 +15,11 @@ export function channelStats(x: Tensor, eps: number): ChannelStats {
   const n = x.shape[2]! * x.shape[3]!;
   if (n < 2) throw new Error(`channelStats: need at least 2 spatial positions for an unbiased variance, got shape [${x.shape}]`);
   const mean = x.mean([2, 3], true);
-  const variance = x.sub(mean).pow(2).sum([2, 3], true).div(n - 1);
+  const variance = x
+    .sub(mean)
+    .pow(2)
+    .sum([2, 3], true)
+    .div(n - 1);
   return { mean, std: variance.add(eps).sqrt() };
 }
 

@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRgb } from '../data/image-io.js';
-import { F, fromBuffer, keep, tensor, tidy, type Device, type Tensor } from '../tensor/index.js';
 import type { Rng } from '../data/rng.js';
+import { type Device, F, fromBuffer, keep, type Tensor, tensor, tidy } from '../tensor/index.js';
 import { permutation } from './random.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.tif', '.tiff']);
@@ -60,7 +60,9 @@ export class StyleBank {
 function partners(rng: Rng, n: number): number[] {
   const cycle = permutation(rng, n);
   const out = new Array<number>(n);
-  cycle.forEach((v, i) => { out[v] = cycle[(i + 1) % n]!; });
+  cycle.forEach((v, i) => {
+    out[v] = cycle[(i + 1) % n]!;
+  });
   return out;
 }
 

@@ -85,7 +85,11 @@ export function registerDemoCommand(program: Command): void {
     .option('--train-frames <n>', 'training frames per world', '150')
     .option('--val-frames <n>', 'held-out validation frames', '40')
     .option('--threads <n>', 'CPU threads for libtorch')
-    .option('--recipe <name>', `training recipe: ${Object.keys(RECIPES).join(' or ')} (shape-bias: the best shape-biasing method, then the texture-shift suite)`, 'baseline')
+    .option(
+      '--recipe <name>',
+      `training recipe: ${Object.keys(RECIPES).join(' or ')} (shape-bias: the best shape-biasing method, then the texture-shift suite)`,
+      'baseline',
+    )
     .option('--no-progress', 'no progress bars')
     .action(async (flags: DemoFlags) => {
       const t0 = performance.now();
@@ -100,16 +104,51 @@ export function registerDemoCommand(program: Command): void {
 
       step(1, `synthesising training scenes (Virtual KITTI 1.3.1 layout) in ${trainRoot}`);
       fs.rmSync(path.join(out, 'data'), { recursive: true, force: true });
-      await runCommand(['synth', '--out', trainRoot, '--layout', 'vkitti1', '--worlds', '0001,0002,0006,0018', '--variations', 'clone',
-        '--frames', flags.trainFrames, '--size', flags.size, '--seed', '1', ...quiet]);
+      await runCommand([
+        'synth',
+        '--out',
+        trainRoot,
+        '--layout',
+        'vkitti1',
+        '--worlds',
+        '0001,0002,0006,0018',
+        '--variations',
+        'clone',
+        '--frames',
+        flags.trainFrames,
+        '--size',
+        flags.size,
+        '--seed',
+        '1',
+        ...quiet,
+      ]);
       step(2, `synthesising held-out validation scenes (KITTI layout, world 0020, same style) in ${valRoot}`);
-      await runCommand(['synth', '--out', valRoot, '--layout', 'kitti', '--worlds', '0020', '--variations', 'clone',
-        '--frames', flags.valFrames, '--size', flags.size, '--seed', '2', ...quiet]);
+      await runCommand([
+        'synth',
+        '--out',
+        valRoot,
+        '--layout',
+        'kitti',
+        '--worlds',
+        '0020',
+        '--variations',
+        'clone',
+        '--frames',
+        flags.valFrames,
+        '--size',
+        flags.size,
+        '--seed',
+        '2',
+        ...quiet,
+      ]);
 
       // The demo config with the generated data's roots; validated like any config.
       const parsed = YAML.parse(fs.readFileSync(flags.config, 'utf8')) as unknown;
       const raw = (recipe ? deepMerge(parsed, recipe.override) : parsed) as { data: { train: { root: string }; val: { root: string } }; name?: string };
-      if (recipe) process.stderr.write(`recipe ${flags.recipe}: the demo config with run ${recipe.run} of the shape-bias experiment (${JSON.stringify(recipe.override)})\n`);
+      if (recipe)
+        process.stderr.write(
+          `recipe ${flags.recipe}: the demo config with run ${recipe.run} of the shape-bias experiment (${JSON.stringify(recipe.override)})\n`,
+        );
       raw.data.train.root = trainRoot;
       raw.data.val.root = valRoot;
       raw.name = 'demo';
@@ -128,8 +167,24 @@ export function registerDemoCommand(program: Command): void {
       const checkpoint = fs.existsSync(checkpoints.bestFile) ? checkpoints.bestFile : checkpoints.latest();
       if (checkpoint === null) throw new Error(`training wrote no checkpoint in ${checkpoints.dir}`);
       const evalJson = path.join(runDir, 'eval', 'kitti-os8.json');
-      await runCommand(['eval', '--checkpoint', checkpoint, '--data', `kitti:${valRoot}`, '--label-space', config.data.val?.labelSpace ?? 'vkitti-kitti',
-        '--output-stride', '8', '--figures', '4', '--out', evalJson, '--device', 'cpu', ...quiet]);
+      await runCommand([
+        'eval',
+        '--checkpoint',
+        checkpoint,
+        '--data',
+        `kitti:${valRoot}`,
+        '--label-space',
+        config.data.val?.labelSpace ?? 'vkitti-kitti',
+        '--output-stride',
+        '8',
+        '--figures',
+        '4',
+        '--out',
+        evalJson,
+        '--device',
+        'cpu',
+        ...quiet,
+      ]);
 
       const shiftJson = path.join(runDir, 'shift-eval', 'shift-eval.json');
       if (recipe) {
@@ -154,7 +209,9 @@ export function registerDemoCommand(program: Command): void {
         const { readShiftEval } = await import('../eval/shift-eval.js');
         process.stdout.write(`${shiftSummary(readShiftEval(shiftJson))}\n`);
       }
-      if (mIoU < TARGET_MIOU) process.stderr.write(`note: mean IoU is below the demo's target of ${TARGET_MIOU}; train longer with a larger train.phases[].steps in ${flags.config}\n`);
+      if (mIoU < TARGET_MIOU)
+        process.stderr.write(
+          `note: mean IoU is below the demo's target of ${TARGET_MIOU}; train longer with a larger train.phases[].steps in ${flags.config}\n`,
+        );
     });
 }
-

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Sample } from '../data/dataset.js';
+import { openDataset } from '../data/open.js';
 import { formatBandSummary } from '../eval/band-summary.js';
 import { bandOptions } from '../eval/boundary-band.js';
 import { evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
@@ -9,8 +10,7 @@ import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
 import { dataConfigFor, describeData, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
 import { formatMetricsTable } from '../eval/table.js';
-import { openDataset } from '../data/open.js';
-import { evenlySpaced, writeExampleGrid, type Example } from '../report/figures.js';
+import { type Example, evenlySpaced, writeExampleGrid } from '../report/figures.js';
 
 interface EvalFlags {
   checkpoint: string;
@@ -67,9 +67,9 @@ export function registerEvalCommand(program: Command): void {
     .description('evaluate a checkpoint (ours or a torchvision deeplabv3 .pth): per-class IoU, mIoU, pixel accuracy, fwIoU')
     .requiredOption('-c, --checkpoint <file>', 'model checkpoint: a shapeseg .safetensors or a torchvision deeplabv3_resnet50/101 .pth')
     .option('-d, --data <layout:root>', 'dataset, e.g. kitti:/data/kitti or vkitti1:/data/vkitti (default: the run config data.<split> in the checkpoint)')
-    .option('--filter <yaml>', "dataset subset as YAML, e.g. \"{frames: {start: 150}}\" or \"{worlds: ['0002'], variations: [clone]}\"")
-    .option('--split <name>', 'without --data: which split of the checkpoint\'s run config to use (val or train)', undefined)
-    .option('-l, --label-space <name>', 'label space of the classes (default: the checkpoint\'s), e.g. vkitti-kitti')
+    .option('--filter <yaml>', 'dataset subset as YAML, e.g. "{frames: {start: 150}}" or "{worlds: [\'0002\'], variations: [clone]}"')
+    .option('--split <name>', "without --data: which split of the checkpoint's run config to use (val or train)", undefined)
+    .option('-l, --label-space <name>', "label space of the classes (default: the checkpoint's), e.g. vkitti-kitti")
     .option('--output-stride <n>', 'output stride to evaluate at (8 or 16); use what the model was trained at', '8')
     .option('--scales <list>', 'multi-scale inference, e.g. 0.75,1,1.25 (softmax averaged)')
     .option('--flip', 'also average the horizontally flipped input')
@@ -78,11 +78,16 @@ export function registerEvalCommand(program: Command): void {
     .option('--per-image', 'record per-image mIoU and pixel accuracy in the JSON')
     .option('--boundary [ratio]', 'also Boundary IoU per class (Cheng et al. 2021), band = ratio x image diagonal (default 0.02)')
     .option('--trimap [ratio]', 'also mIoU within ratio x image diagonal of ground-truth class boundaries (default 0.02)')
-    .option('--figures <n>', 'also write a grid figure (image | gt | prediction | errors) of n evenly spaced images, named after the results file (X.json: <run>/figures/X.png for results in <run>/eval/, else X.png beside it)', '0')
-    .option('-o, --out <file>', 'results JSON (default <run>/eval/<layout>-os<N>.json beside the checkpoint\'s run, else ./<that name>.json)')
+    .option(
+      '--figures <n>',
+      'also write a grid figure (image | gt | prediction | errors) of n evenly spaced images, named after the results file (X.json: <run>/figures/X.png for results in <run>/eval/, else X.png beside it)',
+      '0',
+    )
+    .option('-o, --out <file>', "results JSON (default <run>/eval/<layout>-os<N>.json beside the checkpoint's run, else ./<that name>.json)")
     .option('--no-progress', 'no progress output')
     .action(async (flags: EvalFlags) => {
-      if (flags.data !== undefined && flags.split !== undefined) throw new Error('--split picks a split of the checkpoint\'s run config; with --data use --filter to choose a subset');
+      if (flags.data !== undefined && flags.split !== undefined)
+        throw new Error("--split picks a split of the checkpoint's run config; with --data use --filter to choose a subset");
       const device = resolveDevice(flags.device);
       const outputStride = parseOutputStride(flags.outputStride);
       const scales = flags.scales ? parseScales(flags.scales) : [1];
@@ -101,9 +106,12 @@ export function registerEvalCommand(program: Command): void {
         const runDir = runDirOf(flags.checkpoint);
         const out = flags.out ?? (runDir ? path.join(runDir, 'eval', `${name}.json`) : `${name}.json`);
         const log = (s: string) => process.stderr.write(`${s}\n`);
-        log(`${info.name} (${info.kind}, ${info.numClasses} classes${info.step !== null ? `, step ${info.step}` : ''}) on ${device}, OS ${outputStride}${scales.length > 1 || scales[0] !== 1 ? `, scales ${scales.join(',')}` : ''}${flip ? ', flip' : ''}`);
+        log(
+          `${info.name} (${info.kind}, ${info.numClasses} classes${info.step !== null ? `, step ${info.step}` : ''}) on ${device}, OS ${outputStride}${scales.length > 1 || scales[0] !== 1 ? `, scales ${scales.join(',')}` : ''}${flip ? ', flip' : ''}`,
+        );
         log(`data: ${describeData(dataCfg)}: ${count} of ${dataset.length} images, label space ${labelSpace.name}`);
-        if (info.trainedOutputStride !== null && info.trainedOutputStride !== outputStride) log(`note: the checkpoint was last trained at output stride ${info.trainedOutputStride}`);
+        if (info.trainedOutputStride !== null && info.trainedOutputStride !== outputStride)
+          log(`note: the checkpoint was last trained at output stride ${info.trainedOutputStride}`);
         const figIds = new Set(evenlySpaced(count, nFigures));
         const examples: Example[] = [];
         const collect = (s: Sample, pred: Uint8Array) => {
@@ -123,7 +131,9 @@ export function registerEvalCommand(program: Command): void {
           onProgress: (done, _total, id) => progress.update(done, id),
           ...(nFigures > 0 ? { onPrediction: (s: Sample, p: Uint8Array) => (figIds.has(k++) ? collect(s, p) : undefined) } : {}),
         }).finally(() => progress.stop());
-        process.stdout.write(`${formatMetricsTable(result.metrics, labelSpace.classes, `${path.basename(flags.checkpoint)} on ${describeData(dataCfg)} (${count} images, ${result.seconds.toFixed(1)} s)`)}\n`);
+        process.stdout.write(
+          `${formatMetricsTable(result.metrics, labelSpace.classes, `${path.basename(flags.checkpoint)} on ${describeData(dataCfg)} (${count} images, ${result.seconds.toFixed(1)} s)`)}\n`,
+        );
         for (const line of formatBandSummary(result)) process.stdout.write(`${line}\n`);
         const file = evaluationToFile(result, {
           checkpoint: path.resolve(flags.checkpoint),

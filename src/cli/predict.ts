@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import sharp from 'sharp';
 import type { Sample } from '../data/dataset.js';
 import { readRgb } from '../data/image-io.js';
 import { openDataset } from '../data/open.js';
@@ -11,9 +12,8 @@ import { ImageProgress } from '../eval/progress.js';
 import { dataConfigFor, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
 import { writeFileAtomicAsync } from '../io/atomic.js';
 import { colorize, overlay } from '../report/colorize.js';
-import { composeGrid, exampleRow, writePng, type Example } from '../report/figures.js';
-import { fromBuffer, tidy, type Device } from '../tensor/index.js';
-import sharp from 'sharp';
+import { composeGrid, type Example, exampleRow, writePng } from '../report/figures.js';
+import { type Device, fromBuffer, tidy } from '../tensor/index.js';
 
 interface PredictFlags {
   checkpoint: string;
@@ -41,7 +41,11 @@ export function safeStem(id: string): string {
 }
 
 /** Lists what to predict: image files (no labels) or dataset samples by id (with labels). */
-async function inputs(flags: PredictFlags, labelSpace: string, info: Parameters<typeof dataConfigFor>[1]): Promise<{ ids: string[]; load: (i: number) => Promise<Sample> }> {
+async function inputs(
+  flags: PredictFlags,
+  labelSpace: string,
+  info: Parameters<typeof dataConfigFor>[1],
+): Promise<{ ids: string[]; load: (i: number) => Promise<Sample> }> {
   const byFiles = flags.images !== undefined && flags.images.length > 0;
   const byData = flags.data !== undefined || flags.ids !== undefined || flags.split !== undefined;
   if (byFiles === byData) throw new Error('give either --images FILE... or --data <layout>:<root> (or --split) with --ids ID...');
@@ -61,9 +65,21 @@ async function inputs(flags: PredictFlags, labelSpace: string, info: Parameters<
   if (flags.ids && flags.ids.length > 0) {
     const pos = new Map(all.map((r, i) => [r.id, i]));
     const missing = flags.ids.filter((id) => !pos.has(id));
-    if (missing.length) throw new Error(`--ids not in the dataset: ${missing.join(', ')} (ids look like ${all.slice(0, 3).map((r) => r.id).join(', ')})`);
+    if (missing.length)
+      throw new Error(
+        `--ids not in the dataset: ${missing.join(', ')} (ids look like ${all
+          .slice(0, 3)
+          .map((r) => r.id)
+          .join(', ')})`,
+      );
     indices = flags.ids.map((id) => pos.get(id) as number);
-  } else throw new Error(`--ids is required with --data (the dataset has ${all.length} samples, e.g. ${all.slice(0, 3).map((r) => r.id).join(', ')})`);
+  } else
+    throw new Error(
+      `--ids is required with --data (the dataset has ${all.length} samples, e.g. ${all
+        .slice(0, 3)
+        .map((r) => r.id)
+        .join(', ')})`,
+    );
   return { ids: indices.map((i) => all[i]!.id), load: (k) => ds.load(indices[k]!) };
 }
 
@@ -76,9 +92,9 @@ export function registerPredictCommand(program: Command): void {
     .option('--images <files...>', 'image files (PNG, JPEG, ...)')
     .option('-d, --data <layout:root>', 'dataset to take --ids from, e.g. vkitti1:/data/vkitti (rows then show ground truth and errors)')
     .option('--filter <yaml>', 'dataset subset as YAML (see eval)')
-    .option('--split <name>', 'without --data: the split of the checkpoint\'s run config (val or train)')
+    .option('--split <name>', "without --data: the split of the checkpoint's run config (val or train)")
     .option('--ids <ids...>', 'sample ids, e.g. 0001/clone/00340 (VKITTI 1) or 000000_10 (KITTI)')
-    .option('-l, --label-space <name>', 'label space (default: the checkpoint\'s)')
+    .option('-l, --label-space <name>', "label space (default: the checkpoint's)")
     .option('--output-stride <n>', 'output stride (8 or 16)', '8')
     .option('--scales <list>', 'multi-scale inference, e.g. 0.75,1,1.25')
     .option('--flip', 'also average the horizontally flipped input')
@@ -105,7 +121,9 @@ export function registerPredictCommand(program: Command): void {
             const s = await load(k);
             const pred = tidy(() => {
               const img = fromBuffer(s.image, [s.height, s.width, 3], 'uint8', { device }).permute([2, 0, 1]).unsqueeze(0);
-              return predict(model, img, { scales, flip: flags.flip ?? false }).to('uint8').toArray() as Uint8Array;
+              return predict(model, img, { scales, flip: flags.flip ?? false })
+                .to('uint8')
+                .toArray() as Uint8Array;
             });
             let stem = safeStem(s.id);
             for (let n = 2; used.has(stem); n++) stem = `${safeStem(s.id)}-${n}`;
@@ -114,7 +132,12 @@ export function registerPredictCommand(program: Command): void {
             const file = (suffix: string) => path.join(flags.out, `${stem}_${suffix}.png`);
             await writePng(file('mask'), { data: colorize(pred, space.colors), width: s.width, height: s.height });
             await writePng(file('overlay'), { data: overlay(s.image, pred, space.colors, alpha), width: s.width, height: s.height });
-            await writeFileAtomicAsync(file('pred'), await sharp(pred, { raw: { width: s.width, height: s.height, channels: 1 } }).png().toBuffer());
+            await writeFileAtomicAsync(
+              file('pred'),
+              await sharp(pred, { raw: { width: s.width, height: s.height, channels: 1 } })
+                .png()
+                .toBuffer(),
+            );
             await writePng(file('grid'), await composeGrid([exampleRow(ex, space.colors, alpha)]));
             if (rows.length < MAX_GRID_ROWS) rows.push(ex);
             progress.update(k + 1, s.id);

@@ -29,9 +29,19 @@ export function buildProgram(): Command {
     .option('--verbose', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerInfoCommand, registerSynthCommand, registerTrainCommand, registerEvalCommand, registerShiftEvalCommand, registerPredictCommand, registerExportCommand, registerReportCommand, registerExperimentCommand, registerDemoCommand]) {
+  for (const register of [
+    registerInfoCommand,
+    registerSynthCommand,
+    registerTrainCommand,
+    registerEvalCommand,
+    registerShiftEvalCommand,
+    registerPredictCommand,
+    registerExportCommand,
+    registerReportCommand,
+    registerExperimentCommand,
+    registerDemoCommand,
+  ]) {
     register(program);
   }
   return program;
 }
-

@@ -52,11 +52,11 @@ export function registerShiftEvalCommand(program: Command): void {
     .command('shift-eval')
     .description('texture-shift suite: metrics per style (training, shifted, texture-free, cue-conflict), drops, and the shape-bias score')
     .requiredOption('-c, --checkpoint <file>', 'model checkpoint (shapeseg .safetensors or torchvision deeplabv3 .pth)')
-    .option('--suite <dir>', 'a suite written by `shapeseg synth --suite` (default: the demo\'s held-out scenes, built once into --cache)')
+    .option('--suite <dir>', "a suite written by `shapeseg synth --suite` (default: the demo's held-out scenes, built once into --cache)")
     .option('--cache <dir>', 'where the default suite is built and kept', path.join('.cache', 'shift-suite'))
     .option('--frames <n>', 'frames of the default suite', '40')
     .option('--size <HxW>', 'image size of the default suite', '112x368')
-    .option('-l, --label-space <name>', 'label space (default: the checkpoint\'s)')
+    .option('-l, --label-space <name>', "label space (default: the checkpoint's)")
     .option('--output-stride <n>', 'output stride to evaluate at (8 or 16)', '8')
     .option('--scales <list>', 'multi-scale inference, e.g. 0.75,1,1.25')
     .option('--flip', 'also average the horizontally flipped input')
@@ -65,7 +65,7 @@ export function registerShiftEvalCommand(program: Command): void {
     .option('--boundary [ratio]', 'also Boundary IoU per style (band = ratio x image diagonal, default 0.02)')
     .option('--trimap [ratio]', 'also trimap-band mIoU per style (default 0.02)')
     .option('--figures <n>', 'example rows per style figure (the same scenes in every style)', '2')
-    .option('-o, --out <dir>', 'output folder (default <run>/shift-eval beside the checkpoint\'s run, else ./shift-eval)')
+    .option('-o, --out <dir>', "output folder (default <run>/shift-eval beside the checkpoint's run, else ./shift-eval)")
     .option('--no-progress', 'no progress output')
     .action(async (flags: ShiftEvalFlags) => {
       const device = resolveDevice(flags.device);
@@ -90,30 +90,38 @@ export function registerShiftEvalCommand(program: Command): void {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
         const runDir = runDirOf(flags.checkpoint);
         const outDir = path.resolve(flags.out ?? (runDir ? path.join(runDir, 'shift-eval') : 'shift-eval'));
-        log(`${info.name} (${info.kind}, ${info.numClasses} classes) on ${device}, OS ${outputStride}; suite ${suiteDir}: ${manifest.styles.map((s) => s.name).join(', ')}`);
+        log(
+          `${info.name} (${info.kind}, ${info.numClasses} classes) on ${device}, OS ${outputStride}; suite ${suiteDir}: ${manifest.styles.map((s) => s.name).join(', ')}`,
+        );
         const images = manifest.frames * manifest.worlds.length * manifest.variations.length;
         const perStyle = Math.min(limit ?? images, images);
         let progress: ImageProgress | null = null;
         let current = '';
-        const run = await runShiftEval(model, suiteDir, manifest, { checkpoint: path.resolve(flags.checkpoint), model: info.name }, {
-          labelSpace,
-          device,
-          outputStride,
-          scales,
-          flip: flags.flip ?? false,
-          ...(limit !== undefined ? { limit } : {}),
-          ...bands,
-          exampleIndices: evenlySpaced(perStyle, nFigures),
-          onProgress: (style, done, total) => {
-            if (flags.progress === false) return;
-            if (style !== current) {
-              progress?.stop();
-              progress = new ImageProgress(style, total);
-              current = style;
-            }
-            progress!.update(done, style);
+        const run = await runShiftEval(
+          model,
+          suiteDir,
+          manifest,
+          { checkpoint: path.resolve(flags.checkpoint), model: info.name },
+          {
+            labelSpace,
+            device,
+            outputStride,
+            scales,
+            flip: flags.flip ?? false,
+            ...(limit !== undefined ? { limit } : {}),
+            ...bands,
+            exampleIndices: evenlySpaced(perStyle, nFigures),
+            onProgress: (style, done, total) => {
+              if (flags.progress === false) return;
+              if (style !== current) {
+                progress?.stop();
+                progress = new ImageProgress(style, total);
+                current = style;
+              }
+              progress!.update(done, style);
+            },
           },
-        }).finally(() => (progress as ImageProgress | null)?.stop());
+        ).finally(() => (progress as ImageProgress | null)?.stop());
         const out = await writeShiftEvalOutput(outDir, run, labelSpace);
         const { file } = run;
         process.stdout.write(`${formatShiftEval(file)}\n`);

@@ -1,10 +1,11 @@
 /** `shapeseg synth`: writes a procedural road-scene dataset in a Virtual KITTI / KITTI layout. */
-import { type Command, InvalidArgumentError } from 'commander';
+
 import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError } from 'commander';
 import { generateDataset } from '../synth/generate.js';
-import { generateSuite } from '../synth/suite.js';
 import { LAYOUT_NAMES } from '../synth/layouts.js';
 import { WORLD_IDS } from '../synth/scene.js';
+import { generateSuite } from '../synth/suite.js';
 import { STYLE_NAMES } from '../synth/suite-styles.js';
 import { VARIATION_NAMES } from '../synth/variations.js';
 
@@ -31,7 +32,10 @@ function intArg(flag: string): (v: string) => number {
 }
 
 function listArg(v: string): string[] {
-  return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 /** Parses "HxW" (KITTI order: 375x1242). */
@@ -54,9 +58,17 @@ async function writeSuite(cmd: Command, o: SynthCliOptions): Promise<void> {
     ...(given('size') ? { height: o.size[0], width: o.size[1] } : {}),
     ...(given('seed') ? { seed: o.seed } : {}),
     concurrency: o.concurrency,
-    ...(o.progress ? { onProgress: (style: string, done: number, total: number) => { if (done === total) process.stderr.write(`synth: ${style} done (${total} files)\n`); } } : {}),
+    ...(o.progress
+      ? {
+          onProgress: (style: string, done: number, total: number) => {
+            if (done === total) process.stderr.write(`synth: ${style} done (${total} files)\n`);
+          },
+        }
+      : {}),
   });
-  process.stdout.write(`synth: wrote the ${m.styles.length}-style suite (${m.styles.map((s) => s.name).join(', ')}) to ${o.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `synth: wrote the ${m.styles.length}-style suite (${m.styles.map((s) => s.name).join(', ')}) to ${o.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 /** Registers `synth` on a commander program. */
@@ -74,16 +86,23 @@ export function registerSynthCommand(program: Command): Command {
     .option('--seed <n>', 'random seed', intArg('--seed'), 0)
     .option('--concurrency <n>', 'image encodes in flight', intArg('--concurrency'), 4)
     .option('--jpeg-quality <q>', 'JPEG quality (vkitti2 RGB)', intArg('--jpeg-quality'), 95)
-    .option('--suite', 'write the texture-shift suite (every suite style of the same scenes + suite.json) into --out; unset options take the demo\'s held-out scenes (kitti, world 0020, 40 frames, 112x368, seed 2)')
+    .option(
+      '--suite',
+      "write the texture-shift suite (every suite style of the same scenes + suite.json) into --out; unset options take the demo's held-out scenes (kitti, world 0020, 40 frames, 112x368, seed 2)",
+    )
     .option('--no-progress', 'do not draw a progress bar')
     .action(async (o: SynthCliOptions) => {
       if (o.suite) {
         if (cmd.getOptionValueSource('style') === 'cli') throw new InvalidArgumentError('--suite writes every suite style; drop --style');
         return writeSuite(cmd, o);
       }
-      const bar = o.progress && process.stderr.isTTY
-        ? new cliProgress.SingleBar({ format: 'synth [{bar}] {value}/{total} files | {eta_formatted} left', stream: process.stderr }, cliProgress.Presets.shades_classic)
-        : null;
+      const bar =
+        o.progress && process.stderr.isTTY
+          ? new cliProgress.SingleBar(
+              { format: 'synth [{bar}] {value}/{total} files | {eta_formatted} left', stream: process.stderr },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
       let started = false;
       const t0 = Date.now();
       try {
@@ -101,7 +120,10 @@ export function registerSynthCommand(program: Command): Command {
           jpegQuality: o.jpegQuality,
           onProgress: (done, total) => {
             if (!bar) return;
-            if (!started) { bar.start(total, done); started = true; } else bar.update(done);
+            if (!started) {
+              bar.start(total, done);
+              started = true;
+            } else bar.update(done);
           },
         });
         bar?.stop();

@@ -1,7 +1,7 @@
 // `shapeseg train <config> [--resume] [--run-dir DIR] [--device ...]`
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, type ConfigOverrides } from '../config/index.js';
+import { type ConfigOverrides, loadConfig } from '../config/index.js';
 import { readDistributedEnv } from '../distributed/env.js';
 
 interface TrainFlags {
@@ -28,9 +28,9 @@ export function registerTrainCommand(program: Command): void {
     .option('--device <device>', 'override train.device: cpu, cuda or cuda:N')
     .option('--threads <n>', 'override train.threads (CPU intra-op threads)')
     .option('--no-progress', 'no progress bar or periodic lines')
-    .option('--nproc-per-node <n>', 'start N data-parallel worker processes on this machine (torchrun\'s launcher)')
+    .option('--nproc-per-node <n>', "start N data-parallel worker processes on this machine (torchrun's launcher)")
     .option('--nnodes <m>', 'machines taking part (with --nproc-per-node)', '1')
-    .option('--node-rank <r>', 'this machine\'s index, 0..nnodes-1', '0')
+    .option('--node-rank <r>', "this machine's index, 0..nnodes-1", '0')
     .option('--master-addr <host>', 'address of node 0, where rank 0 hosts the rendezvous store', '127.0.0.1')
     .option('--master-port <port>', 'free port on node 0 for the rendezvous store', '29500')
     .action(async (configFile: string, flags: TrainFlags) => {
@@ -38,8 +38,12 @@ export function registerTrainCommand(program: Command): void {
         // the launcher only spawns: the workers run this same command line without the launcher's flags
         const { launch, stripLaunchFlags } = await import('../distributed/launcher.js');
         process.exitCode = await launch({
-          nprocPerNode: Number(flags.nprocPerNode), nnodes: Number(flags.nnodes), nodeRank: Number(flags.nodeRank),
-          masterAddr: flags.masterAddr, masterPort: Number(flags.masterPort), args: stripLaunchFlags(process.argv.slice(1)),
+          nprocPerNode: Number(flags.nprocPerNode),
+          nnodes: Number(flags.nnodes),
+          nodeRank: Number(flags.nodeRank),
+          masterAddr: flags.masterAddr,
+          masterPort: Number(flags.masterPort),
+          args: stripLaunchFlags(process.argv.slice(1)),
         });
         return;
       }

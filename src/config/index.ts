@@ -1,3 +1,3 @@
 export { ConfigError, formatIssues, formatPath } from './errors.js';
+export { type ConfigOverrides, configHash, loadConfig, parseConfig, readConfigFile } from './load.js';
 export * from './schema.js';
-export { loadConfig, parseConfig, readConfigFile, configHash, type ConfigOverrides } from './load.js';

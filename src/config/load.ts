@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { ConfigError, formatIssues } from './errors.js';
-import { RunConfigSchema, type RunConfig } from './schema.js';
 import { labelSpaceOf } from '../data/open.js';
+import { ConfigError, formatIssues } from './errors.js';
+import { type RunConfig, RunConfigSchema } from './schema.js';
 
 /** Dotted-path overrides applied before validation, e.g. `{ 'train.device': 'cuda' }`. */
 export type ConfigOverrides = Record<string, unknown>;

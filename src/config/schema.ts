@@ -123,15 +123,19 @@ export const EvalConfigSchema = z.strictObject({
 
 const unitInterval = z.number().min(0).max(1);
 const probability = unitInterval.default(0.5);
-const range01 = z
-  .tuple([unitInterval, unitInterval])
-  .refine(([lo, hi]) => lo <= hi, { message: 'expected [min, max] with min <= max' });
+const range01 = z.tuple([unitInterval, unitInterval]).refine(([lo, hi]) => lo <= hi, { message: 'expected [min, max] with min <= max' });
 
 /** `augment.randConv`: random-weight convolution of the input, re-drawn per batch (Xu et al., ICLR 2021). */
 export const RandConvSchema = z.strictObject({
   /** Odd kernel sizes to draw from, one per batch. */
   kernelSizes: z
-    .array(z.number().int().positive().refine((k) => k % 2 === 1, { message: 'expected an odd kernel size' }))
+    .array(
+      z
+        .number()
+        .int()
+        .positive()
+        .refine((k) => k % 2 === 1, { message: 'expected an odd kernel size' }),
+    )
     .min(1)
     .default([1, 3, 5, 7]),
   /** Range of the weight α of the original image in α·x + (1 − α)·conv(x), drawn per batch. */
@@ -178,7 +182,10 @@ export const AdaINSchema = z.strictObject({
   p: probability,
 });
 
-const featureLayers = z.array(z.enum(['layer1', 'layer2', 'layer3'])).min(1).default(['layer1', 'layer2']);
+const featureLayers = z
+  .array(z.enum(['layer1', 'layer2', 'layer3']))
+  .min(1)
+  .default(['layer1', 'layer2']);
 
 /** `augment.mixStyle`: mixes per-channel feature statistics between samples (Zhou et al., ICLR 2021). */
 export const MixStyleSchema = z.strictObject({
@@ -243,17 +250,15 @@ export const RunConfigSchema = z.strictObject({
     .regex(/^[\w.-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' })
     .optional(),
   model: ModelConfigSchema.prefault({}),
-  data: z
-    .strictObject({ train: DataConfigSchema, val: DataConfigSchema.optional(), workers: DataWorkersSchema })
-    .superRefine((d, ctx) => {
-      if (d.val && d.val.labelSpace !== d.train.labelSpace) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['val', 'labelSpace'],
-          message: `expected ${JSON.stringify(d.train.labelSpace)} (the label space of data.train), got ${JSON.stringify(d.val.labelSpace)}`,
-        });
-      }
-    }),
+  data: z.strictObject({ train: DataConfigSchema, val: DataConfigSchema.optional(), workers: DataWorkersSchema }).superRefine((d, ctx) => {
+    if (d.val && d.val.labelSpace !== d.train.labelSpace) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['val', 'labelSpace'],
+        message: `expected ${JSON.stringify(d.train.labelSpace)} (the label space of data.train), got ${JSON.stringify(d.val.labelSpace)}`,
+      });
+    }
+  }),
   transforms: TransformsConfigSchema.prefault({}),
   train: TrainConfigSchema.prefault({}),
   eval: EvalConfigSchema.prefault({}),

@@ -1,6 +1,6 @@
 // Host batch -> tensors on the training device. uint8 crosses the bus (4x less than float32);
 // layout change and widening happen on the device.
-import { fromBuffer, tidy, type Device, type Tensor } from '../tensor/index.js';
+import { type Device, fromBuffer, type Tensor, tidy } from '../tensor/index.js';
 import type { HostBatch } from './loader.js';
 
 /** A batch as the model side sees it: images N,3,H,W uint8, labels N,H,W int64 (255 = ignore). */

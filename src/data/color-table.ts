@@ -49,9 +49,7 @@ export function parseColorTable(text: string, file: string): ColorEntry[] {
     const nums = parts.slice(1).map(Number);
     const name = CATEGORY.exec(parts[0]!);
     if (parts.length !== 4 || !name || nums.some((v) => !Number.isInteger(v) || v < 0 || v > 255)) {
-      throw new DataError(
-        `${file}:${i + 1}: expected "Category r g b" or "Category:instance r g b" with r,g,b in 0..255, got ${JSON.stringify(lines[i])}`,
-      );
+      throw new DataError(`${file}:${i + 1}: expected "Category r g b" or "Category:instance r g b" with r,g,b in 0..255, got ${JSON.stringify(lines[i])}`);
     }
     entries.push({ category: name[1]!, raw: parts[0]!, rgb: [nums[0]!, nums[1]!, nums[2]!], line: i + 1 });
   }
@@ -83,7 +81,11 @@ export class ColorDecoder {
   private readonly shift: number;
 
   /** `mapping` gives each entry's class index (IGNORE_INDEX allowed); `file` names the table in errors. */
-  constructor(entries: readonly ColorEntry[], mapping: ReadonlyMap<string, number>, readonly file: string) {
+  constructor(
+    entries: readonly ColorEntry[],
+    mapping: ReadonlyMap<string, number>,
+    readonly file: string,
+  ) {
     let bits = 4;
     while (1 << bits < entries.length * 4) bits++;
     this.shift = 32 - bits;
@@ -93,9 +95,7 @@ export class ColorDecoder {
     for (const e of entries) {
       const idx = mapping.get(e.category);
       if (idx === undefined) {
-        throw new DataError(
-          `${file}:${e.line}: unknown category ${JSON.stringify(e.category)}; known: ${[...mapping.keys()].join(', ')}`,
-        );
+        throw new DataError(`${file}:${e.line}: unknown category ${JSON.stringify(e.category)}; known: ${[...mapping.keys()].join(', ')}`);
       }
       const key = (e.rgb[0] << 16) | (e.rgb[1] << 8) | e.rgb[2];
       const prev = seen.get(key);

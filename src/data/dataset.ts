@@ -2,9 +2,9 @@
 // frame-range filters, empty-split errors, the recorded file list.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { DataError } from './errors.js';
-import { readRgb, type Raster } from './image-io.js';
 import type { UnknownPolicy } from './color-table.js';
+import { DataError } from './errors.js';
+import { type Raster, readRgb } from './image-io.js';
 import type { LabelSpace } from './label-spaces.js';
 
 /** A loaded sample: HWC uint8 RGB image and HW uint8 label (label-space indices, 255 = ignore). */
@@ -62,12 +62,18 @@ export function describeFrames(r: FrameRange | undefined): string {
 
 /** Sorted names of the subdirectories of `dir`; a missing directory is named in the error. */
 export async function subdirs(dir: string, what: string): Promise<string[]> {
-  return (await readdirNamed(dir, what)).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  return (await readdirNamed(dir, what))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 }
 
 /** Sorted file names in `dir` matching `re`. */
 export async function filesMatching(dir: string, re: RegExp, what: string): Promise<string[]> {
-  return (await readdirNamed(dir, what)).filter((d) => d.isFile() && re.test(d.name)).map((d) => d.name).sort();
+  return (await readdirNamed(dir, what))
+    .filter((d) => d.isFile() && re.test(d.name))
+    .map((d) => d.name)
+    .sort();
 }
 
 async function readdirNamed(dir: string, what: string) {
@@ -133,9 +139,7 @@ export abstract class PairDataset implements Dataset {
     if (!Number.isInteger(i) || !ref) throw new RangeError(`${this.layout} sample index ${i} out of range [0, ${this.refs.length})`);
     const [image, raw] = await Promise.all([readRgb(ref.image, 'image'), this.readLabel(ref)]);
     if (image.width !== raw.width || image.height !== raw.height) {
-      throw new DataError(
-        `label size ${raw.width}x${raw.height} (${ref.label}) differs from image size ${image.width}x${image.height} (${ref.image})`,
-      );
+      throw new DataError(`label size ${raw.width}x${raw.height} (${ref.label}) differs from image size ${image.width}x${image.height} (${ref.image})`);
     }
     return { image: image.data, label: this.decodeLabel(ref, raw), height: image.height, width: image.width, id: ref.id };
   }

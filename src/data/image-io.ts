@@ -51,7 +51,9 @@ export async function readLabelIds(file: string, role: FileRole): Promise<Raster
   const pipeline = (s: Sharp): Sharp => (grey ? s.extractChannel(0) : s.removeAlpha().toColourspace('srgb'));
   const raw = await decode(file, role, pipeline, (m) => {
     grey = m.channels === 1;
-    return m.depth === 'uchar' ? null : `is a ${m.depth === 'ushort' ? '16' : m.depth}-bit image; expected an 8-bit PNG of label ids (instance/ files are 16-bit)`;
+    return m.depth === 'uchar'
+      ? null
+      : `is a ${m.depth === 'ushort' ? '16' : m.depth}-bit image; expected an 8-bit PNG of label ids (instance/ files are 16-bit)`;
   });
   if (grey) return raw;
   const c = raw.channels;

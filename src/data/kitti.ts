@@ -2,13 +2,10 @@
 // holding uint8 Cityscapes label ids.
 import * as path from 'node:path';
 import type { UnknownPolicy } from './color-table.js';
-import {
-  PairDataset, describeFrames, emptySplit, filesMatching, inFrameRange, reportMissingLabels,
-  type FrameRange, type SampleRef,
-} from './dataset.js';
+import { describeFrames, emptySplit, type FrameRange, filesMatching, inFrameRange, PairDataset, reportMissingLabels, type SampleRef } from './dataset.js';
 import { DataError } from './errors.js';
-import { readLabelIds, type Raster } from './image-io.js';
-import { IGNORE_INDEX, UNKNOWN_ID, cityscapesLut, getLabelSpace } from './label-spaces.js';
+import { type Raster, readLabelIds } from './image-io.js';
+import { cityscapesLut, getLabelSpace, IGNORE_INDEX, UNKNOWN_ID } from './label-spaces.js';
 
 /** Which KITTI images to use. */
 export interface KittiOptions {
@@ -47,7 +44,9 @@ export class KittiDataset extends PairDataset {
       const have = new Set(stems);
       const absent = opts.ids.filter((id) => !have.has(id));
       if (absent.length > 0) {
-        throw new DataError(`image file missing for ids ${absent.slice(0, 5).join(', ')}${absent.length > 5 ? ` and ${absent.length - 5} more` : ''}: e.g. ${path.join(imgDir, `${absent[0]}.png`)}`);
+        throw new DataError(
+          `image file missing for ids ${absent.slice(0, 5).join(', ')}${absent.length > 5 ? ` and ${absent.length - 5} more` : ''}: e.g. ${path.join(imgDir, `${absent[0]}.png`)}`,
+        );
       }
       stems = [...opts.ids];
     }
@@ -61,7 +60,9 @@ export class KittiDataset extends PairDataset {
     }
     reportMissingLabels(missing);
     if (refs.length === 0) {
-      const what = opts.ids ? `ids [${opts.ids.join(', ')}] with ${describeFrames(opts.frames)}` : `${describeFrames(opts.frames)} (of ${images.length} images)`;
+      const what = opts.ids
+        ? `ids [${opts.ids.join(', ')}] with ${describeFrames(opts.frames)}`
+        : `${describeFrames(opts.frames)} (of ${images.length} images)`;
       emptySplit('kitti', root, what);
     }
     return new KittiDataset(root, opts.labelSpace, refs, opts.unknownColor ?? 'error', lut);

@@ -133,7 +133,10 @@ export class DataLoader<B = HostBatch> {
   private readonly sem: Semaphore;
   private readonly prefetch: number;
 
-  constructor(readonly dataset: Dataset, readonly opts: LoaderOptions<B>) {
+  constructor(
+    readonly dataset: Dataset,
+    readonly opts: LoaderOptions<B>,
+  ) {
     if (!(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) throw new RangeError(`batchSize must be a positive integer, got ${opts.batchSize}`);
     this.batchSize = opts.batchSize;
     if (opts.dropLast && dataset.length < opts.batchSize) {
@@ -185,7 +188,7 @@ export class DataLoader<B = HostBatch> {
   async *iterate(opts: { startAt?: LoaderPosition; epochs?: number } = {}): AsyncGenerator<LoaderItem<B>> {
     const start = opts.startAt ?? { epoch: 0, indexInEpoch: 0 };
     const per = this.samplesPerEpoch;
-    if (start.indexInEpoch < 0 || start.indexInEpoch > per || start.indexInEpoch % this.batchSize !== 0 && start.indexInEpoch !== per) {
+    if (start.indexInEpoch < 0 || start.indexInEpoch > per || (start.indexInEpoch % this.batchSize !== 0 && start.indexInEpoch !== per)) {
       throw new RangeError(`startAt.indexInEpoch ${start.indexInEpoch} is not a batch boundary in [0, ${per}] (batch size ${this.batchSize})`);
     }
     // A lazily extended schedule of batches: (epoch, first index in epoch, dataset indices).

@@ -1,6 +1,6 @@
 // The one image normalisation used by train, eval and predict: torchvision's ToTensor + Normalize
 // with ImageNet statistics, computed on the images' device.
-import { tensor, tidy, type Tensor } from '../tensor/index.js';
+import { type Tensor, tensor, tidy } from '../tensor/index.js';
 
 /** ImageNet channel means (RGB, 0..1). */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;

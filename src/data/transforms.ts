@@ -161,7 +161,10 @@ export class Compose implements SampleTransform {
 
 /** Rescales by a factor drawn uniformly from [min, max] (output size rounded); bilinear images, nearest labels. */
 export class RandomScale implements Transform {
-  constructor(readonly min = 1.4, readonly max = 2.0) {
+  constructor(
+    readonly min = 1.4,
+    readonly max = 2.0,
+  ) {
     if (!(min > 0 && max >= min)) throw new RangeError(`RandomScale: expected 0 < min <= max, got [${min}, ${max}]`);
   }
 
@@ -194,7 +197,10 @@ export class RandomCrop implements Transform {
   readonly height: number;
   readonly width: number;
 
-  constructor(size: number | readonly [number, number] = 513, readonly padding: CropPadding = {}) {
+  constructor(
+    size: number | readonly [number, number] = 513,
+    readonly padding: CropPadding = {},
+  ) {
     [this.height, this.width] = typeof size === 'number' ? [size, size] : size;
     if (!(this.height >= 1 && this.width >= 1)) throw new RangeError(`RandomCrop: size must be positive, got ${size}`);
   }
@@ -320,7 +326,12 @@ function shiftHue(img: Buffer, shift: number): void {
     const t = clamp01(v * (1 - s * (1 - f)));
     const sector = ((i6 % 6) + 6) % 6;
     const rgb = [
-      [v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q],
+      [v, t, p],
+      [q, v, p],
+      [p, v, t],
+      [p, q, v],
+      [t, p, v],
+      [v, p, q],
     ][sector]!;
     for (let ch = 0; ch < 3; ch++) img[i + ch] = Math.trunc(rgb[ch]! * (255 + 1 - 1e-3));
   }

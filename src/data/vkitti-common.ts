@@ -2,8 +2,8 @@
 // with one colour table per sequence.
 import * as path from 'node:path';
 import type { ColorDecoder, UnknownPolicy } from './color-table.js';
-import { PairDataset, subdirs, type FrameRange, type SampleRef } from './dataset.js';
-import { readRgb, type Raster } from './image-io.js';
+import { type FrameRange, PairDataset, type SampleRef, subdirs } from './dataset.js';
+import { type Raster, readRgb } from './image-io.js';
 import { getLabelSpace } from './label-spaces.js';
 
 /**

@@ -2,10 +2,10 @@
 // with one colour table per sequence (<world>_<variation>_scenegt_rgb_encoding.txt).
 import * as path from 'node:path';
 import { ColorDecoder, readColorTable } from './color-table.js';
+import { describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, type SampleRef, subdirs } from './dataset.js';
 import { DataError } from './errors.js';
-import { describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, subdirs, type SampleRef } from './dataset.js';
 import { nativeMapping } from './label-spaces.js';
-import { VKittiDataset, versionDir, type VKittiOptions } from './vkitti-common.js';
+import { VKittiDataset, type VKittiOptions, versionDir } from './vkitti-common.js';
 
 /** Which part of VKITTI 1 to use. */
 export interface VKitti1Options extends VKittiOptions {
@@ -55,7 +55,11 @@ export class VKitti1Dataset extends VKittiDataset {
     }
     reportMissingLabels(missing);
     if (refs.length === 0) {
-      emptySplit('vkitti1', root, `${describeFrames(opts.frames)} (in ${sequences} sequences: worlds [${worlds.join(', ')}], variations [${opts.variations?.join(', ') ?? 'all'}])`);
+      emptySplit(
+        'vkitti1',
+        root,
+        `${describeFrames(opts.frames)} (in ${sequences} sequences: worlds [${worlds.join(', ')}], variations [${opts.variations?.join(', ') ?? 'all'}])`,
+      );
     }
     return new VKitti1Dataset(root, opts.labelSpace, refs, opts.unknownColor ?? 'error', decoders);
   }

@@ -4,10 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ColorDecoder, readColorTable } from './color-table.js';
-import { describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, subdirs, type SampleRef } from './dataset.js';
+import { describeFrames, emptySplit, filesMatching, inFrameRange, pick, reportMissingLabels, type SampleRef, subdirs } from './dataset.js';
 import { DataError } from './errors.js';
 import { nativeMapping } from './label-spaces.js';
-import { VKittiDataset, versionDir, type VKittiOptions } from './vkitti-common.js';
+import { VKittiDataset, type VKittiOptions, versionDir } from './vkitti-common.js';
 
 /** Which part of VKITTI 2 to use. */
 export interface VKitti2Options extends VKittiOptions {
@@ -71,14 +71,15 @@ export class VKitti2Dataset extends VKittiDataset {
       const sceneDir = path.join(roots.rgb, scene);
       const variations = pick(
         (await subdirs(sceneDir, 'VKITTI2 scene')).filter((v) => fs.existsSync(path.join(sceneDir, v, 'frames'))),
-        opts.variations, 'variations', sceneDir,
+        opts.variations,
+        'variations',
+        sceneDir,
       );
       for (const variation of variations) {
         sequences++;
         const imgDir = path.join(sceneDir, variation, 'frames', 'rgb', camera);
         const labDir = classDir(path.join(roots.classgt, scene, variation, 'frames'), camera);
-        const frames = (await filesMatching(imgDir, /^rgb_\d+\.(jpg|png)$/, 'VKITTI2 rgb'))
-          .filter((f) => inFrameRange(parseInt(f.slice(4), 10), opts.frames));
+        const frames = (await filesMatching(imgDir, /^rgb_\d+\.(jpg|png)$/, 'VKITTI2 rgb')).filter((f) => inFrameRange(parseInt(f.slice(4), 10), opts.frames));
         if (frames.length === 0) continue;
         const labels = new Set(await filesMatching(labDir, /^classgt_\d+\.png$/, 'VKITTI2 classSegmentation'));
         for (const f of frames) {
@@ -93,7 +94,11 @@ export class VKitti2Dataset extends VKittiDataset {
     }
     reportMissingLabels(missing);
     if (refs.length === 0) {
-      emptySplit('vkitti2', root, `${describeFrames(opts.frames)} of ${camera} (in ${sequences} sequences: scenes [${scenes.join(', ')}], variations [${opts.variations?.join(', ') ?? 'all'}])`);
+      emptySplit(
+        'vkitti2',
+        root,
+        `${describeFrames(opts.frames)} of ${camera} (in ${sequences} sequences: scenes [${scenes.join(', ')}], variations [${opts.variations?.join(', ') ?? 'all'}])`,
+      );
     }
     return new VKitti2Dataset(root, opts.labelSpace, refs, opts.unknownColor ?? 'error', decoders);
   }

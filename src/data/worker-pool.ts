@@ -62,7 +62,13 @@ export class DataWorkerPool implements SampleSource {
    * Starts `workers` threads (default: defaultWorkers()) on the dataset `data` describes; `dataset`, if given, is
    * checked to list the same samples. Transform options must be plain data (they are sent to the threads).
    */
-  static async start(opts: { data: DataConfig; transform?: TrainTransformOptions | null; seed?: number; workers?: number; dataset?: Dataset }): Promise<DataWorkerPool> {
+  static async start(opts: {
+    data: DataConfig;
+    transform?: TrainTransformOptions | null;
+    seed?: number;
+    workers?: number;
+    dataset?: Dataset;
+  }): Promise<DataWorkerPool> {
     const n = Math.max(1, opts.workers ?? defaultWorkers());
     const init: WorkerInit = { data: opts.data, transform: opts.transform ?? null, seed: opts.seed ?? 0 };
     const slots: Slot[] = [];
@@ -79,7 +85,9 @@ export class DataWorkerPool implements SampleSource {
             if (m.type !== 'ready') return reject(new Error(`data worker sent ${m.type} before ready`));
             const ds = opts.dataset;
             if (ds && (ds.length !== m.length || ds.list()[0]?.id !== m.first || ds.list()[ds.length - 1]?.id !== m.last)) {
-              return reject(new Error(`data worker listed ${m.length} samples (${m.first}..${m.last}) but the main thread has ${ds.length}; did the files change?`));
+              return reject(
+                new Error(`data worker listed ${m.length} samples (${m.first}..${m.last}) but the main thread has ${ds.length}; did the files change?`),
+              );
             }
             resolve();
           });
@@ -106,7 +114,14 @@ export class DataWorkerPool implements SampleSource {
       slot.pending.delete(m.task);
       if (slot.pending.size === 0) slot.worker.unref();
       if (m.type === 'error') p.reject(toError(m));
-      else p.resolve({ image: Buffer.from(m.image.buffer, m.image.byteOffset, m.image.byteLength), label: Buffer.from(m.label.buffer, m.label.byteOffset, m.label.byteLength), height: m.height, width: m.width, id: m.id });
+      else
+        p.resolve({
+          image: Buffer.from(m.image.buffer, m.image.byteOffset, m.image.byteLength),
+          label: Buffer.from(m.label.buffer, m.label.byteOffset, m.label.byteLength),
+          height: m.height,
+          width: m.width,
+          id: m.id,
+        });
     });
     const fail = (e: Error) => {
       for (const p of slot.pending.values()) p.reject(e);

@@ -1,7 +1,7 @@
 // Data-parallel training over a process group, torch's DistributedDataParallel without the autograd hooks:
 // state broadcast from rank 0 at the start, gradients all-reduced in buckets once per optimizer step (so
 // gradient accumulation exchanges nothing until its last micro-batch), and the loss normalised globally.
-import { isFloatingDType, noGrad, tensor, zerosLike, type DType, type Tensor } from '../tensor/index.js';
+import { type DType, isFloatingDType, noGrad, type Tensor, tensor, zerosLike } from '../tensor/index.js';
 import type { ProcessGroup } from './process-group.js';
 
 /** How each rank's loss is normalised (see `distributed.lossNormalization` in the config). */

@@ -13,14 +13,16 @@ export interface DistributedEnv {
 
 const count = (name: string) => z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`);
 
-const schema = z.object({
-  rank: count('RANK').nonnegative(),
-  localRank: count('LOCAL_RANK').nonnegative(),
-  worldSize: count('WORLD_SIZE').positive(),
-  localWorldSize: count('LOCAL_WORLD_SIZE').positive(),
-  masterAddr: z.string().min(1, 'MASTER_ADDR must not be empty'),
-  masterPort: count('MASTER_PORT').min(1).max(65535),
-}).refine((e) => e.rank < e.worldSize, { message: 'RANK must be below WORLD_SIZE', path: ['rank'] })
+const schema = z
+  .object({
+    rank: count('RANK').nonnegative(),
+    localRank: count('LOCAL_RANK').nonnegative(),
+    worldSize: count('WORLD_SIZE').positive(),
+    localWorldSize: count('LOCAL_WORLD_SIZE').positive(),
+    masterAddr: z.string().min(1, 'MASTER_ADDR must not be empty'),
+    masterPort: count('MASTER_PORT').min(1).max(65535),
+  })
+  .refine((e) => e.rank < e.worldSize, { message: 'RANK must be below WORLD_SIZE', path: ['rank'] })
   .refine((e) => e.localRank < e.localWorldSize, { message: 'LOCAL_RANK must be below LOCAL_WORLD_SIZE', path: ['localRank'] });
 
 /** The first variable of names that is set (launchers name the same thing differently). */
@@ -56,7 +58,11 @@ export function readDistributedEnv(env: NodeJS.ProcessEnv = process.env): Distri
 /** The variables a launcher sets for one worker (the ones torchrun sets). */
 export function workerEnv(e: DistributedEnv): Record<string, string> {
   return {
-    RANK: String(e.rank), LOCAL_RANK: String(e.localRank), WORLD_SIZE: String(e.worldSize),
-    LOCAL_WORLD_SIZE: String(e.localWorldSize), MASTER_ADDR: e.masterAddr, MASTER_PORT: String(e.masterPort),
+    RANK: String(e.rank),
+    LOCAL_RANK: String(e.localRank),
+    WORLD_SIZE: String(e.worldSize),
+    LOCAL_WORLD_SIZE: String(e.localWorldSize),
+    MASTER_ADDR: e.masterAddr,
+    MASTER_PORT: String(e.masterPort),
   };
 }

@@ -1,6 +1,6 @@
 // torchrun for shapeseg: starts the worker processes of one machine with torchrun's variables, forwards
 // signals to them, and stops them all when one fails (so no run outlives a dead worker).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { workerEnv } from './env.js';
 
@@ -74,7 +74,8 @@ export async function launch(o: LaunchOptions): Promise<number> {
     const exits = Array.from({ length: n }, (_, localRank) => {
       const rank = nodeRank * n + localRank;
       const env = {
-        ...process.env, ...o.env,
+        ...process.env,
+        ...o.env,
         ...workerEnv({ rank, localRank, worldSize: nnodes * n, localWorldSize: n, masterAddr, masterPort }),
       };
       // torchrun's default: one OpenMP thread per worker unless told otherwise (workers share the cores)

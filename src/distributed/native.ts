@@ -12,8 +12,15 @@ export interface DistributedAddon {
   distAllGather(tensor: NativeHandle): NativeHandle[];
   distBarrier(): void;
   /** Training-mode SyncBatchNorm over the group: (x, runningMean, runningVar, weight, bias, momentum, eps). */
-  distSyncBatchNorm(x: NativeHandle, runningMean: NativeHandle | null, runningVar: NativeHandle | null, weight: NativeHandle | null,
-    bias: NativeHandle | null, momentum: number, eps: number): NativeHandle;
+  distSyncBatchNorm(
+    x: NativeHandle,
+    runningMean: NativeHandle | null,
+    runningVar: NativeHandle | null,
+    weight: NativeHandle | null,
+    bias: NativeHandle | null,
+    momentum: number,
+    eps: number,
+  ): NativeHandle;
 }
 
 // The addon object is one; this view only adds the types src/tensor does not declare (they are not tensor ops).

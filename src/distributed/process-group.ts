@@ -29,7 +29,11 @@ export const DEFAULT_TIMEOUT_MS = 300_000;
 export class ProcessGroup {
   static #current: ProcessGroup | null = null;
 
-  private constructor(readonly rank: number, readonly worldSize: number, readonly backend: Backend) {}
+  private constructor(
+    readonly rank: number,
+    readonly worldSize: number,
+    readonly backend: Backend,
+  ) {}
 
   /** Joins the group (blocks until every rank has, or throws naming the missing ranks after the timeout). */
   static init(opts: ProcessGroupOptions): ProcessGroup {
@@ -51,7 +55,10 @@ export class ProcessGroup {
   /** Reduces every tensor across ranks in place (one message for all of them; they must share dtype and device). */
   allReduce(tensors: Tensor | Tensor[], op: ReduceOp = 'sum'): void {
     const ts = Array.isArray(tensors) ? tensors : [tensors];
-    D.distAllReduce(ts.map((t) => t.handle), op);
+    D.distAllReduce(
+      ts.map((t) => t.handle),
+      op,
+    );
   }
 
   /** Overwrites the tensors on every rank with src's. */
@@ -60,7 +67,10 @@ export class ProcessGroup {
       throw new Error(`broadcast: src ${src} is not a rank of this group (world size ${this.worldSize})`);
     }
     const ts = Array.isArray(tensors) ? tensors : [tensors];
-    D.distBroadcast(ts.map((t) => t.handle), src);
+    D.distBroadcast(
+      ts.map((t) => t.handle),
+      src,
+    );
   }
 
   /** Every rank's copy of tensor, indexed by rank (new tensors; same shape on every rank). */

@@ -27,7 +27,10 @@ export function boundaryDistance(labels: ArrayLike<number>, width: number, heigh
         if (yy < 0 || yy >= height) continue;
         for (let dx = -1; dx <= 1; dx++) {
           const xx = x + dx;
-          if (xx >= 0 && xx < width && labels[yy * width + xx] !== l) { seed = true; break; }
+          if (xx >= 0 && xx < width && labels[yy * width + xx] !== l) {
+            seed = true;
+            break;
+          }
         }
       }
       d[i] = seed ? 0 : far;
@@ -73,7 +76,8 @@ export function parseBandRatio(flag: string, value: string | boolean | undefined
   if (value === undefined || value === false) return undefined;
   if (value === true) return DEFAULT_BAND_RATIO;
   const r = Number(value);
-  if (!(Number.isFinite(r) && r > 0 && r <= 1)) throw new Error(`${flag}: expected a fraction of the image diagonal in (0, 1], e.g. 0.02, got ${JSON.stringify(value)}`);
+  if (!(Number.isFinite(r) && r > 0 && r <= 1))
+    throw new Error(`${flag}: expected a fraction of the image diagonal in (0, 1], e.g. 0.02, got ${JSON.stringify(value)}`);
   return r;
 }
 

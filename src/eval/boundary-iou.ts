@@ -23,7 +23,11 @@ export class BoundaryIoU {
   private readonly inter: Float64Array;
   private readonly uni: Float64Array;
 
-  constructor(readonly numClasses: number, readonly ratio = 0.02, readonly ignoreIndex = IGNORE_INDEX) {
+  constructor(
+    readonly numClasses: number,
+    readonly ratio = 0.02,
+    readonly ignoreIndex = IGNORE_INDEX,
+  ) {
     bandWidth(ratio, 1, 1);
     this.inter = new Float64Array(numClasses);
     this.uni = new Float64Array(numClasses);

@@ -1,6 +1,6 @@
 // A confusion matrix that accumulates on the tensors' device: one bincount per
 // update, no host sync until the counts are asked for.
-import { F, keep, noGrad, tidy, zeros, type Device, type Tensor } from '../tensor/index.js';
+import { type Device, F, keep, noGrad, type Tensor, tidy, zeros } from '../tensor/index.js';
 import { computeMetrics, type SegMetrics } from './metrics.js';
 
 /** The label value that marks pixels excluded from every metric. */
@@ -40,7 +40,11 @@ export class ConfusionMatrix implements Disposable {
         const p = pred.flatten().to({ device: this.device, dtype: 'int64' });
         const inRange = t.ge(0).logicalAnd(t.lt(c)).logicalAnd(p.ge(0)).logicalAnd(p.lt(c));
         // ignored -> bin C*C, otherwise-invalid -> bin C*C+1
-        const spill = t.eq(this.ignoreIndex).long().neg().add(cc + 1);
+        const spill = t
+          .eq(this.ignoreIndex)
+          .long()
+          .neg()
+          .add(cc + 1);
         const idx = F.where(inRange, t.mul(c).add(p), spill);
         counts.add_(F.bincount(idx, cc + 2));
       }),

@@ -1,15 +1,15 @@
 // Evaluation of a model over a dataset: one image at a time (KITTI frames differ in size by
 // a few pixels, so no batching), counts accumulated on the device, one host sync at the end.
 import type { Sample } from '../data/dataset.js';
-import type { SampleSource } from '../data/loader.js';
 import type { LabelSpace } from '../data/label-spaces.js';
+import type { SampleSource } from '../data/loader.js';
 import type { OutputStride } from '../models/deeplabv3.js';
-import { fromBuffer, tidy, type Device } from '../tensor/index.js';
+import { type Device, fromBuffer, tidy } from '../tensor/index.js';
 import { BoundaryIoU, type BoundaryIoUResult } from './boundary-iou.js';
 import { ConfusionMatrix } from './confusion.js';
-import { predict, type InferenceOptions, type SegmentationModel } from './inference.js';
+import { type InferenceOptions, predict, type SegmentationModel } from './inference.js';
 import { computeMetrics, type SegMetrics } from './metrics.js';
-import { toEvalResultFile, type EvalProvenance, type EvalResultFile, type PerImageMetrics } from './result-file.js';
+import { type EvalProvenance, type EvalResultFile, type PerImageMetrics, toEvalResultFile } from './result-file.js';
 import { TrimapBand, type TrimapResult } from './trimap.js';
 
 /** What evaluate() reads: the data layer's Dataset satisfies it. */
@@ -69,7 +69,9 @@ export interface EvaluateResult {
 function checkSample(s: Sample, i: number): void {
   const n = s.width * s.height;
   if (s.image.length !== n * 3 || s.label.length !== n) {
-    throw new Error(`sample ${i} (${s.id}): image has ${s.image.length} bytes and label ${s.label.length} for ${s.width}x${s.height} (expected ${n * 3} and ${n})`);
+    throw new Error(
+      `sample ${i} (${s.id}): image has ${s.image.length} bytes and label ${s.label.length} for ${s.width}x${s.height} (expected ${n * 3} and ${n})`,
+    );
   }
 }
 
@@ -84,7 +86,8 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
     throw new Error(`model predicts ${model.numClasses} classes but label space ${space.name} has ${c} (${space.classes.join(', ')})`);
   }
   const indices = opts.indices ?? Array.from({ length: dataset.length }, (_, i) => i);
-  for (const i of indices) if (!Number.isInteger(i) || i < 0 || i >= dataset.length) throw new RangeError(`sample index ${i} out of range [0, ${dataset.length})`);
+  for (const i of indices)
+    if (!Number.isInteger(i) || i < 0 || i >= dataset.length) throw new RangeError(`sample index ${i} out of range [0, ${dataset.length})`);
   const wasTraining = model.training;
   const previousStride = model.outputStride;
   if (opts.outputStride !== undefined) {

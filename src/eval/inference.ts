@@ -2,7 +2,7 @@
 // normalised, model in eval(), logits already upsampled to the input size by the model,
 // argmax over classes. Optionally averaged softmax over scales and horizontal flips.
 import { normalize } from '../data/normalize.js';
-import { F, noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { F, noGrad, type Tensor, tidy } from '../tensor/index.js';
 
 /** What inference needs of a model: DeepLabV3's forward (logits at the input size) and its mode. */
 export interface SegmentationModel {

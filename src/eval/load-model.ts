@@ -5,7 +5,7 @@
 // The architecture and class count always come from the tensors' keys and shapes (inferArchitecture);
 // metadata only adds what tensors cannot say (label space, trained output stride) and is cross-checked.
 import { loadCheckpoint } from '../io/index.js';
-import { checkOutputStride, createDeepLabV3, inferArchitecture, type DeepLabName, type DeepLabV3, type OutputStride } from '../models/index.js';
+import { checkOutputStride, createDeepLabV3, type DeepLabName, type DeepLabV3, inferArchitecture, type OutputStride } from '../models/index.js';
 import { convertMemoryFormat } from '../nn/index.js';
 import type { RawTensor } from '../tensor/dtype.js';
 import type { Device } from '../tensor/index.js';
@@ -79,7 +79,13 @@ function fromTrainCheckpoint(file: string, tensors: Map<string, RawTensor>, meta
   const phases = Array.isArray(train?.phases) ? (train.phases as unknown[]).map(obj) : [];
   let trainedOutputStride: OutputStride | null = null;
   if (phases.length > 0 && step !== null) {
-    const p = phases[phaseOfStep(phases.map((x) => Number(x?.steps ?? 0)), step)];
+    const p =
+      phases[
+        phaseOfStep(
+          phases.map((x) => Number(x?.steps ?? 0)),
+          step,
+        )
+      ];
     if (p?.outputStride === 8 || p?.outputStride === 16) trainedOutputStride = p.outputStride;
   }
   return {
@@ -138,12 +144,13 @@ export function inspectModelCheckpoint(file: string): { stateDict: Map<string, R
 }
 
 /** Builds the checkpoint's model, loads its weights (strict), moves it to `device` (on CPU, channels-last weights unless `channelsLast: false`), sets eval mode. */
-export function readModelCheckpoint(
-  file: string,
-  opts: { device?: Device; outputStride?: OutputStride; channelsLast?: boolean } = {},
-): LoadedModel {
+export function readModelCheckpoint(file: string, opts: { device?: Device; outputStride?: OutputStride; channelsLast?: boolean } = {}): LoadedModel {
   const { stateDict, info } = inspectModelCheckpoint(file);
-  const model = createDeepLabV3(info.name, { numClasses: info.numClasses, auxLoss: info.auxLoss, outputStride: opts.outputStride ?? info.trainedOutputStride ?? 16 });
+  const model = createDeepLabV3(info.name, {
+    numClasses: info.numClasses,
+    auxLoss: info.auxLoss,
+    outputStride: opts.outputStride ?? info.trainedOutputStride ?? 16,
+  });
   try {
     model.loadStateDict(stateDict, { strict: true });
   } catch (e) {

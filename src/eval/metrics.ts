@@ -137,12 +137,7 @@ export function computeMetrics(cm: ArrayLike<number>): SegMetrics {
 }
 
 /** Counts a confusion matrix on the host (reference for tests and small label maps). */
-export function countConfusion(
-  target: ArrayLike<number>,
-  pred: ArrayLike<number>,
-  numClasses: number,
-  ignoreIndex = 255,
-): Float64Array {
+export function countConfusion(target: ArrayLike<number>, pred: ArrayLike<number>, numClasses: number, ignoreIndex = 255): Float64Array {
   if (target.length !== pred.length) {
     throw new Error(`target has ${target.length} pixels but prediction has ${pred.length}`);
   }

@@ -15,7 +15,14 @@ export class ImageProgress {
   ) {
     if (mode !== 'bar') return;
     this.bar = new cliProgress.SingleBar(
-      { format: `${label} |{bar}| {value}/{total} images | {ips} img/s | ETA {eta_formatted} | {id}`, barsize: 30, hideCursor: true, stream, fps: 5, etaBuffer: 20 },
+      {
+        format: `${label} |{bar}| {value}/{total} images | {ips} img/s | ETA {eta_formatted} | {id}`,
+        barsize: 30,
+        hideCursor: true,
+        stream,
+        fps: 5,
+        etaBuffer: 20,
+      },
       cliProgress.Presets.shades_classic,
     );
     this.bar.start(total, 0, { ips: '-', id: '' });

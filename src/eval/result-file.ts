@@ -125,9 +125,19 @@ export function toEvalResultFile(
     ignoredPixels,
     ...(prov.seconds !== undefined ? { seconds: prov.seconds } : {}),
     ...(perImage ? { perImage: perImage.map((p) => ({ id: p.id, mIoU: finiteOrNull(p.mIoU), pixelAccuracy: finiteOrNull(p.pixelAccuracy) })) } : {}),
-    ...(bands.boundary ? { boundary: { ratio: bands.boundary.ratio, mBoundaryIoU: finiteOrNull(bands.boundary.mean), perClassBoundaryIoU: byName(bands.boundary.perClass) } } : {}),
+    ...(bands.boundary
+      ? { boundary: { ratio: bands.boundary.ratio, mBoundaryIoU: finiteOrNull(bands.boundary.mean), perClassBoundaryIoU: byName(bands.boundary.perClass) } }
+      : {}),
     ...(bands.trimap
-      ? { trimap: { ratio: bands.trimap.ratio, mIoU: finiteOrNull(bands.trimap.metrics.mIoU), pixelAccuracy: finiteOrNull(bands.trimap.metrics.pixelAccuracy), pixels: bands.trimap.metrics.totalPixels, perClassIoU: byName(bands.trimap.metrics.perClassIoU) } }
+      ? {
+          trimap: {
+            ratio: bands.trimap.ratio,
+            mIoU: finiteOrNull(bands.trimap.metrics.mIoU),
+            pixelAccuracy: finiteOrNull(bands.trimap.metrics.pixelAccuracy),
+            pixels: bands.trimap.metrics.totalPixels,
+            perClassIoU: byName(bands.trimap.metrics.perClassIoU),
+          },
+        }
       : {}),
   };
 }

@@ -5,7 +5,7 @@ import { formatIssues } from '../config/errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { getLabelSpace, type LabelSpace } from '../data/label-spaces.js';
 import { openDataset } from '../data/open.js';
-import { DataConfigSchema, type DataConfig } from '../data/schema.js';
+import { type DataConfig, DataConfigSchema } from '../data/schema.js';
 import { checkOutputStride, type OutputStride } from '../models/deeplabv3.js';
 import { cudaIsAvailable, type Device } from '../tensor/index.js';
 import type { ModelCheckpointInfo } from './load-model.js';
@@ -22,8 +22,13 @@ export function resolveDevice(flag: string | undefined): Device {
 
 /** `--scales 0.75,1,1.25` → [0.75, 1, 1.25]. */
 export function parseScales(text: string): number[] {
-  const out = text.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (out.length === 0 || out.some((s) => !(Number.isFinite(s) && s > 0))) throw new Error(`--scales: expected positive numbers separated by commas, got ${JSON.stringify(text)}`);
+  const out = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (out.length === 0 || out.some((s) => !(Number.isFinite(s) && s > 0)))
+    throw new Error(`--scales: expected positive numbers separated by commas, got ${JSON.stringify(text)}`);
   return out;
 }
 
@@ -59,7 +64,8 @@ export function dataConfigFor(choice: DataChoice, info: Pick<ModelCheckpointInfo
   let extra: Record<string, unknown> = {};
   if (choice.filter !== undefined) {
     const parsed: unknown = YAML.parse(choice.filter);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`--filter: expected a YAML/JSON mapping such as "{frames: {start: 150}}", got ${JSON.stringify(choice.filter)}`);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error(`--filter: expected a YAML/JSON mapping such as "{frames: {start: 150}}", got ${JSON.stringify(choice.filter)}`);
     extra = parsed as Record<string, unknown>;
   }
   let base: Record<string, unknown>;

@@ -30,7 +30,10 @@ export class ShapeBias {
   private readonly texture: Float64Array;
   private readonly other: Float64Array;
 
-  constructor(readonly numClasses: number, readonly ignoreIndex = IGNORE_INDEX) {
+  constructor(
+    readonly numClasses: number,
+    readonly ignoreIndex = IGNORE_INDEX,
+  ) {
     this.shape = new Float64Array(numClasses);
     this.texture = new Float64Array(numClasses);
     this.other = new Float64Array(numClasses);
@@ -57,10 +60,14 @@ export class ShapeBias {
   /** The score per shape class and over all conflict pixels. */
   result(): ShapeBiasResult {
     const perClass = Array.from({ length: this.numClasses }, (_, k) => ({
-      shape: this.shape[k]!, texture: this.texture[k]!, other: this.other[k]!, score: score(this.shape[k]!, this.texture[k]!),
+      shape: this.shape[k]!,
+      texture: this.texture[k]!,
+      other: this.other[k]!,
+      score: score(this.shape[k]!, this.texture[k]!),
     }));
     const sum = (xs: Float64Array): number => xs.reduce((a, b) => a + b, 0);
-    const s = sum(this.shape), t = sum(this.texture);
+    const s = sum(this.shape),
+      t = sum(this.texture);
     return { perClass, overall: { shape: s, texture: t, other: sum(this.other), score: score(s, t) } };
   }
 }

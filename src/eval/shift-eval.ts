@@ -13,8 +13,8 @@ import { writeFileAtomicAsync } from '../io/atomic.js';
 import type { OutputStride } from '../models/deeplabv3.js';
 import type { SuiteManifest } from '../synth/suite.js';
 import type { Device } from '../tensor/index.js';
-import { evaluate, evaluationToFile, type EvaluableModel } from './evaluate.js';
-import { EvalResultSchema, finiteOrNull, type EvalResultFile } from './result-file.js';
+import { type EvaluableModel, evaluate, evaluationToFile } from './evaluate.js';
+import { type EvalResultFile, EvalResultSchema, finiteOrNull } from './result-file.js';
 import { ShapeBias, type ShapeBiasCounts, type ShapeBiasResult } from './shape-bias.js';
 
 /** Identifies the file layout; bump on incompatible changes. */
@@ -36,15 +36,19 @@ export const ShiftEvalSchema = z.looseObject({
   classNames: z.array(z.string()),
   suite: z.looseObject({ dir: z.string(), seed: z.number(), frames: z.number(), worlds: z.array(z.string()), height: z.number(), width: z.number() }),
   trainingStyle: z.string(),
-  styles: z.array(z.looseObject({
-    name: z.string(),
-    role: z.string(),
-    /** Training-style value minus this style's (positive = worse here). */
-    drop: z.strictObject({ mIoU: num, pixelAccuracy: num }),
-    /** Figure file (image | gt | prediction | errors rows) beside shift-eval.json, if written. */
-    figure: z.string().nullable(),
-    result: EvalResultSchema,
-  })).min(1),
+  styles: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        role: z.string(),
+        /** Training-style value minus this style's (positive = worse here). */
+        drop: z.strictObject({ mIoU: num, pixelAccuracy: num }),
+        /** Figure file (image | gt | prediction | errors rows) beside shift-eval.json, if written. */
+        figure: z.string().nullable(),
+        result: EvalResultSchema,
+      }),
+    )
+    .min(1),
   /** Geirhos-style score on the cue-conflict style; null when the suite has none. */
   shapeBias: z.strictObject({ style: z.string(), overall: CountsSchema, perClass: z.record(z.string(), CountsSchema) }).nullable(),
 });
@@ -111,7 +115,8 @@ export async function runShiftEval(
     const isConflict = manifest.cueConflict !== null && style.name === manifest.cueConflict.style;
     // the texture-class maps: a KITTI-layout twin of the cue-conflict style whose labels are the texture classes
     const texture = isConflict ? await openStyle(path.join(suiteDir, manifest.cueConflict!.textureSourceDir), 'kitti', space) : null;
-    if (texture && texture.length !== dataset.length) throw new Error(`${texture.root}: ${texture.length} texture maps for ${dataset.length} cue-conflict images`);
+    if (texture && texture.length !== dataset.length)
+      throw new Error(`${texture.root}: ${texture.length} texture maps for ${dataset.length} cue-conflict images`);
     const bias = texture ? new ShapeBias(space.numClasses) : null;
     const kept: ShiftExample[] = [];
     let k = 0;
@@ -162,7 +167,14 @@ export async function runShiftEval(
     model: prov.model,
     labelSpace: space.name,
     classNames: [...space.classes],
-    suite: { dir: path.resolve(suiteDir), seed: manifest.seed, frames: manifest.frames, worlds: manifest.worlds, height: manifest.height, width: manifest.width },
+    suite: {
+      dir: path.resolve(suiteDir),
+      seed: manifest.seed,
+      frames: manifest.frames,
+      worlds: manifest.worlds,
+      height: manifest.height,
+      width: manifest.width,
+    },
     trainingStyle: manifest.trainingStyle,
     styles: results.map((r) => ({
       name: r.name,
@@ -171,13 +183,14 @@ export async function runShiftEval(
       figure: null,
       result: r.result,
     })),
-    shapeBias: shapeBias !== null && conflictStyle !== null
-      ? {
-        style: conflictStyle,
-        overall: countsJson((shapeBias as ShapeBiasResult).overall),
-        perClass: Object.fromEntries(space.classes.map((n, c) => [n, countsJson((shapeBias as ShapeBiasResult).perClass[c]!)])),
-      }
-      : null,
+    shapeBias:
+      shapeBias !== null && conflictStyle !== null
+        ? {
+            style: conflictStyle,
+            overall: countsJson((shapeBias as ShapeBiasResult).overall),
+            perClass: Object.fromEntries(space.classes.map((n, c) => [n, countsJson((shapeBias as ShapeBiasResult).perClass[c]!)])),
+          }
+        : null,
   };
   return { file, examples };
 }

@@ -17,16 +17,27 @@ export function formatShiftEval(f: ShiftEvalFile): string {
   const hasT = f.styles.some((s) => s.result.trimap);
   const header = ['style', 'role', 'mIoU %', 'Δ pts', 'pixel acc %', ...(hasB ? ['boundary IoU %'] : []), ...(hasT ? ['trimap mIoU %'] : [])];
   const rows = f.styles.map((s) => [
-    s.name, s.role, p(s.result.mIoU), s.drop.mIoU === null ? 'n/a' : (-100 * s.drop.mIoU).toFixed(1), p(s.result.pixelAccuracy),
-    ...(hasB ? [p(s.result.boundary?.mBoundaryIoU)] : []), ...(hasT ? [p(s.result.trimap?.mIoU)] : []),
+    s.name,
+    s.role,
+    p(s.result.mIoU),
+    s.drop.mIoU === null ? 'n/a' : (-100 * s.drop.mIoU).toFixed(1),
+    p(s.result.pixelAccuracy),
+    ...(hasB ? [p(s.result.boundary?.mBoundaryIoU)] : []),
+    ...(hasT ? [p(s.result.trimap?.mIoU)] : []),
   ]);
-  const lines = [`texture-shift suite ${f.suite.dir} (${f.styles[0]?.result.data.count ?? 0} images per style; Δ = mIoU points vs ${f.trainingStyle})`, ...grid(header, rows), ''];
+  const lines = [
+    `texture-shift suite ${f.suite.dir} (${f.styles[0]?.result.data.count ?? 0} images per style; Δ = mIoU points vs ${f.trainingStyle})`,
+    ...grid(header, rows),
+    '',
+  ];
   const classHeader = ['IoU %', ...f.styles.map((s) => s.name)];
   const classRows = f.classNames.map((c) => [c, ...f.styles.map((s) => p(s.result.perClassIoU[c]))]);
   lines.push(...grid(classHeader, classRows), '');
   if (f.shapeBias) {
     const o = f.shapeBias.overall;
-    lines.push(`shape-bias score ${p(o.score)} % on ${f.shapeBias.style} (shape ${o.shape} px, texture ${o.texture} px, other ${o.other} px; Geirhos et al. 2019 per pixel)`);
+    lines.push(
+      `shape-bias score ${p(o.score)} % on ${f.shapeBias.style} (shape ${o.shape} px, texture ${o.texture} px, other ${o.other} px; Geirhos et al. 2019 per pixel)`,
+    );
     const biasRows = f.classNames.map((c) => {
       const x = f.shapeBias!.perClass[c]!;
       return [c, p(x.score), String(x.shape), String(x.texture), String(x.other)];

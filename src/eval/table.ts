@@ -21,8 +21,7 @@ export function formatMetricsTable(metrics: SegMetrics, classNames: readonly str
   ]);
   const header = ['class', 'IoU %', 'acc %', 'gt share %'];
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
-  const fmt = (r: string[]): string =>
-    r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  ');
+  const fmt = (r: string[]): string => r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  ');
   const rule = '-'.repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
   const lines: string[] = [];
   if (title) lines.push(title);

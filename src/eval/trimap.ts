@@ -17,7 +17,11 @@ export interface TrimapResult {
 export class TrimapBand {
   private readonly cm: Float64Array;
 
-  constructor(readonly numClasses: number, readonly ratio = 0.02, readonly ignoreIndex = IGNORE_INDEX) {
+  constructor(
+    readonly numClasses: number,
+    readonly ratio = 0.02,
+    readonly ignoreIndex = IGNORE_INDEX,
+  ) {
     bandWidth(ratio, 1, 1);
     this.cm = new Float64Array(numClasses * numClasses);
   }

@@ -1,6 +1,7 @@
 // Picks how an experiment's runs are evaluated from its `eval` section.
-import type { Experiment } from './schema.js';
+
 import type { RunEvaluator } from './runner.js';
+import type { Experiment } from './schema.js';
 import { suiteEvaluator } from './suite-evaluator.js';
 import { valEvaluator } from './val-evaluator.js';
 

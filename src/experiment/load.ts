@@ -1,8 +1,8 @@
 // Reads an experiment file and turns each run entry into a validated run config (base deep-merged with the
 // run's override), so a typo in any run fails before the first run starts.
 import * as path from 'node:path';
-import { ConfigError, formatIssues, parseConfig, readConfigFile, type RunConfig } from '../config/index.js';
-import { ExperimentSchema, type Experiment, type ExperimentRun } from './schema.js';
+import { ConfigError, formatIssues, parseConfig, type RunConfig, readConfigFile } from '../config/index.js';
+import { type Experiment, type ExperimentRun, ExperimentSchema } from './schema.js';
 
 /** An experiment with every run's config resolved. */
 export interface LoadedExperiment {

@@ -11,7 +11,7 @@ import { writeJson } from '../train/run-dir.js';
 import { train } from '../train/trainer.js';
 import type { LoadedExperiment } from './load.js';
 import type { Experiment } from './schema.js';
-import { comparisonMarkdown, comparisonRows, type ComparisonRow, type RunScores } from './scores.js';
+import { type ComparisonRow, comparisonMarkdown, comparisonRows, type RunScores } from './scores.js';
 
 /** Evaluates one trained run at one output stride. */
 export type RunEvaluator = (o: {

@@ -30,7 +30,10 @@ export const ExperimentEvalSchema = z.strictObject({
 
 /** The whole experiment file. */
 export const ExperimentSchema = z.strictObject({
-  name: z.string().regex(/^[\w.-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' }).optional(),
+  name: z
+    .string()
+    .regex(/^[\w.-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' })
+    .optional(),
   description: z.string().optional(),
   /** The run config every run starts from (path relative to the experiment file). */
   base: z.string().min(1),

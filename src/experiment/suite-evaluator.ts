@@ -46,13 +46,19 @@ export const suiteEvaluator: RunEvaluator = async ({ run, config, checkpoint, ou
   try {
     log(`${run}: texture-shift suite at OS ${outputStride} (${manifest.styles.map((s) => s.name).join(', ')})`);
     const images = manifest.frames * manifest.worlds.length * manifest.variations.length;
-    const result = await runShiftEval(model, suiteDir, manifest, { checkpoint: path.resolve(checkpoint), model: info.name }, {
-      labelSpace,
-      device,
-      outputStride,
-      ...(evalSpec.boundaryBand > 0 ? { boundaryRatio: evalSpec.boundaryBand } : {}),
-      exampleIndices: evenlySpaced(images, evalSpec.figures),
-    });
+    const result = await runShiftEval(
+      model,
+      suiteDir,
+      manifest,
+      { checkpoint: path.resolve(checkpoint), model: info.name },
+      {
+        labelSpace,
+        device,
+        outputStride,
+        ...(evalSpec.boundaryBand > 0 ? { boundaryRatio: evalSpec.boundaryBand } : {}),
+        exampleIndices: evenlySpaced(images, evalSpec.figures),
+      },
+    );
     await writeShiftEvalOutput(outDir, result, labelSpace);
     return scoresFromShiftEval(result.file, run, outputStride, checkpoint);
   } finally {

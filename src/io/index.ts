@@ -1,7 +1,8 @@
 // Checkpoint I/O: torch.save checkpoints (zip and legacy formats) and safetensors, as RawTensor maps.
+
+export type { DType, RawTensor } from '../tensor/dtype.js';
+export { detectCheckpointFormat, type LoadedCheckpoint, loadCheckpoint } from './checkpoint.js';
 export { CheckpointError, FileError, FileWriteError } from './errors.js';
-export { readPth, openPth, extractStateDict, TensorRef, type StorageRef, type PthArchive, type ReadPthOptions } from './pth-read.js';
-export { writePth, pickleStateDict } from './pth-write.js';
-export { readSafetensors, writeSafetensors, type SafetensorsContents } from './safetensors.js';
-export { loadCheckpoint, detectCheckpointFormat, type LoadedCheckpoint } from './checkpoint.js';
-export type { RawTensor, DType } from '../tensor/dtype.js';
+export { extractStateDict, openPth, type PthArchive, type ReadPthOptions, readPth, type StorageRef, TensorRef } from './pth-read.js';
+export { pickleStateDict, writePth } from './pth-write.js';
+export { readSafetensors, type SafetensorsContents, writeSafetensors } from './safetensors.js';

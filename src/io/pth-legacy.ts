@@ -5,7 +5,7 @@ import { CheckpointError } from './errors.js';
 import type { StorageRef, TorchHooks } from './pth-read.js';
 import type { ByteSource } from './source.js';
 import { storedSize } from './torch-types.js';
-import { PyDict, unpickleFrom, UnpickleError, type UnpickleHooks } from './unpickle.js';
+import { PyDict, UnpickleError, type UnpickleHooks, unpickleFrom } from './unpickle.js';
 
 const MAGIC = 0x1950a86a20f9469cfc6cn;
 const PROTOCOL_VERSION = 1001;
@@ -46,10 +46,7 @@ function parsePickles(file: string, head: Uint8Array, hooks: TorchHooks): Parsed
 }
 
 /** Parses a legacy torch.save file: its object tree and a reader for the storages it references. */
-export function readLegacyPth(
-  src: ByteSource,
-  makeHooks: () => TorchHooks,
-): { root: unknown; readStorage: (s: StorageRef) => Uint8Array } {
+export function readLegacyPth(src: ByteSource, makeHooks: () => TorchHooks): { root: unknown; readStorage: (s: StorageRef) => Uint8Array } {
   const { file } = src;
   // The pickles' total length is unknown up front: parse a prefix, growing it while the parse runs off its end.
   let parsed: Parsed | undefined;

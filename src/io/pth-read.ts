@@ -2,11 +2,11 @@
 // and, via pth-legacy.ts, the older pickle-stream format. Only tensors and plain containers are built.
 import { numelOf, type RawTensor } from '../tensor/dtype.js';
 import { CheckpointError } from './errors.js';
-import { openFileSource, type ByteSource } from './source.js';
-import { gatherStrided } from './strided.js';
-import { isContiguous, storageDType, storedSize, toDType, type StoredDType } from './torch-types.js';
 import { readLegacyPth } from './pth-legacy.js';
-import { printable, PyDict, pyRepr, unpickle, UnpickleError, type PyCallable, type UnpickleHooks } from './unpickle.js';
+import { type ByteSource, openFileSource } from './source.js';
+import { gatherStrided } from './strided.js';
+import { isContiguous, type StoredDType, storageDType, storedSize, toDType } from './torch-types.js';
+import { type PyCallable, PyDict, printable, pyRepr, UnpickleError, type UnpickleHooks, unpickle } from './unpickle.js';
 import { ZipReader } from './zip.js';
 
 /** A storage referenced by the pickle (`data/<key>` in the archive). */
@@ -203,11 +203,7 @@ function openPthSource(src: ByteSource, opts: ReadPthOptions): PthArchive {
   };
 }
 
-function materializeAll(
-  file: string,
-  refs: Map<string, TensorRef>,
-  readStorage: (s: StorageRef) => Uint8Array,
-): Map<string, RawTensor> {
+function materializeAll(file: string, refs: Map<string, TensorRef>, readStorage: (s: StorageRef) => Uint8Array): Map<string, RawTensor> {
   const total = new Map<string, number>();
   for (const r of refs.values()) total.set(r.storage.key, (total.get(r.storage.key) ?? 0) + 1);
   const remaining = new Map(total);
@@ -233,7 +229,8 @@ function materializeAll(
     else cache.delete(storage.key);
     let data: Uint8Array;
     if (!isContiguous(shape, stride)) data = gatherStrided(bytes, es, shape, stride, offset);
-    else if (total.get(storage.key) === 1 && offset === 0 && bytes.length === numel * es) data = bytes; // sole owner: no copy
+    else if (total.get(storage.key) === 1 && offset === 0 && bytes.length === numel * es)
+      data = bytes; // sole owner: no copy
     else data = bytes.slice(offset * es, (offset + numel) * es);
     out.set(name, { dtype, shape: [...shape], data });
   }

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import type { RawTensor } from '../tensor/dtype.js';
 import { numelOf } from '../tensor/dtype.js';
 import { writeFileAtomic } from './atomic.js';
-import { checkRawTensor } from './raw-tensor.js';
 import { PickleWriter } from './pickle.js';
+import { checkRawTensor } from './raw-tensor.js';
 import { contiguousStrides, storageClassName } from './torch-types.js';
 import { ZipWriter } from './zip.js';
 
@@ -30,7 +30,11 @@ export function pickleStateDict(sd: Map<string, RawTensor>): Buffer {
 export function writePth(file: string, sd: Map<string, RawTensor>, opts: { forceZip64?: boolean } = {}): void {
   for (const [key, t] of sd) checkRawTensor(file, key, t);
   // torch names the archive folder after the file's stem; any name loads.
-  const archive = path.basename(file).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'archive';
+  const archive =
+    path
+      .basename(file)
+      .replace(/\.[^.]*$/, '')
+      .replace(/[^A-Za-z0-9_.-]/g, '_') || 'archive';
   const pkl = pickleStateDict(sd);
   writeFileAtomic(file, (fd) => {
     const zip = new ZipWriter(fd, { forceZip64: opts.forceZip64 ?? false });

@@ -11,9 +11,6 @@ export function checkRawTensor(file: string, key: string, t: RawTensor): void {
   }
   const need = numelOf(t.shape) * dtypeSize(t.dtype);
   if (!(t.data instanceof Uint8Array) || t.data.length !== need) {
-    throw new CheckpointError(
-      file,
-      `tensor '${key}' has ${t.data?.length} bytes of data, expected ${need} for ${t.dtype} [${t.shape}]`,
-    );
+    throw new CheckpointError(file, `tensor '${key}' has ${t.data?.length} bytes of data, expected ${need} for ${t.dtype} [${t.shape}]`);
   }
 }

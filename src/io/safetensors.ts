@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import type { RawTensor } from '../tensor/dtype.js';
 import { numelOf } from '../tensor/dtype.js';
 import { writeFileAtomic } from './atomic.js';
-import { checkRawTensor } from './raw-tensor.js';
 import { CheckpointError } from './errors.js';
-import { openFileSource, type ByteSource } from './source.js';
-import { storedSize, toDType, type StoredDType } from './torch-types.js';
+import { checkRawTensor } from './raw-tensor.js';
+import { type ByteSource, openFileSource } from './source.js';
+import { type StoredDType, storedSize, toDType } from './torch-types.js';
 
 const TO_ST: Record<StoredDType, string> = {
   float32: 'F32',
@@ -144,11 +144,7 @@ function headerBytes(file: string, sd: Map<string, RawTensor>, metadata: Record<
 }
 
 /** Writes `sd` (in Map order) and optional string metadata as a safetensors file, atomically. */
-export function writeSafetensors(
-  path: string,
-  sd: Map<string, RawTensor>,
-  metadata?: Record<string, string>,
-): void {
+export function writeSafetensors(path: string, sd: Map<string, RawTensor>, metadata?: Record<string, string>): void {
   const head = headerBytes(path, sd, metadata);
   writeFileAtomic(path, (fd) => {
     const put = (b: Uint8Array) => {

@@ -20,10 +20,7 @@ export function allocBytes(length: number): Uint8Array {
 
 function checkRange(file: string, size: number, position: number, length: number): void {
   if (position < 0 || length < 0 || position + length > size) {
-    throw new CheckpointError(
-      file,
-      `truncated or corrupt: needs bytes ${position}..${position + length} but the file has ${size} bytes`,
-    );
+    throw new CheckpointError(file, `truncated or corrupt: needs bytes ${position}..${position + length} but the file has ${size} bytes`);
   }
 }
 

@@ -13,13 +13,7 @@ function wordsOf(b: Uint8Array, wordSize: number): Words {
 }
 
 /** Copies the view (shape, stride, offset in elements of `elemSize` bytes) of `src` into a new contiguous array. */
-export function gatherStrided(
-  src: Uint8Array,
-  elemSize: number,
-  shape: readonly number[],
-  stride: readonly number[],
-  offset: number,
-): Uint8Array {
+export function gatherStrided(src: Uint8Array, elemSize: number, shape: readonly number[], stride: readonly number[], offset: number): Uint8Array {
   const numel = numelOf(shape);
   const out = allocBytes(numel * elemSize);
   if (numel === 0) return out;

@@ -1,5 +1,5 @@
 // Element types as stored in checkpoint files, and PyTorch's pickled storage classes (torch.<X>Storage).
-import { isDType, type DType } from '../tensor/dtype.js';
+import { type DType, isDType } from '../tensor/dtype.js';
 import { CheckpointError } from './errors.js';
 
 /** Every element type a checkpoint may hold; those outside DType are rejected when a tensor is materialised. */

@@ -37,7 +37,6 @@ export class UnpickleError extends Error {
   }
 }
 
-
 function isCallable(v: unknown): v is PyCallable {
   return typeof v === 'object' && v !== null && typeof (v as PyCallable).call === 'function' && 'qualifiedName' in v;
 }
@@ -430,8 +429,16 @@ function reprInner(v: unknown, depth: number): string {
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}...` : v}'`;
   if (depth > 2) return '...';
-  if (Array.isArray(v)) return `(${v.slice(0, 8).map((x) => reprInner(x, depth + 1)).join(', ')}${v.length > 8 ? ', ...' : ''})`;
-  if (v instanceof PyDict) return `{${[...v.map.keys()].slice(0, 8).map((k) => reprInner(k, depth + 1)).join(', ')}: ...}`;
+  if (Array.isArray(v))
+    return `(${v
+      .slice(0, 8)
+      .map((x) => reprInner(x, depth + 1))
+      .join(', ')}${v.length > 8 ? ', ...' : ''})`;
+  if (v instanceof PyDict)
+    return `{${[...v.map.keys()]
+      .slice(0, 8)
+      .map((k) => reprInner(k, depth + 1))
+      .join(', ')}: ...}`;
   if (v instanceof Uint8Array) return `bytes[${v.length}]`;
   if (typeof v === 'object' && typeof (v as { qualifiedName?: unknown }).qualifiedName === 'string') {
     return (v as { qualifiedName: string }).qualifiedName;

@@ -2,11 +2,11 @@
 // loading and architecture inference from a torchvision DeepLabV3 state dict.
 import { loadCheckpoint } from '../io/index.js';
 import type { StateValue } from '../nn/index.js';
-import { ATROUS_RATES, DILATION_PLANS, DeepLabHead, DeepLabV3, FCNHead, checkOutputStride } from './deeplabv3.js';
 import type { OutputStride } from './deeplabv3.js';
-import { BasicBlock, Bottleneck, ResNet } from './resnet.js';
+import { ATROUS_RATES, checkOutputStride, DeepLabHead, DeepLabV3, DILATION_PLANS, FCNHead } from './deeplabv3.js';
+import { DEEPLAB_NAMES, type DeepLabName, RESNET_NAMES, type ResNetName } from './names.js';
 import type { BlockType, ResNetOptions } from './resnet.js';
-import { DEEPLAB_NAMES, RESNET_NAMES, type DeepLabName, type ResNetName } from './names.js';
+import { BasicBlock, Bottleneck, ResNet } from './resnet.js';
 
 type Blocks = [number, number, number, number];
 

@@ -1,19 +1,10 @@
 // torchvision/models/segmentation/deeplabv3.py + fcn.FCNHead + _SimpleSegmentationModel, module for module:
 // state-dict keys are torchvision's (backbone.*, classifier.0.convs.N.*, classifier.4.*, aux_classifier.*).
-import { F } from '../tensor/index.js';
-import type { Tensor } from '../tensor/index.js';
-import {
-  AdaptiveAvgPool2d,
-  BatchNorm2d,
-  Conv2d,
-  Dropout,
-  Module,
-  ModuleList,
-  ReLU,
-  Sequential,
-  consume,
-} from '../nn/index.js';
+
 import type { Layer } from '../nn/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, consume, Dropout, Module, ModuleList, ReLU, Sequential } from '../nn/index.js';
+import type { Tensor } from '../tensor/index.js';
+import { F } from '../tensor/index.js';
 import type { ResNet, StrideDilationPlan } from './resnet.js';
 
 /** Output strides DeepLabV3 supports. */
@@ -42,11 +33,7 @@ function upsampleTo(x: Tensor, size: [number, number]): Tensor {
 /** conv(3x3, dilated) -> BN -> ReLU. */
 export class ASPPConv extends Sequential<Layer> {
   constructor(inChannels: number, outChannels: number, dilation: number) {
-    super(
-      new Conv2d(inChannels, outChannels, 3, { padding: dilation, dilation, bias: false }),
-      new BatchNorm2d(outChannels),
-      new ReLU(),
-    );
+    super(new Conv2d(inChannels, outChannels, 3, { padding: dilation, dilation, bias: false }), new BatchNorm2d(outChannels), new ReLU());
   }
 
   /** The conv's atrous rate (its dilation). */
@@ -108,7 +95,9 @@ export class ASPP extends Module {
     if (rates.length !== branches.length) {
       throw new Error(`ASPP has ${branches.length} atrous branches, got ${rates.length} rates [${rates.join(',')}]`);
     }
-    branches.forEach((b, i) => { b.setRate(rates[i]!); });
+    branches.forEach((b, i) => {
+      b.setRate(rates[i]!);
+    });
   }
 
   forward(x: Tensor): Tensor {
@@ -145,13 +134,7 @@ export class DeepLabHead extends Sequential<Layer> {
 export class FCNHead extends Sequential<Layer> {
   constructor(inChannels: number, channels: number) {
     const inter = Math.floor(inChannels / 4);
-    super(
-      new Conv2d(inChannels, inter, 3, { padding: 1, bias: false }),
-      new BatchNorm2d(inter),
-      new ReLU(),
-      new Dropout(0.1),
-      new Conv2d(inter, channels, 1),
-    );
+    super(new Conv2d(inChannels, inter, 3, { padding: 1, bias: false }), new BatchNorm2d(inter), new ReLU(), new Dropout(0.1), new Conv2d(inter, channels, 1));
   }
 }
 
@@ -210,9 +193,15 @@ export class DeepLabV3 extends Module {
     const size: [number, number] = [x.shape[2]!, x.shape[3]!];
     const auxHead = opts.aux === false ? null : this.auxClassifier;
     const feats = this.backbone.forwardFeatures(x, auxHead !== null);
-    const out = upsampleTo(consume(feats.layer4, (t) => this.classifier.forward(t)), size);
+    const out = upsampleTo(
+      consume(feats.layer4, (t) => this.classifier.forward(t)),
+      size,
+    );
     if (auxHead === null || feats.layer3 === null) return { out };
-    const aux = upsampleTo(consume(feats.layer3, (t) => auxHead.forward(t)), size);
+    const aux = upsampleTo(
+      consume(feats.layer3, (t) => auxHead.forward(t)),
+      size,
+    );
     return { out, aux };
   }
 }

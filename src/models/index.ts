@@ -1,5 +1,6 @@
 // Public surface of src/models.
-export * from './resnet.js';
+
+export * from './builders.js';
 export * from './deeplabv3.js';
 export * from './names.js';
-export * from './builders.js';
+export * from './resnet.js';

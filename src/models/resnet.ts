@@ -1,20 +1,9 @@
 // torchvision/models/resnet.py (v1.5: the stride sits on the 3x3 conv), module for module, so state-dict
 // keys match torchvision's. Strides/dilations can be re-planned in place (setReplaceStrideWithDilation) because
 // replacing a stride by a dilation changes no weight shapes.
+
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, constant_, consume, kaimingNormal_, Linear, MaxPool2d, Module, ReLU, Sequential } from '../nn/index.js';
 import type { Tensor } from '../tensor/index.js';
-import {
-  AdaptiveAvgPool2d,
-  BatchNorm2d,
-  Conv2d,
-  Linear,
-  MaxPool2d,
-  Module,
-  ReLU,
-  Sequential,
-  constant_,
-  consume,
-  kaimingNormal_,
-} from '../nn/index.js';
 
 /** torchvision's replace_stride_with_dilation for layer2, layer3, layer4. */
 export type StrideDilationPlan = [boolean, boolean, boolean];
@@ -160,9 +149,7 @@ export function layerGeometries(blocks: readonly number[], plan: StrideDilationP
       dilation *= stride;
       stride = 1;
     }
-    return Array.from({ length: n }, (_, b) =>
-      b === 0 ? { stride, dilation: previousDilation } : { stride: 1, dilation },
-    );
+    return Array.from({ length: n }, (_, b) => (b === 0 ? { stride, dilation: previousDilation } : { stride: 1, dilation }));
   });
 }
 
@@ -223,9 +210,7 @@ export class ResNet extends Module {
       const g = geoms[i]!;
       const out = planes * block.expansion;
       const downsample =
-        g[0]!.stride !== 1 || inplanes !== out
-          ? new Sequential<Conv2d | BatchNorm2d>(conv1x1(inplanes, out, g[0]!.stride), new BatchNorm2d(out))
-          : null;
+        g[0]!.stride !== 1 || inplanes !== out ? new Sequential<Conv2d | BatchNorm2d>(conv1x1(inplanes, out, g[0]!.stride), new BatchNorm2d(out)) : null;
       const layer = new Sequential<ResidualBlock>(new block(inplanes, planes, g[0]!, downsample));
       inplanes = out;
       for (const gb of g.slice(1)) layer.append(new block(inplanes, planes, gb, null));
@@ -277,7 +262,10 @@ export class ResNet extends Module {
       if (f === this.layer1) out = this.augmentFeatures('layer1', out);
       if (f === this.layer2) out = this.augmentFeatures('layer2', out);
     }
-    const layer3 = this.augmentFeatures('layer3', consume(out, (t) => this.layer3.forward(t)));
+    const layer3 = this.augmentFeatures(
+      'layer3',
+      consume(out, (t) => this.layer3.forward(t)),
+    );
     const layer4 = this.layer4.forward(layer3);
     if (withLayer3) return { layer3, layer4 };
     layer3.dispose();
@@ -298,7 +286,10 @@ export class ResNet extends Module {
     }
     const { layer4 } = this.forwardFeatures(x);
     const pooled = consume(layer4, (t) => avgpool.forward(t));
-    return consume(consume(pooled, (t) => t.flatten(1)), (t) => fc.forward(t));
+    return consume(
+      consume(pooled, (t) => t.flatten(1)),
+      (t) => fc.forward(t),
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 // ReLU as a module (torchvision's ResNet registers `relu` as a child; it has no state).
-import { F } from '../tensor/index.js';
+
 import type { Tensor } from '../tensor/index.js';
+import { F } from '../tensor/index.js';
 import { Module } from './module.js';
 
 /** max(x, 0); with inplace it overwrites and returns its input, like nn.ReLU(inplace=True). */

@@ -1,7 +1,8 @@
 // nn.BatchNorm2d plus freeze(): frozen BNs normalise with running statistics and do not train their
 // affine parameters even while the surrounding model is in train() (common when fine-tuning with small batches).
-import { F, noGrad, ones, zeros, tensor } from '../tensor/index.js';
+
 import type { Tensor } from '../tensor/index.js';
+import { F, noGrad, ones, tensor, zeros } from '../tensor/index.js';
 import { Module } from './module.js';
 
 /** Options of BatchNorm2d (nn.BatchNorm2d's keyword arguments). */
@@ -32,9 +33,7 @@ export class BatchNorm2d extends Module {
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     this.affine = opts.affine ?? true;
     this.trackRunningStats = opts.trackRunningStats ?? true;
-    const [w, b] = this.affine
-      ? [ones([numFeatures], { requiresGrad: true }), zeros([numFeatures], { requiresGrad: true })]
-      : [null, null];
+    const [w, b] = this.affine ? [ones([numFeatures], { requiresGrad: true }), zeros([numFeatures], { requiresGrad: true })] : [null, null];
     this.registerParameter('weight', w);
     this.registerParameter('bias', b);
     const track = this.trackRunningStats;

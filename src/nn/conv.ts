@@ -1,6 +1,7 @@
 // nn.Conv2d. stride/padding/dilation are mutable so a built model's output stride can be changed in place.
-import { F, empty } from '../tensor/index.js';
+
 import type { Tensor } from '../tensor/index.js';
+import { empty, F } from '../tensor/index.js';
 import { defaultLayerInit } from './init.js';
 import { Module } from './module.js';
 

@@ -1,6 +1,7 @@
 // Dropout as a module; uses the global generator, so manualSeed() makes it reproducible.
-import { F } from '../tensor/index.js';
+
 import type { Tensor } from '../tensor/index.js';
+import { F } from '../tensor/index.js';
 import { Module } from './module.js';
 
 /** Zeroes elements with probability p in training mode and scales the rest by 1/(1-p); identity in eval. */

@@ -12,7 +12,10 @@ export interface BatchShare {
 
 /** nn.Dropout whose mask is the rank's slice of a mask over the global batch (every rank's generator in step). */
 export class GlobalBatchDropout extends Dropout {
-  constructor(p: number, readonly share: BatchShare) {
+  constructor(
+    p: number,
+    readonly share: BatchShare,
+  ) {
     super(p);
   }
 
@@ -22,8 +25,7 @@ export class GlobalBatchDropout extends Dropout {
     const n = x.shape[0]!;
     // libtorch's CPU dropout is input * (bernoulli(1-p) / (1-p)) over empty_like(input): the mask depends only on
     // the shape and the generator, so dropout(ones) over the global shape reproduces the single-process mask
-    const mask = noGrad(() => F.dropout(ones([n * worldSize, ...x.shape.slice(1)], { dtype: x.dtype, device: x.device }), this.p, true)
-      .narrow(0, rank * n, n));
+    const mask = noGrad(() => F.dropout(ones([n * worldSize, ...x.shape.slice(1)], { dtype: x.dtype, device: x.device }), this.p, true).narrow(0, rank * n, n));
     return x.mul(mask);
   }
 }

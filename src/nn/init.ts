@@ -1,7 +1,8 @@
 // torch.nn.init for the initialisers shapeseg's models use. All write in place without autograd and
 // draw from the global generator (manualSeed() makes them reproducible).
-import { noGrad, rand, randn } from '../tensor/index.js';
+
 import type { Tensor } from '../tensor/index.js';
+import { noGrad, rand, randn } from '../tensor/index.js';
 
 /** Nonlinearities calculate_gain() knows that matter here. */
 export type Nonlinearity = 'linear' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';
@@ -52,7 +53,11 @@ function fill(t: Tensor, sample: (shape: readonly number[]) => Tensor): Tensor {
 
 /** Fills t with U(low, high). */
 export function uniform_(t: Tensor, low = 0, high = 1): Tensor {
-  return fill(t, (shape) => rand(shape, { device: t.device }).mul_(high - low).add_(low));
+  return fill(t, (shape) =>
+    rand(shape, { device: t.device })
+      .mul_(high - low)
+      .add_(low),
+  );
 }
 
 /** Fills t with N(mean, std²). */

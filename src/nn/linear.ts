@@ -1,6 +1,7 @@
 // nn.Linear (the classification head of torchvision's ResNet).
-import { empty } from '../tensor/index.js';
+
 import type { Tensor } from '../tensor/index.js';
+import { empty } from '../tensor/index.js';
 import { defaultLayerInit } from './init.js';
 import { Module } from './module.js';
 

@@ -1,5 +1,5 @@
 // Memory format of a module's convolution weights (model.to(memory_format=torch.channels_last)).
-import { noGrad, tidy, keep, type MemoryFormat } from '../tensor/index.js';
+import { keep, type MemoryFormat, noGrad, tidy } from '../tensor/index.js';
 import { Conv2d } from './conv.js';
 import type { Module } from './module.js';
 

@@ -1,8 +1,9 @@
 // Module: PyTorch's nn.Module for shapeseg. Parameters, buffers and children live in ordered maps
 // so stateDict() reproduces torch's key order; a Proxy makes `this.layer1 = new X()` register a
 // child exactly like nn.Module.__setattr__ does, and makes registered tensors readable as fields.
-import { Tensor, fromRaw, keep, noGrad } from '../tensor/index.js';
+
 import type { Device, RawTensor } from '../tensor/index.js';
+import { fromRaw, keep, noGrad, Tensor } from '../tensor/index.js';
 
 /** What loadStateDict() accepts per key: a live tensor or a host copy read from a checkpoint. */
 export type StateValue = Tensor | RawTensor;
@@ -155,8 +156,7 @@ export abstract class Module {
   private *namedTensors(kind: 'parameters' | 'buffers', persistentOnly: boolean): Iterable<[string, Tensor]> {
     const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
-      const own: Iterable<[string, Tensor | null]> =
-        kind === 'parameters' ? m._parameters : m.ownBuffers(persistentOnly);
+      const own: Iterable<[string, Tensor | null]> = kind === 'parameters' ? m._parameters : m.ownBuffers(persistentOnly);
       for (const [name, t] of own) {
         if (t === null || seen.has(t)) continue;
         seen.add(t);

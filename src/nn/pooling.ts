@@ -1,6 +1,7 @@
 // Stateless pooling modules; they exist as children so module trees match torchvision's.
-import { F } from '../tensor/index.js';
+
 import type { Tensor } from '../tensor/index.js';
+import { F } from '../tensor/index.js';
 import { Module } from './module.js';
 
 /** Options of MaxPool2d (nn.MaxPool2d's arguments). */

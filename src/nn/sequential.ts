@@ -39,7 +39,6 @@ export abstract class IndexedModules<M extends Module> extends Module implements
   *[Symbol.iterator](): Iterator<M> {
     for (let i = 0; i < this.count; i++) yield this.at(i);
   }
-
 }
 
 /** nn.ModuleList: holds modules for a parent that calls them itself. */

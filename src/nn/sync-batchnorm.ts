@@ -18,8 +18,17 @@ export class SyncBatchNorm extends BatchNorm2d {
       noGrad(() => nbt.add_(1));
       if (this.momentum === null) factor = 1 / nbt.item();
     }
-    return Tensor.fromHandle(D.distSyncBatchNorm(x.handle, this.runningMean?.handle ?? null, this.runningVar?.handle ?? null,
-      this.weight?.handle ?? null, this.bias?.handle ?? null, factor, this.eps));
+    return Tensor.fromHandle(
+      D.distSyncBatchNorm(
+        x.handle,
+        this.runningMean?.handle ?? null,
+        this.runningVar?.handle ?? null,
+        this.weight?.handle ?? null,
+        this.bias?.handle ?? null,
+        factor,
+        this.eps,
+      ),
+    );
   }
 }
 
@@ -33,7 +42,10 @@ export function convertSyncBatchNorm(root: Module): number {
     for (const [name, child] of m.children()) {
       if (!(child instanceof BatchNorm2d) || child instanceof SyncBatchNorm) continue;
       const sync = new SyncBatchNorm(child.numFeatures, {
-        eps: child.eps, momentum: child.momentum, affine: child.affine, trackRunningStats: child.trackRunningStats,
+        eps: child.eps,
+        momentum: child.momentum,
+        affine: child.affine,
+        trackRunningStats: child.trackRunningStats,
       });
       sync.loadStateDict(child.stateDict());
       sync.to(child.runningMean?.device ?? child.weight?.device ?? 'cpu');

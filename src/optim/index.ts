@@ -1,2 +1,2 @@
-export { SGD, type SGDOptions, type ParamGroup, type ModelSGDOptions } from './sgd.js';
-export { PolySchedule, type PolyScheduleOptions, type SchedulePhase, type PhaseSpan } from './schedule.js';
+export { type PhaseSpan, PolySchedule, type PolyScheduleOptions, type SchedulePhase } from './schedule.js';
+export { type ModelSGDOptions, type ParamGroup, SGD, type SGDOptions } from './sgd.js';

@@ -1,7 +1,8 @@
 // SGD with momentum, exactly torch.optim.SGD (1.13, foreach=False), over named parameter groups,
 // stepping through the tensor layer's fused native sgdStep.
-import * as T from '../tensor/index.js';
+
 import type { RawTensor, Tensor } from '../tensor/index.js';
+import * as T from '../tensor/index.js';
 
 /** Hyper-parameters shared by every group unless the group overrides them. */
 export interface SGDOptions {

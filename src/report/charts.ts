@@ -136,7 +136,9 @@ export function lineChart(series: readonly Series[], o: LineChartOptions): strin
   for (const s of data) {
     const smooth = o.smooth && s.points.length > 20 ? o.smooth : 0;
     if (smooth) parts.push(`<path d="${path(s.points)}" fill="none" stroke="${s.color}" stroke-opacity="0.25" stroke-width="1"/>`);
-    parts.push(`<path class="series" data-name="${esc(s.name)}" d="${path(smooth ? ema(s.points, smooth) : s.points)}" fill="none" stroke="${s.color}" stroke-width="1.8" stroke-linejoin="round"/>`);
+    parts.push(
+      `<path class="series" data-name="${esc(s.name)}" d="${path(smooth ? ema(s.points, smooth) : s.points)}" fill="none" stroke="${s.color}" stroke-width="1.8" stroke-linejoin="round"/>`,
+    );
     if (s.points.length <= 40) for (const [x, y] of s.points) parts.push(`<circle cx="${r(sx(x))}" cy="${r(sy(y))}" r="2.5" fill="${s.color}"/>`);
   }
   parts.push('</g>');
@@ -178,7 +180,9 @@ export function barChart(groups: readonly BarGroup[], seriesNames: readonly stri
         return;
       }
       const w = Math.max(0, Math.min(1, v)) * pw;
-      parts.push(`<rect class="bar" x="${m.left}" y="${r(y)}" width="${r(w)}" height="${barH - 1}" fill="${runColor(si)}"><title>${esc(`${g.label} · ${seriesNames[si] ?? ''}: ${(100 * v).toFixed(2)}%`)}</title></rect>`);
+      parts.push(
+        `<rect class="bar" x="${m.left}" y="${r(y)}" width="${r(w)}" height="${barH - 1}" fill="${runColor(si)}"><title>${esc(`${g.label} · ${seriesNames[si] ?? ''}: ${(100 * v).toFixed(2)}%`)}</title></rect>`,
+      );
       parts.push(`<text x="${r(m.left + w + 4)}" y="${r(y + barH - 1.5)}" fill="#444" font-size="${n > 1 ? 8.5 : 10}">${(100 * v).toFixed(1)}</text>`);
     });
   });

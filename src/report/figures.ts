@@ -67,7 +67,14 @@ export async function composeGrid(rows: Tile[][], opts: GridOptions = {}): Promi
   const layers: OverlayOptions[] = [];
   let top = gap;
   scaled.forEach((r, i) => {
-    r.forEach((t, j) => { layers.push({ input: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength), raw: { width: t.width, height: t.height, channels: 3 }, left: gap + j * (tw + gap), top }); });
+    r.forEach((t, j) => {
+      layers.push({
+        input: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+        raw: { width: t.width, height: t.height, channels: 3 },
+        left: gap + j * (tw + gap),
+        top,
+      });
+    });
     top += rowHeights[i]! + gap;
   });
   const data = await sharp({ create: { width, height, channels: 3, background: { r: bg[0], g: bg[1], b: bg[2] } } })
@@ -94,7 +101,9 @@ export function exampleRow(ex: Example, palette: Palette, alpha = 0.5): Tile[] {
 /** Encodes an RGB picture as PNG. */
 export function encodePng(img: RgbImage): Promise<Buffer> {
   checkSize(img, 'encodePng');
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** Writes a PNG atomically (temp file + rename), creating the folder. */
@@ -104,7 +113,10 @@ export async function writePng(file: string, img: RgbImage): Promise<void> {
 
 /** Builds and writes the grid figure of several examples (one row each). */
 export async function writeExampleGrid(file: string, examples: Example[], palette: Palette, opts: GridOptions = {}): Promise<RgbImage> {
-  const grid = await composeGrid(examples.map((e) => exampleRow(e, palette)), opts);
+  const grid = await composeGrid(
+    examples.map((e) => exampleRow(e, palette)),
+    opts,
+  );
   await writePng(file, grid);
   return grid;
 }

@@ -1,11 +1,11 @@
 // One self-contained HTML page comparing runs: no scripts, no external URLs; charts are
 // inline SVG, figures are base64 data URIs, so the file can be mailed or archived as is.
 import path from 'node:path';
-import type { EvalResultFile } from '../eval/result-file.js';
 import { getLabelSpace } from '../data/label-spaces.js';
-import { ERROR_COLORS, IGNORE_COLOR, rgbHex } from './colorize.js';
-import { barChart, esc, lineChart, runColor, type BarGroup, type Series } from './charts.js';
+import type { EvalResultFile } from '../eval/result-file.js';
 import { heat, n2, pctCell, section } from './cells.js';
+import { type BarGroup, barChart, esc, lineChart, runColor, type Series } from './charts.js';
+import { ERROR_COLORS, IGNORE_COLOR, rgbHex } from './colorize.js';
 import type { RunData } from './run-dir.js';
 import { shiftSection } from './shift-section.js';
 
@@ -25,7 +25,6 @@ export interface ReportOptions {
   /** Fixed timestamp (tests); default now. */
   generatedAt?: Date;
 }
-
 
 /** Whether an eval file is a validation written during training (eval/step-<N>.json) rather than a `shapeseg eval`. */
 export function isTrainingValidation(e: RunData['evals'][number]): boolean {
@@ -50,11 +49,25 @@ export function classColumns(runs: readonly RunData[]): ClassColumn[] {
     for (const e of chosen) {
       const r = e.result;
       const name = r.step !== undefined ? `val @${r.step}` : path.basename(e.file);
-      cols.push({ label: `${run.name} · ${name}`, run: run.name, source: `${e.file} (${evalSetting(r)}; ${r.data.count} images)`, mIoU: n2(r.mIoU), perClass: r.perClassIoU, order: r.classNames });
+      cols.push({
+        label: `${run.name} · ${name}`,
+        run: run.name,
+        source: `${e.file} (${evalSetting(r)}; ${r.data.count} images)`,
+        mIoU: n2(r.mIoU),
+        perClass: r.perClassIoU,
+        order: r.classNames,
+      });
     }
     const last = run.val.at(-1);
     if (chosen.length === 0 && last) {
-      cols.push({ label: `${run.name} · val @${last.step}`, run: run.name, source: `metrics.jsonl step ${last.step}`, mIoU: last.mIoU, perClass: last.perClass, order: Object.keys(last.perClass) });
+      cols.push({
+        label: `${run.name} · val @${last.step}`,
+        run: run.name,
+        source: `metrics.jsonl step ${last.step}`,
+        mIoU: last.mIoU,
+        perClass: last.perClass,
+        order: Object.keys(last.perClass),
+      });
     }
   }
   return cols;
@@ -71,7 +84,9 @@ function classOrder(cols: readonly ClassColumn[]): string[] {
 export function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (Array.isArray(value)) {
     if (value.length === 0) out.set(prefix, '[]');
-    value.forEach((v, i) => { flatten(v, `${prefix}[${i}]`, out); });
+    value.forEach((v, i) => {
+      flatten(v, `${prefix}[${i}]`, out);
+    });
   } else if (value && typeof value === 'object') {
     const entries = Object.entries(value);
     if (entries.length === 0) out.set(prefix, '{}');
@@ -97,9 +112,14 @@ function summarySection(runs: readonly RunData[]): string {
     const evals =
       run.evals
         .filter((e) => !isTrainingValidation(e))
-        .map((e) => `<div>${esc(e.file)}: <b>${pctCell(n2(e.result.mIoU), 2)}</b> mIoU · acc ${pctCell(n2(e.result.pixelAccuracy))} · fwIoU ${pctCell(n2(e.result.frequencyWeightedIoU))}${bandText(e.result)} · ${esc(evalSetting(e.result))} · ${e.result.data.count} img</div>`)
+        .map(
+          (e) =>
+            `<div>${esc(e.file)}: <b>${pctCell(n2(e.result.mIoU), 2)}</b> mIoU · acc ${pctCell(n2(e.result.pixelAccuracy))} · fwIoU ${pctCell(n2(e.result.frequencyWeightedIoU))}${bandText(e.result)} · ${esc(evalSetting(e.result))} · ${e.result.data.count} img</div>`,
+        )
         .join('') +
-      (lastVal ? `<div class="dim">${vals.length} validation file${vals.length > 1 ? 's' : ''} from training; last ${esc(lastVal.file)}: ${pctCell(n2(lastVal.result.mIoU), 2)} mIoU</div>` : '');
+      (lastVal
+        ? `<div class="dim">${vals.length} validation file${vals.length > 1 ? 's' : ''} from training; last ${esc(lastVal.file)}: ${pctCell(n2(lastVal.result.mIoU), 2)} mIoU</div>`
+        : '');
     return `<tr><td><span class="swatch" style="background:${runColor(i)}"></span><b>${esc(run.name)}</b><div class="dim">${esc(run.dir)}</div></td>
 <td>${esc(JSON.parse(cfg.get('model.name') ?? 'null') ?? '?')}</td><td class="num">${last ? last.step.toLocaleString('en-US') : '–'}</td>
 <td class="num">${last?.loss !== undefined ? last.loss.toFixed(4) : '–'}</td><td class="num">${best ? `${pctCell(best.mIoU, 2)} <span class="dim">@${best.step.toLocaleString('en-US')}</span>` : '–'}</td>
@@ -118,7 +138,10 @@ function curvesSection(runs: readonly RunData[]): string {
     r.train.filter((p) => p[key] !== undefined).map((p): [number, number] => [p.step, p[key] as number]);
   const charts = [
     lineChart(series(trainOf('loss')), { title: 'Training loss', xLabel: 'step', smooth: 0.9 }),
-    lineChart(series((r) => r.val.map((v): [number, number] => [v.step, v.mIoU])), { title: 'Validation mIoU', xLabel: 'step', yFormat: (v) => `${+(100 * v).toFixed(1)}%` }),
+    lineChart(
+      series((r) => r.val.map((v): [number, number] => [v.step, v.mIoU])),
+      { title: 'Validation mIoU', xLabel: 'step', yFormat: (v) => `${+(100 * v).toFixed(1)}%` },
+    ),
     lineChart(series(trainOf('lr')), { title: 'Learning rate', xLabel: 'step' }),
     lineChart(series(trainOf('imagesPerSec')), { title: 'Throughput (images/s)', xLabel: 'step', smooth: 0.9 }),
   ];
@@ -126,19 +149,26 @@ function curvesSection(runs: readonly RunData[]): string {
 }
 
 function perClassSection(cols: readonly ClassColumn[]): string {
-  if (cols.length === 0) return section('per-class', 'Per-class IoU', '<p class="dim">No evaluation results (eval/*.json) or validation lines in metrics.jsonl.</p>');
+  if (cols.length === 0)
+    return section('per-class', 'Per-class IoU', '<p class="dim">No evaluation results (eval/*.json) or validation lines in metrics.jsonl.</p>');
   const classes = classOrder(cols);
   const head = cols.map((c, i) => `<th title="${esc(c.source)}"><span class="swatch" style="background:${runColor(i)}"></span>${esc(c.label)}</th>`).join('');
   const rows = classes.map((k) => {
     const vals = cols.map((c) => n2(c.perClass[k]));
     const best = Math.max(...vals.filter((v) => !Number.isNaN(v)));
-    const cells = vals.map((v) => `<td class="num${v === best && cols.length > 1 ? ' best' : ''}" style="${Number.isNaN(v) ? '' : `background:${heat(v)}`}">${pctCell(v)}</td>`);
+    const cells = vals.map(
+      (v) => `<td class="num${v === best && cols.length > 1 ? ' best' : ''}" style="${Number.isNaN(v) ? '' : `background:${heat(v)}`}">${pctCell(v)}</td>`,
+    );
     return `<tr><td>${esc(k)}</td>${cells.join('')}</tr>`;
   });
   const mean = `<tr class="mean"><td>mIoU</td>${cols.map((c) => `<td class="num">${pctCell(c.mIoU, 2)}</td>`).join('')}</tr>`;
   const table = `<table class="grid classes"><thead><tr><th>class</th>${head}</tr></thead><tbody>${rows.join('')}${mean}</tbody></table>`;
   const groups: BarGroup[] = classes.map((k) => ({ label: k, values: cols.map((c) => n2(c.perClass[k])) }));
-  const chart = barChart(groups, cols.map((c) => c.label), { title: 'Per-class IoU', width: 600 });
+  const chart = barChart(
+    groups,
+    cols.map((c) => c.label),
+    { title: 'Per-class IoU', width: 600 },
+  );
   const sources = `<p class="dim">Columns: ${cols.map((c) => `${esc(c.label)} = ${esc(c.source)}`).join('; ')}. n/a = class in neither ground truth nor prediction (left out of the mean).</p>`;
   return section('per-class', 'Per-class IoU', `<div class="side"><div>${table}${sources}</div><div class="card">${chart}</div></div>`);
 }
@@ -155,7 +185,10 @@ function configSection(runs: readonly RunData[]): string {
       ? '<p class="dim">The runs have identical configs.</p>'
       : '';
   const full = runs
-    .map((r) => `<details${runs.length === 1 ? ' open' : ''}><summary>${esc(r.name)}: config.json</summary><pre>${esc(r.config === null ? '(no config.json)' : JSON.stringify(r.config, null, 2))}</pre></details>`)
+    .map(
+      (r) =>
+        `<details${runs.length === 1 ? ' open' : ''}><summary>${esc(r.name)}: config.json</summary><pre>${esc(r.config === null ? '(no config.json)' : JSON.stringify(r.config, null, 2))}</pre></details>`,
+    )
     .join('');
   return section('config', 'Configuration', diff + full);
 }
@@ -166,7 +199,9 @@ function figuresSection(runs: readonly RunData[]): string {
     .map(
       (r) =>
         `<h3>${esc(r.name)}</h3>${r.figures
-          .map((f) => `<figure><img alt="${esc(f.file)}" src="data:image/png;base64,${f.png.toString('base64')}"><figcaption>${esc(f.file)}</figcaption></figure>`)
+          .map(
+            (f) => `<figure><img alt="${esc(f.file)}" src="data:image/png;base64,${f.png.toString('base64')}"><figcaption>${esc(f.file)}</figcaption></figure>`,
+          )
           .join('')}`,
     )
     .join('');
@@ -179,7 +214,10 @@ function figuresSection(runs: readonly RunData[]): string {
     }
   });
   const classLegend = spaces
-    .map((sp) => `<p class="dim legend">${esc(sp.name)}: ${sp.classes.map((c, k) => `<span>${chip(sp.colors[k]!)} ${esc(c)}</span>`).join(' ')} <span>${chip(IGNORE_COLOR)} ignored</span></p>`)
+    .map(
+      (sp) =>
+        `<p class="dim legend">${esc(sp.name)}: ${sp.classes.map((c, k) => `<span>${chip(sp.colors[k]!)} ${esc(c)}</span>`).join(' ')} <span>${chip(IGNORE_COLOR)} ignored</span></p>`,
+    )
     .join('');
   const legend = `<p class="dim">Rows: image | ground truth | prediction | error map (${chip(ERROR_COLORS.correct)} correct, ${chip(ERROR_COLORS.wrong)} wrong, ${chip(ERROR_COLORS.ignored)} ignored).</p>${classLegend}`;
   return section('figures', 'Qualitative results', body ? legend + body : '<p class="dim">No figures/*.png in these runs.</p>');
@@ -230,9 +268,27 @@ code{font-size:12px}
 export function buildReportHtml(runs: readonly RunData[], opts: ReportOptions = {}): string {
   if (runs.length === 0) throw new Error('report: no runs given');
   const title = opts.title ?? `shapeseg report: ${runs.map((r) => r.name).join(' vs ')}`;
-  const when = (opts.generatedAt ?? new Date()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  const sections = [summarySection(runs), curvesSection(runs), perClassSection(classColumns(runs)), shiftSection(runs), figuresSection(runs), configSection(runs), warningsSection(runs)];
-  const nav = [['summary', 'Runs'], ['curves', 'Curves'], ['per-class', 'Per-class IoU'], ...(runs.some((r) => r.shiftEval) ? [['texture-shift', 'Texture shift']] : []), ['figures', 'Figures'], ['config', 'Config']]
+  const when = (opts.generatedAt ?? new Date())
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
+  const sections = [
+    summarySection(runs),
+    curvesSection(runs),
+    perClassSection(classColumns(runs)),
+    shiftSection(runs),
+    figuresSection(runs),
+    configSection(runs),
+    warningsSection(runs),
+  ];
+  const nav = [
+    ['summary', 'Runs'],
+    ['curves', 'Curves'],
+    ['per-class', 'Per-class IoU'],
+    ...(runs.some((r) => r.shiftEval) ? [['texture-shift', 'Texture shift']] : []),
+    ['figures', 'Figures'],
+    ['config', 'Config'],
+  ]
     .map(([id, t]) => `<a href="#${id}">${t}</a>`)
     .join('');
   return `<!DOCTYPE html>

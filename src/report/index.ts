@@ -4,11 +4,11 @@ import { writeFileAtomicAsync } from '../io/atomic.js';
 import { buildReportHtml, type ReportOptions } from './html.js';
 import { loadRuns, type RunData } from './run-dir.js';
 
+export { barChart, lineChart } from './charts.js';
+export { colorize, errorMap, overlay, type Palette, type Rgb, toRgb } from './colorize.js';
+export { composeGrid, type Example, encodePng, exampleRow, type RgbImage, type Tile, writeExampleGrid, writePng } from './figures.js';
 export { buildReportHtml, classColumns, flatten, type ReportOptions } from './html.js';
 export { loadRun, loadRuns, parseMetricsJsonl, type RunData, type TrainPoint, type ValPoint } from './run-dir.js';
-export { barChart, lineChart } from './charts.js';
-export { colorize, errorMap, overlay, toRgb, type Palette, type Rgb } from './colorize.js';
-export { composeGrid, encodePng, exampleRow, writeExampleGrid, writePng, type Example, type RgbImage, type Tile } from './figures.js';
 
 /** Reads the run folders and writes the HTML report atomically; returns the runs read. */
 export async function writeReport(runDirs: readonly string[], out: string, opts: ReportOptions = {}): Promise<{ runs: RunData[]; bytes: number }> {

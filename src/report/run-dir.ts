@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { getLabelSpace } from '../data/label-spaces.js';
-import { readEvalResult, type EvalResultFile } from '../eval/result-file.js';
-import { SHIFT_EVAL_FILE, readShiftEval, type ShiftEvalFile } from '../eval/shift-eval.js';
+import { type EvalResultFile, readEvalResult } from '../eval/result-file.js';
+import { readShiftEval, SHIFT_EVAL_FILE, type ShiftEvalFile } from '../eval/shift-eval.js';
 
 /** A training log line: {"step":100,"loss":0.5,"lr":0.01,"imagesPerSec":3.2}. */
 export interface TrainPoint {
@@ -93,7 +93,9 @@ export function parseMetricsJsonl(
         const perClass: Record<string, number | null> = {};
         const raw = v.perClass;
         // arrays are in label-space order: name them from the run's label space when known
-        const entries = Array.isArray(raw) ? raw.map((x, k): [string, unknown] => [classNames[k] ?? `class ${k}`, x]) : Object.entries((raw as Record<string, unknown>) ?? {});
+        const entries = Array.isArray(raw)
+          ? raw.map((x, k): [string, unknown] => [classNames[k] ?? `class ${k}`, x])
+          : Object.entries((raw as Record<string, unknown>) ?? {});
         for (const [k, x] of entries) perClass[k] = isNum(x) ? x : null;
         const p: ValPoint = { step: rec.step, mIoU: v.mIoU, perClass };
         if (isNum(v.pixelAcc)) p.pixelAcc = v.pixelAcc;

@@ -1,7 +1,7 @@
 // Writes a texture-shift evaluation to its folder: one example figure per style and shift-eval.json.
 import path from 'node:path';
 import type { LabelSpace } from '../data/label-spaces.js';
-import { SHIFT_EVAL_FILE, writeShiftEval, type ShiftEvalRun } from '../eval/shift-eval.js';
+import { SHIFT_EVAL_FILE, type ShiftEvalRun, writeShiftEval } from '../eval/shift-eval.js';
 import { writeExampleGrid } from './figures.js';
 
 /** Writes `<outDir>/<style>.png` for each style with examples, then `<outDir>/shift-eval.json`; returns the JSON's path. */

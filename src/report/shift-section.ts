@@ -1,9 +1,10 @@
 // The report's texture-shift section (from `shapeseg shift-eval`): per run, the styles' metrics and
 // drops, a styles × classes IoU table, the shape-bias score and one example figure per style.
-import { esc } from './charts.js';
-import { heat, n2, pctCell, section } from './cells.js';
-import type { RunData } from './run-dir.js';
+
 import type { ShiftEvalFile } from '../eval/shift-eval.js';
+import { heat, n2, pctCell, section } from './cells.js';
+import { esc } from './charts.js';
+import type { RunData } from './run-dir.js';
 
 const delta = (d: number | null): string => (d === null ? '<span class="na">n/a</span>' : (-100 * d).toFixed(1));
 
@@ -11,17 +12,26 @@ function stylesTable(f: ShiftEvalFile): string {
   const hasB = f.styles.some((s) => s.result.boundary);
   const hasT = f.styles.some((s) => s.result.trimap);
   const head = `<tr><th>style</th><th>role</th><th>mIoU %</th><th>Δ mIoU (points)</th><th>pixel acc %</th><th>Δ acc</th>${hasB ? '<th>boundary IoU %</th>' : ''}${hasT ? '<th>trimap mIoU %</th>' : ''}</tr>`;
-  const rows = f.styles.map((s) => `<tr><td>${esc(s.name)}</td><td class="dim">${esc(s.role)}</td><td class="num" style="background:${heat(n2(s.result.mIoU))}">${pctCell(n2(s.result.mIoU))}</td>
-<td class="num">${delta(s.drop.mIoU)}</td><td class="num">${pctCell(n2(s.result.pixelAccuracy))}</td><td class="num">${delta(s.drop.pixelAccuracy)}</td>${hasB ? `<td class="num">${pctCell(n2(s.result.boundary?.mBoundaryIoU))}</td>` : ''}${hasT ? `<td class="num">${pctCell(n2(s.result.trimap?.mIoU))}</td>` : ''}</tr>`);
+  const rows = f.styles.map(
+    (
+      s,
+    ) => `<tr><td>${esc(s.name)}</td><td class="dim">${esc(s.role)}</td><td class="num" style="background:${heat(n2(s.result.mIoU))}">${pctCell(n2(s.result.mIoU))}</td>
+<td class="num">${delta(s.drop.mIoU)}</td><td class="num">${pctCell(n2(s.result.pixelAccuracy))}</td><td class="num">${delta(s.drop.pixelAccuracy)}</td>${hasB ? `<td class="num">${pctCell(n2(s.result.boundary?.mBoundaryIoU))}</td>` : ''}${hasT ? `<td class="num">${pctCell(n2(s.result.trimap?.mIoU))}</td>` : ''}</tr>`,
+  );
   return `<table class="grid"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function classTable(f: ShiftEvalFile): string {
   const head = `<tr><th>class</th>${f.styles.map((s) => `<th>${esc(s.name)}</th>`).join('')}</tr>`;
-  const rows = f.classNames.map((c) => `<tr><td>${esc(c)}</td>${f.styles.map((s) => {
-    const v = n2(s.result.perClassIoU[c]);
-    return `<td class="num" style="${Number.isNaN(v) ? '' : `background:${heat(v)}`}">${pctCell(v)}</td>`;
-  }).join('')}</tr>`);
+  const rows = f.classNames.map(
+    (c) =>
+      `<tr><td>${esc(c)}</td>${f.styles
+        .map((s) => {
+          const v = n2(s.result.perClassIoU[c]);
+          return `<td class="num" style="${Number.isNaN(v) ? '' : `background:${heat(v)}`}">${pctCell(v)}</td>`;
+        })
+        .join('')}</tr>`,
+  );
   const mean = `<tr class="mean"><td>mIoU</td>${f.styles.map((s) => `<td class="num">${pctCell(n2(s.result.mIoU))}</td>`).join('')}</tr>`;
   return `<table class="grid classes"><thead>${head}</thead><tbody>${rows.join('')}${mean}</tbody></table>`;
 }
@@ -38,7 +48,10 @@ function biasTable(f: ShiftEvalFile): string {
 function figures(run: NonNullable<RunData['shiftEval']>): string {
   return run.result.styles
     .filter((s) => run.figures.has(s.name))
-    .map((s) => `<figure><img alt="${esc(s.name)}" src="data:image/png;base64,${run.figures.get(s.name)!.toString('base64')}"><figcaption>${esc(s.name)} (${esc(s.role)}): image | ground truth | prediction | errors</figcaption></figure>`)
+    .map(
+      (s) =>
+        `<figure><img alt="${esc(s.name)}" src="data:image/png;base64,${run.figures.get(s.name)!.toString('base64')}"><figcaption>${esc(s.name)} (${esc(s.role)}): image | ground truth | prediction | errors</figcaption></figure>`,
+    )
     .join('');
 }
 
@@ -46,12 +59,15 @@ function figures(run: NonNullable<RunData['shiftEval']>): string {
 export function shiftSection(runs: readonly RunData[]): string {
   const withShift = runs.filter((r) => r.shiftEval);
   if (withShift.length === 0) return '';
-  const body = withShift.map((r) => {
-    const s = r.shiftEval!;
-    const f = s.result;
-    return `<h3>${esc(r.name)} <span class="dim">${esc(s.file)} · suite ${esc(f.suite.dir)} (seed ${f.suite.seed}, ${f.styles[0]?.result.data.count ?? 0} images per style) · Δ vs ${esc(f.trainingStyle)}</span></h3>
+  const body = withShift
+    .map((r) => {
+      const s = r.shiftEval!;
+      const f = s.result;
+      return `<h3>${esc(r.name)} <span class="dim">${esc(s.file)} · suite ${esc(f.suite.dir)} (seed ${f.suite.seed}, ${f.styles[0]?.result.data.count ?? 0} images per style) · Δ vs ${esc(f.trainingStyle)}</span></h3>
 ${stylesTable(f)}<h3>IoU per class and style</h3>${classTable(f)}<h3>Shape bias</h3>${biasTable(f)}${figures(s)}`;
-  }).join('');
-  const note = '<p class="dim">The same scenes and label maps rendered in the training style, shifted styles (other texture families and palettes), a texture-free style and a cue-conflict style (each class wears another class\'s texture). Runs trained on domain-randomised synthetic data (<code>synth --style random</code>) re-render their training set, which real datasets cannot: compare them apart from methods that work on real data.</p>';
+    })
+    .join('');
+  const note =
+    '<p class="dim">The same scenes and label maps rendered in the training style, shifted styles (other texture families and palettes), a texture-free style and a cue-conflict style (each class wears another class\'s texture). Runs trained on domain-randomised synthetic data (<code>synth --style random</code>) re-render their training set, which real datasets cannot: compare them apart from methods that work on real data.</p>';
   return section('texture-shift', 'Texture shift and shape bias', note + body);
 }

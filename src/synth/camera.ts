@@ -21,8 +21,14 @@ export interface Camera {
 export function makeCamera(width: number, height: number, camH: number, horizonFrac: number, yawDeg: number): Camera {
   const yaw = (yawDeg * Math.PI) / 180;
   return {
-    width, height, f: FOCAL_PER_WIDTH * width, cx: width / 2, cy: horizonFrac * height, camH,
-    cosYaw: Math.cos(yaw), sinYaw: Math.sin(yaw),
+    width,
+    height,
+    f: FOCAL_PER_WIDTH * width,
+    cx: width / 2,
+    cy: horizonFrac * height,
+    camH,
+    cosYaw: Math.cos(yaw),
+    sinYaw: Math.sin(yaw),
   };
 }
 

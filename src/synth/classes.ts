@@ -40,8 +40,20 @@ export const SYNTH_CLASSES: readonly SynthClass[] = [
 
 /** Class index constants (positions in SYNTH_CLASSES). */
 export const C = {
-  Terrain: 0, Sky: 1, Tree: 2, Vegetation: 3, Building: 4, Road: 5, GuardRail: 6, TrafficSign: 7,
-  TrafficLight: 8, Pole: 9, Misc: 10, Truck: 11, Car: 12, Van: 13,
+  Terrain: 0,
+  Sky: 1,
+  Tree: 2,
+  Vegetation: 3,
+  Building: 4,
+  Road: 5,
+  GuardRail: 6,
+  TrafficSign: 7,
+  TrafficLight: 8,
+  Pole: 9,
+  Misc: 10,
+  Truck: 11,
+  Car: 12,
+  Van: 13,
 } as const;
 
 /** Label value for pixels that belong to no class (VKITTI 2 `Undefined`). */

@@ -1,10 +1,10 @@
 /** generateDataset: renders every (world, variation, frame) and writes it in the chosen layout with a bounded encode pool. */
 import { mkdir } from 'node:fs/promises';
-import { writeFileAtomicAsync } from '../io/atomic.js';
 import * as path from 'node:path';
-import { hashSeed } from './prng.js';
+import { writeFileAtomicAsync } from '../io/atomic.js';
 import { instanceColorSeed, instanceColors, makeLayout, type SequenceInstance, type WriteTask } from './layouts.js';
 import { parseSynthOptions, type SynthOptions } from './options.js';
+import { hashSeed } from './prng.js';
 import { renderScene } from './render.js';
 import { generateScene } from './scene.js';
 import { CUE_CONFLICT, permutationByName, styleForFrame } from './suite-styles.js';
@@ -40,7 +40,10 @@ class WritePool {
   private readonly dirs = new Set<string>();
   done = 0;
 
-  constructor(private readonly limit: number, private readonly onDone: () => void) {}
+  constructor(
+    private readonly limit: number,
+    private readonly onDone: () => void,
+  ) {}
 
   async add(task: WriteTask): Promise<void> {
     while (this.inflight.size >= this.limit) await Promise.race(this.inflight);
@@ -50,10 +53,20 @@ class WritePool {
       await mkdir(dir, { recursive: true });
       this.dirs.add(dir);
     }
-    const p: Promise<void> = task.write().then(
-      () => { this.done++; this.onDone(); },
-      (e: unknown) => { this.failure ??= new Error(`synth: writing ${task.path} failed: ${e instanceof Error ? e.message : String(e)}`); },
-    ).finally(() => { this.inflight.delete(p); });
+    const p: Promise<void> = task
+      .write()
+      .then(
+        () => {
+          this.done++;
+          this.onDone();
+        },
+        (e: unknown) => {
+          this.failure ??= new Error(`synth: writing ${task.path} failed: ${e instanceof Error ? e.message : String(e)}`);
+        },
+      )
+      .finally(() => {
+        this.inflight.delete(p);
+      });
     this.inflight.add(p);
   }
 
@@ -121,7 +134,10 @@ export async function generateDataset(opts: SynthOptions): Promise<SynthResult> 
   }
   if (textureLayout) {
     const file = path.join(root, CUE_CONFLICT_FILE);
-    await pool.add({ path: file, write: () => writeFileAtomicAsync(file, `${JSON.stringify({ textureSourceDir: TEXTURE_SOURCE_DIR, frames: cueFrames }, null, 1)}\n`) });
+    await pool.add({
+      path: file,
+      write: () => writeFileAtomicAsync(file, `${JSON.stringify({ textureSourceDir: TEXTURE_SOURCE_DIR, frames: cueFrames }, null, 1)}\n`),
+    });
   }
   await pool.drain();
   return { root, files: pool.done };

@@ -5,8 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { CITYSCAPES_UNLABELED, SYNTH_CLASSES, VKITTI2_UNDEFINED, type RGB } from './classes.js';
-import { Rng, hashSeed } from './prng.js';
+import { CITYSCAPES_UNLABELED, type RGB, SYNTH_CLASSES, VKITTI2_UNDEFINED } from './classes.js';
+import { hashSeed, Rng } from './prng.js';
 import type { RenderedFrame } from './render.js';
 
 /** Layout names accepted by the `layout` option. */
@@ -90,10 +90,14 @@ function colorize(frame: RenderedFrame, classColor: (cls: number) => RGB, instCo
     const inst = frame.inst[i]!;
     if (instColor && inst >= 0) {
       const col = instColor(inst);
-      out[i * 3] = col[0]; out[i * 3 + 1] = col[1]; out[i * 3 + 2] = col[2];
+      out[i * 3] = col[0];
+      out[i * 3 + 1] = col[1];
+      out[i * 3 + 2] = col[2];
     } else {
       const k = frame.label[i]! * 3;
-      out[i * 3] = lut[k]!; out[i * 3 + 1] = lut[k + 1]!; out[i * 3 + 2] = lut[k + 2]!;
+      out[i * 3] = lut[k]!;
+      out[i * 3 + 1] = lut[k + 1]!;
+      out[i * 3 + 2] = lut[k + 2]!;
     }
   }
   return out;
@@ -131,7 +135,12 @@ function vkitti1(root: string): Layout {
     sequenceScope: 'variation',
     frameTasks(ref, frame, colors) {
       const name = `${pad(ref.frame, 5)}.png`;
-      const gt = colorize(frame, (c) => SYNTH_CLASSES[c]!.vkitti1, (i) => colors[ref.instanceOffset + i]!, VKITTI2_UNDEFINED);
+      const gt = colorize(
+        frame,
+        (c) => SYNTH_CLASSES[c]!.vkitti1,
+        (i) => colors[ref.instanceOffset + i]!,
+        VKITTI2_UNDEFINED,
+      );
       return [
         pngTask(path.join(rgbDir, ref.world, ref.variation, name), frame.rgb, frame.width, frame.height, 3),
         pngTask(path.join(gtDir, ref.world, ref.variation, name), gt, frame.width, frame.height, 3),
@@ -140,7 +149,9 @@ function vkitti1(root: string): Layout {
     sequenceTasks(world, variation, instances, colors) {
       const lines = [VKITTI1_ENCODING_HEADER];
       for (const c of SYNTH_CLASSES) if (!c.instanced) lines.push(`${c.name} ${c.vkitti1.join(' ')}`);
-      instances.forEach((inst, k) => { lines.push(`${SYNTH_CLASSES[inst.cls]!.name}:${inst.id} ${colors[k]!.join(' ')}`); });
+      instances.forEach((inst, k) => {
+        lines.push(`${SYNTH_CLASSES[inst.cls]!.name}:${inst.id} ${colors[k]!.join(' ')}`);
+      });
       return [textTask(path.join(gtDir, `${world}_${variation}_scenegt_rgb_encoding.txt`), lines)];
     },
   };
@@ -166,7 +177,8 @@ function vkitti2(root: string, jpegQuality: number): Layout {
           path: rgbFile,
           write: async () => {
             await sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } })
-              .jpeg({ quality: jpegQuality }).toFile(rgbFile);
+              .jpeg({ quality: jpegQuality })
+              .toFile(rgbFile);
           },
         },
         pngTask(path.join(base, 'classSegmentation', 'Camera_0', `classgt_${pad(ref.frame, 5)}.png`), gt, frame.width, frame.height, 3),
@@ -184,7 +196,9 @@ function vkitti2(root: string, jpegQuality: number): Layout {
 /** KITTI semantic benchmark: training/image_2 + training/semantic (Cityscapes label ids), empty testing/image_2. */
 function kitti(root: string): Layout {
   const lut = new Uint8Array(256).fill(CITYSCAPES_UNLABELED);
-  SYNTH_CLASSES.forEach((c, i) => { lut[i] = c.cityscapesId; });
+  SYNTH_CLASSES.forEach((c, i) => {
+    lut[i] = c.cityscapesId;
+  });
   return {
     filesPerFrame: 2,
     emptyDirs: [path.join(root, 'testing', 'image_2')],
@@ -207,8 +221,11 @@ function kitti(root: string): Layout {
 /** The writer for a layout name. */
 export function makeLayout(name: LayoutName, root: string, jpegQuality: number): Layout {
   switch (name) {
-    case 'vkitti1': return vkitti1(root);
-    case 'vkitti2': return vkitti2(root, jpegQuality);
-    case 'kitti': return kitti(root);
+    case 'vkitti1':
+      return vkitti1(root);
+    case 'vkitti2':
+      return vkitti2(root, jpegQuality);
+    case 'kitti':
+      return kitti(root);
   }
 }

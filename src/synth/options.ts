@@ -38,7 +38,10 @@ export type SynthOptions = z.input<typeof SynthOptionsSchema> & { onProgress?: S
 
 /** Thrown for invalid generator options; the message names the field and the rejected value. */
 export class SynthOptionsError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'SynthOptionsError';
   }

@@ -3,7 +3,7 @@
  * per pixel; every fill goes through one span loop so textures, depth test and labels stay consistent.
  */
 import type { Camera } from './camera.js';
-import { grain, texMix, type ResolvedTexture } from './textures.js';
+import { grain, type ResolvedTexture, texMix } from './textures.js';
 
 /** Render targets for one frame. */
 export interface FrameBuffers {
@@ -23,8 +23,12 @@ export interface FrameBuffers {
 export function makeBuffers(width: number, height: number): FrameBuffers {
   const n = width * height;
   const fb = {
-    width, height, rgb: new Float32Array(n * 3), label: new Uint8Array(n).fill(255),
-    inst: new Int16Array(n).fill(-1), invz: new Float32Array(n),
+    width,
+    height,
+    rgb: new Float32Array(n * 3),
+    label: new Uint8Array(n).fill(255),
+    inst: new Int16Array(n).fill(-1),
+    invz: new Float32Array(n),
   };
   return fb;
 }
@@ -94,12 +98,21 @@ export function fillPolygon(fb: FrameBuffers, cam: Camera, v: Float64Array, n: n
   let bi = 1;
   for (let i = 1; i + 1 < n; i++) {
     const ar = Math.abs((v[i * 3]! - v[0]!) * (v[i * 3 + 4]! - v[1]!) - (v[i * 3 + 3]! - v[0]!) * (v[i * 3 + 1]! - v[1]!));
-    if (ar > best) { best = ar; bi = i; }
+    if (ar > best) {
+      best = ar;
+      bi = i;
+    }
   }
   if (best < 1e-9) return;
-  const x0 = v[0]!, y0 = v[1]!, w0 = v[2]!;
-  const x1 = v[bi * 3]! - x0, y1 = v[bi * 3 + 1]! - y0, w1 = v[bi * 3 + 2]! - w0;
-  const x2 = v[bi * 3 + 3]! - x0, y2 = v[bi * 3 + 4]! - y0, w2 = v[bi * 3 + 5]! - w0;
+  const x0 = v[0]!,
+    y0 = v[1]!,
+    w0 = v[2]!;
+  const x1 = v[bi * 3]! - x0,
+    y1 = v[bi * 3 + 1]! - y0,
+    w1 = v[bi * 3 + 2]! - w0;
+  const x2 = v[bi * 3 + 3]! - x0,
+    y2 = v[bi * 3 + 4]! - y0,
+    w2 = v[bi * 3 + 5]! - w0;
   const det = x1 * y2 - x2 * y1;
   const pa = (w1 * y2 - w2 * y1) / det;
   const pb = (x1 * w2 - x2 * w1) / det;
@@ -129,7 +142,11 @@ export function fillPolygon(fb: FrameBuffers, cam: Camera, v: Float64Array, n: n
     }
     if (m < 2) continue;
     if (m === 2) {
-      if (xs[0]! > xs[1]!) { const t = xs[0]!; xs[0] = xs[1]!; xs[1] = t; }
+      if (xs[0]! > xs[1]!) {
+        const t = xs[0]!;
+        xs[0] = xs[1]!;
+        xs[1] = t;
+      }
     } else {
       sortPrefix(xs, m);
     }
@@ -147,7 +164,10 @@ function sortPrefix(a: Float64Array, m: number): void {
   for (let i = 1; i < m; i++) {
     const t = a[i]!;
     let j = i - 1;
-    while (j >= 0 && a[j]! > t) { a[j + 1] = a[j]!; j--; }
+    while (j >= 0 && a[j]! > t) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
     a[j + 1] = t;
   }
 }

@@ -1,11 +1,11 @@
 /** Renders a Scene with a style and a variation into RGB bytes, class indices and instance ids. */
-import { makeCamera, projectPoint, projectPolygon, type Camera } from './camera.js';
+import { type Camera, makeCamera, projectPoint, projectPolygon } from './camera.js';
 import { C } from './classes.js';
 import { Rng } from './prng.js';
-import { fillEllipse, fillPolygon, fillRect, makeBuffers, type FrameBuffers, type Paint } from './raster.js';
+import { type FrameBuffers, fillEllipse, fillPolygon, fillRect, makeBuffers, type Paint } from './raster.js';
 import type { Prim, Scene } from './scene.js';
 import { primTexture, type Style } from './styles.js';
-import { resolveTexture, type ResolvedTexture } from './textures.js';
+import { type ResolvedTexture, resolveTexture } from './textures.js';
 import type { VariationLook } from './variations.js';
 
 /** A rendered frame. */
@@ -66,7 +66,9 @@ function drawPrim(fb: FrameBuffers, cam: Camera, p: Prim, style: Style, paint: P
   if (p.type === 'poly') {
     const n = projectPolygon(cam, p.pts, verts);
     if (n === 0) return;
-    let ymin = Infinity, ymax = -Infinity, izSum = 0;
+    let ymin = Infinity,
+      ymax = -Infinity,
+      izSum = 0;
     for (let i = 0; i < n; i++) {
       const y = verts[i * 3 + 1]!;
       if (y < ymin) ymin = y;
@@ -119,7 +121,9 @@ function finish(fb: FrameBuffers, cam: Camera, exposure: number, look: Variation
   if (look.rain) rainStreaks(fb, noiseSeed);
   const out = new Uint8Array(width * height * 3);
   const gain = exposure * look.brightness;
-  const tr = look.tint[0] * gain, tg = look.tint[1] * gain, tb = look.tint[2] * gain;
+  const tr = look.tint[0] * gain,
+    tg = look.tint[1] * gain,
+    tb = look.tint[2] * gain;
   const sat = look.saturation;
   const [fr, fg, fbl] = look.fogColor;
   const [gr, gg, gb] = look.glow;
@@ -129,18 +133,26 @@ function finish(fb: FrameBuffers, cam: Camera, exposure: number, look: Variation
     const glow = look.glowStrength * 0.6 * Math.exp(-Math.abs(y + 0.5 - cam.cy) * glowFall);
     for (let x = 0, i = y * width; x < width; x++, i++) {
       const k = i * 3;
-      let r = rgb[k]! * tr, g = rgb[k + 1]! * tg, b = rgb[k + 2]! * tb;
+      let r = rgb[k]! * tr,
+        g = rgb[k + 1]! * tg,
+        b = rgb[k + 2]! * tb;
       if (sat !== 1) {
         const l = 0.299 * r + 0.587 * g + 0.114 * b;
-        r = l + (r - l) * sat; g = l + (g - l) * sat; b = l + (b - l) * sat;
+        r = l + (r - l) * sat;
+        g = l + (g - l) * sat;
+        b = l + (b - l) * sat;
       }
       if (glow > 0.002) {
-        r += (gr - r) * glow; g += (gg - g) * glow; b += (gb - b) * glow;
+        r += (gr - r) * glow;
+        g += (gg - g) * glow;
+        b += (gb - b) * glow;
       }
       if (fogDensity > 0) {
         const iz = invz[i]!;
         const f = iz > 0 ? 1 - Math.exp(-fogDensity / iz) : 1;
-        r += (fr - r) * f; g += (fg - g) * f; b += (fbl - b) * f;
+        r += (fr - r) * f;
+        g += (fg - g) * f;
+        b += (fbl - b) * f;
       }
       out[k] = r < 0 ? 0 : r > 255 ? 255 : r + 0.5;
       out[k + 1] = g < 0 ? 0 : g > 255 ? 255 : g + 0.5;
@@ -164,7 +176,9 @@ function rainStreaks(fb: FrameBuffers, seed: number): void {
       const xi = Math.floor(x);
       if (y >= height || xi >= width) break;
       const i = (y * width + xi) * 3;
-      rgb[i] = rgb[i]! + 40; rgb[i + 1] = rgb[i + 1]! + 40; rgb[i + 2] = rgb[i + 2]! + 45;
+      rgb[i] = rgb[i]! + 40;
+      rgb[i + 1] = rgb[i + 1]! + 40;
+      rgb[i + 2] = rgb[i + 2]! + 45;
     }
   }
 }

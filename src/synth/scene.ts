@@ -4,7 +4,7 @@
  * which is what keeps label maps identical across styles and lighting variations.
  */
 import { C } from './classes.js';
-import { Rng, hashSeed } from './prng.js';
+import { hashSeed, Rng } from './prng.js';
 import type { PartKind } from './styles.js';
 
 /** Draw order group: ground surfaces, then shadows (darken only), then everything standing. */
@@ -24,11 +24,28 @@ interface PrimBase {
   layer: PrimLayer;
 }
 /** Planar polygon, flat xyz triples. */
-export interface PolyPrim extends PrimBase { type: 'poly'; pts: number[] }
+export interface PolyPrim extends PrimBase {
+  type: 'poly';
+  pts: number[];
+}
 /** Camera-facing ellipse (canopies, round signs, lamps). */
-export interface DiscPrim extends PrimBase { type: 'disc'; x: number; y: number; z: number; rx: number; ry: number }
+export interface DiscPrim extends PrimBase {
+  type: 'disc';
+  x: number;
+  y: number;
+  z: number;
+  rx: number;
+  ry: number;
+}
 /** Camera-facing vertical bar (poles, trunks) that never gets thinner than the renderer's minimum width. */
-export interface BarPrim extends PrimBase { type: 'bar'; x: number; z: number; y0: number; y1: number; w: number }
+export interface BarPrim extends PrimBase {
+  type: 'bar';
+  x: number;
+  z: number;
+  y0: number;
+  y1: number;
+  w: number;
+}
 /** Any scene primitive. */
 export type Prim = PolyPrim | DiscPrim | BarPrim;
 
@@ -73,36 +90,100 @@ export type WorldId = (typeof WORLD_IDS)[number];
 const WORLDS: Record<WorldId, WorldProfile> = {
   // urban street: buildings, parked cars, many lights
   '0001': {
-    lanesLeft: [1, 1], lanesRight: [0, 1], twoWay: true, side: { buildings: 6, trees: 2, open: 1, hedge: 1 },
-    guardRail: 0.1, curvature: 0.0006, signs: [1, 3], lights: [1, 3], streetLights: [0, 2], overheadLights: 0.35,
-    vehicleDensity: 0.55, vanShare: 0.2, truckShare: 0.08, parked: 0.6, verge: [1.5, 3.5], backdrop: 'skyline',
+    lanesLeft: [1, 1],
+    lanesRight: [0, 1],
+    twoWay: true,
+    side: { buildings: 6, trees: 2, open: 1, hedge: 1 },
+    guardRail: 0.1,
+    curvature: 0.0006,
+    signs: [1, 3],
+    lights: [1, 3],
+    streetLights: [0, 2],
+    overheadLights: 0.35,
+    vehicleDensity: 0.55,
+    vanShare: 0.2,
+    truckShare: 0.08,
+    parked: 0.6,
+    verge: [1.5, 3.5],
+    backdrop: 'skyline',
   },
   // suburban road lined with trees
   '0002': {
-    lanesLeft: [1, 1], lanesRight: [0, 0], twoWay: true, side: { buildings: 2, trees: 5, open: 2, hedge: 2 },
-    guardRail: 0.25, curvature: 0.0012, signs: [1, 3], lights: [1, 2], streetLights: [0, 2], overheadLights: 0.15,
-    vehicleDensity: 0.4, vanShare: 0.25, truckShare: 0.08, parked: 0.3, verge: [2, 5], backdrop: 'treeline',
+    lanesLeft: [1, 1],
+    lanesRight: [0, 0],
+    twoWay: true,
+    side: { buildings: 2, trees: 5, open: 2, hedge: 2 },
+    guardRail: 0.25,
+    curvature: 0.0012,
+    signs: [1, 3],
+    lights: [1, 2],
+    streetLights: [0, 2],
+    overheadLights: 0.15,
+    vehicleDensity: 0.4,
+    vanShare: 0.25,
+    truckShare: 0.08,
+    parked: 0.3,
+    verge: [2, 5],
+    backdrop: 'treeline',
   },
   // town crossing: mixed sides, overhead lights
   '0006': {
-    lanesLeft: [1, 2], lanesRight: [0, 1], twoWay: true, side: { buildings: 4, trees: 3, open: 1, hedge: 1 },
-    guardRail: 0.15, curvature: 0.0004, signs: [1, 3], lights: [2, 3], streetLights: [1, 2], overheadLights: 0.5,
-    vehicleDensity: 0.6, vanShare: 0.2, truckShare: 0.1, parked: 0.4, verge: [1.5, 3], backdrop: 'skyline',
+    lanesLeft: [1, 2],
+    lanesRight: [0, 1],
+    twoWay: true,
+    side: { buildings: 4, trees: 3, open: 1, hedge: 1 },
+    guardRail: 0.15,
+    curvature: 0.0004,
+    signs: [1, 3],
+    lights: [2, 3],
+    streetLights: [1, 2],
+    overheadLights: 0.5,
+    vehicleDensity: 0.6,
+    vanShare: 0.2,
+    truckShare: 0.1,
+    parked: 0.4,
+    verge: [1.5, 3],
+    backdrop: 'skyline',
   },
   // forest road with guard rails
   '0018': {
-    lanesLeft: [1, 1], lanesRight: [0, 1], twoWay: true, side: { buildings: 0.5, trees: 6, open: 1, hedge: 1 },
-    guardRail: 0.8, curvature: 0.0015, signs: [1, 2], lights: [1, 1], streetLights: [0, 1], overheadLights: 0.1,
-    vehicleDensity: 0.35, vanShare: 0.2, truckShare: 0.15, parked: 0.05, verge: [2, 5], backdrop: 'treeline',
+    lanesLeft: [1, 1],
+    lanesRight: [0, 1],
+    twoWay: true,
+    side: { buildings: 0.5, trees: 6, open: 1, hedge: 1 },
+    guardRail: 0.8,
+    curvature: 0.0015,
+    signs: [1, 2],
+    lights: [1, 1],
+    streetLights: [0, 1],
+    overheadLights: 0.1,
+    vehicleDensity: 0.35,
+    vanShare: 0.2,
+    truckShare: 0.15,
+    parked: 0.05,
+    verge: [2, 5],
+    backdrop: 'treeline',
   },
   // open highway: guard rails, trucks, hills
   '0020': {
-    lanesLeft: [1, 2], lanesRight: [0, 1], twoWay: false, side: { buildings: 1, trees: 3, open: 4, hedge: 1 },
-    guardRail: 0.75, curvature: 0.0008, signs: [1, 3], lights: [1, 2], streetLights: [1, 2], overheadLights: 0.2,
-    vehicleDensity: 0.55, vanShare: 0.2, truckShare: 0.25, parked: 0, verge: [3, 7], backdrop: 'hills',
+    lanesLeft: [1, 2],
+    lanesRight: [0, 1],
+    twoWay: false,
+    side: { buildings: 1, trees: 3, open: 4, hedge: 1 },
+    guardRail: 0.75,
+    curvature: 0.0008,
+    signs: [1, 3],
+    lights: [1, 2],
+    streetLights: [1, 2],
+    overheadLights: 0.2,
+    vehicleDensity: 0.55,
+    vanShare: 0.2,
+    truckShare: 0.25,
+    parked: 0,
+    verge: [3, 7],
+    backdrop: 'hills',
   },
 };
-
 
 const LANE = 3.5;
 
@@ -122,19 +203,46 @@ interface Look {
 }
 
 /** An axis-aligned box in world metres. */
-interface Box { x0: number; x1: number; y0: number; y1: number; z0: number; z1: number }
+interface Box {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  z0: number;
+  z1: number;
+}
 
 /** One side of the road: -1 left, 1 right; its edge's X (from the road centre) and the verge width beyond it. */
-interface Roadside { side: -1 | 1; edge: number; verge: number }
+interface Roadside {
+  side: -1 | 1;
+  edge: number;
+  verge: number;
+}
 
 /** A run of roadside objects on one side, starting at lateral offset x (from the road centre), from depth za to zb. */
-interface Stretch { side: -1 | 1; x: number; za: number; zb: number }
+interface Stretch {
+  side: -1 | 1;
+  x: number;
+  za: number;
+  zb: number;
+}
 
 /** Both road edges with their verge widths and guard rails ([left, right]). */
-interface RoadEdges { xl: number; xr: number; verges: [number, number]; railed: [boolean, boolean] }
+interface RoadEdges {
+  xl: number;
+  xr: number;
+  verges: [number, number];
+  railed: [boolean, boolean];
+}
 
 /** Where a vehicle of class `kind` goes: centre x, near face at depth z, facing the camera (toward) or not. */
-interface VehiclePlacement { kind: number; x: number; z: number; toward: boolean; place: boolean }
+interface VehiclePlacement {
+  kind: number;
+  x: number;
+  z: number;
+  toward: boolean;
+  place: boolean;
+}
 
 const MARKING: Look = { part: 'marking', cls: C.Road, variant: 0, bias: 2 };
 
@@ -142,7 +250,12 @@ const MARKING: Look = { part: 'marking', cls: C.Road, variant: 0, bias: 2 };
 class Builder {
   readonly prims: Prim[] = [];
   readonly instances: number[] = [];
-  constructor(readonly rng: Rng, readonly curv: number, readonly sun: number, readonly camH: number) {}
+  constructor(
+    readonly rng: Rng,
+    readonly curv: number,
+    readonly sun: number,
+    readonly camH: number,
+  ) {}
 
   /** Lateral road-centre shift at depth z (road curvature). */
   shift(z: number): number {
@@ -190,7 +303,7 @@ class Builder {
 
   /** Decal in the plane X = x, shaded like the box side it sits on. */
   decalX({ x, z0, z1, y0, y1 }: { x: number; z0: number; z1: number; y0: number; y1: number }, look: Omit<Look, 'shade'>): void {
-    const shade = (x > 0) === (this.sun > 0) ? 0.7 : 0.88;
+    const shade = x > 0 === this.sun > 0 ? 0.7 : 0.88;
     this.poly([x, y0, z0, x, y0, z1, x, y1, z1, x, y1, z0], { ...look, shade, bias: look.bias ?? 1 });
   }
 }
@@ -478,7 +591,7 @@ function lightHead(b: Builder, x: number, y: number, z: number): void {
   b.box({ x0: x - w / 2, x1: x + w / 2, y0: y, y1: y + h, z0: z, z1: z + 0.3 }, { part: 'lightBox', cls: C.TrafficLight, variant: rng.next() });
   const lit = rng.int(0, 2);
   for (let k = 0; k < 3; k++) {
-    const lamp = { x, y: y + h * (5 - 2 * k) / 6, z, rx: w * 0.32, ry: w * 0.32 };
+    const lamp = { x, y: y + (h * (5 - 2 * k)) / 6, z, rx: w * 0.32, ry: w * 0.32 };
     if (k === lit) b.disc(lamp, { part: 'lamp', cls: C.TrafficLight, variant: (lit + 0.5) / 3, bias: 2 });
     else b.disc(lamp, { part: 'tyre', cls: C.TrafficLight, variant: 0, bias: 2 });
   }
@@ -505,9 +618,12 @@ function buildVehicles(b: Builder, lanes: Array<{ x: number; toward: boolean }>,
 /** Adds a vehicle whose near face is at depth z (if `place`); returns its length either way (keeps spacing stable). */
 function vehicle(b: Builder, { kind, x, z, toward, place }: VehiclePlacement): number {
   const rng = b.rng;
-  const dims = kind === C.Truck ? [rng.range(7, 11), rng.range(2.35, 2.55), rng.range(3.2, 3.9)]
-    : kind === C.Van ? [rng.range(4.8, 5.6), rng.range(1.9, 2.1), rng.range(1.9, 2.4)]
-      : [rng.range(3.9, 4.8), rng.range(1.65, 1.9), rng.range(1.35, 1.55)];
+  const dims =
+    kind === C.Truck
+      ? [rng.range(7, 11), rng.range(2.35, 2.55), rng.range(3.2, 3.9)]
+      : kind === C.Van
+        ? [rng.range(4.8, 5.6), rng.range(1.9, 2.1), rng.range(1.9, 2.4)]
+        : [rng.range(3.9, 4.8), rng.range(1.65, 1.9), rng.range(1.35, 1.55)];
   const [L, W, H] = dims as [number, number, number];
   const v = rng.next();
   if (!place) return L;

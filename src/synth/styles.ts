@@ -6,9 +6,32 @@ import type { TextureSpec } from './textures.js';
 
 /** Visual parts a scene is made of; several parts can share one class (a car's body, glass and tyres). */
 export const PART_KINDS = [
-  'sky', 'road', 'marking', 'terrain', 'building', 'window', 'trunk', 'canopy', 'bush', 'rail', 'pole',
-  'sign', 'signRim', 'lightBox', 'lamp', 'misc', 'carBody', 'vanBody', 'truckBody', 'glass', 'tyre',
-  'rearLight', 'frontLight', 'skyline', 'treeline', 'hill',
+  'sky',
+  'road',
+  'marking',
+  'terrain',
+  'building',
+  'window',
+  'trunk',
+  'canopy',
+  'bush',
+  'rail',
+  'pole',
+  'sign',
+  'signRim',
+  'lightBox',
+  'lamp',
+  'misc',
+  'carBody',
+  'vanBody',
+  'truckBody',
+  'glass',
+  'tyre',
+  'rearLight',
+  'frontLight',
+  'skyline',
+  'treeline',
+  'hill',
 ] as const;
 
 /** A scene part name. */
@@ -61,14 +84,15 @@ export const DEFAULT_STYLE: Style = {
     signRim: [flat([206, 30, 34]), flat([246, 246, 246])],
     lightBox: [flat([34, 34, 36], 0.02), flat([58, 62, 48], 0.02)],
     lamp: [flat([255, 40, 30]), flat([255, 196, 20]), flat([40, 255, 110])],
-    misc: [
-      flat([44, 100, 56]),
-      flat([224, 118, 40]),
-      { kind: 'stripes', a: [132, 100, 62], b: [100, 74, 44], scale: 0.25, angle: 90, noise: 0.05 },
-    ],
+    misc: [flat([44, 100, 56]), flat([224, 118, 40]), { kind: 'stripes', a: [132, 100, 62], b: [100, 74, 44], scale: 0.25, angle: 90, noise: 0.05 }],
     carBody: [
-      flat([180, 24, 30], 0.02), flat([28, 60, 150], 0.02), flat([226, 228, 230], 0.02), flat([30, 30, 34], 0.02),
-      flat([170, 172, 176], 0.02), flat([36, 90, 60], 0.02), flat([200, 160, 40], 0.02),
+      flat([180, 24, 30], 0.02),
+      flat([28, 60, 150], 0.02),
+      flat([226, 228, 230], 0.02),
+      flat([30, 30, 34], 0.02),
+      flat([170, 172, 176], 0.02),
+      flat([36, 90, 60], 0.02),
+      flat([200, 160, 40], 0.02),
     ],
     vanBody: [flat([236, 236, 236], 0.02), flat([160, 164, 168], 0.02), flat([40, 70, 130], 0.02), flat([210, 190, 60], 0.02)],
     truckBody: [
@@ -119,10 +143,7 @@ export const SHIFTED_STYLE: Style = {
     signRim: [flat([40, 160, 60]), flat([20, 20, 20])],
     lightBox: [flat([220, 220, 200], 0.02), flat([180, 150, 220], 0.02)],
     lamp: [flat([40, 60, 255]), flat([255, 40, 220]), flat([255, 255, 255])],
-    misc: [
-      { kind: 'checker', a: [200, 200, 60], b: [60, 60, 60], scale: 0.2, noise: 0.03 },
-      flat([80, 40, 160]),
-    ],
+    misc: [{ kind: 'checker', a: [200, 200, 60], b: [60, 60, 60], scale: 0.2, noise: 0.03 }, flat([80, 40, 160])],
     carBody: [
       { kind: 'stripes', a: [60, 180, 80], b: [30, 120, 60], scale: 0.4, angle: 0, noise: 0.02 },
       { kind: 'checker', a: [240, 200, 40], b: [200, 140, 20], scale: 0.3, noise: 0.02 },

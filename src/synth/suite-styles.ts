@@ -4,9 +4,9 @@
  * Tobin et al. 2017) and per-frame cue-conflict styles (each class wears another class's texture).
  * Every style keeps geometry untouched, so label maps are identical across styles.
  */
-import { C, NUM_SYNTH_CLASSES, SYNTH_CLASSES, SYNTH_CLASS_NAMES, type RGB } from './classes.js';
-import { Rng, hashSeed } from './prng.js';
-import { DEFAULT_STYLE, PART_KINDS, STYLES, type PartKind, type Style } from './styles.js';
+import { C, NUM_SYNTH_CLASSES, type RGB, SYNTH_CLASS_NAMES, SYNTH_CLASSES } from './classes.js';
+import { hashSeed, Rng } from './prng.js';
+import { DEFAULT_STYLE, PART_KINDS, type PartKind, STYLES, type Style } from './styles.js';
 import type { TextureKind, TextureSpec } from './textures.js';
 
 /** Texture families in a fixed order; a family shift of k moves every part k steps along it. */
@@ -51,11 +51,18 @@ const clamp = (v: number): number => Math.max(0, Math.min(255, Math.round(v)));
 /** Rotates a colour's hue about the grey axis (the usual luminance-preserving hue matrix). */
 export function rotateHue(c: RGB, degrees: number): RGB {
   const a = (degrees * Math.PI) / 180;
-  const cos = Math.cos(a), sin = Math.sin(a);
+  const cos = Math.cos(a),
+    sin = Math.sin(a);
   const m = [
-    0.213 + cos * 0.787 - sin * 0.213, 0.715 - cos * 0.715 - sin * 0.715, 0.072 - cos * 0.072 + sin * 0.928,
-    0.213 - cos * 0.213 + sin * 0.143, 0.715 + cos * 0.285 + sin * 0.14, 0.072 - cos * 0.072 - sin * 0.283,
-    0.213 - cos * 0.213 - sin * 0.787, 0.715 - cos * 0.715 + sin * 0.715, 0.072 + cos * 0.928 + sin * 0.072,
+    0.213 + cos * 0.787 - sin * 0.213,
+    0.715 - cos * 0.715 - sin * 0.715,
+    0.072 - cos * 0.072 + sin * 0.928,
+    0.213 - cos * 0.213 + sin * 0.143,
+    0.715 + cos * 0.285 + sin * 0.14,
+    0.072 - cos * 0.072 - sin * 0.283,
+    0.213 - cos * 0.213 - sin * 0.787,
+    0.715 - cos * 0.715 + sin * 0.715,
+    0.072 + cos * 0.928 + sin * 0.072,
   ];
   return [
     clamp(m[0]! * c[0] + m[1]! * c[1] + m[2]! * c[2]),
@@ -109,9 +116,13 @@ export function randomStyle(seed: number): Style {
     const list: TextureSpec[] = [];
     for (let k = 0; k < RANDOM_ALTERNATIVES; k++) {
       list.push({
-        kind: rng.pick(TEXTURE_FAMILIES), a: colour(), b: colour(),
+        kind: rng.pick(TEXTURE_FAMILIES),
+        a: colour(),
+        b: colour(),
         // log-uniform scale: fine grain to patches wider than a car
-        scale: Math.exp(rng.range(Math.log(0.1), Math.log(4))), angle: rng.range(0, 180), noise: rng.range(0, 0.1),
+        scale: Math.exp(rng.range(Math.log(0.1), Math.log(4))),
+        angle: rng.range(0, 180),
+        noise: rng.range(0, 0.1),
       });
     }
     parts[p] = list;
@@ -122,9 +133,20 @@ export function randomStyle(seed: number): Style {
 /** The part whose texture stands for each class (index = class) when another class borrows it. */
 export const CLASS_TEXTURE_PART: readonly PartKind[] = (() => {
   const m: Record<number, PartKind> = {
-    [C.Terrain]: 'terrain', [C.Sky]: 'sky', [C.Tree]: 'canopy', [C.Vegetation]: 'bush', [C.Building]: 'building',
-    [C.Road]: 'road', [C.GuardRail]: 'rail', [C.TrafficSign]: 'sign', [C.TrafficLight]: 'lightBox', [C.Pole]: 'pole',
-    [C.Misc]: 'misc', [C.Truck]: 'truckBody', [C.Car]: 'carBody', [C.Van]: 'vanBody',
+    [C.Terrain]: 'terrain',
+    [C.Sky]: 'sky',
+    [C.Tree]: 'canopy',
+    [C.Vegetation]: 'bush',
+    [C.Building]: 'building',
+    [C.Road]: 'road',
+    [C.GuardRail]: 'rail',
+    [C.TrafficSign]: 'sign',
+    [C.TrafficLight]: 'lightBox',
+    [C.Pole]: 'pole',
+    [C.Misc]: 'misc',
+    [C.Truck]: 'truckBody',
+    [C.Car]: 'carBody',
+    [C.Van]: 'vanBody',
   };
   return Array.from({ length: NUM_SYNTH_CLASSES }, (_, c) => m[c]!);
 })();
@@ -152,7 +174,9 @@ export function cueConflictPermutation(seed: number): number[] {
 export function cueConflictStyle(base: Style, permutation: readonly number[]): Style {
   if (permutation.length !== NUM_SYNTH_CLASSES) throw new Error(`cue-conflict permutation has ${permutation.length} entries, expected ${NUM_SYNTH_CLASSES}`);
   const byClass: Record<number, readonly TextureSpec[]> = {};
-  permutation.forEach((src, c) => { byClass[c] = base.parts[CLASS_TEXTURE_PART[src]!]; });
+  permutation.forEach((src, c) => {
+    byClass[c] = base.parts[CLASS_TEXTURE_PART[src]!];
+  });
   return { name: CUE_CONFLICT, parts: base.parts, byClass };
 }
 

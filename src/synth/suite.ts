@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomicAsync } from '../io/atomic.js';
-import { CUE_CONFLICT_FILE, TEXTURE_SOURCE_DIR, generateDataset } from './generate.js';
+import { CUE_CONFLICT_FILE, generateDataset, TEXTURE_SOURCE_DIR } from './generate.js';
 import { LAYOUT_NAMES } from './layouts.js';
 import type { SynthProgress } from './options.js';
 import { WORLD_IDS } from './scene.js';
@@ -80,7 +80,16 @@ export async function generateSuite(opts: SuiteOptions): Promise<SuiteManifest> 
   }
   const o = r.data;
   const root = path.resolve(o.out);
-  const common = { layout: o.layout, frames: o.frames, worlds: o.worlds, variations: o.variations, height: o.height, width: o.width, seed: o.seed, concurrency: o.concurrency };
+  const common = {
+    layout: o.layout,
+    frames: o.frames,
+    worlds: o.worlds,
+    variations: o.variations,
+    height: o.height,
+    width: o.width,
+    seed: o.seed,
+    concurrency: o.concurrency,
+  };
   for (const s of SUITE_STYLES) {
     const progress: SynthProgress | undefined = onProgress ? (done, total) => onProgress(s.name, done, total) : undefined;
     // every style from the same seed: the scenes (and label maps) are the same, only surfaces differ
@@ -135,8 +144,14 @@ export async function ensureSuite(opts: SuiteOptions): Promise<SuiteManifest> {
   const want = SuiteOptionsSchema.parse({ ...data, out: dir });
   if (fs.existsSync(path.join(dir, SUITE_FILE))) {
     const m = readSuiteManifest(dir);
-    const same = m.layout === want.layout && m.seed === want.seed && m.frames === want.frames && m.height === want.height && m.width === want.width &&
-      JSON.stringify(m.worlds) === JSON.stringify(want.worlds) && JSON.stringify(m.variations) === JSON.stringify(want.variations) &&
+    const same =
+      m.layout === want.layout &&
+      m.seed === want.seed &&
+      m.frames === want.frames &&
+      m.height === want.height &&
+      m.width === want.width &&
+      JSON.stringify(m.worlds) === JSON.stringify(want.worlds) &&
+      JSON.stringify(m.variations) === JSON.stringify(want.variations) &&
       JSON.stringify(m.styles.map((s) => s.name)) === JSON.stringify(SUITE_STYLES.map((s) => s.name));
     if (same) return m;
   }

@@ -25,12 +25,18 @@ export const TEX = { flat: 0, stripes: 1, checker: 2, gradient: 3, bricks: 4, bl
 /** A texture resolved for one primitive at render time: colours already lit, coordinates mapping fixed. */
 export interface ResolvedTexture {
   kind: number;
-  ar: number; ag: number; ab: number;
-  dr: number; dg: number; db: number; // b - a
+  ar: number;
+  ag: number;
+  ab: number;
+  dr: number;
+  dg: number;
+  db: number; // b - a
   noise: number; // grain amplitude in 0..255 units
   inv: number; // 1 / scale
-  cos: number; sin: number; // stripe direction
-  y0: number; yInvSpan: number; // gradient range in screen rows
+  cos: number;
+  sin: number; // stripe direction
+  y0: number;
+  yInvSpan: number; // gradient range in screen rows
 }
 
 /** Builds a ResolvedTexture from a spec with a brightness multiplier per channel. */
@@ -61,7 +67,10 @@ const TILE_MASK = TILE - 1;
 function makeBlotchTile(): Float32Array {
   const rng = new Rng(0x5eed);
   const out = new Float32Array(TILE * TILE);
-  const octaves: Array<[number, number]> = [[8, 0.6], [32, 0.4]];
+  const octaves: Array<[number, number]> = [
+    [8, 0.6],
+    [32, 0.4],
+  ];
   for (const [cells, w] of octaves) {
     const lat = new Float32Array(cells * cells);
     for (let i = 0; i < lat.length; i++) lat[i] = rng.next();
@@ -112,11 +121,13 @@ export function texMix(m: ResolvedTexture, u: number, v: number, y: number): num
       return frac((v * m.cos + u * m.sin) * m.inv) < 0.5 ? 0 : 1;
     case 2: // checker
       return (Math.floor(u * m.inv) + Math.floor(v * m.inv)) & 1;
-    case 3: { // vertical screen gradient over the primitive's rows
+    case 3: {
+      // vertical screen gradient over the primitive's rows
       const t = (y - m.y0) * m.yInvSpan;
       return t < 0 ? 0 : Math.min(t, 1);
     }
-    case 4: { // bricks: brick height = scale/2.5, rows offset by half a brick; b = mortar
+    case 4: {
+      // bricks: brick height = scale/2.5, rows offset by half a brick; b = mortar
       const bv = v * m.inv * 2.5;
       const row = Math.floor(bv);
       const bu = u * m.inv + (row & 1) * 0.5;

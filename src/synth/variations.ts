@@ -18,14 +18,19 @@ export interface VariationLook {
 }
 
 const base: VariationLook = {
-  yaw: 0, tint: [1, 1, 1], brightness: 1, saturation: 1, glow: [255, 255, 255], glowStrength: 0,
-  fogDensity: 0, fogColor: [200, 200, 200], rain: false,
+  yaw: 0,
+  tint: [1, 1, 1],
+  brightness: 1,
+  saturation: 1,
+  glow: [255, 255, 255],
+  glowStrength: 0,
+  fogDensity: 0,
+  fogColor: [200, 200, 200],
+  rain: false,
 };
 
 /** All VKITTI variation names in the order the real dataset lists them. */
-export const VARIATION_NAMES = [
-  'clone', 'morning', 'sunset', 'overcast', 'fog', 'rain', '15-deg-left', '15-deg-right', '30-deg-left', '30-deg-right',
-] as const;
+export const VARIATION_NAMES = ['clone', 'morning', 'sunset', 'overcast', 'fog', 'rain', '15-deg-left', '15-deg-right', '30-deg-left', '30-deg-right'] as const;
 
 /** A variation name. */
 export type VariationName = (typeof VARIATION_NAMES)[number];

@@ -1,5 +1,5 @@
 // Devices, threads and build information.
-import { N, addonPath } from './native.js';
+import { addonPath, N } from './native.js';
 
 /** What backendInfo() reports. */
 export interface BackendInfo {

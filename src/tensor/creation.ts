@@ -1,11 +1,21 @@
 // Tensor factories and the global random generators.
-import type { CreateOptions, DType, Device, RawTensor } from './dtype.js';
+import type { CreateOptions, Device, DType, RawTensor } from './dtype.js';
 import { isDType, numelOf } from './dtype.js';
 import { N, type NativeArg, type NativeHandle } from './native.js';
 import { Tensor } from './tensor.js';
 
-type NumericArray = ArrayLike<number> | Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array
-  | Uint16Array | Int8Array | Int16Array | Uint8ClampedArray | Uint32Array;
+type NumericArray =
+  | ArrayLike<number>
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Int8Array
+  | Int16Array
+  | Uint8ClampedArray
+  | Uint32Array;
 
 /** The native source dtype of a typed array's bytes, or null when it must be converted first. */
 function typedArraySource(data: ArrayBufferView): { bytes: ArrayBufferView; src: string; dtype: DType } | null {

@@ -1,6 +1,6 @@
 // torch.nn.functional counterparts; semantics (defaults, checks) follow torch 1.13's Python code.
 import { N } from './native.js';
-import { Tensor, operand, type Operand } from './tensor.js';
+import { type Operand, operand, Tensor } from './tensor.js';
 
 type Pair = number | [number, number];
 
@@ -17,17 +17,39 @@ function handles(ts: Tensor[]) {
 }
 
 /** Options of conv2d. */
-export interface Conv2dOptions { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number }
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+}
 
 /** 2-d convolution (F.conv2d). */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  return new Tensor(N.conv2d(x.handle, weight.handle, bias?.handle ?? null, pair(opts.stride ?? 1, 'conv2d stride'),
-    pair(opts.padding ?? 0, 'conv2d padding'), pair(opts.dilation ?? 1, 'conv2d dilation'), opts.groups ?? 1));
+  return new Tensor(
+    N.conv2d(
+      x.handle,
+      weight.handle,
+      bias?.handle ?? null,
+      pair(opts.stride ?? 1, 'conv2d stride'),
+      pair(opts.padding ?? 0, 'conv2d padding'),
+      pair(opts.dilation ?? 1, 'conv2d dilation'),
+      opts.groups ?? 1,
+    ),
+  );
 }
 
 /** Batch normalisation (F.batch_norm); in training, updates runningMean/runningVar in place. */
-export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null,
-  bias: Tensor | null, training: boolean, momentum: number, eps: number): Tensor {
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  momentum: number,
+  eps: number,
+): Tensor {
   if (training) {
     // F.batch_norm's _verify_batch_size
     let perChannel = x.shape[0] ?? 0;
@@ -36,8 +58,9 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
       throw new Error(`Expected more than 1 value per channel when training, got input size [${x.shape.join(', ')}]`);
     }
   }
-  return new Tensor(N.batchNorm(x.handle, runningMean?.handle ?? null, runningVar?.handle ?? null, weight?.handle ?? null,
-    bias?.handle ?? null, training, momentum, eps));
+  return new Tensor(
+    N.batchNorm(x.handle, runningMean?.handle ?? null, runningVar?.handle ?? null, weight?.handle ?? null, bias?.handle ?? null, training, momentum, eps),
+  );
 }
 
 /** max(x, 0). */
@@ -62,13 +85,27 @@ export function tanh(x: Tensor): Tensor {
 }
 
 /** Options of maxPool2d (stride defaults to kernelSize). */
-export interface MaxPool2dOptions { kernelSize: Pair; stride?: Pair; padding?: Pair; dilation?: Pair; ceilMode?: boolean }
+export interface MaxPool2dOptions {
+  kernelSize: Pair;
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  ceilMode?: boolean;
+}
 
 /** 2-d max pooling (F.max_pool2d). */
 export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
   const k = pair(opts.kernelSize, 'maxPool2d kernelSize');
-  return new Tensor(N.maxPool2d(x.handle, k, opts.stride === undefined ? k : pair(opts.stride, 'maxPool2d stride'),
-    pair(opts.padding ?? 0, 'maxPool2d padding'), pair(opts.dilation ?? 1, 'maxPool2d dilation'), opts.ceilMode ?? false));
+  return new Tensor(
+    N.maxPool2d(
+      x.handle,
+      k,
+      opts.stride === undefined ? k : pair(opts.stride, 'maxPool2d stride'),
+      pair(opts.padding ?? 0, 'maxPool2d padding'),
+      pair(opts.dilation ?? 1, 'maxPool2d dilation'),
+      opts.ceilMode ?? false,
+    ),
+  );
 }
 
 /** Adaptive average pooling to outputSize (F.adaptive_avg_pool2d). */
@@ -77,8 +114,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
 }
 
 /** Resizes 4-d x to size, or by scaleFactor (F.interpolate; alignCorners only for bilinear, default false). */
-export function interpolate(x: Tensor, to: { size: [number, number] } | { scaleFactor: number }, mode: 'bilinear' | 'nearest',
-  alignCorners?: boolean): Tensor {
+export function interpolate(x: Tensor, to: { size: [number, number] } | { scaleFactor: number }, mode: 'bilinear' | 'nearest', alignCorners?: boolean): Tensor {
   if (mode !== 'bilinear' && mode !== 'nearest') throw new Error(`interpolate: unknown mode '${String(mode)}' (expected bilinear or nearest)`);
   if (mode === 'nearest' && alignCorners !== undefined) {
     throw new Error('align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear');
@@ -102,7 +138,12 @@ export function stack(ts: Tensor[], dim = 0): Tensor {
 }
 
 /** Options of crossEntropy. */
-export interface CrossEntropyOptions { ignoreIndex?: number; weight?: Tensor; reduction?: 'mean' | 'sum' | 'none'; labelSmoothing?: number }
+export interface CrossEntropyOptions {
+  ignoreIndex?: number;
+  weight?: Tensor;
+  reduction?: 'mean' | 'sum' | 'none';
+  labelSmoothing?: number;
+}
 
 const REDUCTION = { none: 0, mean: 1, sum: 2 } as const;
 
@@ -110,8 +151,7 @@ const REDUCTION = { none: 0, mean: 1, sum: 2 } as const;
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const reduction = REDUCTION[opts.reduction ?? 'mean'];
   if (reduction === undefined) throw new Error(`crossEntropy: unknown reduction '${String(opts.reduction)}' (expected mean, sum or none)`);
-  return new Tensor(N.crossEntropy(logits.handle, target.handle, opts.weight?.handle ?? null, reduction,
-    opts.ignoreIndex ?? -100, opts.labelSmoothing ?? 0));
+  return new Tensor(N.crossEntropy(logits.handle, target.handle, opts.weight?.handle ?? null, reduction, opts.ignoreIndex ?? -100, opts.labelSmoothing ?? 0));
 }
 
 /** log(softmax(x, dim)). */
@@ -140,7 +180,7 @@ export function pad(x: Tensor, pads: number[], mode: 'constant' | 'reflect' | 'r
   if (mode !== 'constant' && value !== undefined && value !== 0) {
     throw new Error(`Padding mode "${mode}" doesn't take in value argument.`);
   }
-  return new Tensor(N.pad(x.handle, pads, mode, mode === 'constant' ? value ?? null : null));
+  return new Tensor(N.pad(x.handle, pads, mode, mode === 'constant' ? (value ?? null) : null));
 }
 
 /** a where cond, else b. */

@@ -1,7 +1,7 @@
 // Loads build/Release/shapeseg.node and types its functions. Internal to src/tensor.
 import fs from 'node:fs';
-import os from 'node:os';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,24 +15,135 @@ type TensorFn = (...args: NativeArg[]) => NativeHandle;
 type VoidFn = (...args: NativeArg[]) => void;
 
 type TensorOps =
-  | 'zeros' | 'ones' | 'empty' | 'full' | 'zerosLike' | 'onesLike' | 'arange' | 'rand' | 'randn' | 'randint' | 'fromBuffer'
-  | 'neg' | 'sqrt' | 'rsqrt' | 'exp' | 'log' | 'abs' | 'logicalNot' | 'isnan' | 'isfinite' | 'relu' | 'sigmoid' | 'tanh'
-  | 'clone' | 'detach' | 'mul' | 'div' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'matmul'
-  | 'mulS' | 'divS' | 'eqS' | 'neS' | 'ltS' | 'leS' | 'gtS' | 'geS' | 'logicalAndS' | 'logicalOrS' | 'matmulS'
-  | 'add' | 'sub' | 'addS' | 'subS' | 'pow' | 'clamp' | 'sum' | 'mean' | 'amax' | 'amin' | 'argmax'
-  | 'reshape' | 'view' | 'permute' | 'transpose' | 'squeeze' | 'unsqueeze' | 'expand' | 'flatten' | 'narrow' | 'select'
-  | 'indexSelect' | 'maskedFill' | 'to' | 'contiguous'
-  | 'conv2d' | 'batchNorm' | 'maxPool2d' | 'adaptiveAvgPool2d' | 'interpolate' | 'cat' | 'stack' | 'crossEntropy'
-  | 'logSoftmax' | 'softmax' | 'dropout' | 'flip' | 'pad' | 'where' | 'bincount' | 'oneHot';
+  | 'zeros'
+  | 'ones'
+  | 'empty'
+  | 'full'
+  | 'zerosLike'
+  | 'onesLike'
+  | 'arange'
+  | 'rand'
+  | 'randn'
+  | 'randint'
+  | 'fromBuffer'
+  | 'neg'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'exp'
+  | 'log'
+  | 'abs'
+  | 'logicalNot'
+  | 'isnan'
+  | 'isfinite'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'clone'
+  | 'detach'
+  | 'mul'
+  | 'div'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'logicalAnd'
+  | 'logicalOr'
+  | 'matmul'
+  | 'mulS'
+  | 'divS'
+  | 'eqS'
+  | 'neS'
+  | 'ltS'
+  | 'leS'
+  | 'gtS'
+  | 'geS'
+  | 'logicalAndS'
+  | 'logicalOrS'
+  | 'matmulS'
+  | 'add'
+  | 'sub'
+  | 'addS'
+  | 'subS'
+  | 'pow'
+  | 'clamp'
+  | 'sum'
+  | 'mean'
+  | 'amax'
+  | 'amin'
+  | 'argmax'
+  | 'reshape'
+  | 'view'
+  | 'permute'
+  | 'transpose'
+  | 'squeeze'
+  | 'unsqueeze'
+  | 'expand'
+  | 'flatten'
+  | 'narrow'
+  | 'select'
+  | 'indexSelect'
+  | 'maskedFill'
+  | 'to'
+  | 'contiguous'
+  | 'conv2d'
+  | 'batchNorm'
+  | 'maxPool2d'
+  | 'adaptiveAvgPool2d'
+  | 'interpolate'
+  | 'cat'
+  | 'stack'
+  | 'crossEntropy'
+  | 'logSoftmax'
+  | 'softmax'
+  | 'dropout'
+  | 'flip'
+  | 'pad'
+  | 'where'
+  | 'bincount'
+  | 'oneHot';
 type VoidOps =
-  | 'meta' | 'add_' | 'sub_' | 'mul_' | 'div_' | 'add_S' | 'sub_S' | 'mul_S' | 'div_S' | 'copy_' | 'zero_' | 'fill_' | 'relu_' | 'addcmul_'
-  | 'setRequiresGrad' | 'setGrad' | 'backward' | 'setGradEnabled' | 'autocastExit' | 'manualSeed' | 'setRngState'
-  | 'setNumThreads' | 'setCudnnBenchmark' | 'setAllowTF32' | 'cudaSynchronize' | 'cudaResetPeakMemoryStats';
+  | 'meta'
+  | 'add_'
+  | 'sub_'
+  | 'mul_'
+  | 'div_'
+  | 'add_S'
+  | 'sub_S'
+  | 'mul_S'
+  | 'div_S'
+  | 'copy_'
+  | 'zero_'
+  | 'fill_'
+  | 'relu_'
+  | 'addcmul_'
+  | 'setRequiresGrad'
+  | 'setGrad'
+  | 'backward'
+  | 'setGradEnabled'
+  | 'autocastExit'
+  | 'manualSeed'
+  | 'setRngState'
+  | 'setNumThreads'
+  | 'setCudnnBenchmark'
+  | 'setAllowTF32'
+  | 'cudaSynchronize'
+  | 'cudaResetPeakMemoryStats';
 
 /** What native/backend.cc reports; src/tensor/backend.ts adds the addon path. */
 export interface NativeBackendInfo {
-  libtorchVersion: string; libtorchPath: string; libtorchFoundBy: string; cudaCompiled: boolean; cuda: boolean;
-  cudnn: boolean; allowTF32: { cublas: boolean; cudnn: boolean }; threads: number; devices: string[]; parallelInfo: string; addon: { built: string; compiler: string };
+  libtorchVersion: string;
+  libtorchPath: string;
+  libtorchFoundBy: string;
+  cudaCompiled: boolean;
+  cuda: boolean;
+  cudnn: boolean;
+  allowTF32: { cublas: boolean; cudnn: boolean };
+  threads: number;
+  devices: string[];
+  parallelInfo: string;
+  addon: { built: string; compiler: string };
 }
 
 export type NativeAddon = { [K in TensorOps]: TensorFn } & { [K in VoidOps]: VoidFn } & {
@@ -53,8 +164,16 @@ export type NativeAddon = { [K in TensorOps]: TensorFn } & { [K in VoidOps]: Voi
   grad(h: NativeHandle): NativeHandle | null;
   isGradEnabled(): boolean;
   autocastEnter(device: string, dtype: string): [boolean, string, boolean];
-  sgdStep(params: NativeHandle[], bufs: (NativeHandle | null)[], lr: number, momentum: number, dampening: number,
-    weightDecay: number, nesterov: boolean, maximize: boolean): (NativeHandle | null)[];
+  sgdStep(
+    params: NativeHandle[],
+    bufs: (NativeHandle | null)[],
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    maximize: boolean,
+  ): (NativeHandle | null)[];
   getRngState(): Uint8Array;
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
@@ -75,8 +194,10 @@ function locateAddon(): string {
     if (parent === dir) break;
     dir = parent;
   }
-  throw new Error('shapeseg native addon not found (build/Release/shapeseg.node); build it with `npm run build:addon` '
-    + '(needs libtorch: `apt-get install -y libtorch-dev` or set LIBTORCH), or point SHAPESEG_ADDON at it');
+  throw new Error(
+    'shapeseg native addon not found (build/Release/shapeseg.node); build it with `npm run build:addon` ' +
+      '(needs libtorch: `apt-get install -y libtorch-dev` or set LIBTORCH), or point SHAPESEG_ADDON at it',
+  );
 }
 
 /** Absolute path of the loaded addon. */

@@ -3,7 +3,9 @@
 import { N } from './native.js';
 
 /** What a scope tracks: tensors. */
-export interface Scoped { dispose(): void }
+export interface Scoped {
+  dispose(): void;
+}
 
 const scopes: Set<Scoped>[] = [];
 let live = 0;

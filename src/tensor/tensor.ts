@@ -1,6 +1,6 @@
 // The Tensor class: a JS handle on one libtorch tensor. Shape, dtype and device are read once at creation
 // from the metadata buffer the native side fills for every tensor it returns.
-import type { DType, Device, MemoryFormat, RawTensor } from './dtype.js';
+import type { Device, DType, MemoryFormat, RawTensor } from './dtype.js';
 import { isDType } from './dtype.js';
 import { N, type NativeHandle } from './native.js';
 import { keep, track, untrackDisposed } from './scope.js';
@@ -164,11 +164,19 @@ export class Tensor implements Disposable {
   toArray(): Float32Array | Int32Array | Uint8Array | BigInt64Array | Float64Array {
     const buf = N.toArrayBytes(this.handle);
     switch (this.dtype as string) {
-      case 'int64': return new BigInt64Array(buf);
-      case 'int32': case 'int8': case 'int16': return new Int32Array(buf);
-      case 'uint8': case 'bool': return new Uint8Array(buf);
-      case 'float64': return new Float64Array(buf);
-      default: return new Float32Array(buf);
+      case 'int64':
+        return new BigInt64Array(buf);
+      case 'int32':
+      case 'int8':
+      case 'int16':
+        return new Int32Array(buf);
+      case 'uint8':
+      case 'bool':
+        return new Uint8Array(buf);
+      case 'float64':
+        return new Float64Array(buf);
+      default:
+        return new Float32Array(buf);
     }
   }
 
@@ -188,57 +196,112 @@ export class Tensor implements Disposable {
   }
 
   /** A contiguous tensor in the given memory format. */
-  contiguous(format?: MemoryFormat): Tensor { return new Tensor(N.contiguous(this.handle, format)); }
+  contiguous(format?: MemoryFormat): Tensor {
+    return new Tensor(N.contiguous(this.handle, format));
+  }
   /** A copy (recorded by autograd). */
-  clone(): Tensor { return new Tensor(N.clone(this.handle)); }
+  clone(): Tensor {
+    return new Tensor(N.clone(this.handle));
+  }
   /** The same data, cut from the autograd graph. */
-  detach(): Tensor { return new Tensor(N.detach(this.handle)); }
+  detach(): Tensor {
+    return new Tensor(N.detach(this.handle));
+  }
   /** to('float32'). */
-  float(): Tensor { return this.to('float32'); }
+  float(): Tensor {
+    return this.to('float32');
+  }
   /** to('int64'). */
-  long(): Tensor { return this.to('int64'); }
+  long(): Tensor {
+    return this.to('int64');
+  }
 
   // ---- arithmetic ----
 
   /** this + alpha * o. */
-  add(o: Operand, alpha?: number): Tensor { return new Tensor(binary(N.add, N.addS, this.handle, o, alpha)); }
+  add(o: Operand, alpha?: number): Tensor {
+    return new Tensor(binary(N.add, N.addS, this.handle, o, alpha));
+  }
   /** this - alpha * o. */
-  sub(o: Operand, alpha?: number): Tensor { return new Tensor(binary(N.sub, N.subS, this.handle, o, alpha)); }
+  sub(o: Operand, alpha?: number): Tensor {
+    return new Tensor(binary(N.sub, N.subS, this.handle, o, alpha));
+  }
   /** this * o. */
-  mul(o: Operand): Tensor { return new Tensor(binary(N.mul, N.mulS, this.handle, o)); }
+  mul(o: Operand): Tensor {
+    return new Tensor(binary(N.mul, N.mulS, this.handle, o));
+  }
   /** this / o (true division). */
-  div(o: Operand): Tensor { return new Tensor(binary(N.div, N.divS, this.handle, o)); }
+  div(o: Operand): Tensor {
+    return new Tensor(binary(N.div, N.divS, this.handle, o));
+  }
   /** -this. */
-  neg(): Tensor { return new Tensor(N.neg(this.handle)); }
+  neg(): Tensor {
+    return new Tensor(N.neg(this.handle));
+  }
   /** this ** e. */
-  pow(e: number): Tensor { return new Tensor(N.pow(this.handle, e)); }
+  pow(e: number): Tensor {
+    return new Tensor(N.pow(this.handle, e));
+  }
   /** Square root. */
-  sqrt(): Tensor { return new Tensor(N.sqrt(this.handle)); }
+  sqrt(): Tensor {
+    return new Tensor(N.sqrt(this.handle));
+  }
   /** 1 / sqrt. */
-  rsqrt(): Tensor { return new Tensor(N.rsqrt(this.handle)); }
+  rsqrt(): Tensor {
+    return new Tensor(N.rsqrt(this.handle));
+  }
   /** e ** this. */
-  exp(): Tensor { return new Tensor(N.exp(this.handle)); }
+  exp(): Tensor {
+    return new Tensor(N.exp(this.handle));
+  }
   /** Natural log. */
-  log(): Tensor { return new Tensor(N.log(this.handle)); }
+  log(): Tensor {
+    return new Tensor(N.log(this.handle));
+  }
   /** |this|. */
-  abs(): Tensor { return new Tensor(N.abs(this.handle)); }
+  abs(): Tensor {
+    return new Tensor(N.abs(this.handle));
+  }
   /** Clamps to [min, max] (either may be omitted). */
-  clamp(min?: number, max?: number): Tensor { return new Tensor(N.clamp(this.handle, min ?? null, max ?? null)); }
+  clamp(min?: number, max?: number): Tensor {
+    return new Tensor(N.clamp(this.handle, min ?? null, max ?? null));
+  }
 
   /** In place: this += alpha * o. */
-  add_(o: Operand, alpha?: number): this { binary(N.add_ as BinaryFn, N.add_S as BinaryFn, this.handle, o, alpha); return this; }
+  add_(o: Operand, alpha?: number): this {
+    binary(N.add_ as BinaryFn, N.add_S as BinaryFn, this.handle, o, alpha);
+    return this;
+  }
   /** In place: this -= alpha * o. */
-  sub_(o: Operand, alpha?: number): this { binary(N.sub_ as BinaryFn, N.sub_S as BinaryFn, this.handle, o, alpha); return this; }
+  sub_(o: Operand, alpha?: number): this {
+    binary(N.sub_ as BinaryFn, N.sub_S as BinaryFn, this.handle, o, alpha);
+    return this;
+  }
   /** In place: this *= o. */
-  mul_(o: Operand): this { binary(N.mul_ as BinaryFn, N.mul_S as BinaryFn, this.handle, o); return this; }
+  mul_(o: Operand): this {
+    binary(N.mul_ as BinaryFn, N.mul_S as BinaryFn, this.handle, o);
+    return this;
+  }
   /** In place: this /= o. */
-  div_(o: Operand): this { binary(N.div_ as BinaryFn, N.div_S as BinaryFn, this.handle, o); return this; }
+  div_(o: Operand): this {
+    binary(N.div_ as BinaryFn, N.div_S as BinaryFn, this.handle, o);
+    return this;
+  }
   /** In place: copies src's values (broadcast, converting dtype/device). */
-  copy_(src: Tensor): this { N.copy_(this.handle, src.handle); return this; }
+  copy_(src: Tensor): this {
+    N.copy_(this.handle, src.handle);
+    return this;
+  }
   /** In place: fills with 0. */
-  zero_(): this { N.zero_(this.handle); return this; }
+  zero_(): this {
+    N.zero_(this.handle);
+    return this;
+  }
   /** In place: fills with v. */
-  fill_(v: number): this { N.fill_(this.handle, v); return this; }
+  fill_(v: number): this {
+    N.fill_(this.handle, v);
+    return this;
+  }
   /** In place: this += value * a * b. */
   addcmul_(a: Operand, b: Operand, value?: number): this {
     N.addcmul_(this.handle, operand(a), operand(b), value, typeof a === 'number', typeof b === 'number');
@@ -248,69 +311,127 @@ export class Tensor implements Disposable {
   // ---- comparison (bool results) ----
 
   /** this == o. */
-  eq(o: Operand): Tensor { return new Tensor(binary(N.eq, N.eqS, this.handle, o)); }
+  eq(o: Operand): Tensor {
+    return new Tensor(binary(N.eq, N.eqS, this.handle, o));
+  }
   /** this != o. */
-  ne(o: Operand): Tensor { return new Tensor(binary(N.ne, N.neS, this.handle, o)); }
+  ne(o: Operand): Tensor {
+    return new Tensor(binary(N.ne, N.neS, this.handle, o));
+  }
   /** this < o. */
-  lt(o: Operand): Tensor { return new Tensor(binary(N.lt, N.ltS, this.handle, o)); }
+  lt(o: Operand): Tensor {
+    return new Tensor(binary(N.lt, N.ltS, this.handle, o));
+  }
   /** this <= o. */
-  le(o: Operand): Tensor { return new Tensor(binary(N.le, N.leS, this.handle, o)); }
+  le(o: Operand): Tensor {
+    return new Tensor(binary(N.le, N.leS, this.handle, o));
+  }
   /** this > o. */
-  gt(o: Operand): Tensor { return new Tensor(binary(N.gt, N.gtS, this.handle, o)); }
+  gt(o: Operand): Tensor {
+    return new Tensor(binary(N.gt, N.gtS, this.handle, o));
+  }
   /** this >= o. */
-  ge(o: Operand): Tensor { return new Tensor(binary(N.ge, N.geS, this.handle, o)); }
+  ge(o: Operand): Tensor {
+    return new Tensor(binary(N.ge, N.geS, this.handle, o));
+  }
   /** Elementwise and. */
-  logicalAnd(o: Operand): Tensor { return new Tensor(binary(N.logicalAnd, N.logicalAndS, this.handle, o)); }
+  logicalAnd(o: Operand): Tensor {
+    return new Tensor(binary(N.logicalAnd, N.logicalAndS, this.handle, o));
+  }
   /** Elementwise or. */
-  logicalOr(o: Operand): Tensor { return new Tensor(binary(N.logicalOr, N.logicalOrS, this.handle, o)); }
+  logicalOr(o: Operand): Tensor {
+    return new Tensor(binary(N.logicalOr, N.logicalOrS, this.handle, o));
+  }
   /** Elementwise not. */
-  logicalNot(): Tensor { return new Tensor(N.logicalNot(this.handle)); }
+  logicalNot(): Tensor {
+    return new Tensor(N.logicalNot(this.handle));
+  }
   /** True where NaN. */
-  isnan(): Tensor { return new Tensor(N.isnan(this.handle)); }
+  isnan(): Tensor {
+    return new Tensor(N.isnan(this.handle));
+  }
   /** True where finite. */
-  isfinite(): Tensor { return new Tensor(N.isfinite(this.handle)); }
+  isfinite(): Tensor {
+    return new Tensor(N.isfinite(this.handle));
+  }
 
   // ---- reductions ----
 
   /** Sum over dim (all when omitted). */
-  sum(dim?: number | number[], keepdim = false): Tensor { return new Tensor(N.sum(this.handle, dim ?? null, keepdim)); }
+  sum(dim?: number | number[], keepdim = false): Tensor {
+    return new Tensor(N.sum(this.handle, dim ?? null, keepdim));
+  }
   /** Mean over dim (all when omitted). */
-  mean(dim?: number | number[], keepdim = false): Tensor { return new Tensor(N.mean(this.handle, dim ?? null, keepdim)); }
+  mean(dim?: number | number[], keepdim = false): Tensor {
+    return new Tensor(N.mean(this.handle, dim ?? null, keepdim));
+  }
   /** Max over dim (all when omitted). */
-  amax(dim?: number | number[], keepdim = false): Tensor { return new Tensor(N.amax(this.handle, dim ?? null, keepdim)); }
+  amax(dim?: number | number[], keepdim = false): Tensor {
+    return new Tensor(N.amax(this.handle, dim ?? null, keepdim));
+  }
   /** Min over dim (all when omitted). */
-  amin(dim?: number | number[], keepdim = false): Tensor { return new Tensor(N.amin(this.handle, dim ?? null, keepdim)); }
+  amin(dim?: number | number[], keepdim = false): Tensor {
+    return new Tensor(N.amin(this.handle, dim ?? null, keepdim));
+  }
   /** Index of the max (over the flattened tensor when dim is omitted). */
-  argmax(dim?: number, keepdim = false): Tensor { return new Tensor(N.argmax(this.handle, dim ?? null, keepdim)); }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return new Tensor(N.argmax(this.handle, dim ?? null, keepdim));
+  }
 
   // ---- shape ----
 
   /** Same data in a new shape (copies when needed; -1 infers one size). */
-  reshape(shape: readonly number[]): Tensor { return new Tensor(N.reshape(this.handle, shape)); }
+  reshape(shape: readonly number[]): Tensor {
+    return new Tensor(N.reshape(this.handle, shape));
+  }
   /** Same data in a new shape (never copies). */
-  view(shape: readonly number[]): Tensor { return new Tensor(N.view(this.handle, shape)); }
+  view(shape: readonly number[]): Tensor {
+    return new Tensor(N.view(this.handle, shape));
+  }
   /** Reorders dims. */
-  permute(dims: number[]): Tensor { return new Tensor(N.permute(this.handle, dims)); }
+  permute(dims: number[]): Tensor {
+    return new Tensor(N.permute(this.handle, dims));
+  }
   /** Swaps two dims. */
-  transpose(a: number, b: number): Tensor { return new Tensor(N.transpose(this.handle, a, b)); }
+  transpose(a: number, b: number): Tensor {
+    return new Tensor(N.transpose(this.handle, a, b));
+  }
   /** Removes size-1 dims (only dim when given). */
-  squeeze(dim?: number): Tensor { return new Tensor(N.squeeze(this.handle, dim ?? null)); }
+  squeeze(dim?: number): Tensor {
+    return new Tensor(N.squeeze(this.handle, dim ?? null));
+  }
   /** Inserts a size-1 dim. */
-  unsqueeze(dim: number): Tensor { return new Tensor(N.unsqueeze(this.handle, dim)); }
+  unsqueeze(dim: number): Tensor {
+    return new Tensor(N.unsqueeze(this.handle, dim));
+  }
   /** Broadcasts to shape (-1 keeps a size). */
-  expand(shape: readonly number[]): Tensor { return new Tensor(N.expand(this.handle, shape)); }
+  expand(shape: readonly number[]): Tensor {
+    return new Tensor(N.expand(this.handle, shape));
+  }
   /** Flattens dims start..end. */
-  flatten(start = 0, end = -1): Tensor { return new Tensor(N.flatten(this.handle, start, end)); }
+  flatten(start = 0, end = -1): Tensor {
+    return new Tensor(N.flatten(this.handle, start, end));
+  }
   /** A slice of length along dim from start. */
-  narrow(dim: number, start: number, length: number): Tensor { return new Tensor(N.narrow(this.handle, dim, start, length)); }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return new Tensor(N.narrow(this.handle, dim, start, length));
+  }
   /** The index-th slice along dim (dim removed). */
-  select(dim: number, index: number): Tensor { return new Tensor(N.select(this.handle, dim, index)); }
+  select(dim: number, index: number): Tensor {
+    return new Tensor(N.select(this.handle, dim, index));
+  }
   /** Gathers slices along dim at the int64 indices. */
-  indexSelect(dim: number, index: Tensor): Tensor { return new Tensor(N.indexSelect(this.handle, dim, index.handle)); }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return new Tensor(N.indexSelect(this.handle, dim, index.handle));
+  }
   /** Matrix product with broadcasting (torch.matmul). */
-  matmul(o: Tensor): Tensor { return new Tensor(N.matmul(this.handle, o.handle)); }
+  matmul(o: Tensor): Tensor {
+    return new Tensor(N.matmul(this.handle, o.handle));
+  }
   /** value where mask is true. */
-  maskedFill(mask: Tensor, value: number): Tensor { return new Tensor(N.maskedFill(this.handle, mask.handle, value)); }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return new Tensor(N.maskedFill(this.handle, mask.handle, value));
+  }
 
   // ---- autograd ----
 

@@ -38,12 +38,7 @@ export interface LoadedCheckpoint {
 }
 
 /** Saves a training checkpoint (atomically: writeSafetensors writes a temp file and renames it). */
-export function saveCheckpoint(
-  file: string,
-  model: Map<string, Tensor>,
-  momentum: Map<string, Tensor>,
-  state: TrainState,
-): void {
+export function saveCheckpoint(file: string, model: Map<string, Tensor>, momentum: Map<string, Tensor>, state: TrainState): void {
   const tensors = new Map<string, RawTensor>();
   for (const [k, t] of model) tensors.set(MODEL_PREFIX + k, t.toRaw());
   for (const [k, t] of momentum) tensors.set(OPTIM_PREFIX + k, t.toRaw());

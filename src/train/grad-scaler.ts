@@ -1,6 +1,7 @@
 // Dynamic loss scaling for float16 autocast (torch.cuda.amp.GradScaler's defaults and update rule).
-import * as T from '../tensor/index.js';
+
 import type { Tensor } from '../tensor/index.js';
+import * as T from '../tensor/index.js';
 
 /** Serializable scaler state (saved in checkpoints). */
 export interface GradScalerState {

@@ -1,6 +1,6 @@
-export { train, TrainingDivergedError, type TrainOptions, type TrainResult } from './trainer.js';
-export { saveCheckpoint, readCheckpoint, CheckpointDir, TRAIN_CHECKPOINT_FORMAT, type TrainState, type LoadedCheckpoint } from './checkpoint.js';
-export { MetricsLog, readMetricsLog, type MetricsLine, type TrainLogLine, type ValLogLine } from './metrics-log.js';
+export { CheckpointDir, type LoadedCheckpoint, readCheckpoint, saveCheckpoint, TRAIN_CHECKPOINT_FORMAT, type TrainState } from './checkpoint.js';
+export { AUX_WEIGHT, IGNORE_INDEX, segmentationLoss } from './loss.js';
+export { type MetricsLine, MetricsLog, readMetricsLog, type TrainLogLine, type ValLogLine } from './metrics-log.js';
+export { type RunPaths, runPaths } from './run-dir.js';
 export { TensorBoardWriter } from './tensorboard.js';
-export { segmentationLoss, AUX_WEIGHT, IGNORE_INDEX } from './loss.js';
-export { runPaths, type RunPaths } from './run-dir.js';
+export { TrainingDivergedError, type TrainOptions, type TrainResult, train } from './trainer.js';

@@ -1,7 +1,8 @@
 // DeepLabV3 training loss: cross-entropy over the main head (+ 0.5 × the aux head), 255 ignored,
 // as torchvision's segmentation reference computes it.
-import { F } from '../tensor/index.js';
+
 import type { Tensor } from '../tensor/index.js';
+import { F } from '../tensor/index.js';
 
 /** Label value that neither loss nor metrics count. */
 export const IGNORE_INDEX = 255;

@@ -73,9 +73,7 @@ export class TrainProgress {
     if (this.bar) this.bar.update(u.step, fields);
     else if (this.mode === 'lines' && (u.step % this.every === 0 || u.step === this.total) && u.step !== this.lastLine) {
       this.lastLine = u.step;
-      this.stream.write(
-        `step ${u.step}/${this.total} phase ${fields.phase} loss ${fields.loss} lr ${fields.lr} ${fields.ips} img/s ETA ${fields.remaining}\n`,
-      );
+      this.stream.write(`step ${u.step}/${this.total} phase ${fields.phase} loss ${fields.loss} lr ${fields.lr} ${fields.ips} img/s ETA ${fields.remaining}\n`);
     }
   }
 

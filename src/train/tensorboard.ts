@@ -83,9 +83,7 @@ export function encodeEvent(ev: {
   if (ev.fileVersion !== undefined) parts.push(lengthDelimited(3, Buffer.from(ev.fileVersion, 'utf8')));
   if (ev.scalars && ev.scalars.length > 0) {
     // Summary { repeated Value value = 1 }, Value { string tag = 1; float simple_value = 2 }
-    const values = ev.scalars.map(([tag, v]) =>
-      lengthDelimited(1, Buffer.concat([lengthDelimited(1, Buffer.from(tag, 'utf8')), float(2, v)])),
-    );
+    const values = ev.scalars.map(([tag, v]) => lengthDelimited(1, Buffer.concat([lengthDelimited(1, Buffer.from(tag, 'utf8')), float(2, v)])));
     parts.push(lengthDelimited(5, Buffer.concat(values)));
   }
   if (ev.sessionStatus !== undefined) {

@@ -1,12 +1,13 @@
 // One optimizer step: `accumulate` micro-batches forward/backward (each inside tidy, so no tensor
 // outlives it), the non-finite-loss guard, then the SGD update.
-import * as T from '../tensor/index.js';
-import type { Device, Tensor } from '../tensor/index.js';
-import type { DeepLabV3 } from '../models/index.js';
-import { normalize } from '../data/normalize.js';
-import type { Batch } from '../data/collate.js';
-import type { SGD } from '../optim/index.js';
+
 import type { BatchAugmentation } from '../augment/index.js';
+import type { Batch } from '../data/collate.js';
+import { normalize } from '../data/normalize.js';
+import type { DeepLabV3 } from '../models/index.js';
+import type { SGD } from '../optim/index.js';
+import type { Device, Tensor } from '../tensor/index.js';
+import * as T from '../tensor/index.js';
 import type { GradScaler } from './grad-scaler.js';
 import { segmentationLoss } from './loss.js';
 
@@ -61,8 +62,7 @@ function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: 
       const loss = segmentationLoss(outputs, labels);
       return aug ? aug.addConsistency(loss, outputs.out) : loss;
     };
-    const loss =
-      s.amp === false ? run() : T.autocast(s.device === 'cpu' ? 'cpu' : 'cuda', s.amp === 'bf16' ? 'bfloat16' : 'float16', run);
+    const loss = s.amp === false ? run() : T.autocast(s.device === 'cpu' ? 'cpu' : 'cuda', s.amp === 'bf16' ? 'bfloat16' : 'float16', run);
     const value = loss.item();
     if (!Number.isFinite(value)) {
       // a crop of nothing but ignore pixels has an undefined (NaN) mean: no signal, not divergence

@@ -1,28 +1,28 @@
 // The training loop: phases (output stride, frozen BN), poly lr, SGD, periodic validation and checkpoints,
 // exact resume, metrics.jsonl + TensorBoard + progress output, and a clean stop on a non-finite loss.
 import * as fs from 'node:fs';
-import { attachFeatureAugmentation, buildAugmentation, type Augmentation } from '../augment/index.js';
+import { type Augmentation, attachFeatureAugmentation, buildAugmentation } from '../augment/index.js';
 import { configHash, type RunConfig } from '../config/index.js';
-import { collateTo, type Batch } from '../data/collate.js';
+import { type Batch, collateTo } from '../data/collate.js';
 import type { Dataset } from '../data/dataset.js';
 import { DataLoader, type LoaderPosition, type SampleSource } from '../data/loader.js';
 import { openDataset } from '../data/open.js';
 import { trainTransform } from '../data/transforms.js';
 import { DataWorkerPool, defaultWorkers } from '../data/worker-pool.js';
-import { DataParallel, ProcessGroup, type DistributedEnv } from '../distributed/index.js';
+import { DataParallel, type DistributedEnv, ProcessGroup } from '../distributed/index.js';
 import { buildModel, type DeepLabV3 } from '../models/index.js';
 import { convertMemoryFormat, convertSyncBatchNorm, freezeBatchNorm, useGlobalBatchDropout } from '../nn/index.js';
 import { PolySchedule, SGD } from '../optim/index.js';
-import * as T from '../tensor/index.js';
 import type { Device } from '../tensor/index.js';
+import * as T from '../tensor/index.js';
+import { batchShare } from './batch-share.js';
 import { CheckpointDir, readCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { GradScaler, type GradScalerState } from './grad-scaler.js';
 import { MetricsLog, truncateMetricsLog } from './metrics-log.js';
 import { TrainProgress } from './progress.js';
-import { batchShare } from './batch-share.js';
-import { configDiff, prepareRunDir, runPaths, writeJson, type RunPaths } from './run-dir.js';
+import { configDiff, prepareRunDir, type RunPaths, runPaths, writeJson } from './run-dir.js';
 import { TensorBoardWriter } from './tensorboard.js';
-import { NonFiniteLossError, trainStep, type StepSettings } from './train-step.js';
+import { NonFiniteLossError, type StepSettings, trainStep } from './train-step.js';
 import { validate } from './validate.js';
 
 /** What train() needs. */
@@ -173,8 +173,17 @@ class TrainRun {
 
   constructor(parts: TrainRunParts) {
     ({
-      cfg: this.cfg, paths: this.paths, ckpts: this.ckpts, model: this.model, optimizer: this.optimizer, schedule: this.schedule,
-      trainSet: this.trainSet, valSet: this.valSet, device: this.device, progress: this.progress, dp: this.dp,
+      cfg: this.cfg,
+      paths: this.paths,
+      ckpts: this.ckpts,
+      model: this.model,
+      optimizer: this.optimizer,
+      schedule: this.schedule,
+      trainSet: this.trainSet,
+      valSet: this.valSet,
+      device: this.device,
+      progress: this.progress,
+      dp: this.dp,
     } = parts);
     this.isMain = (this.dp?.rank ?? 0) === 0;
     this.hash = configHash(this.cfg);
@@ -244,16 +253,21 @@ class TrainRun {
   private async validateNow(valSet: Dataset, metrics: MetricsLog | null, tb: TensorBoardWriter | null, phase: number, time: number): Promise<void> {
     const step = this.step;
     const v = await validate({
-      model: this.model, dataset: valSet, eval: this.cfg.eval, device: this.device, evalDir: this.paths.eval, step, modelName: this.cfg.model.name,
-      group: this.dp?.group, source: this.valSource,
+      model: this.model,
+      dataset: valSet,
+      eval: this.cfg.eval,
+      device: this.device,
+      evalDir: this.paths.eval,
+      step,
+      modelName: this.cfg.model.name,
+      group: this.dp?.group,
+      source: this.valSource,
     });
     enterPhase(this.model, this.cfg.train.phases[phase]!);
     // every rank validated its share; rank 0 records the summed result
     if (!metrics || !tb) return;
     metrics.write({ step, phase, val: v, time });
-    const perClass = Object.fromEntries(
-      valSet.labelSpace.classes.flatMap((name, k) => (v.perClass[k] == null ? [] : [[`val/IoU/${name}`, v.perClass[k]!]])),
-    );
+    const perClass = Object.fromEntries(valSet.labelSpace.classes.flatMap((name, k) => (v.perClass[k] == null ? [] : [[`val/IoU/${name}`, v.perClass[k]!]])));
     tb.addScalars(step, { 'val/mIoU': v.mIoU, 'val/pixelAcc': v.pixelAcc, ...perClass });
     this.log(`step ${step}: val mIoU ${(100 * v.mIoU).toFixed(2)}  pixel acc ${(100 * v.pixelAcc).toFixed(2)}`);
     if (Number.isFinite(v.mIoU) && (this.bestMIoU === null || v.mIoU > this.bestMIoU)) {
@@ -286,12 +300,10 @@ class TrainRun {
     // decode + augmentation in worker threads (data.workers, default one per core; 0: on this thread); the
     // samples are the same pure function of (seed, epoch, index) either way, so resume stays exact
     const workers = cfg.data.workers ?? defaultWorkers();
-    const pool = workers > 0
-      ? await DataWorkerPool.start({ data: cfg.data.train, transform: cfg.transforms, seed: t.seed, workers, dataset: this.trainSet })
-      : null;
-    const valPool = workers > 0 && cfg.data.val && this.valSet
-      ? await DataWorkerPool.start({ data: cfg.data.val, transform: null, workers, dataset: this.valSet })
-      : null;
+    const pool =
+      workers > 0 ? await DataWorkerPool.start({ data: cfg.data.train, transform: cfg.transforms, seed: t.seed, workers, dataset: this.trainSet }) : null;
+    const valPool =
+      workers > 0 && cfg.data.val && this.valSet ? await DataWorkerPool.start({ data: cfg.data.val, transform: null, workers, dataset: this.valSet }) : null;
     this.valSource = valPool ?? undefined;
     const loader = new DataLoader<Batch>(this.trainSet, {
       batchSize: t.batchSize * worldSize,
@@ -327,7 +339,14 @@ class TrainRun {
         let res: Awaited<ReturnType<typeof trainStep>>;
         try {
           res = await trainStep({
-            model, optimizer: this.optimizer, scaler: this.scaler, next: nextBatch, accumulate: t.accumulate, lr, settings: this.settings, step: this.step + 1,
+            model,
+            optimizer: this.optimizer,
+            scaler: this.scaler,
+            next: nextBatch,
+            accumulate: t.accumulate,
+            lr,
+            settings: this.settings,
+            step: this.step + 1,
             sync: this.dp ?? undefined,
           });
         } catch (e) {
@@ -389,12 +408,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const latest = resume ? ckpts.latest() : null;
   if (resume && latest === null) throw new Error(`--resume: no checkpoint in ${paths.checkpoints}`);
   const schedule = new PolySchedule({ ...t.schedule, phases: t.phases });
-  const progress = new TrainProgress(schedule.totalSteps, isMain ? opts.progress ?? (process.stderr.isTTY ? 'bar' : 'lines') : 'off', t.logEvery);
+  const progress = new TrainProgress(schedule.totalSteps, isMain ? (opts.progress ?? (process.stderr.isTTY ? 'bar' : 'lines')) : 'off', t.logEvery);
   const log = (m: string) => progress.log(m);
 
   const backbone = cfg.model.pretrainedBackbone;
   if (!resume && backbone !== undefined && !fs.existsSync(backbone)) {
-    throw new Error(`model.pretrainedBackbone: file not found: ${backbone} (an ImageNet ResNet checkpoint in torchvision's layout, e.g. resnet101-63fe2227.pth)`);
+    throw new Error(
+      `model.pretrainedBackbone: file not found: ${backbone} (an ImageNet ResNet checkpoint in torchvision's layout, e.g. resnet101-63fe2227.pth)`,
+    );
   }
   if (t.threads !== undefined) T.setNumThreads(t.threads);
   if (t.cudnnBenchmark) T.setCudnnBenchmark(true);
@@ -436,7 +457,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       group = ProcessGroup.init({ ...dist, backend: d.backend ?? (device === 'cpu' ? 'gloo' : 'nccl'), timeoutMs: d.timeoutSec * 1000 });
       dp = new DataParallel({ group, lossNormalization: d.lossNormalization, bucketCapMb: d.bucketCapMb });
       useGlobalBatchDropout(model, { rank: dist.rank, worldSize: dist.worldSize });
-      log(`data-parallel: ${dist.worldSize} processes × batch ${t.batchSize} (global batch ${dist.worldSize * t.batchSize}), ${group.backend}, loss normalised ${d.lossNormalization === 'global' ? 'over the global batch' : 'per rank'}`);
+      log(
+        `data-parallel: ${dist.worldSize} processes × batch ${t.batchSize} (global batch ${dist.worldSize * t.batchSize}), ${group.backend}, loss normalised ${d.lossNormalization === 'global' ? 'over the global batch' : 'per rank'}`,
+      );
     }
     run = new TrainRun({ cfg, paths, ckpts, model, optimizer, schedule, trainSet, valSet, device, progress, augmentation, dp });
     if (latest !== null) run.restore(latest, configJsonExisted);

@@ -4,10 +4,10 @@ import type { EvalConfig } from '../config/index.js';
 import type { Dataset } from '../data/dataset.js';
 import type { SampleSource } from '../data/loader.js';
 import type { ProcessGroup } from '../distributed/index.js';
-import { evaluate, evaluationToFile, writeEvalResult, type EvaluateResult } from '../eval/evaluate.js';
+import { type EvaluateResult, evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
 import { computeMetrics } from '../eval/metrics.js';
 import type { DeepLabV3 } from '../models/index.js';
-import { tensor, type Device } from '../tensor/index.js';
+import { type Device, tensor } from '../tensor/index.js';
 
 /** The numbers a validation run reports into metrics.jsonl. */
 export interface ValSummary {
@@ -56,7 +56,15 @@ export async function validate(o: ValidateOptions): Promise<ValSummary> {
   const space = dataset.labelSpace;
   const group = o.group && o.group.worldSize > 1 ? o.group : null;
   const indices = group ? shareOf(dataset.length, group) : undefined;
-  const mine = await evaluate(model, dataset, { labelSpace: space, device, outputStride: cfg.outputStride, scales: cfg.scales, flip: cfg.flip, indices, source: o.source });
+  const mine = await evaluate(model, dataset, {
+    labelSpace: space,
+    device,
+    outputStride: cfg.outputStride,
+    scales: cfg.scales,
+    flip: cfg.flip,
+    indices,
+    source: o.source,
+  });
   const res = group ? sumOverRanks(mine, group) : mine;
   const file = evaluationToFile(res, {
     checkpoint: null,

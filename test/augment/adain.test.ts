@@ -1,14 +1,15 @@
 // AdaIN with random weights in naoto0804/pytorch-AdaIN's file layout (written with src/io's writePth):
 // loading, shapes and flow through encoder/decoder, per-image strength, determinism, clear load errors.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writePth } from '../../src/io/index.js';
-import * as T from '../../src/tensor/index.js';
-import type { RawTensor } from '../../src/tensor/index.js';
+import { test } from 'node:test';
 import { AdaINStylization, AdaINStylizer, adainDecoder, channelStats, restyle, vggEncoder } from '../../src/augment/index.js';
+import { writePth } from '../../src/io/index.js';
+import type { RawTensor } from '../../src/tensor/index.js';
+import * as T from '../../src/tensor/index.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-adain-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -17,25 +18,60 @@ test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 function randomStateDict(convs: [index: number, cin: number, cout: number, k: number][]): Map<string, RawTensor> {
   const sd = new Map<string, RawTensor>();
   for (const [i, cin, cout, k] of convs) {
-    sd.set(`${i}.weight`, T.tidy(() => T.randn([cout, cin, k, k]).mul(Math.sqrt(2 / (cin * k * k))).toRaw()));
-    sd.set(`${i}.bias`, T.tidy(() => T.rand([cout]).mul(0.1).toRaw()));
+    sd.set(
+      `${i}.weight`,
+      T.tidy(() =>
+        T.randn([cout, cin, k, k])
+          .mul(Math.sqrt(2 / (cin * k * k)))
+          .toRaw(),
+      ),
+    );
+    sd.set(
+      `${i}.bias`,
+      T.tidy(() => T.rand([cout]).mul(0.1).toRaw()),
+    );
   }
   return sd;
 }
 
 T.manualSeed(0);
 // the full vgg_normalised.pth goes on past relu4_1 (conv4_2 is index 32): those keys are ignored
-const VGG = randomStateDict([[0, 3, 3, 1], [2, 3, 64, 3], [5, 64, 64, 3], [9, 64, 128, 3], [12, 128, 128, 3], [16, 128, 256, 3], [19, 256, 256, 3], [22, 256, 256, 3], [25, 256, 256, 3], [29, 256, 512, 3], [32, 512, 512, 3]]);
-const DECODER = randomStateDict([[1, 512, 256, 3], [5, 256, 256, 3], [8, 256, 256, 3], [11, 256, 256, 3], [14, 256, 128, 3], [18, 128, 128, 3], [21, 128, 64, 3], [25, 64, 64, 3], [28, 64, 3, 3]]);
+const VGG = randomStateDict([
+  [0, 3, 3, 1],
+  [2, 3, 64, 3],
+  [5, 64, 64, 3],
+  [9, 64, 128, 3],
+  [12, 128, 128, 3],
+  [16, 128, 256, 3],
+  [19, 256, 256, 3],
+  [22, 256, 256, 3],
+  [25, 256, 256, 3],
+  [29, 256, 512, 3],
+  [32, 512, 512, 3],
+]);
+const DECODER = randomStateDict([
+  [1, 512, 256, 3],
+  [5, 256, 256, 3],
+  [8, 256, 256, 3],
+  [11, 256, 256, 3],
+  [14, 256, 128, 3],
+  [18, 128, 128, 3],
+  [21, 128, 64, 3],
+  [25, 64, 64, 3],
+  [28, 64, 3, 3],
+]);
 const vggFile = path.join(tmp, 'vgg_normalised.pth');
 const decoderFile = path.join(tmp, 'decoder.pth');
 await writePth(vggFile, VGG);
 await writePth(decoderFile, DECODER);
 
-test('the networks have the reference files\' keys (encoder cut after relu4_1)', () => {
+test("the networks have the reference files' keys (encoder cut after relu4_1)", () => {
   const enc = vggEncoder();
   const dec = adainDecoder();
-  assert.deepEqual([...enc.stateDict().keys()], [...VGG.keys()].filter((k) => !k.startsWith('32.')));
+  assert.deepEqual(
+    [...enc.stateDict().keys()],
+    [...VGG.keys()].filter((k) => !k.startsWith('32.')),
+  );
   assert.deepEqual([...dec.stateDict().keys()], [...DECODER.keys()]);
   enc.dispose();
   dec.dispose();
@@ -52,7 +88,14 @@ test('AdaIN: features take the style statistics; the stylised batch keeps its si
   assert.ok(out.isfinite().logicalNot().sum().item() === 0);
   // the two strengths give different images; alpha 0 is the autoencoder's reconstruction of the content
   const rec = stylizer.stylize(content, style, [0, 0]);
-  assert.ok(out.narrow(0, 0, 1).sub(rec.narrow(0, 0, 1)).abs().amax().item() > 1e-6);
+  assert.ok(
+    out
+      .narrow(0, 0, 1)
+      .sub(rec.narrow(0, 0, 1))
+      .abs()
+      .amax()
+      .item() > 1e-6,
+  );
   const rec2 = stylizer.stylize(content, T.rand([2, 3, 16, 16]), [0, 0]);
   assert.deepEqual(rec.toArray(), rec2.toArray(), 'alpha 0 ignores the style');
 

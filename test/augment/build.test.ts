@@ -1,17 +1,18 @@
 // The `augment` config section (defaults off, errors naming the field), buildAugmentation's plan, and the
 // Jensen–Shannon consistency term.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import * as T from '../../src/tensor/index.js';
+import { test } from 'node:test';
+import { buildAugmentation, DSU, jsDivergence, MixStyle } from '../../src/augment/index.js';
 import { loadConfig, parseConfig } from '../../src/config/index.js';
 import { AugmentConfigSchema } from '../../src/config/schema.js';
-import { DSU, MixStyle, buildAugmentation, jsDivergence } from '../../src/augment/index.js';
+import * as T from '../../src/tensor/index.js';
 import { CONFIGS } from '../e2e/cli.js';
 
 const data = { layout: 'kitti', root: '/nonexistent', labelSpace: 'vkitti-kitti' };
 
-test('the augment section is off by default and fills each method\'s defaults', () => {
+test("the augment section is off by default and fills each method's defaults", () => {
   assert.deepEqual(parseConfig({ data: { train: data } }).augment, { fraction: 1 });
   const a = AugmentConfigSchema.parse({ randConv: {}, fourier: { beta: 0.05 }, mixStyle: {}, consistency: {} });
   assert.deepEqual(a.randConv, { kernelSizes: [1, 3, 5, 7], mix: [0, 1], p: 0.5 });
@@ -41,7 +42,10 @@ test('buildAugmentation: nothing configured, nothing built; methods and feature 
   assert.deepEqual(none.features, {});
   const cfg = AugmentConfigSchema.parse({ randConv: {}, fourier: {}, photometric: {}, mixStyle: { layers: ['layer1'] }, dsu: {}, consistency: { weight: 2 } });
   const aug = await buildAugmentation(cfg, { device: 'cpu' });
-  assert.deepEqual(aug.batch!.opts.methods.map((m) => m.name), ['fourier', 'randConv', 'photometric']);
+  assert.deepEqual(
+    aug.batch!.opts.methods.map((m) => m.name),
+    ['fourier', 'randConv', 'photometric'],
+  );
   assert.equal(aug.batch!.opts.consistencyWeight, 2);
   assert.deepEqual(Object.keys(aug.features), ['layer1', 'layer2']);
   assert.ok(aug.features.layer1![0] instanceof MixStyle && aug.features.layer1![1] instanceof DSU);
@@ -52,9 +56,15 @@ test('buildAugmentation: nothing configured, nothing built; methods and feature 
   const labels = T.randint(0, 4, [2, 16, 16]);
   const { input, labels: l2 } = aug.batch!.prepare(images, labels);
   assert.deepEqual(input.shape, [4, 3, 16, 16]);
-  assert.deepEqual(l2.toArray(), T.tidy(() => T.F.cat([labels, labels], 0).toArray()));
+  assert.deepEqual(
+    l2.toArray(),
+    T.tidy(() => T.F.cat([labels, labels], 0).toArray()),
+  );
   aug.dispose();
-  await assert.rejects(buildAugmentation(AugmentConfigSchema.parse({ adain: { vgg: '/nonexistent/vgg.pth', decoder: '/nonexistent/d.pth' } }), { device: 'cpu' }), /vgg\.pth/);
+  await assert.rejects(
+    buildAugmentation(AugmentConfigSchema.parse({ adain: { vgg: '/nonexistent/vgg.pth', decoder: '/nonexistent/d.pth' } }), { device: 'cpu' }),
+    /vgg\.pth/,
+  );
   for (const t of [images, labels, input, l2]) t.dispose();
 });
 
@@ -66,7 +76,9 @@ test('the JS divergence is 0 for equal predictions, symmetric, at most ln 2, and
   assert.ok(ab > 0 && ab <= Math.LN2 + 1e-6);
   assert.ok(Math.abs(ab - jsDivergence(b, a).item()) < 1e-6);
   // disjoint one-hot predictions reach ln 2
-  const big = T.F.oneHot(T.tensor([0, 1], [2]), 2).float().mul(60);
+  const big = T.F.oneHot(T.tensor([0, 1], [2]), 2)
+    .float()
+    .mul(60);
   const far = jsDivergence(big.reshape([1, 2, 1, 2]), T.F.flip(big, [1]).reshape([1, 2, 1, 2])).item();
   assert.ok(Math.abs(far - Math.LN2) < 1e-4, `${far}`);
   a.requiresGrad = true;
@@ -82,12 +94,26 @@ test('augment.fraction: only that share of the images is augmented, the rest pas
   const images = T.randint(0, 256, [16, 3, 8, 8], { dtype: 'uint8' });
   const out = aug.batch!.augment(images);
   const unit = T.tidy(() => images.float().div(255));
-  const same = Array.from({ length: 16 }, (_, i) => T.tidy(() => out.narrow(0, i, 1).sub(unit.narrow(0, i, 1)).abs().amax().item()) === 0);
+  const same = Array.from(
+    { length: 16 },
+    (_, i) =>
+      T.tidy(() =>
+        out
+          .narrow(0, i, 1)
+          .sub(unit.narrow(0, i, 1))
+          .abs()
+          .amax()
+          .item(),
+      ) === 0,
+  );
   const kept = same.filter(Boolean).length;
   assert.ok(kept > 0 && kept < 16, `${kept} of 16 images unchanged`);
   const none = await buildAugmentation(AugmentConfigSchema.parse({ randConv: { p: 1 }, fraction: 0 }), { device: 'cpu' });
   const out0 = none.batch!.augment(images);
-  assert.equal(T.tidy(() => out0.sub(unit).abs().amax().item()), 0);
+  assert.equal(
+    T.tidy(() => out0.sub(unit).abs().amax().item()),
+    0,
+  );
   for (const t of [images, out, unit, out0]) t.dispose();
   aug.dispose();
   none.dispose();

@@ -1,10 +1,11 @@
 // MixStyle and DSU: identity in eval mode, statistics mixed/resampled in training, seeded, gradients flow;
 // inserted after layer1/layer2 of a DeepLabV3-ResNet-18 they add no state-dict keys and leave eval alone.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import * as T from '../../src/tensor/index.js';
-import { DSU, MixStyle, attachFeatureAugmentation, beta, channelStats, drawRng } from '../../src/augment/index.js';
+import { test } from 'node:test';
+import { attachFeatureAugmentation, beta, channelStats, DSU, drawRng, MixStyle } from '../../src/augment/index.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
+import * as T from '../../src/tensor/index.js';
 
 test('MixStyle and DSU are the identity in eval mode and with p = 0', () => {
   const x = T.randn([4, 8, 6, 6]);
@@ -20,7 +21,7 @@ test('MixStyle and DSU are the identity in eval mode and with p = 0', () => {
   one.dispose();
 });
 
-test('MixStyle: each sample\'s channel means become convex mixes of the batch\'s; same seed, same output', () => {
+test("MixStyle: each sample's channel means become convex mixes of the batch's; same seed, same output", () => {
   const x = T.randn([4, 5, 6, 7]).add(T.randn([4, 5, 1, 1]).mul(4));
   const m = new MixStyle({ p: 1, alpha: 0.5 });
   T.manualSeed(4);
@@ -33,7 +34,15 @@ test('MixStyle: each sample\'s channel means become convex mixes of the batch\'s
   const my = channelStats(y, 1e-6).mean.squeeze(3).squeeze(2);
   const lo = mx.amin(0, true);
   const hi = mx.amax(0, true);
-  assert.equal(my.lt(lo.sub(1e-4)).logicalOr(my.gt(hi.add(1e-4))).sum().item(), 0, 'mixed means within the batch range');
+  assert.equal(
+    my
+      .lt(lo.sub(1e-4))
+      .logicalOr(my.gt(hi.add(1e-4)))
+      .sum()
+      .item(),
+    0,
+    'mixed means within the batch range',
+  );
   for (const t of [x, y, y2, mx, my, lo, hi]) t.dispose();
 });
 

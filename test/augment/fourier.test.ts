@@ -1,13 +1,14 @@
 // FDA's defining properties against a plain DFT written here: the phase spectrum is kept everywhere, the
 // low band takes the style's amplitude (or the λ-mix), and every coefficient outside the band is unchanged.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { test } from 'node:test';
 import sharp from 'sharp';
+import { FourierAmplitudeMix, fourierAmplitudeMix, lowBandHalfWidth, StyleBank } from '../../src/augment/index.js';
 import * as T from '../../src/tensor/index.js';
-import { FourierAmplitudeMix, StyleBank, fourierAmplitudeMix, lowBandHalfWidth } from '../../src/augment/index.js';
 
 /** Full 2-d DFT of one h×w plane: [re, im] arrays indexed by k·w + l (frequencies 0..h-1, 0..w-1). */
 function dft2(x: Float32Array | number[], h: number, w: number): [Float64Array, Float64Array] {
@@ -96,8 +97,15 @@ test('FDA augmentation: same seed, same output; λ = 0 everywhere (p = 0) return
 test('a style folder is read once and resized to the batch size', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-styles-'));
   try {
-    for (const [i, [w, h]] of ([[10, 7], [5, 9]] as const).entries()) {
-      await sharp(Buffer.alloc(w * h * 3, 40 + 100 * i), { raw: { width: w, height: h, channels: 3 } }).png().toFile(path.join(dir, `s${i}.png`));
+    for (const [i, [w, h]] of (
+      [
+        [10, 7],
+        [5, 9],
+      ] as const
+    ).entries()) {
+      await sharp(Buffer.alloc(w * h * 3, 40 + 100 * i), { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toFile(path.join(dir, `s${i}.png`));
     }
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
     const bank = await StyleBank.load(dir, 'cpu', 'augment.fourier.styleDir');

@@ -1,8 +1,9 @@
 // RandConv and the photometric ops: geometry and labels kept, seeded determinism, each op's defining effect.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BatchAugmentation, gaussianTaps, Photometric, RandConv } from '../../src/augment/index.js';
 import * as T from '../../src/tensor/index.js';
-import { BatchAugmentation, Photometric, RandConv, gaussianTaps } from '../../src/augment/index.js';
 
 const photometricOff = { grayscale: 0, blur: 0, blurSigma: [0.5, 1] as [number, number], noise: 0, noiseStd: [0, 0.05] as [number, number] };
 
@@ -51,7 +52,12 @@ test('without methods the batch transform reproduces normalize() bit for bit', a
 test('photometric: grayscale makes channels equal, blur keeps a constant image, noise changes it; seeded', () => {
   const x = T.rand([2, 3, 10, 12]);
   const gray = new Photometric({ ...photometricOff, grayscale: 1 }).apply(x);
-  const d = gray.narrow(1, 0, 1).sub(gray.narrow(1, 2, 1)).abs().amax().item();
+  const d = gray
+    .narrow(1, 0, 1)
+    .sub(gray.narrow(1, 2, 1))
+    .abs()
+    .amax()
+    .item();
   assert.ok(d < 1e-6, `channels differ by ${d}`);
   const flat = T.full([2, 3, 10, 12], 0.3);
   const blurred = new Photometric({ ...photometricOff, blur: 1, blurSigma: [0.5, 2] }).apply(flat);

@@ -1,13 +1,14 @@
 // Against the methods' published reference code under PyTorch/numpy: the AdaIN networks and transfer as in
 // naoto0804/pytorch-AdaIN (net.py, test.py's style_transfer), and FDA as in FDA_source_to_target_np.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { test } from 'node:test';
+import { AdaINStylizer, adainDecoder, fourierAmplitudeMix, vggEncoder } from '../../src/augment/index.js';
 import { writePth } from '../../src/io/index.js';
 import * as T from '../../src/tensor/index.js';
-import { AdaINStylizer, adainDecoder, fourierAmplitudeMix, vggEncoder } from '../../src/augment/index.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
 
 const skip = skipWithoutTorch();
@@ -46,7 +47,8 @@ test('AdaIN stylisation matches naoto0804/pytorch-AdaIN under PyTorch', { skip }
     T.manualSeed(12);
     const save = async (name: string, net: ReturnType<typeof vggEncoder>) => {
       // small random weights keep activations in a sane range through 10 layers
-      for (const [k, t] of net.stateDict()) T.noGrad(() => t.copy_(T.tidy(() => T.randn(t.shape).mul(k.endsWith('bias') ? 0.05 : Math.sqrt(2 / (t.numel() / t.shape[0]!))))));
+      for (const [k, t] of net.stateDict())
+        T.noGrad(() => t.copy_(T.tidy(() => T.randn(t.shape).mul(k.endsWith('bias') ? 0.05 : Math.sqrt(2 / (t.numel() / t.shape[0]!))))));
       await writePth(path.join(dir, name), new Map([...net.stateDict()].map(([k, t]) => [k, t.toRaw()])));
       net.dispose();
     };
@@ -54,7 +56,14 @@ test('AdaIN stylisation matches naoto0804/pytorch-AdaIN under PyTorch', { skip }
     await save('decoder.pth', adainDecoder());
     const content = T.rand([2, 3, 16, 24]);
     const style = T.rand([2, 3, 24, 16]);
-    await writePth(path.join(dir, 'inputs.pth'), new Map([['content', content.toRaw()], ['style', style.toRaw()], ['alpha', T.tidy(() => T.tensor([1, 0.3], [2, 1, 1, 1], { dtype: 'float32' }).toRaw())]]));
+    await writePth(
+      path.join(dir, 'inputs.pth'),
+      new Map([
+        ['content', content.toRaw()],
+        ['style', style.toRaw()],
+        ['alpha', T.tidy(() => T.tensor([1, 0.3], [2, 1, 1, 1], { dtype: 'float32' }).toRaw())],
+      ]),
+    );
     const ref = JSON.parse(runPython(ADAIN_PY, { args: [dir] })) as number[];
     const stylizer = await AdaINStylizer.load({ vgg: path.join(dir, 'vgg.pth'), decoder: path.join(dir, 'decoder.pth') }, 'cpu');
     const out = stylizer.stylize(content, style, [1, 0.3]);
@@ -62,7 +71,9 @@ test('AdaIN stylisation matches naoto0804/pytorch-AdaIN under PyTorch', { skip }
     const got = out.toArray() as Float32Array;
     const scale = Math.max(...ref.map(Math.abs));
     let worst = 0;
-    ref.forEach((r, i) => { worst = Math.max(worst, Math.abs(r - got[i]!)); });
+    ref.forEach((r, i) => {
+      worst = Math.max(worst, Math.abs(r - got[i]!));
+    });
     assert.ok(worst <= 1e-4 * scale, `max difference ${worst} (scale ${scale})`);
     for (const t of [content, style, out]) t.dispose();
     stylizer.dispose();
@@ -92,8 +103,11 @@ src = np.array(x['src'], dtype=np.float64).reshape(shape); trg = np.array(x['trg
 print(json.dumps(np.stack([fda(s, t, x['beta']) for s, t in zip(src, trg)]).flatten().tolist()))
 `;
 
-test('FDA matches the authors\' numpy FDA_source_to_target_np (odd and even sizes)', { skip }, () => {
-  for (const [h, w, beta] of [[20, 30, 0.1], [15, 21, 0.2]] as const) {
+test("FDA matches the authors' numpy FDA_source_to_target_np (odd and even sizes)", { skip }, () => {
+  for (const [h, w, beta] of [
+    [20, 30, 0.1],
+    [15, 21, 0.2],
+  ] as const) {
     T.manualSeed(h);
     const src = T.rand([2, 3, h, w]);
     const trg = T.rand([2, 3, h, w]).mul(1.5);
@@ -102,7 +116,9 @@ test('FDA matches the authors\' numpy FDA_source_to_target_np (odd and even size
     const out = fourierAmplitudeMix(src, trg, { beta, lambda: [1, 1] });
     const got = out.toArray() as Float32Array;
     let worst = 0;
-    ref.forEach((r, i) => { worst = Math.max(worst, Math.abs(r - got[i]!)); });
+    ref.forEach((r, i) => {
+      worst = Math.max(worst, Math.abs(r - got[i]!));
+    });
     assert.ok(worst < 1e-4, `${h}×${w}: max difference ${worst}`);
     for (const t of [src, trg, out]) t.dispose();
   }

@@ -1,11 +1,12 @@
 // Training with every method on (except AdaIN, which needs weight files): the run works, and a stopped,
 // resumed run ends with exactly the weights of an uninterrupted one (the augmentations' randomness comes
 // from the checkpointed torch generator).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { test } from 'node:test';
 import * as T from '../../src/tensor/index.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { train } from '../../src/train/trainer.js';
@@ -37,7 +38,11 @@ test('an augmented run resumes exactly and leaks no tensor', async () => {
   const b = await readCheckpoint(path.join(tmp, 'resumed', 'checkpoints', 'step-00000004.safetensors'));
   for (const [k, t] of a.model) assert.ok(Buffer.from(t.data).equals(Buffer.from(b.model.get(k)!.data)), `model ${k} differs after resume`);
   // and the augmentations did something: a plain run ends elsewhere
-  const plain = await train({ config: tinyConfig(data, { phases: [{ steps: 4, outputStride: 16 }], valEvery: 0, checkpointEvery: 0 }), runDir: path.join(tmp, 'plain'), progress: 'off' });
+  const plain = await train({
+    config: tinyConfig(data, { phases: [{ steps: 4, outputStride: 16 }], valEvery: 0, checkpointEvery: 0 }),
+    runDir: path.join(tmp, 'plain'),
+    progress: 'off',
+  });
   assert.equal(plain.step, 4);
   const c = await readCheckpoint(path.join(tmp, 'plain', 'checkpoints', 'step-00000004.safetensors'));
   const k = 'classifier.4.weight';

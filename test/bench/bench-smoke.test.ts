@@ -1,15 +1,16 @@
 // The bench harness end to end at toy size: both sides run, the table prints, the JSON holds medians,
 // memory and FLOPs, and the analytic FLOP count equals torchvision's hook count.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BenchReport } from '../../bench/main.js';
-import { skipWithoutTorch } from '../helpers/python.js';
 import { defaultWorkerCounts } from '../../bench/pipeline.js';
+import { skipWithoutTorch } from '../helpers/python.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -44,7 +45,10 @@ test('npm run bench -- --smoke measures both sides and writes the report', { ski
       assert.equal(forward, r.reference!.convFlopsForward, `${r.name}: analytic FLOPs vs hooks`);
     }
     // the input pipeline per data-worker count: 0 (main thread), 1, ..., the cores
-    assert.deepEqual(rep.pipeline?.scaling.map((p) => p.workers), defaultWorkerCounts());
+    assert.deepEqual(
+      rep.pipeline?.scaling.map((p) => p.workers),
+      defaultWorkerCounts(),
+    );
     for (const p of rep.pipeline!.scaling) assert.ok(p.imagesPerSec > 0 && p.imagesPerSecPerCore > 0 && p.cores >= 1);
     assert.equal(rep.pipeline!.scaling.find((p) => p.workers === 1)?.speedup, 1);
     assert.match(stdout, /input pipeline per data-worker count/);

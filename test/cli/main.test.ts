@@ -1,9 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { test } from 'node:test';
 import { writeTinyKitti } from '../train/fixtures.js';
 
 const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.js');

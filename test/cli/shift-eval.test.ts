@@ -4,13 +4,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { readShiftEval } from '../../src/eval/shift-eval.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
 import { SUITE_STYLES } from '../../src/synth/suite.js';
-import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { manualSeed } from '../../src/tensor/index.js';
+import { saveCheckpoint } from '../../src/train/checkpoint.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
@@ -34,7 +34,15 @@ before(async () => {
     data: { train: { layout: 'kitti', root: suite, labelSpace: 'vkitti-kitti' }, val: { layout: 'kitti', root: suite, labelSpace: 'vkitti-kitti' } },
     train: { phases: [{ steps: 1, outputStride: 16 }] },
   };
-  await saveCheckpoint(ckpt, model.stateDict(), new Map(), { step: 1, phase: 0, rngState: new Uint8Array(4), loaderState: null, configHash: 'x', bestMIoU: null, config });
+  await saveCheckpoint(ckpt, model.stateDict(), new Map(), {
+    step: 1,
+    phase: 0,
+    rngState: new Uint8Array(4),
+    loaderState: null,
+    configHash: 'x',
+    bestMIoU: null,
+    config,
+  });
   model.dispose();
 });
 
@@ -48,7 +56,10 @@ describe('shapeseg shift-eval', () => {
     assert.match(r.stdout, /texture-free/);
     const outDir = path.join(run, 'shift-eval');
     const f = readShiftEval(path.join(outDir, 'shift-eval.json'));
-    assert.deepEqual(f.styles.map((x) => x.name), SUITE_STYLES.map((x) => x.name));
+    assert.deepEqual(
+      f.styles.map((x) => x.name),
+      SUITE_STYLES.map((x) => x.name),
+    );
     const train = f.styles.find((x) => x.name === f.trainingStyle)!;
     assert.equal(train.drop.mIoU, 0);
     for (const st of f.styles) {
@@ -67,7 +78,24 @@ describe('shapeseg shift-eval', () => {
   });
 
   it('builds the default suite into the cache folder when --suite is missing', () => {
-    const r = cli('shift-eval', '--checkpoint', ckpt, '--cache', 'cache', '--frames', '1', '--size', '48x96', '--device', 'cpu', '--figures', '0', '--out', 'out', '--no-progress');
+    const r = cli(
+      'shift-eval',
+      '--checkpoint',
+      ckpt,
+      '--cache',
+      'cache',
+      '--frames',
+      '1',
+      '--size',
+      '48x96',
+      '--device',
+      'cpu',
+      '--figures',
+      '0',
+      '--out',
+      'out',
+      '--no-progress',
+    );
     assert.equal(r.code, 0, r.stderr);
     const suiteDir = path.join(dir, 'cache', 'kitti-0020-seed2-1f-48x96');
     assert.ok(fs.existsSync(path.join(suiteDir, 'suite.json')));

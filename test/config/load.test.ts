@@ -1,8 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { test } from 'node:test';
 import { ConfigError, configHash, loadConfig, parseConfig } from '../../src/config/index.js';
 
 const minimal = { data: { train: { layout: 'vkitti1', root: '/data/vkitti', labelSpace: 'vkitti-kitti' } } };
@@ -58,12 +58,14 @@ test('YAML error names field path, value and file', () => {
 test('JSON config, several problems, unknown keys and enums', () => {
   withTmp((dir) => {
     const file = path.join(dir, 'bad.json');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({ ...minimal, model: { name: 'deeplabv3_resnet99' }, train: { batchsize: 4, device: 'gpu', amp: 'f16' } }),
-    );
+    fs.writeFileSync(file, JSON.stringify({ ...minimal, model: { name: 'deeplabv3_resnet99' }, train: { batchsize: 4, device: 'gpu', amp: 'f16' } }));
     const e = configError(() => loadConfig(file));
-    assert.ok(e.problems.includes(`model.name: expected "deeplabv3_resnet18", "deeplabv3_resnet34", "deeplabv3_resnet50", "deeplabv3_resnet101" or "deeplabv3_resnet152", got "deeplabv3_resnet99" (in ${file})`), e.message);
+    assert.ok(
+      e.problems.includes(
+        `model.name: expected "deeplabv3_resnet18", "deeplabv3_resnet34", "deeplabv3_resnet50", "deeplabv3_resnet101" or "deeplabv3_resnet152", got "deeplabv3_resnet99" (in ${file})`,
+      ),
+      e.message,
+    );
     assert.ok(e.problems.includes(`train.batchsize: unknown field (check the spelling) (in ${file})`), e.message);
     assert.ok(e.problems.includes(`train.device: expected "cpu", "cuda" or "cuda:N", got "gpu" (in ${file})`), e.message);
     assert.ok(e.problems.includes(`train.amp: expected false, "bf16" or "fp16", got "f16" (in ${file})`), e.message);
@@ -86,7 +88,10 @@ test('file and syntax errors', () => {
 test('cross-field checks and overrides', () => {
   const e = configError(() => parseConfig({ ...minimal, train: { phases: [{ steps: 5 }], schedule: { warmupSteps: 5 } } }, 'c.yaml'));
   assert.match(e.message, /^train\.schedule\.warmupSteps: expected fewer warmup steps than the 5 total steps, got 5/);
-  assert.match(configError(() => parseConfig({ ...minimal, transforms: { scale: [2, 1] } })).message, /^transforms\.scale: expected \[min, max\] with min <= max, got \[2,1\]/);
+  assert.match(
+    configError(() => parseConfig({ ...minimal, transforms: { scale: [2, 1] } })).message,
+    /^transforms\.scale: expected \[min, max\] with min <= max, got \[2,1\]/,
+  );
   const c = parseConfig(minimal, 'configs/run-a.yaml', { 'train.device': 'cuda:1', 'train.batchSize': 2 });
   assert.equal(c.train.device, 'cuda:1');
   assert.equal(c.train.batchSize, 2);
@@ -113,8 +118,6 @@ test('label space drives numClasses; train and val must share it', () => {
     configError(() => parseConfig({ ...minimal, model: { numClasses: 3 } }, 'c.yaml')).message,
     /^model\.numClasses: expected 10 \(label space "vkitti-kitti" of data\.train\), got 3 \(in c\.yaml\)$/,
   );
-  const e = configError(() =>
-    parseConfig({ data: { train: minimal.data.train, val: { layout: 'vkitti1', root: '/v', labelSpace: 'vkitti' } } }, 'c.yaml'),
-  );
+  const e = configError(() => parseConfig({ data: { train: minimal.data.train, val: { layout: 'vkitti1', root: '/v', labelSpace: 'vkitti' } } }, 'c.yaml'));
   assert.equal(e.message, 'data.val.labelSpace: expected "vkitti-kitti" (the label space of data.train), got "vkitti" (in c.yaml)');
 });

@@ -28,9 +28,12 @@ test('collate: N,3,H,W uint8 images (CHW from HWC) and N,H,W int64 labels', { sk
     assert.equal(b.labels.dtype, 'int64');
     assert.deepEqual(b.ids, ['id0', 'id1']);
     const img = b.images.toArray();
-    for (let n = 0; n < 2; n++) for (let c = 0; c < 3; c++) for (let y = 0; y < 3; y++) for (let x = 0; x < 4; x++) {
-      assert.equal(img[((n * 3 + c) * 3 + y) * 4 + x], hb.images[((n * 3 + y) * 4 + x) * 3 + c]);
-    }
+    for (let n = 0; n < 2; n++)
+      for (let c = 0; c < 3; c++)
+        for (let y = 0; y < 3; y++)
+          for (let x = 0; x < 4; x++) {
+            assert.equal(img[((n * 3 + c) * 3 + y) * 4 + x], hb.images[((n * 3 + y) * 4 + x) * 3 + c]);
+          }
     assert.deepEqual(Array.from(b.labels.toArray() as BigInt64Array, Number), [...hb.labels]);
   } finally {
     b.images.dispose();

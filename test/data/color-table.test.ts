@@ -8,12 +8,24 @@ const TABLE = 'Category(:id) r g b\nTerrain 210 0 200\nSky 90 200 255\nCar:0 200
 
 test('parses VKITTI colour tables, instance suffixes dropped', () => {
   const e = parseColorTable(TABLE, 't.txt');
-  assert.deepEqual(e.map((x) => [x.category, x.raw, [...x.rgb], x.line]), [
-    ['Terrain', 'Terrain', [210, 0, 200], 2], ['Sky', 'Sky', [90, 200, 255], 3], ['Car', 'Car:0', [200, 200, 200], 4],
-    ['Car', 'Car:1', [201, 200, 200], 5], ['Van', 'Van:3', [0, 139, 139], 6],
-  ]);
-  assert.throws(() => parseColorTable('Name r g b\n', 'x.txt'), /x\.txt:1: expected a header line "Category\(:id\) r g b" or "Category r g b", got "Name r g b"/);
-  assert.throws(() => parseColorTable('Category r g b\nSky 1 2 300\n', 'x.txt'), /x\.txt:2: expected "Category r g b" or "Category:instance r g b" with r,g,b in 0\.\.255/);
+  assert.deepEqual(
+    e.map((x) => [x.category, x.raw, [...x.rgb], x.line]),
+    [
+      ['Terrain', 'Terrain', [210, 0, 200], 2],
+      ['Sky', 'Sky', [90, 200, 255], 3],
+      ['Car', 'Car:0', [200, 200, 200], 4],
+      ['Car', 'Car:1', [201, 200, 200], 5],
+      ['Van', 'Van:3', [0, 139, 139], 6],
+    ],
+  );
+  assert.throws(
+    () => parseColorTable('Name r g b\n', 'x.txt'),
+    /x\.txt:1: expected a header line "Category\(:id\) r g b" or "Category r g b", got "Name r g b"/,
+  );
+  assert.throws(
+    () => parseColorTable('Category r g b\nSky 1 2 300\n', 'x.txt'),
+    /x\.txt:2: expected "Category r g b" or "Category:instance r g b" with r,g,b in 0\.\.255/,
+  );
   assert.throws(() => parseColorTable('Category(:id) r g b\nSky 1 2 3\nCar: 1 2 3\n', 'x.txt'), /x\.txt:3: expected .*got "Car: 1 2 3"/);
   assert.throws(() => parseColorTable('Category(:id) r g b\nCar:1 1 2 3 4\n', 'x.txt'), /x\.txt:2: /);
   const m = nativeMapping('vkitti', 'vkitti');
@@ -27,8 +39,17 @@ test('parses VKITTI colour tables, instance suffixes dropped', () => {
 test('tolerates CRLF, tabs, runs of spaces, trailing whitespace, a byte-order mark and blank lines', () => {
   const messy = '\uFEFFCategory(:id)\tr g b \r\n\r\nTerrain\t210\t0\t200\r\nCar:12  200 200 200  \r\n\r\n';
   const e = parseColorTable(messy, 'm.txt');
-  assert.deepEqual(e.map((x) => [x.category, x.raw, [...x.rgb], x.line]), [['Terrain', 'Terrain', [210, 0, 200], 3], ['Car', 'Car:12', [200, 200, 200], 4]]);
-  assert.deepEqual(parseColorTable('Category r g b\nUndefined 0 0 0', 'c.txt').map((x) => x.category), ['Undefined']);
+  assert.deepEqual(
+    e.map((x) => [x.category, x.raw, [...x.rgb], x.line]),
+    [
+      ['Terrain', 'Terrain', [210, 0, 200], 3],
+      ['Car', 'Car:12', [200, 200, 200], 4],
+    ],
+  );
+  assert.deepEqual(
+    parseColorTable('Category r g b\nUndefined 0 0 0', 'c.txt').map((x) => x.category),
+    ['Undefined'],
+  );
 });
 
 test('decodes exactly like a naive Map lookup, unknown colours error or map to 255', () => {

@@ -37,9 +37,18 @@ type RGB = [number, number, number];
 
 /** VKITTI 1.3.1 colours of the non-instance categories. */
 export const VK1_BASE: Record<string, RGB> = {
-  Terrain: [210, 0, 200], Sky: [90, 200, 255], Tree: [0, 199, 0], Vegetation: [90, 240, 0], Building: [140, 140, 140],
-  Road: [100, 60, 100], GuardRail: [255, 100, 255], TrafficSign: [255, 255, 0], TrafficLight: [200, 200, 0],
-  Pole: [255, 130, 0], Misc: [80, 80, 80], Truck: [160, 60, 60],
+  Terrain: [210, 0, 200],
+  Sky: [90, 200, 255],
+  Tree: [0, 199, 0],
+  Vegetation: [90, 240, 0],
+  Building: [140, 140, 140],
+  Road: [100, 60, 100],
+  GuardRail: [255, 100, 255],
+  TrafficSign: [255, 255, 0],
+  TrafficLight: [200, 200, 0],
+  Pole: [255, 130, 0],
+  Misc: [80, 80, 80],
+  Truck: [160, 60, 60],
 };
 
 /** What a fixture sample should load as. */
@@ -85,7 +94,9 @@ export async function writeVKitti1(
           for (let x = 0; x < width; x++) {
             const [n, c] = entries[(x + 3 * y + f) % entries.length]!;
             native.push(n.split(':')[0]!);
-            c.forEach((v, k) => { lab[(y * width + x) * 3 + k] = v; });
+            c.forEach((v, k) => {
+              lab[(y * width + x) * 3 + k] = v;
+            });
           }
         }
         await writePng(path.join(root, 'vkitti_1.3.1_rgb', world, variation, name), image, width, height, 3);
@@ -124,11 +135,15 @@ export async function writeVKitti2(
         for (let i = 0; i < width * height; i++) {
           const [n, c] = VK2_ENTRIES[(i + f) % VK2_ENTRIES.length]!;
           native.push(n);
-          c.forEach((v, k) => { lab[i * 3 + k] = v; });
+          c.forEach((v, k) => {
+            lab[i * 3 + k] = v;
+          });
         }
         const imgFile = path.join(base, 'frames', 'rgb', 'Camera_0', `rgb_${num}.jpg`);
         fs.mkdirSync(path.dirname(imgFile), { recursive: true });
-        await sharp(image, { raw: { width, height, channels: 3 } }).jpeg().toFile(imgFile);
+        await sharp(image, { raw: { width, height, channels: 3 } })
+          .jpeg()
+          .toFile(imgFile);
         await writePng(path.join(base, 'frames', 'classSegmentation', 'Camera_0', `classgt_${num}.png`), lab, width, height, 3);
         out.set(`${scene}/${variation}/Camera_0/${num}`, { native, image, width, height });
       }

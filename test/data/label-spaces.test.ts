@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  IGNORE_INDEX, LABEL_SPACE_NAMES, UNKNOWN_ID, VKITTI_CATEGORIES, cityscapesLut, getLabelSpace, nativeMapping,
-} from '../../src/data/label-spaces.js';
+import { cityscapesLut, getLabelSpace, IGNORE_INDEX, LABEL_SPACE_NAMES, nativeMapping, UNKNOWN_ID, VKITTI_CATEGORIES } from '../../src/data/label-spaces.js';
 
 test('vkitti space: 14 classes in VKITTI order, identity mapping, Undefined ignored', () => {
   const s = getLabelSpace('vkitti');
   assert.deepEqual(s.classes, [
-    'Terrain', 'Sky', 'Tree', 'Vegetation', 'Building', 'Road', 'GuardRail', 'TrafficSign', 'TrafficLight', 'Pole',
-    'Misc', 'Truck', 'Car', 'Van',
+    'Terrain',
+    'Sky',
+    'Tree',
+    'Vegetation',
+    'Building',
+    'Road',
+    'GuardRail',
+    'TrafficSign',
+    'TrafficLight',
+    'Pole',
+    'Misc',
+    'Truck',
+    'Car',
+    'Van',
   ]);
   assert.equal(s.numClasses, 14);
   assert.equal(s.colors.length, 14);
@@ -23,8 +33,21 @@ test('vkitti-kitti space: Cityscapes train-id order, VKITTI and Cityscapes-id ma
   assert.deepEqual(s.classes, ['road', 'building', 'pole', 'traffic light', 'traffic sign', 'vegetation', 'terrain', 'sky', 'car', 'truck']);
   const v = nativeMapping('vkitti-kitti', 'vkitti');
   const expect: Record<string, number> = {
-    Road: 0, Building: 1, Pole: 2, TrafficLight: 3, TrafficSign: 4, Tree: 5, Vegetation: 5, Terrain: 6, Sky: 7,
-    Car: 8, Van: 8, Truck: 9, GuardRail: 255, Misc: 255, Undefined: 255,
+    Road: 0,
+    Building: 1,
+    Pole: 2,
+    TrafficLight: 3,
+    TrafficSign: 4,
+    Tree: 5,
+    Vegetation: 5,
+    Terrain: 6,
+    Sky: 7,
+    Car: 8,
+    Van: 8,
+    Truck: 9,
+    GuardRail: 255,
+    Misc: 255,
+    Undefined: 255,
   };
   assert.deepEqual(Object.fromEntries(v), expect);
   const lut = cityscapesLut('vkitti-kitti');
@@ -36,5 +59,8 @@ test('vkitti-kitti space: Cityscapes train-id order, VKITTI and Cityscapes-id ma
 test('errors name the label space and what is possible', () => {
   assert.deepEqual(LABEL_SPACE_NAMES, ['vkitti', 'vkitti-kitti']);
   assert.throws(() => getLabelSpace('cityscapes'), /unknown label space "cityscapes"; known: vkitti, vkitti-kitti/);
-  assert.throws(() => nativeMapping('vkitti', 'cityscapes'), /"vkitti" has no mapping from cityscapes labels; usable label spaces for cityscapes: vkitti-kitti/);
+  assert.throws(
+    () => nativeMapping('vkitti', 'cityscapes'),
+    /"vkitti" has no mapping from cityscapes labels; usable label spaces for cityscapes: vkitti-kitti/,
+  );
 });

@@ -15,24 +15,55 @@ export const VKITTI2_HEADER = 'Category r g b';
 
 /** Virtual KITTI 1.3.1 colours of the categories without instances, in the published order. */
 export const VKITTI1_COLORS: readonly (readonly [string, RGB])[] = [
-  ['Terrain', [210, 0, 200]], ['Sky', [90, 200, 255]], ['Tree', [0, 199, 0]], ['Vegetation', [90, 240, 0]],
-  ['Building', [140, 140, 140]], ['Road', [100, 60, 100]], ['GuardRail', [255, 100, 255]], ['TrafficSign', [255, 255, 0]],
-  ['TrafficLight', [200, 200, 0]], ['Pole', [255, 130, 0]], ['Misc', [80, 80, 80]], ['Truck', [160, 60, 60]],
+  ['Terrain', [210, 0, 200]],
+  ['Sky', [90, 200, 255]],
+  ['Tree', [0, 199, 0]],
+  ['Vegetation', [90, 240, 0]],
+  ['Building', [140, 140, 140]],
+  ['Road', [100, 60, 100]],
+  ['GuardRail', [255, 100, 255]],
+  ['TrafficSign', [255, 255, 0]],
+  ['TrafficLight', [200, 200, 0]],
+  ['Pole', [255, 130, 0]],
+  ['Misc', [80, 80, 80]],
+  ['Truck', [160, 60, 60]],
 ];
 
 /** Virtual KITTI 2 `colors.txt` entries, in the published order (GuardRail is 250, not 255, here). */
 export const VKITTI2_COLORS: readonly (readonly [string, RGB])[] = [
-  ['Terrain', [210, 0, 200]], ['Sky', [90, 200, 255]], ['Tree', [0, 199, 0]], ['Vegetation', [90, 240, 0]],
-  ['Building', [140, 140, 140]], ['Road', [100, 60, 100]], ['GuardRail', [250, 100, 255]], ['TrafficSign', [255, 255, 0]],
-  ['TrafficLight', [200, 200, 0]], ['Pole', [255, 130, 0]], ['Misc', [80, 80, 80]], ['Truck', [160, 60, 60]],
-  ['Car', [255, 127, 80]], ['Van', [0, 139, 139]], ['Undefined', [0, 0, 0]],
+  ['Terrain', [210, 0, 200]],
+  ['Sky', [90, 200, 255]],
+  ['Tree', [0, 199, 0]],
+  ['Vegetation', [90, 240, 0]],
+  ['Building', [140, 140, 140]],
+  ['Road', [100, 60, 100]],
+  ['GuardRail', [250, 100, 255]],
+  ['TrafficSign', [255, 255, 0]],
+  ['TrafficLight', [200, 200, 0]],
+  ['Pole', [255, 130, 0]],
+  ['Misc', [80, 80, 80]],
+  ['Truck', [160, 60, 60]],
+  ['Car', [255, 127, 80]],
+  ['Van', [0, 139, 139]],
+  ['Undefined', [0, 0, 0]],
 ];
 
 /** Cityscapes label ids (and their colours in `semantic_rgb`) the KITTI fixture paints, mapped and unmapped ones. */
 export const KITTI_PALETTE: readonly (readonly [number, RGB])[] = [
-  [7, [128, 64, 128]], [11, [70, 70, 70]], [17, [153, 153, 153]], [19, [250, 170, 30]], [20, [220, 220, 0]],
-  [21, [107, 142, 35]], [22, [152, 251, 152]], [23, [70, 130, 180]], [26, [0, 0, 142]], [27, [0, 0, 70]],
-  [0, [0, 0, 0]], [8, [244, 35, 232]], [24, [220, 20, 60]], [33, [119, 11, 32]],
+  [7, [128, 64, 128]],
+  [11, [70, 70, 70]],
+  [17, [153, 153, 153]],
+  [19, [250, 170, 30]],
+  [20, [220, 220, 0]],
+  [21, [107, 142, 35]],
+  [22, [152, 251, 152]],
+  [23, [70, 130, 180]],
+  [26, [0, 0, 142]],
+  [27, [0, 0, 70]],
+  [0, [0, 0, 0]],
+  [8, [244, 35, 232]],
+  [24, [220, 20, 60]],
+  [33, [119, 11, 32]],
 ];
 
 /** What one fixture sample must load as. */
@@ -57,7 +88,7 @@ function paint<K>(entries: readonly (readonly [K, RGB])[], width: number, height
   const rgb = Buffer.alloc(width * height * 3);
   const keys: K[] = [];
   for (let i = 0; i < width * height; i++) {
-    const [k, c] = entries[(i % width + Math.floor(i / width) * 2 + shift) % entries.length]!;
+    const [k, c] = entries[((i % width) + Math.floor(i / width) * 2 + shift) % entries.length]!;
     keys.push(k);
     rgb.set(c, i * 3);
   }
@@ -85,7 +116,11 @@ export async function writePublishedVKitti1(
   for (const [wi, world] of worlds.entries()) {
     for (const [vi, variation] of variations.entries()) {
       // instance colours differ per sequence, as in the release
-      const instances: [string, RGB][] = [['Car:0', [200, 200, 200]], ['Car:12', [201, 30 + wi, 40 + vi]], ['Van:3', [202, 30 + wi, 40 + vi]]];
+      const instances: [string, RGB][] = [
+        ['Car:0', [200, 200, 200]],
+        ['Car:12', [201, 30 + wi, 40 + vi]],
+        ['Van:3', [202, 30 + wi, 40 + vi]],
+      ];
       const entries = [...VKITTI1_COLORS, ...instances];
       writeText(path.join(root, 'vkitti_1.3.1_scenegt', `${world}_${variation}_scenegt_rgb_encoding.txt`), VKITTI1_HEADER, entries);
       for (let f = 0; f < frames; f++) {
@@ -123,7 +158,9 @@ export async function writePublishedVKitti2(
           const { rgb, keys } = paint(VKITTI2_COLORS, width, height, si + vi + f + (camera === 'Camera_1' ? 1 : 0));
           const imgFile = path.join(dir('rgb'), scene, variation, 'frames', 'rgb', camera, `rgb_${num}.jpg`);
           fs.mkdirSync(path.dirname(imgFile), { recursive: true });
-          await sharp(noise(width * height * 3, si * 100 + vi * 10 + f), { raw: { width, height, channels: 3 } }).jpeg().toFile(imgFile);
+          await sharp(noise(width * height * 3, si * 100 + vi * 10 + f), { raw: { width, height, channels: 3 } })
+            .jpeg()
+            .toFile(imgFile);
           const classDir = o.classDir ?? 'classSegmentation';
           await writePng(path.join(dir('classSegmentation'), scene, variation, 'frames', classDir, camera, `classgt_${num}.png`), rgb, width, height, 3);
           out.set(`${scene}/${variation}/${camera}/${num}`, { native: keys, image: null, width, height });
@@ -157,7 +194,9 @@ export async function writePublishedKitti(root: string, o: { count?: number; wid
     const { rgb, keys } = paint(KITTI_PALETTE, width, height, k);
     const ids = Buffer.from(keys);
     const instance = new Uint16Array(keys.length);
-    keys.forEach((id, i) => { instance[i] = id * 256 + (id === 26 ? 1 + (i % 2) : 0); });
+    keys.forEach((id, i) => {
+      instance[i] = id * 256 + (id === 26 ? 1 + (i % 2) : 0);
+    });
     await writePng(path.join(root, 'training', 'image_2', name), image, width, height, 3);
     await writePng(path.join(root, 'training', 'semantic', name), ids, width, height, 1);
     await writePng(path.join(root, 'training', 'semantic_rgb', name), rgb, width, height, 3);

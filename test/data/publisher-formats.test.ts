@@ -4,19 +4,17 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Dataset } from '../../src/data/dataset.js';
 import { readLabelIds } from '../../src/data/image-io.js';
 import { cityscapesLut, nativeMapping } from '../../src/data/label-spaces.js';
 import { openDataset } from '../../src/data/open.js';
-import { DataConfigSchema, type DataConfigInput } from '../../src/data/schema.js';
-import type { Dataset } from '../../src/data/dataset.js';
+import { type DataConfigInput, DataConfigSchema } from '../../src/data/schema.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { countConfusion } from '../../src/eval/metrics.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
 import { manualSeed } from '../../src/tensor/index.js';
 import { rmTmp, tmpDir, writePng } from './fixtures.js';
-import {
-  VKITTI1_HEADER, writePublishedKitti, writePublishedVKitti1, writePublishedVKitti2, type PublishedSample,
-} from './publisher-fixtures.js';
+import { type PublishedSample, VKITTI1_HEADER, writePublishedKitti, writePublishedVKitti1, writePublishedVKitti2 } from './publisher-fixtures.js';
 
 const open = (cfg: DataConfigInput): Promise<Dataset> => openDataset(DataConfigSchema.parse(cfg));
 
@@ -62,7 +60,13 @@ describe('Virtual KITTI 1.3.1 as published', () => {
     for (const space of ['vkitti', 'vkitti-kitti'] as const) {
       const ds = await open({ layout: 'vkitti1', root, labelSpace: space });
       assert.equal(ds.length, exp.size);
-      assert.deepEqual(ds.list().map((r) => r.id).slice(0, 3), ['0001/15-deg-left/00000', '0001/15-deg-left/00001', '0001/clone/00000']);
+      assert.deepEqual(
+        ds
+          .list()
+          .map((r) => r.id)
+          .slice(0, 3),
+        ['0001/15-deg-left/00000', '0001/15-deg-left/00001', '0001/clone/00000'],
+      );
       await checkAll(ds, exp, space, 'vkitti');
     }
     const one = await open({ layout: 'vkitti1', root, worlds: [20], variations: ['15-deg-left'], frames: { start: 1 } });
@@ -77,9 +81,14 @@ describe('Virtual KITTI 1.3.1 as published', () => {
       const lines = fs.readFileSync(table, 'utf8').split('\n');
       lines[14] = 'Car:12 201 30';
       fs.writeFileSync(table, lines.join('\n'));
-      await assert.rejects(open({ layout: 'vkitti1', root: r }), (e: Error) => e.name === 'DataError' && e.message.startsWith(`${table}:15: expected "Category r g b"`));
+      await assert.rejects(
+        open({ layout: 'vkitti1', root: r }),
+        (e: Error) => e.name === 'DataError' && e.message.startsWith(`${table}:15: expected "Category r g b"`),
+      );
       fs.writeFileSync(table, `Category:id r g b\n${lines.slice(1).join('\n')}`);
-      await assert.rejects(open({ layout: 'vkitti1', root: r }), (e: Error) => e.message.startsWith(`${table}:1: expected a header line "Category(:id) r g b" or "Category r g b"`));
+      await assert.rejects(open({ layout: 'vkitti1', root: r }), (e: Error) =>
+        e.message.startsWith(`${table}:1: expected a header line "Category(:id) r g b" or "Category r g b"`),
+      );
     } finally {
       rmTmp(r);
     }
@@ -108,7 +117,10 @@ describe('Virtual KITTI 2 as published', () => {
       const [img, lab] = ds.fileList()[0]!.split('\t');
       const prefix = (kind: string): string => ('archives' in opts ? `vkitti_2.0.3_${kind}/` : '');
       assert.equal(img, `${prefix('rgb')}Scene20/fog/frames/rgb/Camera_0/rgb_00001.jpg`);
-      assert.equal(lab, `${prefix('classSegmentation')}Scene20/fog/frames/${'classDir' in opts ? opts.classDir : 'classSegmentation'}/Camera_0/classgt_00001.png`);
+      assert.equal(
+        lab,
+        `${prefix('classSegmentation')}Scene20/fog/frames/${'classDir' in opts ? opts.classDir : 'classSegmentation'}/Camera_0/classgt_00001.png`,
+      );
       const s = await ds.load(0);
       assert.ok(s.label.includes(255), 'Undefined must map to 255');
       await checkAll(ds, exp, 'vkitti', 'vkitti');
@@ -140,14 +152,20 @@ describe('KITTI semantic segmentation 2015 as published', () => {
 
   test('loads training/semantic ids next to semantic_rgb, instance and testing/', async () => {
     const ds = await open({ layout: 'kitti', root });
-    assert.deepEqual(ds.list().map((r) => r.id), ['000000_10', '000001_10']);
+    assert.deepEqual(
+      ds.list().map((r) => r.id),
+      ['000000_10', '000001_10'],
+    );
     await checkAll(ds, exp, 'vkitti-kitti', 'cityscapes');
   });
 
   test('colour (semantic_rgb) and 16-bit (instance) files are refused as id labels, naming the file', async () => {
     const rgb = path.join(root, 'training', 'semantic_rgb', '000000_10.png');
     const inst = path.join(root, 'training', 'instance', '000000_10.png');
-    await assert.rejects(readLabelIds(rgb, 'label'), (e: Error) => e.name === 'DataError' && e.message.startsWith(`label file ${rgb}: pixel (x=0, y=0) has colour (128, 64, 128); expected label ids`));
+    await assert.rejects(
+      readLabelIds(rgb, 'label'),
+      (e: Error) => e.name === 'DataError' && e.message.startsWith(`label file ${rgb}: pixel (x=0, y=0) has colour (128, 64, 128); expected label ids`),
+    );
     await assert.rejects(readLabelIds(inst, 'label'), (e: Error) => e.message.startsWith(`label file ${inst}: is a 16-bit image`));
   });
 
@@ -156,7 +174,9 @@ describe('KITTI semantic segmentation 2015 as published', () => {
     const asRgb = path.join(root, 'grey-as-rgb.png');
     const ids = await readLabelIds(sem, 'label');
     const rgb = Buffer.alloc(ids.data.length * 3);
-    ids.data.forEach((v, i) => { rgb.fill(v, i * 3, i * 3 + 3); });
+    ids.data.forEach((v, i) => {
+      rgb.fill(v, i * 3, i * 3 + 3);
+    });
     await writePng(asRgb, rgb, ids.width, ids.height, 3);
     const got = await readLabelIds(asRgb, 'label');
     assert.deepEqual([got.channels, got.width, got.height], [1, ids.width, ids.height]);
@@ -174,14 +194,19 @@ describe('KITTI semantic segmentation 2015 as published', () => {
         device: 'cpu',
         onPrediction: (s, pred) => {
           const cm = countConfusion(expectedLabel(exp.get(s.id)!, 'vkitti-kitti', 'cityscapes'), pred, ds.labelSpace.numClasses);
-          cm.forEach((v, i) => { expected[i]! += v; });
+          cm.forEach((v, i) => {
+            expected[i]! += v;
+          });
         },
       });
       assert.equal(res.images, 2);
       assert.deepEqual([...res.confusion], [...expected]);
       // every pixel that is not an unmapped Cityscapes id is counted
       const counted = [...exp.values()].reduce((n, e) => n + e.native.filter((id) => [7, 11, 17, 19, 20, 21, 22, 23, 26, 27].includes(Number(id))).length, 0);
-      assert.equal(res.confusion.reduce((a, b) => a + b, 0), counted);
+      assert.equal(
+        res.confusion.reduce((a, b) => a + b, 0),
+        counted,
+      );
     } finally {
       model.dispose();
     }

@@ -9,7 +9,12 @@ import { rmTmp, tmpDir } from './fixtures.js';
 const synth = await import('../../src/synth/index.js').catch((e: Error) => e);
 const skip = skipIfMissing(synth instanceof Error ? `src/synth unavailable: ${synth.message}` : null);
 
-for (const [layout, labelSpace] of [['vkitti1', 'vkitti'], ['vkitti2', 'vkitti'], ['kitti', 'vkitti-kitti'], ['vkitti1', 'vkitti-kitti']] as const) {
+for (const [layout, labelSpace] of [
+  ['vkitti1', 'vkitti'],
+  ['vkitti2', 'vkitti'],
+  ['kitti', 'vkitti-kitti'],
+  ['vkitti1', 'vkitti-kitti'],
+] as const) {
   test(`synth ${layout} output loads in the ${labelSpace} space`, { skip }, async () => {
     const { generateDataset } = synth as typeof import('../../src/synth/index.js');
     const root = tmpDir();

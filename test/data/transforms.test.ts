@@ -4,12 +4,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Sample } from '../../src/data/dataset.js';
-import { Rng, epochPermutation, sampleRng } from '../../src/data/rng.js';
+import { epochPermutation, Rng, sampleRng } from '../../src/data/rng.js';
 import {
-  ColorJitter, Compose, IMAGENET_MEAN_RGB, PlannedSample, RandomCrop, RandomHorizontalFlip, RandomScale, trainTransform,
+  ColorJitter,
+  Compose,
+  IMAGENET_MEAN_RGB,
+  PlannedSample,
+  RandomCrop,
+  RandomHorizontalFlip,
+  RandomScale,
+  trainTransform,
 } from '../../src/data/transforms.js';
-import { noise, rmTmp, tmpDir } from './fixtures.js';
 import { skipWithoutPythonModules } from '../helpers/python.js';
+import { noise, rmTmp, tmpDir } from './fixtures.js';
 
 function sample(width: number, height: number, seed = 1, classes = [0, 3, 7, 255]): Sample {
   const lab = noise(width * height, seed + 99);
@@ -28,10 +35,18 @@ test('epochPermutation and sample streams are pure functions of their keys', () 
   assert.deepEqual(a, epochPermutation(7, 3, 50));
   assert.notDeepEqual(a, epochPermutation(7, 4, 50));
   assert.notDeepEqual(a, epochPermutation(8, 3, 50));
-  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   assert.equal(sampleRng(1, 2, 3).nextU32(), sampleRng(1, 2, 3).nextU32());
   assert.notEqual(sampleRng(1, 2, 3).nextU32(), sampleRng(1, 2, 4).nextU32());
-  assert.ok(Array.from({ length: 1000 }, () => 0).every((_, i) => { const r = new Rng(i).random(); return r >= 0 && r < 1; }));
+  assert.ok(
+    Array.from({ length: 1000 }, () => 0).every((_, i) => {
+      const r = new Rng(i).random();
+      return r >= 0 && r < 1;
+    }),
+  );
 });
 
 test('trainTransform is deterministic for a key, differs across keys, crops to the size', () => {
@@ -97,7 +112,7 @@ test('scale stays in range, labels keep only their input values, crop-after-scal
   const full = new Compose([new RandomScale(1.7, 1.7)]).apply(s, new Rng(0));
   const cropped = new Compose([new RandomScale(1.7, 1.7), new RandomCrop([9, 13])]).apply(s, scripted({ uniform: 1.7, ints: [4, 7] }));
   for (let y = 0; y < 9; y++) {
-    const src = ((y + 4) * full.width + 7);
+    const src = (y + 4) * full.width + 7;
     assert.deepEqual(cropped.image.subarray(y * 13 * 3, (y + 1) * 13 * 3), full.image.subarray(src * 3, (src + 13) * 3));
     assert.deepEqual(cropped.label.subarray(y * 13, (y + 1) * 13), full.label.subarray(src, src + 13));
   }
@@ -124,7 +139,13 @@ test('bilinear (images) and nearest (labels) match torch interpolate / nearest-e
   const dir = tmpDir();
   try {
     const s = sample(23, 11, 9, [0, 1, 2, 3, 4, 5, 6, 7]);
-    const outs = ([[33, 17], [20, 15], [46, 22]] as const).map(([w, h]) => {
+    const outs = (
+      [
+        [33, 17],
+        [20, 15],
+        [46, 22],
+      ] as const
+    ).map(([w, h]) => {
       const p = new PlannedSample(s);
       p.scaledHeight = h;
       p.scaledWidth = w;

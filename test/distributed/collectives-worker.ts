@@ -1,7 +1,7 @@
 // A worker process for process-group.test.ts: joins the group from torchrun's variables, runs collectives and
 // prints what it saw as one JSON line. FAULT=exit|hang makes rank 1 exit / hang after the first barrier, exit0 rank 0.
 import { ProcessGroup, readDistributedEnv } from '../../src/distributed/index.js';
-import { tensor, type Tensor } from '../../src/tensor/index.js';
+import { type Tensor, tensor } from '../../src/tensor/index.js';
 
 const env = readDistributedEnv();
 if (!env) throw new Error('collectives-worker: not started as a distributed worker');
@@ -31,10 +31,16 @@ if (fault && fault !== 'exit0' && r === 1) {
 }
 try {
   if (fault) pg.allReduce(tensor([1], [1], { dtype: 'float32' }));
-  process.stdout.write(`${JSON.stringify({
-    rank: r, a: nums(a), b: nums(b), max: nums(m), c: nums(c),
-    gathered: gathered.map(nums),
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      rank: r,
+      a: nums(a),
+      b: nums(b),
+      max: nums(m),
+      c: nums(c),
+      gathered: gathered.map(nums),
+    })}\n`,
+  );
   pg.destroy();
 } catch (e) {
   process.stdout.write(`${JSON.stringify({ rank: r, error: (e as Error).message })}\n`);

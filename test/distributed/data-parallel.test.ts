@@ -22,7 +22,14 @@ const kitti = { layout: 'kitti', root: data, labelSpace: 'vkitti-kitti' };
 // 3 validation images: shares of 2 and 1 on two ranks
 const withVal = { data: { train: kitti, val: { ...kitti, ids: ['000000_10', '000001_10', '000002_10'] } } };
 
-async function trainRun(name: string, procs: number, batchSize: number, args: string[] = [], train: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<string> {
+async function trainRun(
+  name: string,
+  procs: number,
+  batchSize: number,
+  args: string[] = [],
+  train: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const runDir = path.join(tmp, 'runs', name);
   // one process: a plain run (empty variables count as unset)
   const env: Record<string, string> = procs === 1 ? { WORLD_SIZE: '', RANK: '' } : {};
@@ -31,8 +38,10 @@ async function trainRun(name: string, procs: number, batchSize: number, args: st
   return runDir;
 }
 
-const losses = (runDir: string) => readMetricsLog(path.join(runDir, 'metrics.jsonl'))
-  .filter((l): l is TrainLogLine => 'loss' in l).map((l) => [l.step, l.loss] as const);
+const losses = (runDir: string) =>
+  readMetricsLog(path.join(runDir, 'metrics.jsonl'))
+    .filter((l): l is TrainLogLine => 'loss' in l)
+    .map((l) => [l.step, l.loss] as const);
 
 test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resumes with another process count', { skip: withoutGloo }, async () => {
   // with gradient accumulation: gradients are exchanged once per step, after the second micro-batch
@@ -40,15 +49,24 @@ test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resu
   const single = await trainRun('single', 1, 2, [], accumulate, withVal);
   const dual = await trainRun('dual', 2, 1, [], accumulate, withVal);
   const [ls, ld] = [losses(single), losses(dual)];
-  assert.deepEqual(ld.map(([s]) => s), [1, 2, 3]);
-  for (let i = 0; i < ls.length; i++) assert.ok(Math.abs(ls[i]![1] - ld[i]![1]) < 1e-4 * Math.abs(ls[i]![1]), `loss at step ${i + 1}: ${ls[i]![1]} vs ${ld[i]![1]}`);
+  assert.deepEqual(
+    ld.map(([s]) => s),
+    [1, 2, 3],
+  );
+  for (let i = 0; i < ls.length; i++)
+    assert.ok(Math.abs(ls[i]![1] - ld[i]![1]) < 1e-4 * Math.abs(ls[i]![1]), `loss at step ${i + 1}: ${ls[i]![1]} vs ${ld[i]![1]}`);
   await assertSameWeights(single, dual, 3);
   // only rank 0 wrote: one TensorBoard file, one metrics line per step
   assert.equal(fs.readdirSync(path.join(dual, 'tb')).length, 1);
   // validation sharded over the ranks, counts summed: the single process's confusion matrix
-  const confusion = (run: string) => (JSON.parse(fs.readFileSync(path.join(run, 'eval', 'step-00000003.json'), 'utf8')) as { confusionMatrix: number[][] }).confusionMatrix;
+  const confusion = (run: string) =>
+    (JSON.parse(fs.readFileSync(path.join(run, 'eval', 'step-00000003.json'), 'utf8')) as { confusionMatrix: number[][] }).confusionMatrix;
   assert.deepEqual(confusion(dual), confusion(single));
-  assert.ok(confusion(single).flat().reduce((a, b) => a + b) > 0);
+  assert.ok(
+    confusion(single)
+      .flat()
+      .reduce((a, b) => a + b) > 0,
+  );
 
   // stopped after step 1 with 2 processes, finished by 1 process with the same global batch
   const mixed = await trainRun('mixed', 2, 1, ['--stop-after', '1'], accumulate);
@@ -61,8 +79,12 @@ test('with train.syncBN, BatchNorm trains on the global batch: 2 processes × ba
   const single = await trainRun('sync-single', 1, 4, [], train);
   const dual = await trainRun('sync-dual', 2, 2, [], train);
   const [ls, ld] = [losses(single), losses(dual)];
-  assert.deepEqual(ld.map(([s]) => s), [1, 2]);
-  for (let i = 0; i < ls.length; i++) assert.ok(Math.abs(ls[i]![1] - ld[i]![1]) < 1e-5 * Math.abs(ls[i]![1]), `loss at step ${i + 1}: ${ls[i]![1]} vs ${ld[i]![1]}`);
+  assert.deepEqual(
+    ld.map(([s]) => s),
+    [1, 2],
+  );
+  for (let i = 0; i < ls.length; i++)
+    assert.ok(Math.abs(ls[i]![1] - ld[i]![1]) < 1e-5 * Math.abs(ls[i]![1]), `loss at step ${i + 1}: ${ls[i]![1]} vs ${ld[i]![1]}`);
   // weights and running statistics after one step. Later, training BatchNorm on batches this small amplifies
   // rounding. Measured on random-noise images: one process with channelsLast (rounding-level differences only)
   // differs from one without by 13% in conv1.weight after 2 steps; 2 processes with SyncBatchNorm differ from

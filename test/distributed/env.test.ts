@@ -13,8 +13,15 @@ test('torchrun variables are read and written back unchanged; none means a singl
   assert.equal(readDistributedEnv({}), null);
 });
 
-test('Slurm and Open MPI rank variables stand in for torchrun\'s', () => {
-  const slurm = readDistributedEnv({ SLURM_PROCID: '5', SLURM_NTASKS: '8', SLURM_LOCALID: '1', SLURM_NTASKS_PER_NODE: '4', MASTER_ADDR: 'n0', MASTER_PORT: '1234' });
+test("Slurm and Open MPI rank variables stand in for torchrun's", () => {
+  const slurm = readDistributedEnv({
+    SLURM_PROCID: '5',
+    SLURM_NTASKS: '8',
+    SLURM_LOCALID: '1',
+    SLURM_NTASKS_PER_NODE: '4',
+    MASTER_ADDR: 'n0',
+    MASTER_PORT: '1234',
+  });
   assert.deepEqual(slurm, { rank: 5, localRank: 1, worldSize: 8, localWorldSize: 4, masterAddr: 'n0', masterPort: 1234 });
   const mpi = readDistributedEnv({ OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '2', MASTER_ADDR: 'n0', MASTER_PORT: '1234' });
   assert.equal(mpi?.rank, 1);
@@ -27,9 +34,11 @@ test('bad values name the variable', () => {
   assert.throws(() => readDistributedEnv({ ...torchrun, MASTER_ADDR: '' }), /MASTER_ADDR must not be empty/);
 });
 
-test('the launcher removes its own flags from the workers\' command line', () => {
-  assert.deepEqual(
-    stripLaunchFlags(['main.js', 'train', 'c.yaml', '--nproc-per-node', '2', '--nnodes=2', '--node-rank', '1', '--resume', '--master-port=5']),
-    ['main.js', 'train', 'c.yaml', '--resume'],
-  );
+test("the launcher removes its own flags from the workers' command line", () => {
+  assert.deepEqual(stripLaunchFlags(['main.js', 'train', 'c.yaml', '--nproc-per-node', '2', '--nnodes=2', '--node-rank', '1', '--resume', '--master-port=5']), [
+    'main.js',
+    'train',
+    'c.yaml',
+    '--resume',
+  ]);
 });

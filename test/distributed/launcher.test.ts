@@ -23,7 +23,9 @@ function shapeseg(args: string[], onStart?: (pid: number) => void): Promise<{ co
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], { cwd: tmp, env: { ...process.env, OMP_NUM_THREADS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stderr }));
     onStart?.(child.pid!);
@@ -38,10 +40,26 @@ test('two nodes of one process each equal one node of two processes', { skip: wi
   assert.equal(r.code, 0, r.stderr);
   const two = path.join(tmp, 'runs', 'two-nodes');
   const port2 = String(await freePort());
-  const nodes = await Promise.all([0, 1].map((rank) => shapeseg([
-    'train', cfg, '--run-dir', two, '--no-progress', '--nproc-per-node', '1', '--nnodes', '2', '--node-rank', String(rank),
-    '--master-addr', '127.0.0.1', `--master-port=${port2}`,
-  ])));
+  const nodes = await Promise.all(
+    [0, 1].map((rank) =>
+      shapeseg([
+        'train',
+        cfg,
+        '--run-dir',
+        two,
+        '--no-progress',
+        '--nproc-per-node',
+        '1',
+        '--nnodes',
+        '2',
+        '--node-rank',
+        String(rank),
+        '--master-addr',
+        '127.0.0.1',
+        `--master-port=${port2}`,
+      ]),
+    ),
+  );
   for (const n of nodes) assert.equal(n.code, 0, n.stderr);
   await assertSameWeights(one, two, 3);
 });
@@ -57,7 +75,10 @@ test('a killed worker stops the others with a message naming it; --resume finish
       if (!fs.existsSync(path.join(ckpts, 'step-00000002.safetensors'))) return;
       clearInterval(poll);
       // the launcher's children are the workers; rank 1 is the one with RANK=1
-      const pids = spawnSync('ps', ['-o', 'pid=', '--ppid', String(launcher)], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number);
+      const pids = spawnSync('ps', ['-o', 'pid=', '--ppid', String(launcher)], { encoding: 'utf8' })
+        .stdout.trim()
+        .split(/\s+/)
+        .map(Number);
       const rank1 = pids.find((p) => fs.readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes('RANK=1'));
       assert.ok(rank1, `no worker with RANK=1 among ${pids.join(', ')}`);
       killedAt = Date.now();
@@ -69,7 +90,10 @@ test('a killed worker stops the others with a message naming it; --resume finish
   assert.match(r.stderr, /worker rank 1 \(pid \d+\) was killed by SIGKILL; stopping the other workers/);
   assert.ok(Date.now() - killedAt < 20_000 + 15_000, 'stopped within the timeout (plus the kill grace)');
   // the newest checkpoint is complete, and the run finishes from it
-  const files = fs.readdirSync(ckpts).filter((f) => f.startsWith('step-')).sort();
+  const files = fs
+    .readdirSync(ckpts)
+    .filter((f) => f.startsWith('step-'))
+    .sort();
   await readCheckpoint(path.join(ckpts, files.at(-1)!));
   const resumed = await shapeseg([...args, '--resume', '--master-port', String(await freePort())]);
   assert.equal(resumed.code, 0, resumed.stderr);
@@ -81,14 +105,17 @@ test('SIGINT to the launcher stops every worker after the same step, checkpointe
   const runDir = path.join(tmp, 'runs', 'interrupt');
   const ckpts = path.join(runDir, 'checkpoints');
   let signalled = false;
-  const r = await shapeseg(['train', cfg, '--run-dir', runDir, '--no-progress', '--nproc-per-node', '2', '--master-port', String(await freePort())], (launcher) => {
-    const poll = setInterval(() => {
-      if (!fs.existsSync(path.join(ckpts, 'step-00000002.safetensors'))) return;
-      clearInterval(poll);
-      signalled = true;
-      process.kill(launcher, 'SIGINT');
-    }, 100);
-  });
+  const r = await shapeseg(
+    ['train', cfg, '--run-dir', runDir, '--no-progress', '--nproc-per-node', '2', '--master-port', String(await freePort())],
+    (launcher) => {
+      const poll = setInterval(() => {
+        if (!fs.existsSync(path.join(ckpts, 'step-00000002.safetensors'))) return;
+        clearInterval(poll);
+        signalled = true;
+        process.kill(launcher, 'SIGINT');
+      }, 100);
+    },
+  );
   assert.ok(signalled, `the run ended before the signal: ${r.stderr}`);
   assert.equal(r.code, 130, r.stderr);
   assert.doesNotMatch(r.stderr, /stopping the other workers|failed on rank/);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runWorkers, withoutGloo, type WorkerResult } from './spawn.js';
+import { runWorkers, type WorkerResult, withoutGloo } from './spawn.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'collectives-worker.js');
 
@@ -22,7 +22,10 @@ test('allReduce, broadcast, allGather and barrier across two processes', { skip:
     assert.deepEqual(out.b, [1, 1, 1, 1, 1, 1]); // 0 + 1
     assert.deepEqual(out.max, [1]);
     assert.deepEqual(out.c, [100, 101]); // rank 1's
-    assert.deepEqual(out.gathered, [[0, 0], [1, -1]]);
+    assert.deepEqual(out.gathered, [
+      [0, 0],
+      [1, -1],
+    ]);
   }
 });
 

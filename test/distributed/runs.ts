@@ -6,10 +6,24 @@ import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { tinyConfig } from '../train/fixtures.js';
 
 /** Writes <dir>/<name>.json: the tiny config (frozen BN, aux head with its dropout), `steps` steps of per-process batch b. */
-export function writeRunConfig(dir: string, data: string, name: string, o: { batchSize: number; steps?: number; train?: Record<string, unknown>; extra?: Record<string, unknown> }): string {
-  const cfg = tinyConfig(data, {
-    batchSize: o.batchSize, phases: [{ steps: o.steps ?? 3, outputStride: 16, freezeBN: true }], valEvery: 0, checkpointEvery: 1, keepLast: 50, ...o.train,
-  }, { data: { train: { layout: 'kitti', root: data, labelSpace: 'vkitti-kitti' } }, ...o.extra });
+export function writeRunConfig(
+  dir: string,
+  data: string,
+  name: string,
+  o: { batchSize: number; steps?: number; train?: Record<string, unknown>; extra?: Record<string, unknown> },
+): string {
+  const cfg = tinyConfig(
+    data,
+    {
+      batchSize: o.batchSize,
+      phases: [{ steps: o.steps ?? 3, outputStride: 16, freezeBN: true }],
+      valEvery: 0,
+      checkpointEvery: 1,
+      keepLast: 50,
+      ...o.train,
+    },
+    { data: { train: { layout: 'kitti', root: data, labelSpace: 'vkitti-kitti' } }, ...o.extra },
+  );
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(file, JSON.stringify(cfg));
   return file;

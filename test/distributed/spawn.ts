@@ -19,25 +19,48 @@ export async function freePort(): Promise<number> {
 }
 
 /** What one worker printed and how it ended. */
-export interface WorkerResult { rank: number; code: number | null; stdout: string; stderr: string; elapsedMs: number }
+export interface WorkerResult {
+  rank: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+}
 
 /** Runs script as ranks 0..n-1 on 127.0.0.1:port, with extra env, one OpenMP thread each (2-core CI). */
 export async function runWorkers(script: string, n: number, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<WorkerResult[]> {
   const port = await freePort();
   const start = Date.now();
-  return Promise.all(Array.from({ length: n }, (_, rank) => new Promise<WorkerResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
-      env: {
-        ...process.env, OMP_NUM_THREADS: '1', RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(n),
-        LOCAL_WORLD_SIZE: String(n), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), ...extraEnv,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ rank, code, stdout, stderr, elapsedMs: Date.now() - start }));
-  })));
+  return Promise.all(
+    Array.from(
+      { length: n },
+      (_, rank) =>
+        new Promise<WorkerResult>((resolve, reject) => {
+          const child = spawn(process.execPath, [script, ...args], {
+            env: {
+              ...process.env,
+              OMP_NUM_THREADS: '1',
+              RANK: String(rank),
+              LOCAL_RANK: String(rank),
+              WORLD_SIZE: String(n),
+              LOCAL_WORLD_SIZE: String(n),
+              MASTER_ADDR: '127.0.0.1',
+              MASTER_PORT: String(port),
+              ...extraEnv,
+            },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d: Buffer) => {
+            stdout += d.toString();
+          });
+          child.stderr.on('data', (d: Buffer) => {
+            stderr += d.toString();
+          });
+          child.once('error', reject);
+          child.once('exit', (code) => resolve({ rank, code, stdout, stderr, elapsedMs: Date.now() - start }));
+        }),
+    ),
+  );
 }

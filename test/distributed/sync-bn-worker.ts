@@ -1,8 +1,9 @@
 // A worker for sync-batchnorm.test.ts: SyncBatchNorm over this rank's share of a batch against BatchNorm2d over
 // the whole batch (computed locally: every rank knows the whole batch), forward, backward and running stats.
-import { BatchNorm2d, SyncBatchNorm } from '../../src/nn/index.js';
+
 import { ProcessGroup, readDistributedEnv } from '../../src/distributed/index.js';
-import { manualSeed, noGrad, randn, tidy, type Tensor } from '../../src/tensor/index.js';
+import { BatchNorm2d, SyncBatchNorm } from '../../src/nn/index.js';
+import { manualSeed, noGrad, randn, type Tensor, tidy } from '../../src/tensor/index.js';
 
 const env = readDistributedEnv();
 if (!env) throw new Error('sync-bn-worker: not started as a distributed worker');
@@ -11,7 +12,9 @@ const { rank, worldSize } = env;
 
 manualSeed(3);
 // per rank 2 samples of 3 channels 4×5; values far from 0 so a naive E[x²] − E[x]² would show
-const x = randn([2 * worldSize, 3, 4, 5]).mul(2).add(5);
+const x = randn([2 * worldSize, 3, 4, 5])
+  .mul(2)
+  .add(5);
 const dy = randn([2 * worldSize, 3, 4, 5]);
 const maxDiff = (a: Tensor, b: Tensor) => tidy(() => a.sub(b).abs().amax().item());
 

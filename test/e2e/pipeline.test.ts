@@ -1,11 +1,12 @@
 // End to end through the real CLI in a temp dir: synth → train → eval → predict → report on both
 // Virtual KITTI layouts (1.3.1 and 2.x) validated on a KITTI-layout set; resume of a finished run;
 // bad inputs (config field, missing label file); and the `demo` command. Tiny sizes, 2 threads.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import YAML from 'yaml';
 import { assertOk, CONFIGS, isPng, shapeseg, snapshot, writeYaml } from './cli.js';
 
@@ -69,7 +70,10 @@ function readJsonl(file: string): Array<Record<string, unknown>> {
 const runs = new Map<Layout, { runDir: string; configFile: string; dataRoot: string }>();
 
 before(() => {
-  assertOk(shapeseg(tmp, 'synth', '--out', KITTI, '--layout', 'kitti', '--frames', '2', '--size', SIZE, '--worlds', '0020', '--seed', '1', '--no-progress'), 'synth kitti');
+  assertOk(
+    shapeseg(tmp, 'synth', '--out', KITTI, '--layout', 'kitti', '--frames', '2', '--size', SIZE, '--worlds', '0020', '--seed', '1', '--no-progress'),
+    'synth kitti',
+  );
 });
 
 for (const layout of Object.keys(LAYOUTS) as Layout[]) {
@@ -81,7 +85,23 @@ for (const layout of Object.keys(LAYOUTS) as Layout[]) {
     let checkpoint = '';
 
     test('synth writes the dataset', () => {
-      const r = shapeseg(tmp, 'synth', '--out', dataRoot, '--layout', layout, '--frames', '4', '--size', SIZE, '--worlds', '0001', '--variations', 'clone', '--no-progress');
+      const r = shapeseg(
+        tmp,
+        'synth',
+        '--out',
+        dataRoot,
+        '--layout',
+        layout,
+        '--frames',
+        '4',
+        '--size',
+        SIZE,
+        '--worlds',
+        '0001',
+        '--variations',
+        'clone',
+        '--no-progress',
+      );
       assertOk(r, `synth ${layout}`);
       assert.match(r.stdout, /^synth: wrote \d+ files to /m);
     });
@@ -110,8 +130,14 @@ for (const layout of Object.keys(LAYOUTS) as Layout[]) {
 
       const lines = readJsonl(path.join(runDir, 'metrics.jsonl'));
       const steps = lines.filter((l) => 'loss' in l);
-      assert.deepEqual(steps.map((l) => l.step), [1, 2, 3, 4, 5]);
-      assert.deepEqual(steps.map((l) => l.phase), [0, 0, 0, 1, 1]);
+      assert.deepEqual(
+        steps.map((l) => l.step),
+        [1, 2, 3, 4, 5],
+      );
+      assert.deepEqual(
+        steps.map((l) => l.phase),
+        [0, 0, 0, 1, 1],
+      );
       for (const l of steps) assert.ok(Number.isFinite(l.loss) && (l.lr as number) > 0, JSON.stringify(l));
       const vals = lines.filter((l) => 'val' in l);
       assert.equal(vals.length, 1);
@@ -127,21 +153,46 @@ for (const layout of Object.keys(LAYOUTS) as Layout[]) {
       assert.equal(events.length, 1);
       assert.ok(fs.statSync(path.join(runDir, 'tb', events[0]!)).size > 0);
 
-      checkpoint = ckpts.includes('best.safetensors') ? path.join(runDir, 'checkpoints', 'best.safetensors') : path.join(runDir, 'checkpoints', 'step-00000005.safetensors');
+      checkpoint = ckpts.includes('best.safetensors')
+        ? path.join(runDir, 'checkpoints', 'best.safetensors')
+        : path.join(runDir, 'checkpoints', 'step-00000005.safetensors');
       runs.set(layout, { runDir, configFile, dataRoot });
     });
 
     test('eval prints every class and writes the metrics JSON and a figure', () => {
       assert.ok(checkpoint, 'train did not finish');
       const out = path.join(runDir, 'eval', 'kitti-os8.json');
-      const r = shapeseg(tmp, 'eval', '--checkpoint', checkpoint, '--data', `kitti:${KITTI}`, '--label-space', 'vkitti-kitti', '--output-stride', '8',
-        '--figures', '2', '--out', out, '--device', 'cpu', '--no-progress');
+      const r = shapeseg(
+        tmp,
+        'eval',
+        '--checkpoint',
+        checkpoint,
+        '--data',
+        `kitti:${KITTI}`,
+        '--label-space',
+        'vkitti-kitti',
+        '--output-stride',
+        '8',
+        '--figures',
+        '2',
+        '--out',
+        out,
+        '--device',
+        'cpu',
+        '--no-progress',
+      );
       assertOk(r, `eval ${layout}`);
       for (const name of CLASSES) assert.match(r.stdout, new RegExp(`^${name} +(\\d+\\.\\d\\d|n/a) `, 'm'), `class ${name} missing from\n${r.stdout}`);
       assert.match(r.stdout, /^mIoU +\d+\.\d\d/m);
       assert.match(r.stdout, /^pixel accuracy +\d+\.\d\d/m);
 
-      const res = JSON.parse(fs.readFileSync(out, 'utf8')) as { mIoU: number; pixelAccuracy: number; perClassIoU: Record<string, number | null>; classNames: string[]; outputStride: number };
+      const res = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+        mIoU: number;
+        pixelAccuracy: number;
+        perClassIoU: Record<string, number | null>;
+        classNames: string[];
+        outputStride: number;
+      };
       assert.deepEqual(res.classNames, CLASSES);
       assert.deepEqual(Object.keys(res.perClassIoU), CLASSES);
       for (const v of Object.values(res.perClassIoU)) assert.ok(v === null || (v >= 0 && v <= 1), String(v));
@@ -154,7 +205,21 @@ for (const layout of Object.keys(LAYOUTS) as Layout[]) {
     test('predict writes the PNGs of one sample', () => {
       assert.ok(checkpoint, 'train did not finish');
       const out = path.join(tmp, `pred-${layout}`);
-      const r = shapeseg(tmp, 'predict', '--checkpoint', checkpoint, '--data', `${layout}:${dataRoot}`, '--ids', spec.id, '--out', out, '--device', 'cpu', '--no-progress');
+      const r = shapeseg(
+        tmp,
+        'predict',
+        '--checkpoint',
+        checkpoint,
+        '--data',
+        `${layout}:${dataRoot}`,
+        '--ids',
+        spec.id,
+        '--out',
+        out,
+        '--device',
+        'cpu',
+        '--no-progress',
+      );
       assertOk(r, `predict ${layout}`);
       assert.match(r.stdout, /^wrote 1 predictions to /m);
       for (const kind of ['mask', 'pred', 'overlay', 'grid']) assert.ok(isPng(path.join(out, `${spec.stem}_${kind}.png`)), `${spec.stem}_${kind}.png`);

@@ -74,7 +74,10 @@ test('ground-truth ignore pixels count for neither map', () => {
 });
 
 test('Boundary IoU matches the reference algorithm on random blobby maps', () => {
-  const w = 23, h = 17, c = 4, ratio = 0.08;
+  const w = 23,
+    h = 17,
+    c = 4,
+    ratio = 0.08;
   const maps: Array<{ gt: number[]; pred: number[] }> = [];
   let s = 12345;
   const rnd = (): number => {
@@ -84,9 +87,17 @@ test('Boundary IoU matches the reference algorithm on random blobby maps', () =>
   const blobs = (): number[] => {
     const centres = Array.from({ length: 6 }, () => [rnd() * w, rnd() * h, Math.floor(rnd() * c)] as const);
     return Array.from({ length: w * h }, (_, i) => {
-      const x = i % w, y = Math.floor(i / w);
-      let best = 0, bd = Infinity;
-      for (const [cx, cy, k] of centres) { const dd = (x - cx) ** 2 + (y - cy) ** 2; if (dd < bd) { bd = dd; best = k; } }
+      const x = i % w,
+        y = Math.floor(i / w);
+      let best = 0,
+        bd = Infinity;
+      for (const [cx, cy, k] of centres) {
+        const dd = (x - cx) ** 2 + (y - cy) ** 2;
+        if (dd < bd) {
+          bd = dd;
+          best = k;
+        }
+      }
       return best;
     });
   };
@@ -94,7 +105,8 @@ test('Boundary IoU matches the reference algorithm on random blobby maps', () =>
   const b = new BoundaryIoU(c, ratio);
   for (const m of maps) b.update(m.gt, m.pred, w, h);
   const ours = b.result();
-  const py = runPython(`
+  const py = runPython(
+    `
 import json, math, sys
 d = json.load(sys.stdin); w, h, C, ratio = d['w'], d['h'], d['c'], d['ratio']
 def mask_to_boundary(mask):
@@ -112,7 +124,9 @@ for m in d['maps']:
         inter[k] += sum(g[y][x] and p[y][x] for y in range(h) for x in range(w))
         union[k] += sum(1 for y in range(h) for x in range(w) if g[y][x] or p[y][x])
 print(json.dumps({'inter': inter, 'union': union}))
-`, { input: JSON.stringify({ w, h, c, ratio, maps }) });
+`,
+    { input: JSON.stringify({ w, h, c, ratio, maps }) },
+  );
   const ref = JSON.parse(py) as { inter: number[]; union: number[] };
   assert.deepEqual(Array.from(ours.intersection), ref.inter);
   assert.deepEqual(Array.from(ours.union), ref.union);

@@ -4,13 +4,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { readEvalResult } from '../../src/eval/result-file.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
-import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { manualSeed } from '../../src/tensor/index.js';
+import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { writeKitti } from '../data/fixtures.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -33,11 +33,22 @@ before(async () => {
   const config = {
     name: 'tiny',
     model: { name: 'deeplabv3_resnet18', numClasses: 10 },
-    data: { train: { layout: 'kitti', root: kitti, labelSpace: 'vkitti-kitti' }, val: { layout: 'kitti', root: kitti, labelSpace: 'vkitti-kitti', frames: { start: 1 } } },
+    data: {
+      train: { layout: 'kitti', root: kitti, labelSpace: 'vkitti-kitti' },
+      val: { layout: 'kitti', root: kitti, labelSpace: 'vkitti-kitti', frames: { start: 1 } },
+    },
     train: { phases: [{ steps: 10, outputStride: 16 }] },
   };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-  saveCheckpoint(ckpt, model.stateDict(), new Map(), { step: 10, phase: 0, rngState: new Uint8Array(4), loaderState: null, configHash: 'x', bestMIoU: null, config });
+  saveCheckpoint(ckpt, model.stateDict(), new Map(), {
+    step: 10,
+    phase: 0,
+    rngState: new Uint8Array(4),
+    loaderState: null,
+    configHash: 'x',
+    bestMIoU: null,
+    config,
+  });
   model.dispose();
   fs.mkdirSync(run, { recursive: true });
   fs.writeFileSync(path.join(run, 'config.json'), JSON.stringify(config));
@@ -46,7 +57,20 @@ before(async () => {
 
 describe('shapeseg eval / predict / report', () => {
   it('eval prints the per-class table and writes the JSON and a figure into the run', () => {
-    const r = cli('eval', '--checkpoint', ckpt, '--data', `kitti:${kitti}`, '--label-space', 'vkitti-kitti', '--device', 'cpu', '--figures', '2', '--no-progress');
+    const r = cli(
+      'eval',
+      '--checkpoint',
+      ckpt,
+      '--data',
+      `kitti:${kitti}`,
+      '--label-space',
+      'vkitti-kitti',
+      '--device',
+      'cpu',
+      '--figures',
+      '2',
+      '--no-progress',
+    );
     assert.equal(r.code, 0, r.stderr);
     for (const c of ['road', 'pole', 'traffic light', 'traffic sign', 'truck']) assert.match(r.stdout, new RegExp(`^${c}\\s`, 'm'));
     assert.match(r.stdout, /mIoU\s+\d+\.\d\d/);
@@ -54,15 +78,31 @@ describe('shapeseg eval / predict / report', () => {
     assert.ok(fs.existsSync(path.join(run, 'figures', 'kitti-os8.png')));
   });
 
-  it('eval -o elsewhere names the figure after the results file, beside it, and leaves the run\'s figure alone', () => {
+  it("eval -o elsewhere names the figure after the results file, beside it, and leaves the run's figure alone", () => {
     const runFigure = path.join(run, 'figures', 'kitti-os8.png');
     const before = fs.readFileSync(runFigure);
     const out = path.join(dir, 'second', 'kitti-second.json');
-    const r = cli('eval', '--checkpoint', ckpt, '--data', `kitti:${kitti}`, '--filter', '{frames: {start: 1}}', '--label-space', 'vkitti-kitti',
-      '--device', 'cpu', '--figures', '1', '--out', out, '--no-progress');
+    const r = cli(
+      'eval',
+      '--checkpoint',
+      ckpt,
+      '--data',
+      `kitti:${kitti}`,
+      '--filter',
+      '{frames: {start: 1}}',
+      '--label-space',
+      'vkitti-kitti',
+      '--device',
+      'cpu',
+      '--figures',
+      '1',
+      '--out',
+      out,
+      '--no-progress',
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.ok(fs.existsSync(path.join(dir, 'second', 'kitti-second.png')));
-    assert.ok(fs.readFileSync(runFigure).equals(before), 'the first dataset\'s figure was overwritten');
+    assert.ok(fs.readFileSync(runFigure).equals(before), "the first dataset's figure was overwritten");
   });
 
   it('the eval JSON records checkpoint, data count, stride and every class by name', async () => {
@@ -70,13 +110,43 @@ describe('shapeseg eval / predict / report', () => {
     assert.equal(res.checkpoint, ckpt);
     assert.equal(res.data.count, 3);
     assert.equal(res.outputStride, 8);
-    assert.deepEqual(Object.keys(res.perClassIoU), ['road', 'building', 'pole', 'traffic light', 'traffic sign', 'vegetation', 'terrain', 'sky', 'car', 'truck']);
+    assert.deepEqual(Object.keys(res.perClassIoU), [
+      'road',
+      'building',
+      'pole',
+      'traffic light',
+      'traffic sign',
+      'vegetation',
+      'terrain',
+      'sky',
+      'car',
+      'truck',
+    ]);
     assert.equal(res.totalPixels + res.ignoredPixels, 3 * 48 * 40);
   });
 
   it('eval without --data uses the checkpoint run config split, with TTA and --out', async () => {
     const out = path.join(dir, 'tta.json');
-    const r = cli('eval', '-c', ckpt, '--split', 'val', '--output-stride', '16', '--scales', '0.5,1', '--flip', '--boundary', '--trimap', '0.1', '--device', 'cpu', '--out', out, '--no-progress');
+    const r = cli(
+      'eval',
+      '-c',
+      ckpt,
+      '--split',
+      'val',
+      '--output-stride',
+      '16',
+      '--scales',
+      '0.5,1',
+      '--flip',
+      '--boundary',
+      '--trimap',
+      '0.1',
+      '--device',
+      'cpu',
+      '--out',
+      out,
+      '--no-progress',
+    );
     assert.equal(r.code, 0, r.stderr);
     const res = await readEvalResult(out);
     assert.equal(res.data.count, 2); // frames start 1
@@ -103,13 +173,17 @@ describe('shapeseg eval / predict / report', () => {
     const out = path.join(dir, 'pred');
     const r = cli('predict', '-c', ckpt, '--data', `kitti:${kitti}`, '--ids', '000001_10', '000002_10', '--device', 'cpu', '--out', out, '--no-progress');
     assert.equal(r.code, 0, r.stderr);
-    for (const f of ['000001_10_mask.png', '000001_10_overlay.png', '000001_10_pred.png', '000001_10_grid.png', 'grid.png']) assert.ok(fs.existsSync(path.join(out, f)), f);
+    for (const f of ['000001_10_mask.png', '000001_10_overlay.png', '000001_10_pred.png', '000001_10_grid.png', 'grid.png'])
+      assert.ok(fs.existsSync(path.join(out, f)), f);
     const mask = await sharp(path.join(out, '000001_10_mask.png')).metadata();
     assert.deepEqual([mask.width, mask.height], [48, 40]);
     const grid = await sharp(path.join(out, 'grid.png')).metadata();
     assert.equal(grid.width, 4 * 480 + 5 * 4); // image | gt | prediction | errors
     const pred = await sharp(path.join(out, '000001_10_pred.png')).raw().toBuffer();
-    assert.ok(pred.every((v) => v < 10), 'index map holds class indices');
+    assert.ok(
+      pred.every((v) => v < 10),
+      'index map holds class indices',
+    );
 
     const out2 = path.join(dir, 'pred2');
     const img = path.join(kitti, 'training', 'image_2', '000000_10.png');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfusionMatrix } from '../../src/eval/confusion.js';
 import { computeMetrics, countConfusion } from '../../src/eval/metrics.js';
-import { cudaIsAvailable, liveTensorCount, tensor, tidy, type Device } from '../../src/tensor/index.js';
+import { cudaIsAvailable, type Device, liveTensorCount, tensor, tidy } from '../../src/tensor/index.js';
 import { prng } from '../report/fake-run.js';
 
 /** Random labels in [0, C) with ~10% ignore, and predictions that agree ~70% of the time. */

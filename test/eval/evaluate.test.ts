@@ -6,18 +6,27 @@ import { after, describe, it } from 'node:test';
 import type { Sample } from '../../src/data/dataset.js';
 import { getLabelSpace, type LabelSpace } from '../../src/data/label-spaces.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../src/data/normalize.js';
-import { evaluate, evaluationToFile, type EvalDataset } from '../../src/eval/evaluate.js';
+import { type EvalDataset, evaluate, evaluationToFile } from '../../src/eval/evaluate.js';
 import { predict, predictProbabilities, type SegmentationModel } from '../../src/eval/inference.js';
 import { countConfusion } from '../../src/eval/metrics.js';
 import { readEvalResult, writeEvalResult } from '../../src/eval/result-file.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
-import { fromBuffer, liveTensorCount, manualSeed, tidy, type Tensor } from '../../src/tensor/index.js';
+import { fromBuffer, liveTensorCount, manualSeed, type Tensor, tidy } from '../../src/tensor/index.js';
 import { prng } from '../report/fake-run.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const space3: LabelSpace = { name: 'rgb3', classes: ['red', 'green', 'blue'], colors: [[255, 0, 0], [0, 255, 0], [0, 0, 255]], numClasses: 3 };
+const space3: LabelSpace = {
+  name: 'rgb3',
+  classes: ['red', 'green', 'blue'],
+  colors: [
+    [255, 0, 0],
+    [0, 255, 0],
+    [0, 0, 255],
+  ],
+  numClasses: 3,
+};
 
 /** Logits = the normalised RGB channels themselves: predictions are checkable by hand. */
 class ChannelModel implements SegmentationModel {
@@ -123,15 +132,31 @@ describe('evaluate', () => {
     const expected = new Float64Array(9);
     samples.forEach((s, i) => {
       assert.deepEqual(Array.from(preds[i]!), Array.from(channelArgmax(s)));
-      countConfusion(s.label, channelArgmax(s), 3).forEach((v, k) => { expected[k]! += v; });
+      countConfusion(s.label, channelArgmax(s), 3).forEach((v, k) => {
+        expected[k]! += v;
+      });
     });
     assert.deepEqual(Array.from(res.confusion), Array.from(expected));
-    assert.equal(res.ignoredPixels, samples.reduce((n, s) => n + s.label.filter((v) => v === 255).length, 0));
+    assert.equal(
+      res.ignoredPixels,
+      samples.reduce((n, s) => n + s.label.filter((v) => v === 255).length, 0),
+    );
     assert.equal(res.perImage?.length, 3);
     assert.equal(res.images, 3);
 
     const file = path.join(dir, 'eval', 'r.json');
-    await writeEvalResult(file, evaluationToFile(res, { checkpoint: null, labelSpace: 'rgb3', classNames: space3.classes, data: { spec: 'fake', count: 3 }, outputStride: null, scales: [1], flip: false }));
+    await writeEvalResult(
+      file,
+      evaluationToFile(res, {
+        checkpoint: null,
+        labelSpace: 'rgb3',
+        classNames: space3.classes,
+        data: { spec: 'fake', count: 3 },
+        outputStride: null,
+        scales: [1],
+        flip: false,
+      }),
+    );
     const back = await readEvalResult(file);
     assert.equal(back.perImage?.[1]?.id, 's1');
     assert.deepEqual(back.confusionMatrix.flat(), Array.from(expected));
@@ -139,7 +164,10 @@ describe('evaluate', () => {
 
   it('checks label space and class count agreement', async () => {
     const kk = getLabelSpace('vkitti-kitti');
-    await assert.rejects(evaluate(new ChannelModel(), dataset([], kk), { labelSpace: space3, device: 'cpu' }), /label space vkitti-kitti but evaluation asked for rgb3/);
+    await assert.rejects(
+      evaluate(new ChannelModel(), dataset([], kk), { labelSpace: space3, device: 'cpu' }),
+      /label space vkitti-kitti but evaluation asked for rgb3/,
+    );
     const m = Object.assign(new ChannelModel(), { numClasses: 5 });
     await assert.rejects(evaluate(m, dataset([], space3), { labelSpace: space3, device: 'cpu' }), /predicts 5 classes but label space rgb3 has 3/);
   });
@@ -159,7 +187,9 @@ describe('evaluate', () => {
     const expected = new Float64Array(9);
     for (const s of samples) {
       const pred = tidy(() => predict(model, toImage(s)).to('uint8').toArray() as Uint8Array);
-      countConfusion(s.label, pred, 3).forEach((v, k) => { expected[k]! += v; });
+      countConfusion(s.label, pred, 3).forEach((v, k) => {
+        expected[k]! += v;
+      });
     }
     assert.deepEqual(Array.from(res.confusion), Array.from(expected));
     model.dispose();

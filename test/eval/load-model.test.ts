@@ -3,14 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { writePth, writeSafetensors } from '../../src/io/index.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { inspectModelCheckpoint, readModelCheckpoint } from '../../src/eval/load-model.js';
 import { countConfusion } from '../../src/eval/metrics.js';
 import { resolveLabelSpace } from '../../src/eval/setup.js';
+import { writePth, writeSafetensors } from '../../src/io/index.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
-import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { manualSeed, type RawTensor } from '../../src/tensor/index.js';
+import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
@@ -38,9 +38,22 @@ describe('readModelCheckpoint', () => {
     const config = {
       model: { name: 'deeplabv3_resnet18', numClasses: 10 },
       data: { train: { layout: 'vkitti1', root: '/d', labelSpace: 'vkitti-kitti' }, val: { layout: 'kitti', root: '/k', labelSpace: 'vkitti-kitti' } },
-      train: { phases: [{ steps: 100, outputStride: 16 }, { steps: 100, outputStride: 8 }] },
+      train: {
+        phases: [
+          { steps: 100, outputStride: 16 },
+          { steps: 100, outputStride: 8 },
+        ],
+      },
     };
-    saveCheckpoint(file, m.stateDict(), new Map(), { step: 150, phase: 1, rngState: new Uint8Array(4), loaderState: null, configHash: 'x', bestMIoU: null, config });
+    saveCheckpoint(file, m.stateDict(), new Map(), {
+      step: 150,
+      phase: 1,
+      rngState: new Uint8Array(4),
+      loaderState: null,
+      configHash: 'x',
+      bestMIoU: null,
+      config,
+    });
     const { model, info } = readModelCheckpoint(file);
     assert.equal(info.kind, 'shapeseg-train');
     assert.equal(info.name, 'deeplabv3_resnet18');
@@ -109,10 +122,29 @@ open(sys.argv[1] + '/margin.bin', 'wb').write((top2[:, 0] - top2[:, 1])[0].numpy
     const { model, info } = readModelCheckpoint(path.join(dir, 'tv50.pth'), { outputStride: 8 });
     assert.equal(info.name, 'deeplabv3_resnet50');
     assert.equal(info.numClasses, 3);
-    const space = { name: 'three', classes: ['a', 'b', 'c'], colors: [[1, 1, 1], [2, 2, 2], [3, 3, 3]] as const, numClasses: 3 };
+    const space = {
+      name: 'three',
+      classes: ['a', 'b', 'c'],
+      colors: [
+        [1, 1, 1],
+        [2, 2, 2],
+        [3, 3, 3],
+      ] as const,
+      numClasses: 3,
+    };
     const sample = { image: fs.readFileSync(path.join(dir, 'img.bin')), label: fs.readFileSync(path.join(dir, 'lab.bin')), width: 45, height: 37, id: 'x' };
     let ours: Uint8Array | null = null;
-    const res = await evaluate(model, { length: 1, load: async () => sample }, { labelSpace: space, device: 'cpu', onPrediction: (_s, p) => { ours = p; } });
+    const res = await evaluate(
+      model,
+      { length: 1, load: async () => sample },
+      {
+        labelSpace: space,
+        device: 'cpu',
+        onPrediction: (_s, p) => {
+          ours = p;
+        },
+      },
+    );
     const theirs = fs.readFileSync(path.join(dir, 'pred.bin'));
     const margin = new Float32Array(fs.readFileSync(path.join(dir, 'margin.bin')).buffer.slice(0));
     const differ = [...theirs].map((v, i) => (v !== ours![i] ? i : -1)).filter((i) => i >= 0);

@@ -28,7 +28,11 @@ describe('eval result file', () => {
     const r = await readEvalResult(file);
     assert.equal(r.perClassIoU.sky, null);
     assert.ok(Math.abs((r.perClassIoU.road as number) - 8 / 11) < 1e-12);
-    assert.deepEqual(r.confusionMatrix, [[8, 2, 0], [1, 3, 0], [0, 0, 0]]);
+    assert.deepEqual(r.confusionMatrix, [
+      [8, 2, 0],
+      [1, 3, 0],
+      [0, 0, 0],
+    ]);
     assert.equal(r.ignoredPixels, 5);
     assert.equal(r.outputStride, 8);
     assert.equal(r.data.count, 2);

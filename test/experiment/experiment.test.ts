@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { assertOk, shapeseg, snapshot, writeYaml } from '../e2e/cli.js';
 import { deepMerge, loadExperiment } from '../../src/experiment/load.js';
 import { comparisonRows, type RunScores } from '../../src/experiment/scores.js';
 import { generateSuite } from '../../src/synth/suite.js';
+import { assertOk, shapeseg, snapshot, writeYaml } from '../e2e/cli.js';
 
 function tinyBase(dir: string, data: string): string {
   return writeYaml(path.join(dir, 'base.yaml'), {
@@ -39,7 +39,12 @@ test('a bad run override is refused naming the run and the field', () => {
 
 test('comparisonRows: the first run is the baseline of "drop closed"', () => {
   const s = (run: string, inStyle: number, shifted: number): RunScores => ({
-    run, outputStride: 16, checkpoint: '', classNames: ['a'], shapeBias: null, shapeBiasPerClass: [],
+    run,
+    outputStride: 16,
+    checkpoint: '',
+    classNames: ['a'],
+    shapeBias: null,
+    shapeBiasPerClass: [],
     sets: [
       { name: 'default', kind: 'in-style', mIoU: inStyle, pixelAccuracy: 1, perClassIoU: [inStyle] },
       { name: 'x', kind: 'shifted', mIoU: shifted, pixelAccuracy: 1, perClassIoU: [shifted] },
@@ -66,7 +71,10 @@ test('shapeseg experiment trains, evaluates and compares runs, and resumes witho
     const first = shapeseg(dir, 'experiment', file, '--out', out, '--no-progress');
     assertOk(first, 'experiment');
     const cmp = JSON.parse(fs.readFileSync(path.join(out, 'comparison.json'), 'utf8')) as { rows: Array<{ run: string; inStyle: number }> };
-    assert.deepEqual(cmp.rows.map((r) => r.run), ['baseline', 'higher-lr']);
+    assert.deepEqual(
+      cmp.rows.map((r) => r.run),
+      ['baseline', 'higher-lr'],
+    );
     for (const r of cmp.rows) assert.ok(r.inStyle >= 0 && r.inStyle <= 1);
     assert.match(first.stdout, /\| baseline \| 16 \|/);
     const before = snapshot(path.join(out, 'baseline', 'checkpoints'));

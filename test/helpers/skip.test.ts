@@ -24,13 +24,22 @@ function withCi<T>(ci: string | undefined, fn: () => T): T {
 describe('skipIfMissing', () => {
   it('never skips what is there', () => {
     for (const ci of [undefined, 'true']) {
-      assert.equal(withCi(ci, () => skipIfMissing(null)), false);
-      assert.equal(withCi(ci, () => skipIfMissing(null, 'optional')), false);
+      assert.equal(
+        withCi(ci, () => skipIfMissing(null)),
+        false,
+      );
+      assert.equal(
+        withCi(ci, () => skipIfMissing(null, 'optional')),
+        false,
+      );
     }
   });
 
   it('skips with the reason outside CI', () => {
-    assert.equal(withCi(undefined, () => skipIfMissing('chromium not found')), 'chromium not found');
+    assert.equal(
+      withCi(undefined, () => skipIfMissing('chromium not found')),
+      'chromium not found',
+    );
   });
 
   it('under CI=true a missing required oracle throws; an optional one still skips, saying it is optional', () => {
@@ -44,11 +53,14 @@ describe('a test file whose Python oracle is missing', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const helper = pathToFileURL(path.join(import.meta.dirname, 'python.js')).href;
   const file = path.join(dir, 'parity.test.mjs');
-  fs.writeFileSync(file, [
-    "import { describe, it } from 'node:test';",
-    `import { skipWithoutPythonModules } from ${JSON.stringify(helper)};`,
-    "describe('parity', { skip: skipWithoutPythonModules('shapeseg_no_such_module') }, () => { it('checks', () => {}); });",
-  ].join('\n'));
+  fs.writeFileSync(
+    file,
+    [
+      "import { describe, it } from 'node:test';",
+      `import { skipWithoutPythonModules } from ${JSON.stringify(helper)};`,
+      "describe('parity', { skip: skipWithoutPythonModules('shapeseg_no_such_module') }, () => { it('checks', () => {}); });",
+    ].join('\n'),
+  );
   const run = (ci: string | undefined) => {
     const env = { ...process.env };
     delete env.CI;

@@ -29,7 +29,10 @@ describe('loadCheckpoint', () => {
   });
 
   test('missing, empty, truncated legacy and unknown files get clear errors naming the path', () => {
-    assert.throws(() => loadCheckpoint(f('absent.pth')), (e: Error) => e.message === `${f('absent.pth')}: no such file (checkpoint not found)`);
+    assert.throws(
+      () => loadCheckpoint(f('absent.pth')),
+      (e: Error) => e.message === `${f('absent.pth')}: no such file (checkpoint not found)`,
+    );
     fs.writeFileSync(f('empty.pth'), '');
     assert.throws(() => loadCheckpoint(f('empty.pth')), /empty\.pth: unrecognised checkpoint format/);
     fs.writeFileSync(f('legacy.pth'), Buffer.from([0x80, 0x02, 0x8a, 0x0a]));

@@ -5,9 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import { CheckpointError, readPth } from '../../src/io/index.js';
 import { withFileSource } from '../../src/io/source.js';
 import { ZipReader, ZipWriter } from '../../src/io/zip.js';
-import { runPython, skipWithoutTorch } from '../helpers/python.js';
 import { isDType } from '../../src/tensor/dtype.js';
-import { digest, PY_DUMP, rawValues, tempDir, type TensorDigest } from './util.js';
+import { runPython, skipWithoutTorch } from '../helpers/python.js';
+import { digest, PY_DUMP, rawValues, type TensorDigest, tempDir } from './util.js';
 
 const skip = skipWithoutTorch(true);
 
@@ -73,7 +73,11 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
 
   const check = (file: string, want: TensorDigest[]) => {
     const sd = readPth(file);
-    assert.deepEqual([...sd.keys()], want.map((w) => w.key), 'keys in file order');
+    assert.deepEqual(
+      [...sd.keys()],
+      want.map((w) => w.key),
+      'keys in file order',
+    );
     for (const w of want) {
       const got = digest(w.key, sd.get(w.key)!);
       assert.deepEqual({ ...got, sum: 0 }, { ...w, sum: 0 }, `tensor ${w.key}`);
@@ -123,11 +127,14 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
     const bytes = fs.readFileSync(f('resnet18-legacy.pth'));
     for (const cut of [20, 5000, bytes.length >> 1, bytes.length - 1]) {
       fs.writeFileSync(f('legacy-cut.pth'), bytes.subarray(0, cut));
-      assert.throws(() => readPth(f('legacy-cut.pth')), (err: Error) => {
-        assert.ok(err instanceof CheckpointError && err.message.startsWith(f('legacy-cut.pth')), String(err));
-        assert.match(err.message, /truncated/);
-        return true;
-      });
+      assert.throws(
+        () => readPth(f('legacy-cut.pth')),
+        (err: Error) => {
+          assert.ok(err instanceof CheckpointError && err.message.startsWith(f('legacy-cut.pth')), String(err));
+          assert.match(err.message, /truncated/);
+          return true;
+        },
+      );
     }
     assert.throws(() => readPth(f('evil-legacy.pth')), /refusing pickle global '(posix|os)\.system'/);
     assert.equal(fs.existsSync(f('pwned')), false);
@@ -136,11 +143,14 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
   test('truncated file (cut in half) names the file and the problem', () => {
     const bytes = fs.readFileSync(f('resnet18.pth'));
     fs.writeFileSync(f('half.pth'), bytes.subarray(0, bytes.length >> 1));
-    assert.throws(() => readPth(f('half.pth')), (err: Error) => {
-      assert.ok(err.message.startsWith(f('half.pth')));
-      assert.match(err.message, /truncated/);
-      return true;
-    });
+    assert.throws(
+      () => readPth(f('half.pth')),
+      (err: Error) => {
+        assert.ok(err.message.startsWith(f('half.pth')));
+        assert.match(err.message, /truncated/);
+        return true;
+      },
+    );
   });
 
   test('flipped storage byte is caught by the CRC', () => {
@@ -151,7 +161,10 @@ print(json.dumps({'resnet18': json.loads(a), 'mix': json.loads(b)}))
   });
 
   test('missing file names the path', () => {
-    assert.throws(() => readPth(f('nope.pth')), (err: Error) => err.message.includes(f('nope.pth')) && /not found/.test(err.message));
+    assert.throws(
+      () => readPth(f('nope.pth')),
+      (err: Error) => err.message.includes(f('nope.pth')) && /not found/.test(err.message),
+    );
   });
 
   test('truncations and random corruption (of the file, and of data.pkl with valid CRCs) fail cleanly', () => {
@@ -222,12 +235,15 @@ torch.save({'w': torch.ones(2), 'evil': Evil()}, sys.argv[1])
 `,
       { args: [f('evil.pth'), marker] },
     );
-    assert.throws(() => readPth(f('evil.pth')), (err: Error) => {
-      assert.ok(err instanceof CheckpointError);
-      assert.match(err.message, /refusing pickle global '(posix|os)\.system'.*only tensors and plain containers are loaded/);
-      assert.ok(err.message.includes(f('evil.pth')));
-      return true;
-    });
+    assert.throws(
+      () => readPth(f('evil.pth')),
+      (err: Error) => {
+        assert.ok(err instanceof CheckpointError);
+        assert.match(err.message, /refusing pickle global '(posix|os)\.system'.*only tensors and plain containers are loaded/);
+        assert.ok(err.message.includes(f('evil.pth')));
+        return true;
+      },
+    );
     assert.equal(fs.existsSync(marker), false);
   });
 

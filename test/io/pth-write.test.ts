@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import { readPth, writePth } from '../../src/io/index.js';
 import type { RawTensor } from '../../src/tensor/dtype.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
-import { digest, PY_DUMP, sampleStateDict, tempDir, type TensorDigest } from './util.js';
+import { digest, PY_DUMP, sampleStateDict, type TensorDigest, tempDir } from './util.js';
 
 describe('writePth', () => {
   const { dir, cleanup } = tempDir();
@@ -33,7 +33,10 @@ describe('writePth', () => {
     const sd = new Map<string, RawTensor>([['w', { dtype: 'float32', shape: [3], data: new Uint8Array(8) }]]);
     assert.throws(() => writePth(f('bad.pth'), sd), /bad\.pth: tensor 'w' has 8 bytes of data, expected 12/);
     assert.equal(fs.existsSync(f('bad.pth')), false);
-    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('.tmp-')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.includes('.tmp-')),
+      [],
+    );
   });
 
   test('a missing directory is reported with the path', () => {
@@ -73,7 +76,10 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     const sd = sampleStateDict();
     writePth(f('js.pth'), sd);
     const got = pyLoadDump(f('js.pth'));
-    assert.deepEqual(got.map((g) => g.key), [...sd.keys()]);
+    assert.deepEqual(
+      got.map((g) => g.key),
+      [...sd.keys()],
+    );
     for (const g of got) {
       const want = digest(g.key, sd.get(g.key)!);
       assert.deepEqual({ ...g, sum: 0 }, { ...want, sum: 0 }, g.key);
@@ -91,10 +97,9 @@ with zipfile.ZipFile(sys.argv[1]) as z:
   });
 
   test('torchvision resnet18: torch.save -> readPth -> writePth -> torch.load is identical', () => {
-    runPython(
-      `import sys, torch, torchvision\ntorch.manual_seed(1)\ntorch.save(torchvision.models.resnet18().state_dict(), sys.argv[1])`,
-      { args: [f('r18.pth')] },
-    );
+    runPython(`import sys, torch, torchvision\ntorch.manual_seed(1)\ntorch.save(torchvision.models.resnet18().state_dict(), sys.argv[1])`, {
+      args: [f('r18.pth')],
+    });
     writePth(f('r18-js.pth'), readPth(f('r18.pth')));
     const out = runPython(
       String.raw`

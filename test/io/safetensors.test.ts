@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { readSafetensors, writeSafetensors } from '../../src/io/index.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
-import { digest, PY_DUMP, sampleStateDict, tempDir, type TensorDigest } from './util.js';
+import { digest, PY_DUMP, sampleStateDict, type TensorDigest, tempDir } from './util.js';
 
 // The safetensors format in a few lines of Python (the `safetensors` package is not installed here).
 const PY_ST = String.raw`
@@ -63,11 +63,14 @@ describe('safetensors', () => {
     return f(name);
   };
   const throwsNamingFile = (file: string, re: RegExp) =>
-    assert.throws(() => readSafetensors(file), (err: Error) => {
-      assert.ok(err.message.startsWith(file), err.message);
-      assert.match(err.message, re);
-      return true;
-    });
+    assert.throws(
+      () => readSafetensors(file),
+      (err: Error) => {
+        assert.ok(err.message.startsWith(file), err.message);
+        assert.match(err.message, re);
+        return true;
+      },
+    );
 
   test('bad headers fail naming the file (and the tensor)', () => {
     const w = { dtype: 'F32', shape: [2], data_offsets: [0, 8] };
@@ -79,10 +82,7 @@ describe('safetensors', () => {
     throwsNamingFile(bad('dtype.st', { w: { ...w, dtype: 'C64' } }, Buffer.alloc(8)), /tensor 'w': unsupported dtype "C64"/);
     throwsNamingFile(bad('shape.st', { w: { ...w, shape: [-2] } }, Buffer.alloc(8)), /tensor 'w': invalid shape/);
     throwsNamingFile(bad('meta.st', { __metadata__: { a: 1 } }), /__metadata__\.a is not a string/);
-    throwsNamingFile(
-      bad('overlap.st', { w, v: { ...w, data_offsets: [4, 12] } }, Buffer.alloc(12)),
-      /tensors 'w' and 'v' overlap/,
-    );
+    throwsNamingFile(bad('overlap.st', { w, v: { ...w, data_offsets: [4, 12] } }, Buffer.alloc(12)), /tensors 'w' and 'v' overlap/);
     fs.writeFileSync(f('tiny.st'), Buffer.from([1, 2, 3]));
     throwsNamingFile(f('tiny.st'), /too short/);
     throwsNamingFile(f('missing.st'), /not found/);
@@ -90,10 +90,7 @@ describe('safetensors', () => {
 
   test('writing refuses bad tensors and non-string metadata', () => {
     const sd = sampleStateDict();
-    assert.throws(() => 
-      writeSafetensors(f('x.st'), sd, { n: 3 } as unknown as Record<string, string>),
-      /x\.st: metadata 'n' must be a string/,
-    );
+    assert.throws(() => writeSafetensors(f('x.st'), sd, { n: 3 } as unknown as Record<string, string>), /x\.st: metadata 'n' must be a string/);
     sd.set('broken', { dtype: 'int32', shape: [2], data: new Uint8Array(3) });
     assert.throws(() => writeSafetensors(f('x.st'), sd), /x\.st: tensor 'broken' has 3 bytes of data, expected 8/);
     assert.equal(fs.existsSync(f('x.st')), false);
@@ -114,7 +111,10 @@ describe('safetensors interop with Python', { skip: skipWithoutTorch() }, () => 
     const [meta, dumped] = out.trim().split('\n');
     assert.deepEqual(JSON.parse(meta!), { producer: 'shapeseg' });
     const got = JSON.parse(dumped!) as TensorDigest[];
-    assert.deepEqual(got.map((g) => g.key), [...sd.keys()]);
+    assert.deepEqual(
+      got.map((g) => g.key),
+      [...sd.keys()],
+    );
     for (const g of got) assert.deepEqual({ ...g, sum: 0 }, { ...digest(g.key, sd.get(g.key)!), sum: 0 }, g.key);
   });
 
@@ -135,7 +135,10 @@ dump(sd)
     const want = JSON.parse(out) as TensorDigest[];
     const { tensors, metadata } = readSafetensors(f('py.safetensors'));
     assert.deepEqual(metadata, { format: 'pt' });
-    assert.deepEqual([...tensors.keys()], want.map((w) => w.key));
+    assert.deepEqual(
+      [...tensors.keys()],
+      want.map((w) => w.key),
+    );
     for (const w of want) {
       const got = digest(w.key, tensors.get(w.key)!);
       assert.deepEqual({ ...got, sum: 0 }, { ...w, sum: 0 }, w.key);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PyDict, unpickle, UnpickleError, type UnpickleHooks } from '../../src/io/unpickle.js';
+import { PyDict, UnpickleError, type UnpickleHooks, unpickle } from '../../src/io/unpickle.js';
 
 const refuseAll: UnpickleHooks = {
   findClass(module, name) {
@@ -40,7 +40,10 @@ describe('unpickle (no Python needed)', () => {
 
   test('malformed input: clear errors with the byte offset, never a hang', () => {
     assert.throws(() => unpickle(hex('80 02 5d'), refuseAll), /pickle ended without STOP at byte 3/);
-    assert.throws(() => unpickle(hex('80 02 58 ff ff ff 7f 61'), refuseAll), (e: Error) => e instanceof UnpickleError && /truncated/.test(e.message));
+    assert.throws(
+      () => unpickle(hex('80 02 58 ff ff ff 7f 61'), refuseAll),
+      (e: Error) => e instanceof UnpickleError && /truncated/.test(e.message),
+    );
     assert.throws(() => unpickle(hex('80 02 74 2e'), refuseAll), /MARK missing/);
     assert.throws(() => unpickle(hex('80 02 68 05 2e'), refuseAll), /memo key 5 missing/);
     assert.throws(() => unpickle(hex('80 02 ff'), refuseAll), /unsupported pickle opcode 0xff at byte 2/);

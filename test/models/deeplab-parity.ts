@@ -1,16 +1,17 @@
 // Shared by the DeepLabV3 parity test files: torchvision 0.14 builds the reference model once per file,
 // saves weights + inputs + expected outputs/gradients as .pth, and shapeseg must reproduce them.
 // SHAPESEG_TEST_DEVICE=cuda runs both sides on the GPU in fp32 with TF32 off (scripts/gpu/run.sh), same tolerances.
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { readPth } from '../../src/io/index.js';
-import { F, fromRaw, getNumThreads, manualSeed, noGrad, setAllowTF32, setNumThreads, tidy } from '../../src/tensor/index.js';
-import type { Device, RawTensor, Tensor } from '../../src/tensor/index.js';
-import { createDeepLabV3 } from '../../src/models/index.js';
 import type { DeepLabV3, OutputStride } from '../../src/models/index.js';
+import { createDeepLabV3 } from '../../src/models/index.js';
+import type { Device, RawTensor, Tensor } from '../../src/tensor/index.js';
+import { F, fromRaw, getNumThreads, manualSeed, noGrad, setAllowTF32, setNumThreads, tidy } from '../../src/tensor/index.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
 
 /** Reference script: argv = arch, outdir, output strides to take gradients at (comma-separated). Random init, BN stats/affine randomised so eval mode is non-trivial. */
@@ -175,10 +176,7 @@ export function deeplabParitySuite(arch: 'resnet50' | 'resnet101', gradientsAt: 
         tidy(() => {
           const o = m.forward(x);
           assert.ok(o.aux);
-          const loss = F.crossEntropy(o.out, target, { ignoreIndex: 255 }).add(
-            F.crossEntropy(o.aux, target, { ignoreIndex: 255 }),
-            0.5,
-          );
+          const loss = F.crossEntropy(o.out, target, { ignoreIndex: 255 }).add(F.crossEntropy(o.aux, target, { ignoreIndex: 255 }), 0.5);
           if (withGrads) loss.backward();
           assert.ok(maxAbsDiff(o.out, must(ref, `train${os}.out`)) <= OUT_TOL, 'train out');
           assert.ok(maxAbsDiff(o.aux, must(ref, `train${os}.aux`)) <= OUT_TOL, 'train aux');

@@ -1,9 +1,10 @@
 // DeepLabV3 behaviour that needs no reference: output shapes, aux switch, handle hygiene, frozen-BN training.
-import { describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { F, liveTensorCount, noGrad, randint, randn, tidy } from '../../src/tensor/index.js';
+import { describe, it } from 'node:test';
+import { createDeepLabV3, DEEPLAB_NAMES } from '../../src/models/index.js';
 import { BatchNorm2d, freezeBatchNorm } from '../../src/nn/index.js';
-import { DEEPLAB_NAMES, createDeepLabV3 } from '../../src/models/index.js';
+import { F, liveTensorCount, noGrad, randint, randn, tidy } from '../../src/tensor/index.js';
 
 describe('DeepLabV3', () => {
   it('returns logits at the input size, aux only when built with (and asked for) it', () => {
@@ -18,13 +19,7 @@ describe('DeepLabV3', () => {
     assert.equal(m.numClasses, 4);
     assert.equal(m.outputStride, 16);
     m.dispose();
-    assert.deepEqual(DEEPLAB_NAMES, [
-      'deeplabv3_resnet18',
-      'deeplabv3_resnet34',
-      'deeplabv3_resnet50',
-      'deeplabv3_resnet101',
-      'deeplabv3_resnet152',
-    ]);
+    assert.deepEqual(DEEPLAB_NAMES, ['deeplabv3_resnet18', 'deeplabv3_resnet34', 'deeplabv3_resnet50', 'deeplabv3_resnet101', 'deeplabv3_resnet152']);
   });
 
   it('forward and backward leave no tensor handles behind', () => {
@@ -58,7 +53,10 @@ describe('DeepLabV3', () => {
     const mean = bn.runningMean!.clone();
     const x = randn([1, 3, 33, 33]); // batch 1: a non-frozen ASPP pooling BN would refuse to train on it
     tidy(() => m.forward(x).out.sum().backward());
-    assert.equal(tidy(() => bn.runningMean!.sub(mean).abs().amax().item()), 0);
+    assert.equal(
+      tidy(() => bn.runningMean!.sub(mean).abs().amax().item()),
+      0,
+    );
     assert.equal(bn.weight!.grad, null);
     const g = m.backbone.conv1.weight.grad;
     assert.ok(g);

@@ -2,21 +2,22 @@
 // safetensors state dict, and a training checkpoint's `model.*` tensors) loads strictly into torchvision 0.14's
 // deeplabv3_resnet50 and gives the same eval-mode logits. The Python side parses safetensors by hand (the
 // Debian Python has no `safetensors` package), so this also checks our writer against the format spec.
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeSafetensors } from '../../src/io/index.js';
+import { after, before, describe, it } from 'node:test';
+import { buildProgram } from '../../src/cli/program.js';
 import type { RawTensor } from '../../src/io/index.js';
-import { createDeepLabV3 } from '../../src/models/index.js';
+import { writeSafetensors } from '../../src/io/index.js';
 import type { DeepLabV3 } from '../../src/models/index.js';
+import { createDeepLabV3 } from '../../src/models/index.js';
 import { BatchNorm2d } from '../../src/nn/index.js';
-import { getNumThreads, manualSeed, noGrad, rand, randn, setNumThreads, tensor, tidy } from '../../src/tensor/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
+import { getNumThreads, manualSeed, noGrad, rand, randn, setNumThreads, tensor, tidy } from '../../src/tensor/index.js';
 import { saveCheckpoint, TRAIN_CHECKPOINT_FORMAT } from '../../src/train/index.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
-import { buildProgram } from '../../src/cli/program.js';
 
 const NC = 5;
 const SIZE = 65;

@@ -1,25 +1,18 @@
 // ResNet/DeepLabV3 structure against torchvision 0.14.1: state-dict keys, stride/dilation plans, ResNet-18
 // logits, ImageNet backbone loading; plus setOutputStride equivalence and inferArchitecture.
-import { after, before, describe, it } from 'node:test';
+
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { readPth } from '../../src/io/index.js';
-import { fromRaw, getNumThreads, noGrad, rand, randn, setNumThreads, tidy } from '../../src/tensor/index.js';
-import type { RawTensor, Tensor } from '../../src/tensor/index.js';
-import { BatchNorm2d, Conv2d, StateDictError } from '../../src/nn/index.js';
-import type { Module } from '../../src/nn/index.js';
-import {
-  type DeepLabV3,
-  buildModel,
-  createDeepLabV3,
-  inferArchitecture,
-  layerGeometries,
-  resnet18,
-  resnet50,
-} from '../../src/models/index.js';
 import type { DeepLabName, StrideDilationPlan } from '../../src/models/index.js';
+import { buildModel, createDeepLabV3, type DeepLabV3, inferArchitecture, layerGeometries, resnet18, resnet50 } from '../../src/models/index.js';
+import type { Module } from '../../src/nn/index.js';
+import { BatchNorm2d, Conv2d, StateDictError } from '../../src/nn/index.js';
+import type { RawTensor, Tensor } from '../../src/tensor/index.js';
+import { fromRaw, getNumThreads, noGrad, rand, randn, setNumThreads, tidy } from '../../src/tensor/index.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
 
 const REFERENCE_PY = String.raw`
@@ -147,7 +140,10 @@ describe('models against torchvision 0.14', { skip: skipWithoutTorch(true) }, ()
       [{ stride: 1, dilation: 1 }],
       [{ stride: 2, dilation: 1 }],
       [{ stride: 1, dilation: 1 }],
-      [{ stride: 1, dilation: 2 }, { stride: 1, dilation: 4 }],
+      [
+        { stride: 1, dilation: 2 },
+        { stride: 1, dilation: 4 },
+      ],
     ]);
   });
 
@@ -180,8 +176,8 @@ describe('models against torchvision 0.14', { skip: skipWithoutTorch(true) }, ()
     model.dispose();
 
     // a checkpoint of the wrong depth fails, naming keys and shapes
-    assert.throws(() => 
-      buildModel('deeplabv3_resnet18', { numClasses: 3, pretrainedBackbone: file }),
+    assert.throws(
+      () => buildModel('deeplabv3_resnet18', { numClasses: 3, pretrainedBackbone: file }),
       (e: Error) =>
         /resnet50-imagenet\.pth: cannot load as a resnet18 backbone/.test(e.message) &&
         /layer1\.0\.conv1\.weight: checkpoint \[64,64,1,1\] vs model \[64,64,3,3\]/.test(e.message) &&
@@ -282,16 +278,25 @@ describe('ResNet initialisation (torchvision scheme)', () => {
     const w = net.layer3.at(0).getModule('conv2') as Conv2d; // [256, 256, 3, 3], fan_out 2304
     assert.ok(Math.abs(std(w.weight) / Math.sqrt(2 / (256 * 9)) - 1) < 0.02);
     const bn1 = net.layer3.at(0).getModule('bn1') as BatchNorm2d;
-    assert.deepEqual(tidy(() => [bn1.weight!.amin().item(), bn1.weight!.amax().item(), bn1.bias!.abs().amax().item()]), [1, 1, 0]);
+    assert.deepEqual(
+      tidy(() => [bn1.weight!.amin().item(), bn1.weight!.amax().item(), bn1.bias!.abs().amax().item()]),
+      [1, 1, 0],
+    );
     for (const layer of [net.layer1, net.layer2, net.layer3, net.layer4]) {
       for (const block of layer) {
         const bn3 = block.getModule('bn3') as BatchNorm2d;
-        assert.equal(tidy(() => bn3.weight!.abs().amax().item()), 0);
+        assert.equal(
+          tidy(() => bn3.weight!.abs().amax().item()),
+          0,
+        );
       }
     }
     net.dispose();
     const r18 = resnet18({ zeroInitResidual: true });
-    assert.equal(tidy(() => (r18.layer2.at(1).getModule('bn2') as BatchNorm2d).weight!.abs().amax().item()), 0);
+    assert.equal(
+      tidy(() => (r18.layer2.at(1).getModule('bn2') as BatchNorm2d).weight!.abs().amax().item()),
+      0,
+    );
     r18.dispose();
   });
 });

@@ -1,8 +1,8 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { noGrad, rand, randn, tidy } from '../../src/tensor/index.js';
+import { describe, it } from 'node:test';
+import { BatchNorm2d, Conv2d, freezeBatchNorm, Module, Sequential } from '../../src/nn/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
-import { BatchNorm2d, Conv2d, Module, Sequential, freezeBatchNorm } from '../../src/nn/index.js';
+import { noGrad, rand, randn, tidy } from '../../src/tensor/index.js';
 
 const maxAbs = (a: Tensor, b: Tensor): number => tidy(() => a.sub(b).abs().amax().item());
 

@@ -1,8 +1,8 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, manualSeed, noGrad, ones, randn, tidy } from '../../src/tensor/index.js';
+import { describe, it } from 'node:test';
+import { Conv2d, Dropout, fans, kaimingNormal_, Linear, ReLU, Sequential } from '../../src/nn/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
-import { Conv2d, Dropout, Linear, ReLU, Sequential, fans, kaimingNormal_ } from '../../src/nn/index.js';
+import { F, manualSeed, noGrad, ones, randn, tidy } from '../../src/tensor/index.js';
 
 const std = (t: Tensor): number =>
   tidy(() => {
@@ -24,7 +24,10 @@ describe('layers', () => {
     const z = conv.forward(x);
     const expect = F.conv2d(x, conv.weight, conv.bias, { padding: 3, dilation: 3 });
     assert.deepEqual(z.shape, [1, 6, 9, 9]);
-    assert.equal(tidy(() => z.sub(expect).abs().amax().item()), 0);
+    assert.equal(
+      tidy(() => z.sub(expect).abs().amax().item()),
+      0,
+    );
     for (const t of [x, y, z, expect]) t.dispose();
     conv.dispose();
   });
@@ -59,7 +62,10 @@ describe('layers', () => {
   it('Sequential chains children named 0..n-1; inplace ReLU returns its input', () => {
     const relu = new ReLU(true);
     const seq = new Sequential(new Conv2d(2, 2, 1), new ReLU(), new Dropout(0.5));
-    assert.deepEqual([...seq.children()].map(([n]) => n), ['0', '1', '2']);
+    assert.deepEqual(
+      [...seq.children()].map(([n]) => n),
+      ['0', '1', '2'],
+    );
     assert.equal(seq.length, 3);
     assert.ok(seq.at(-1) instanceof Dropout);
     assert.throws(() => seq.at(3), /index 3 out of range/);
@@ -69,7 +75,10 @@ describe('layers', () => {
     seq.eval();
     const y = seq.forward(x);
     const expect = tidy(() => F.relu(seq.at(0).forward(x)));
-    assert.equal(tidy(() => y.sub(expect).abs().amax().item()), 0);
+    assert.equal(
+      tidy(() => y.sub(expect).abs().amax().item()),
+      0,
+    );
     for (const t of [x, y, expect]) t.dispose();
     seq.dispose();
   });
@@ -82,7 +91,10 @@ describe('layers', () => {
     assert.deepEqual([...vals].sort(), [0, 2]);
     d.eval();
     const z = d.forward(x);
-    assert.equal(tidy(() => z.sub(x).abs().amax().item()), 0);
+    assert.equal(
+      tidy(() => z.sub(x).abs().amax().item()),
+      0,
+    );
     for (const t of [x, y, z]) t.dispose();
     assert.throws(() => new Dropout(1.5), /p must be in \[0, 1\], got 1\.5/);
   });

@@ -1,8 +1,8 @@
-import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tensor, liveTensorCount, noGrad, ones, randn, tidy, zeros } from '../../src/tensor/index.js';
-import type { RawTensor } from '../../src/tensor/index.js';
+import { describe, it } from 'node:test';
 import { BatchNorm2d, Conv2d, Module, ReLU, Sequential, StateDictError } from '../../src/nn/index.js';
+import type { RawTensor } from '../../src/tensor/index.js';
+import { liveTensorCount, noGrad, ones, randn, Tensor, tidy, zeros } from '../../src/tensor/index.js';
 
 /** A small module tree exercising params, persistent and non-persistent buffers, null slots and nesting. */
 class Toy extends Module {
@@ -53,8 +53,14 @@ describe('Module', () => {
         'body.0.num_batches_tracked',
       ],
     );
-    assert.deepEqual([...m.children()].map(([n]) => n), ['conv', 'body']);
-    assert.deepEqual([...m.namedModules()].map(([n]) => n), ['', 'conv', 'body', 'body.0', 'body.1']);
+    assert.deepEqual(
+      [...m.children()].map(([n]) => n),
+      ['conv', 'body'],
+    );
+    assert.deepEqual(
+      [...m.namedModules()].map(([n]) => n),
+      ['', 'conv', 'body', 'body.0', 'body.1'],
+    );
     assert.deepEqual(
       [...m.namedParameters()].map(([n]) => n),
       ['scale', 'conv.weight', 'conv.bias', 'body.0.weight', 'body.0.bias'],
@@ -73,9 +79,15 @@ describe('Module', () => {
     const m = new Toy();
     const old = m.body;
     (m as { body: Sequential }).body = new Sequential(new ReLU());
-    assert.deepEqual([...m.stateDict().keys()].filter((k) => k.startsWith('body')), []);
+    assert.deepEqual(
+      [...m.stateDict().keys()].filter((k) => k.startsWith('body')),
+      [],
+    );
     (m as unknown as { conv: Conv2d | null }).conv = null;
-    assert.deepEqual([...m.children()].map(([n]) => n), ['body']);
+    assert.deepEqual(
+      [...m.children()].map(([n]) => n),
+      ['body'],
+    );
     old.dispose();
     m.dispose();
   });
@@ -92,7 +104,15 @@ describe('Module', () => {
   it('loadStateDict copies values (raw and tensor, converting dtype) without touching requiresGrad', () => {
     const m = new Toy();
     const sd = new Map<string, RawTensor | Tensor>(
-      [...m.stateDict()].map(([k, t]) => [k, noGrad(() => t.detach().clone().fill_(k === 'counter' ? 5 : 0.5))]),
+      [...m.stateDict()].map(([k, t]) => [
+        k,
+        noGrad(() =>
+          t
+            .detach()
+            .clone()
+            .fill_(k === 'counter' ? 5 : 0.5),
+        ),
+      ]),
     );
     sd.set('scale', HALF_3_4);
     const res = m.loadStateDict(sd);

@@ -1,8 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { SGD } from '../../src/optim/sgd.js';
-import * as T from '../../src/tensor/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
+import * as T from '../../src/tensor/index.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
 
 // Small named parameters shaped like a conv weight (decayed), a conv bias and a BN weight (not decayed).
@@ -35,7 +35,9 @@ function runSteps(opt: SGD, params: Array<[string, Tensor]>, from: number, to: n
   for (let k = from; k < to; k++) {
     T.tidy(() => {
       opt.zeroGrad();
-      params.forEach(([, p], i) => { p.setGrad(T.tensor(grads[k]![i]!, p.shape, { dtype: 'float32' })); });
+      params.forEach(([, p], i) => {
+        p.setGrad(T.tensor(grads[k]![i]!, p.shape, { dtype: 'float32' }));
+      });
       opt.lr = LRS[k]!;
       opt.step();
     });
@@ -78,7 +80,9 @@ function assertExact(actual: Tensor, expected: number[], what: string): void {
   const a = Array.from(actual.toArray() as Float32Array);
   assert.equal(a.length, expected.length, what);
   // float32 results printed by Python as float64: equal after rounding back to float32
-  a.forEach((v, i) => { assert.equal(v, Math.fround(expected[i]!), `${what}[${i}]: ${v} vs ${expected[i]}`); });
+  a.forEach((v, i) => {
+    assert.equal(v, Math.fround(expected[i]!), `${what}[${i}]: ${v} vs ${expected[i]}`);
+  });
 }
 
 const CASES: Case[] = [
@@ -96,9 +100,14 @@ CASES.forEach((c, ci) => {
     T.tidy(() => {
       const params = makeParams();
       const opt = SGD.forParameters(params, { lr: 0.1, weightDecay: 1e-4, ...c });
-      assert.deepEqual(opt.groups.map((g) => g.params.map(([n]) => n)), [['conv.weight'], ['conv.bias', 'bn.weight']]);
+      assert.deepEqual(
+        opt.groups.map((g) => g.params.map(([n]) => n)),
+        [['conv.weight'], ['conv.bias', 'bn.weight']],
+      );
       runSteps(opt, params, 0, LRS.length);
-      params.forEach(([n, p], i) => { assertExact(p, ref.params[i]!, n); });
+      params.forEach(([n, p], i) => {
+        assertExact(p, ref.params[i]!, n);
+      });
       const sd = opt.stateDict();
       params.forEach(([n], i) => {
         if (c.momentum === 0) assert.equal(sd.has(n), false);
@@ -123,7 +132,9 @@ test('stateDict round trip continues exactly; parameters without grad are skippe
     const optC = SGD.forParameters(b, { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 });
     optC.loadStateDict(raw);
     runSteps(optC, b, 2, 4);
-    a.forEach(([n, p], i) => { assert.deepEqual(b[i]![1].toArray(), p.toArray(), n); });
+    a.forEach(([n, p], i) => {
+      assert.deepEqual(b[i]![1].toArray(), p.toArray(), n);
+    });
 
     // a parameter whose grad is None is not touched and gets no momentum buffer
     const c = makeParams();

@@ -7,12 +7,13 @@
 // plain `npm install <tgz>` would need registry metadata); only a cache without them goes to the registry. --ignore-scripts skips npm's default
 // `node-gyp rebuild` of the addon (minutes); the installed package is pointed at the addon this checkout
 // built through SHAPESEG_ADDON (src/tensor/native.ts) instead of copying the .node file in.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -70,7 +71,12 @@ describe('the packed tarball, installed into a separate project', { skip }, () =
     const packages: Record<string, unknown> = {
       '': { name: 'consumer', dependencies: { shapeseg: spec } },
       'node_modules/shapeseg': {
-        version: pkg.version, resolved: spec, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines,
+        version: pkg.version,
+        resolved: spec,
+        license: pkg.license,
+        dependencies: pkg.dependencies,
+        bin: pkg.bin,
+        engines: pkg.engines,
       },
     };
     for (const [k, v] of Object.entries(lock.packages)) if (k !== '' && !v.dev) packages[k] = v;
@@ -93,7 +99,16 @@ describe('the packed tarball, installed into a separate project', { skip }, () =
   });
 
   test('the tarball holds the built library, the addon sources and the docs, not tests or bench', () => {
-    for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'binding.gyp', 'native/addon.cc', 'scripts/find-libtorch.mjs', 'configs/demo.yaml', 'README.md']) {
+    for (const f of [
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/src/cli/main.js',
+      'binding.gyp',
+      'native/addon.cc',
+      'scripts/find-libtorch.mjs',
+      'configs/demo.yaml',
+      'README.md',
+    ]) {
       assert.ok(fs.existsSync(path.join(installed, f)), `${f} missing from the package`);
     }
     for (const f of ['dist/test', 'dist/bench', 'test', 'bench', 'src', 'build']) {
@@ -114,17 +129,39 @@ describe('the packed tarball, installed into a separate project', { skip }, () =
     fs.writeFileSync(path.join(project, 'training.mjs'), docs.get('training')!);
     const out = run(process.execPath, ['training.mjs'], project, env);
     const steps = [...out.matchAll(/^step (\d): loss (\S+) at lr (\S+)$/gm)];
-    assert.deepEqual(steps.map((m) => m[1]), ['1', '2'], out);
+    assert.deepEqual(
+      steps.map((m) => m[1]),
+      ['1', '2'],
+      out,
+    );
     for (const m of steps) assert.ok(Number.isFinite(Number(m[2])) && Number(m[2]) > 0, `loss ${m[2]}`);
     // lr·(1 − 1/2)^0.9 at the second step
-    assert.deepEqual(steps.map((m) => Number(m[3])), [0.01, Number((0.01 * 0.5 ** 0.9).toFixed(5))]);
+    assert.deepEqual(
+      steps.map((m) => Number(m[3])),
+      [0.01, Number((0.01 * 0.5 ** 0.9).toFixed(5))],
+    );
   });
 
   test('the examples type-check against the installed type declarations; deep imports are refused', () => {
     for (const name of docs.keys()) fs.writeFileSync(path.join(project, `${name}.mts`), docs.get(name)!);
     fs.writeFileSync(path.join(project, 'deep.mts'), "import { Tensor } from 'shapeseg/dist/src/tensor/tensor.js';\nexport const t: Tensor | null = null;\n");
-    const flags = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck',
-      '--lib', 'es2022,esnext.disposable', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types')];
+    const flags = [
+      '--noEmit',
+      '--strict',
+      '--target',
+      'es2022',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--skipLibCheck',
+      '--lib',
+      'es2022,esnext.disposable',
+      '--types',
+      'node',
+      '--typeRoots',
+      path.join(root, 'node_modules', '@types'),
+    ];
     run(process.execPath, [tsc, ...flags, ...[...docs.keys()].map((n) => `${n}.mts`)], project);
     assert.throws(() => run(process.execPath, [tsc, ...flags, 'deep.mts'], project), /Cannot find module 'shapeseg\/dist\/src\/tensor\/tensor\.js'/);
     // and at run time, Node's exports map refuses it the same way

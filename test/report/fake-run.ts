@@ -4,7 +4,7 @@ import path from 'node:path';
 import { getLabelSpace } from '../../src/data/label-spaces.js';
 import { computeMetrics } from '../../src/eval/metrics.js';
 import { toEvalResultFile, writeEvalResult } from '../../src/eval/result-file.js';
-import { writeExampleGrid, type Example } from '../../src/report/figures.js';
+import { type Example, writeExampleGrid } from '../../src/report/figures.js';
 
 /** A tiny deterministic PRNG (mulberry32) so fixtures are reproducible. */
 export function prng(seed: number): () => number {
@@ -36,7 +36,17 @@ export function syntheticExample(width: number, height: number, shift: number, w
       const c = cls(x, y);
       label[i] = y === height - 1 ? 255 : c;
       pred[i] = cls(x + shift, y);
-      const base = [[110, 90, 110], [120, 120, 125], [90, 90, 90], [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0], [150, 190, 230], [30, 40, 150]][c] ?? [0, 0, 0];
+      const base = [
+        [110, 90, 110],
+        [120, 120, 125],
+        [90, 90, 90],
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+        [150, 190, 230],
+        [30, 40, 150],
+      ][c] ?? [0, 0, 0];
       for (let k = 0; k < 3; k++) image[3 * i + k] = Math.min(255, base[k]! + ((x * 7 + y * 3 + k * 11) % 23));
     }
   }
@@ -62,7 +72,10 @@ export async function writeFakeRun(root: string, o: FakeRunOptions): Promise<str
   const config = {
     name: o.name,
     model: { name: 'deeplabv3_resnet50', numClasses: space.numClasses, auxLoss: false },
-    data: { train: { dataset: 'vkitti', root: '/data/vkitti', labelSpace: space.name }, val: { dataset: 'kitti', root: '/data/kitti', split: 'val', labelSpace: space.name } },
+    data: {
+      train: { dataset: 'vkitti', root: '/data/vkitti', labelSpace: space.name },
+      val: { dataset: 'kitti', root: '/data/kitti', split: 'val', labelSpace: space.name },
+    },
     train: { batchSize: 10, phases: [{ steps: o.steps, outputStride: o.outputStride, freezeBN: false }], schedule: { lr: 0.01, power: 0.9 } },
     eval: { outputStride: o.outputStride, scales: [1], flip: false },
   };
@@ -73,7 +86,16 @@ export async function writeFakeRun(root: string, o: FakeRunOptions): Promise<str
   const perClassAt = (m: number) => space.classes.map((_, k) => Math.max(0, Math.min(1, m + (k % 3 === 2 ? -0.25 : 0.1) + 0.05 * (rnd() - 0.5))));
   for (let step = 20; step <= o.steps; step += 20) {
     const t = step / o.steps;
-    lines.push(JSON.stringify({ step, phase: 0, loss: 1.6 * Math.exp(-3 * t) + 0.15 + 0.12 * (rnd() - 0.5), lr: 0.01 * (1 - t) ** 0.9 + 1e-6, imagesPerSec: 3 + 0.3 * rnd(), time: step }));
+    lines.push(
+      JSON.stringify({
+        step,
+        phase: 0,
+        loss: 1.6 * Math.exp(-3 * t) + 0.15 + 0.12 * (rnd() - 0.5),
+        lr: 0.01 * (1 - t) ** 0.9 + 1e-6,
+        imagesPerSec: 3 + 0.3 * rnd(),
+        time: step,
+      }),
+    );
     if (step % 500 === 0) {
       const m = o.finalMIoU * (0.6 + 0.4 * t);
       const pcs = perClassAt(m);
@@ -115,6 +137,8 @@ export async function writeFakeRun(root: string, o: FakeRunOptions): Promise<str
     flip: false,
   });
   await writeEvalResult(path.join(dir, 'eval', `step-${String(o.steps).padStart(8, '0')}.json`), { ...val, step: o.steps });
-  await writeExampleGrid(path.join(dir, 'figures', 'kitti-val-grid.png'), [syntheticExample(124, 38, 3), syntheticExample(124, 38, 6)], space.colors, { tileWidth: 240 });
+  await writeExampleGrid(path.join(dir, 'figures', 'kitti-val-grid.png'), [syntheticExample(124, 38, 3), syntheticExample(124, 38, 6)], space.colors, {
+    tileWidth: 240,
+  });
   return dir;
 }

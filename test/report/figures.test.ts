@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { colorize, ERROR_COLORS, errorMap, overlay, toRgb, type Palette } from '../../src/report/colorize.js';
+import { colorize, ERROR_COLORS, errorMap, overlay, type Palette, toRgb } from '../../src/report/colorize.js';
 import { composeGrid, exampleRow, writeExampleGrid } from '../../src/report/figures.js';
 import { syntheticExample } from './fake-run.js';
 
@@ -32,7 +32,10 @@ describe('colorize / overlay / errorMap', () => {
 
   it('error map colours correct / wrong / ignored', () => {
     const e = errorMap([1, 1, 255], [1, 2, 0]);
-    assert.deepEqual([pixel(e, 3, 0, 0), pixel(e, 3, 1, 0), pixel(e, 3, 2, 0)], [[...ERROR_COLORS.correct], [...ERROR_COLORS.wrong], [...ERROR_COLORS.ignored]]);
+    assert.deepEqual(
+      [pixel(e, 3, 0, 0), pixel(e, 3, 1, 0), pixel(e, 3, 2, 0)],
+      [[...ERROR_COLORS.correct], [...ERROR_COLORS.wrong], [...ERROR_COLORS.ignored]],
+    );
   });
 
   it('parses colours and names bad ones', () => {

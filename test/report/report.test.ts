@@ -38,7 +38,10 @@ describe('run folder reading', () => {
 
   it('later lines win for a repeated step; non-numeric values are dropped', () => {
     const p = parseMetricsJsonl('{"step":1,"loss":2}\n{"step":1,"loss":1}\n{"step":2,"loss":"NaN","lr":0.1}\n{"nostep":1}', 'm.jsonl');
-    assert.deepEqual(p.train, [{ step: 1, loss: 1 }, { step: 2, lr: 0.1 }]);
+    assert.deepEqual(p.train, [
+      { step: 1, loss: 1 },
+      { step: 2, lr: 0.1 },
+    ]);
     assert.match(p.warnings[0] ?? '', /m\.jsonl:4: no numeric "step"/);
   });
 
@@ -56,8 +59,22 @@ describe('charts', () => {
   it('line and bar charts are standalone SVG with one path / bar per series', () => {
     const svg = lineChart(
       [
-        { name: 'a', color: '#f00', points: [[0, 1], [1, 2]] },
-        { name: 'b<&>', color: '#00f', points: [[0, 2], [1, 1]] },
+        {
+          name: 'a',
+          color: '#f00',
+          points: [
+            [0, 1],
+            [1, 2],
+          ],
+        },
+        {
+          name: 'b<&>',
+          color: '#00f',
+          points: [
+            [0, 2],
+            [1, 1],
+          ],
+        },
       ],
       { title: 'loss' },
     );
@@ -71,7 +88,13 @@ describe('charts', () => {
   });
 
   it('flatten gives dotted paths', () => {
-    assert.deepEqual([...flatten({ a: { b: [1, { c: 'x' }] } })], [['a.b[0]', '1'], ['a.b[1].c', '"x"']]);
+    assert.deepEqual(
+      [...flatten({ a: { b: [1, { c: 'x' }] } })],
+      [
+        ['a.b[0]', '1'],
+        ['a.b[1].c', '"x"'],
+      ],
+    );
   });
 });
 
@@ -92,7 +115,9 @@ describe('HTML report', () => {
   });
 
   it('renders in headless Chromium with charts and images in the DOM and a non-trivial screenshot', async (t) => {
-    const skip = skipIfMissing(fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the browser check`);
+    const skip = skipIfMissing(
+      fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the browser check`,
+    );
     if (skip) {
       t.skip(skip);
       return;
@@ -112,7 +137,12 @@ describe('HTML report', () => {
       `--user-data-dir=${profile}`,
     ];
     const url = `file://${out}`;
-    const dom = execFileSync(CHROMIUM, [...flags, '--dump-dom', url], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+    const dom = execFileSync(CHROMIUM, [...flags, '--dump-dom', url], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 << 20,
+    });
     assert.ok((dom.match(/<svg /g)?.length ?? 0) >= 5, 'SVG charts in the rendered DOM');
     assert.ok((dom.match(/class="series"/g)?.length ?? 0) >= 6, 'curves drawn for both runs');
     assert.equal(dom.match(/<img [^>]*src="data:image\/png;base64,/g)?.length, 2, 'figures embedded');

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { getLabelSpace } from '../../src/data/label-spaces.js';
 import { computeMetrics } from '../../src/eval/metrics.js';
 import { toEvalResultFile } from '../../src/eval/result-file.js';
-import { SHIFT_EVAL_FORMAT, writeShiftEval, type ShiftEvalFile } from '../../src/eval/shift-eval.js';
+import { SHIFT_EVAL_FORMAT, type ShiftEvalFile, writeShiftEval } from '../../src/eval/shift-eval.js';
 import { writeExampleGrid } from '../../src/report/figures.js';
 import { buildReportHtml } from '../../src/report/html.js';
 import { loadRun } from '../../src/report/run-dir.js';
@@ -23,22 +23,45 @@ let without = '';
 function result(right: number) {
   const c = space.numClasses;
   const cm = new Float64Array(c * c).map((_, i) => (i % (c + 1) === 0 ? right : 10));
-  return toEvalResultFile(computeMetrics(cm), cm, 0, { checkpoint: null, labelSpace: space.name, classNames: space.classes, data: { count: 2 }, outputStride: 8, scales: [1], flip: false });
+  return toEvalResultFile(computeMetrics(cm), cm, 0, {
+    checkpoint: null,
+    labelSpace: space.name,
+    classNames: space.classes,
+    data: { count: 2 },
+    outputStride: 8,
+    scales: [1],
+    flip: false,
+  });
 }
 
 before(async () => {
   withShift = await writeFakeRun(dir, { name: 'shifted-run', outputStride: 8, steps: 1000, finalMIoU: 0.6, seed: 3 });
   without = await writeFakeRun(dir, { name: 'plain-run', outputStride: 8, steps: 1000, finalMIoU: 0.6, seed: 4 });
-  const styles = [['default', 'training', 1000], ['shifted', 'shifted', 100], ['cue-conflict', 'cue-conflict', 50]] as const;
+  const styles = [
+    ['default', 'training', 1000],
+    ['shifted', 'shifted', 100],
+    ['cue-conflict', 'cue-conflict', 50],
+  ] as const;
   const train = result(1000);
   const counts = { shape: 30, texture: 10, other: 60, score: 0.75 };
   const file: ShiftEvalFile = {
-    format: SHIFT_EVAL_FORMAT, createdAt: '2026-01-01T00:00:00Z', checkpoint: null, model: 'deeplabv3_resnet18', labelSpace: space.name, classNames: [...space.classes],
+    format: SHIFT_EVAL_FORMAT,
+    createdAt: '2026-01-01T00:00:00Z',
+    checkpoint: null,
+    model: 'deeplabv3_resnet18',
+    labelSpace: space.name,
+    classNames: [...space.classes],
     suite: { dir: '/suites/demo', seed: 2, frames: 2, worlds: ['0020'], height: 64, width: 192 },
     trainingStyle: 'default',
     styles: styles.map(([name, role, right]) => {
       const r = result(right);
-      return { name, role, figure: name === 'shifted' ? 'shifted.png' : null, drop: { mIoU: train.mIoU! - r.mIoU!, pixelAccuracy: train.pixelAccuracy! - r.pixelAccuracy! }, result: r };
+      return {
+        name,
+        role,
+        figure: name === 'shifted' ? 'shifted.png' : null,
+        drop: { mIoU: train.mIoU! - r.mIoU!, pixelAccuracy: train.pixelAccuracy! - r.pixelAccuracy! },
+        result: r,
+      };
     }),
     shapeBias: { style: 'cue-conflict', overall: counts, perClass: Object.fromEntries(space.classes.map((c) => [c, counts])) },
   };
@@ -65,7 +88,11 @@ describe('texture-shift report section', () => {
 
   it('shows the band metrics of an eval file in the run summary', async () => {
     const r = result(500);
-    const withBands = { ...r, boundary: { ratio: 0.02, mBoundaryIoU: 0.4, perClassBoundaryIoU: {} }, trimap: { ratio: 0.05, mIoU: 0.3, pixelAccuracy: 0.5, pixels: 10, perClassIoU: {} } };
+    const withBands = {
+      ...r,
+      boundary: { ratio: 0.02, mBoundaryIoU: 0.4, perClassBoundaryIoU: {} },
+      trimap: { ratio: 0.05, mIoU: 0.3, pixelAccuracy: 0.5, pixels: 10, perClassIoU: {} },
+    };
     fs.writeFileSync(path.join(withShift, 'eval', 'bands.json'), JSON.stringify(withBands));
     const html = buildReportHtml([await loadRun(withShift)], { generatedAt: new Date(0) });
     assert.match(html, /boundary IoU 40\.0 <span class="dim">\(band 0\.02\)/);
@@ -79,6 +106,9 @@ describe('texture-shift report section', () => {
     fs.writeFileSync(path.join(without, 'shift-eval', 'shift-eval.json'), '{"format":"x"}');
     const run = await loadRun(without);
     assert.equal(run.shiftEval, undefined);
-    assert.ok(run.warnings.some((w) => w.includes('shift-eval.json') && w.includes('format')), run.warnings.join('\n'));
+    assert.ok(
+      run.warnings.some((w) => w.includes('shift-eval.json') && w.includes('format')),
+      run.warnings.join('\n'),
+    );
   });
 });

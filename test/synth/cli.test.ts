@@ -1,9 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
 import { Command } from 'commander';
 import { registerSynthCommand } from '../../src/cli/synth.js';
 import { decode, listFiles, tempDir } from './util.js';
-import * as path from 'node:path';
 
 function program(): Command {
   const p = new Command('shapeseg');
@@ -16,8 +16,29 @@ function program(): Command {
 test('shapeseg synth writes a dataset', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    await program().parseAsync(['synth', '--out', dir, '--layout', 'vkitti2', '--frames', '2', '--worlds', '0002,0020',
-      '--variations', 'clone,30-deg-right', '--size', '40x130', '--style', 'shifted', '--seed', '5', '--no-progress'], { from: 'user' });
+    await program().parseAsync(
+      [
+        'synth',
+        '--out',
+        dir,
+        '--layout',
+        'vkitti2',
+        '--frames',
+        '2',
+        '--worlds',
+        '0002,0020',
+        '--variations',
+        'clone,30-deg-right',
+        '--size',
+        '40x130',
+        '--style',
+        'shifted',
+        '--seed',
+        '5',
+        '--no-progress',
+      ],
+      { from: 'user' },
+    );
     const files = listFiles(dir);
     assert.equal(files.length, 2 * 2 * (2 * 2 + 1)); // per (world, variation): 2 frames x 2 files + colors.txt
     assert.ok(files.includes('Scene20/30-deg-right/frames/rgb/Camera_0/rgb_00001.jpg'));

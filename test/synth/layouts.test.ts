@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { test } from 'node:test';
+import { parseColorTable } from '../../src/data/color-table.js';
 import { SYNTH_CLASSES } from '../../src/synth/classes.js';
 import { generateDataset } from '../../src/synth/generate.js';
-import { parseColorTable } from '../../src/data/color-table.js';
 import { VKITTI1_COLORS, VKITTI1_HEADER, VKITTI2_COLORS, VKITTI2_HEADER } from '../data/publisher-fixtures.js';
 import { decode, listFiles, tempDir } from './util.js';
 
@@ -16,7 +16,14 @@ function parseColorFile(file: string): Map<string, number> {
 
 const H = 48;
 const W = 156;
-const small = { frames: 2, worlds: ['0001', '0018'] as Array<'0001' | '0018'>, variations: ['clone', 'fog'] as Array<'clone' | 'fog'>, height: H, width: W, seed: 4 };
+const small = {
+  frames: 2,
+  worlds: ['0001', '0018'] as Array<'0001' | '0018'>,
+  variations: ['clone', 'fog'] as Array<'clone' | 'fog'>,
+  height: H,
+  width: W,
+  seed: 4,
+};
 
 function expectedVkitti1(): string[] {
   const out: string[] = [];
@@ -134,7 +141,10 @@ test('kitti layout: numbered training pairs of Cityscapes ids and an empty testi
       const img = await decode(path.join(dir, 'training', 'image_2', name));
       assert.equal(sem.channels, 1, 'semantic must be single-channel');
       assert.deepEqual([sem.width, sem.height, img.width, img.height], [W, H, W, H]);
-      for (const v of sem.data) { assert.ok(ids.has(v), `unexpected label id ${v}`); seen.add(v); }
+      for (const v of sem.data) {
+        assert.ok(ids.has(v), `unexpected label id ${v}`);
+        seen.add(v);
+      }
     }
     for (const id of [7, 23, 26]) assert.ok(seen.has(id), `label id ${id} never written`);
   } finally {

@@ -1,17 +1,20 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { generateDataset } from '../../src/synth/generate.js';
-import { SynthOptionsError, parseSynthOptions, type SynthOptions } from '../../src/synth/options.js';
+import { parseSynthOptions, type SynthOptions, SynthOptionsError } from '../../src/synth/options.js';
 import { tempDir } from './util.js';
 
 function rejects(opts: unknown, field: string, ...fragments: string[]): void {
-  assert.throws(() => parseSynthOptions(opts as SynthOptions), (e: unknown) => {
-    assert.ok(e instanceof SynthOptionsError, String(e));
-    assert.equal(e.field, field);
-    assert.ok(e.message.includes(`"${field}"`), e.message);
-    for (const f of fragments) assert.ok(e.message.includes(f), `"${e.message}" lacks "${f}"`);
-    return true;
-  });
+  assert.throws(
+    () => parseSynthOptions(opts as SynthOptions),
+    (e: unknown) => {
+      assert.ok(e instanceof SynthOptionsError, String(e));
+      assert.equal(e.field, field);
+      assert.ok(e.message.includes(`"${field}"`), e.message);
+      for (const f of fragments) assert.ok(e.message.includes(f), `"${e.message}" lacks "${f}"`);
+      return true;
+    },
+  );
 }
 
 test('bad options throw naming the field and value', () => {

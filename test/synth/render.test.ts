@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { C, NUM_SYNTH_CLASSES, SYNTH_CLASS_NAMES } from '../../src/synth/classes.js';
 import { renderScene } from '../../src/synth/render.js';
 import { generateScene, WORLD_IDS } from '../../src/synth/scene.js';
@@ -98,7 +98,10 @@ test('poles are 2-6 px wide at demo resolution (188x621)', () => {
       let run = 0;
       for (let x = 0; x <= r.width; x++) {
         if (x < r.width && r.label[y * r.width + x] === C.Pole) run++;
-        else if (run > 0) { runs.push(run); run = 0; }
+        else if (run > 0) {
+          runs.push(run);
+          run = 0;
+        }
       }
     }
   }

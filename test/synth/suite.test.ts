@@ -1,16 +1,17 @@
 // The texture-shift suite: determinism, identical label maps across styles, the cue-conflict permutation
 // recorded and applied, flat texture-free parts, random styles drawn per frame, suite reuse.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { C, SYNTH_CLASSES, SYNTH_CLASS_NAMES, classIndex } from '../../src/synth/classes.js';
-import { CUE_CONFLICT_FILE, TEXTURE_SOURCE_DIR, generateDataset, type CueConflictFrame } from '../../src/synth/generate.js';
+import { test } from 'node:test';
+import { C, classIndex, SYNTH_CLASS_NAMES, SYNTH_CLASSES } from '../../src/synth/classes.js';
+import { CUE_CONFLICT_FILE, type CueConflictFrame, generateDataset, TEXTURE_SOURCE_DIR } from '../../src/synth/generate.js';
 import { renderScene } from '../../src/synth/render.js';
 import { generateScene } from '../../src/synth/scene.js';
-import { CLASS_TEXTURE_PART, STYLE_NAMES, cueConflictPermutation, styleForFrame } from '../../src/synth/suite-styles.js';
 import { DEFAULT_STYLE, PART_KINDS, primTexture } from '../../src/synth/styles.js';
-import { SUITE_FILE, SUITE_STYLES, ensureSuite, generateSuite, readSuiteManifest } from '../../src/synth/suite.js';
+import { ensureSuite, generateSuite, readSuiteManifest, SUITE_FILE, SUITE_STYLES } from '../../src/synth/suite.js';
+import { CLASS_TEXTURE_PART, cueConflictPermutation, STYLE_NAMES, styleForFrame } from '../../src/synth/suite-styles.js';
 import { VARIATIONS } from '../../src/synth/variations.js';
 import { decode, listFiles, tempDir } from './util.js';
 
@@ -25,7 +26,10 @@ test('the suite is deterministic: the same options give byte-identical files', a
     assert.deepEqual(listFiles(path.join(dir, 'b')), files);
     for (const f of files) assert.ok(fs.readFileSync(path.join(dir, 'a', f)).equals(fs.readFileSync(path.join(dir, 'b', f))), f);
     const m = readSuiteManifest(path.join(dir, 'a'));
-    assert.deepEqual(m.styles.map((s) => s.name), SUITE_STYLES.map((s) => s.name));
+    assert.deepEqual(
+      m.styles.map((s) => s.name),
+      SUITE_STYLES.map((s) => s.name),
+    );
     assert.equal(m.styles.filter((s) => s.role === 'shifted').length >= 4, true, 'at least four shifted styles');
     assert.equal(m.trainingStyle, 'default');
     assert.equal(m.cueConflict?.textureSourceDir, `cue-conflict/${TEXTURE_SOURCE_DIR}`);
@@ -39,7 +43,16 @@ test("the suite's training style is shapeseg demo's held-out split (kitti, world
   try {
     await generateSuite({ out: path.join(dir, 'suite'), frames: 1, height: 32, width: 96 });
     // the arguments src/cli/demo.ts passes to synth for its validation set, at a tiny size
-    await generateDataset({ out: path.join(dir, 'demo-val'), layout: 'kitti', worlds: ['0020'], variations: ['clone'], frames: 1, height: 32, width: 96, seed: 2 });
+    await generateDataset({
+      out: path.join(dir, 'demo-val'),
+      layout: 'kitti',
+      worlds: ['0020'],
+      variations: ['clone'],
+      frames: 1,
+      height: 32,
+      width: 96,
+      seed: 2,
+    });
     const files = listFiles(path.join(dir, 'demo-val'));
     assert.deepEqual(listFiles(path.join(dir, 'suite', 'default')), files);
     for (const f of files) assert.ok(fs.readFileSync(path.join(dir, 'suite', 'default', f)).equals(fs.readFileSync(path.join(dir, 'demo-val', f))), f);

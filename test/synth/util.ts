@@ -25,7 +25,12 @@ export function listFiles(root: string): string[] {
 }
 
 /** Decoded image pixels. */
-export interface Decoded { data: Buffer; width: number; height: number; channels: number }
+export interface Decoded {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: number;
+}
 
 /** Decodes an image file to raw pixels; greyscale PNGs (colour type 0) come back with one channel. */
 export async function decode(file: string): Promise<Decoded> {

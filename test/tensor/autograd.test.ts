@@ -50,7 +50,13 @@ describe('autograd', () => {
       assert.equal(y.requiresGrad, false);
       assert.equal(w.mul(2).requiresGrad, true);
       assert.equal(w.mul(2).detach().requiresGrad, false);
-      assert.throws(() => T.noGrad(() => { throw new Error('inner'); }), /inner/);
+      assert.throws(
+        () =>
+          T.noGrad(() => {
+            throw new Error('inner');
+          }),
+        /inner/,
+      );
       assert.equal(T.isGradEnabled(), true);
     });
   });
@@ -80,7 +86,8 @@ describe('autograd', () => {
       h = F.interpolate(h, { size: [12, 12] }, 'bilinear', false);
       const loss = F.crossEntropy(h, tgt, { ignoreIndex: 255 });
       loss.backward();
-      const ref = runTorch<Record<string, unknown>>(`
+      const ref = runTorch<Record<string, unknown>>(
+        `
 import torch.nn.functional as F
 def T(k, shape, rg=True):
     return torch.tensor(inp[k], dtype=torch.float32).reshape(shape).requires_grad_(rg)
@@ -95,12 +102,24 @@ loss = F.cross_entropy(h, tgt, ignore_index=255)
 loss.backward()
 out = {'loss': loss.item(), 'x': x.grad.flatten().tolist(), 'w': w.grad.flatten().tolist(), 'b': b.grad.flatten().tolist(),
        'g': g.grad.flatten().tolist(), 'beta': beta.grad.flatten().tolist(), 'rm': rm.tolist(), 'rv': rv.tolist()}
-`, {
-        x: nums(x.detach().toArray()), w: nums(w.detach().toArray()), b: nums(b.detach().toArray()),
-        g: nums(g.detach().toArray()), beta: nums(beta.detach().toArray()), t: targetData,
-      });
+`,
+        {
+          x: nums(x.detach().toArray()),
+          w: nums(w.detach().toArray()),
+          b: nums(b.detach().toArray()),
+          g: nums(g.detach().toArray()),
+          beta: nums(beta.detach().toArray()),
+          t: targetData,
+        },
+      );
       assertClose([loss.item()], [ref.loss as number], 1e-5, 1e-5, 'loss');
-      for (const [name, tensor] of [['x', x], ['w', w], ['b', b], ['g', g], ['beta', beta]] as const) {
+      for (const [name, tensor] of [
+        ['x', x],
+        ['w', w],
+        ['b', b],
+        ['g', g],
+        ['beta', beta],
+      ] as const) {
         assertClose(tensor.grad!.toArray(), flat(ref[name]), 1e-6, 1e-4, `grad ${name}`);
       }
       assertClose(rm.toArray(), flat(ref.rm), 1e-6, 1e-5, 'running_mean');
@@ -121,8 +140,13 @@ describe('sgdStep', () => {
     const skip = oracleUnavailable();
     if (skip) return t.skip(skip);
     const p0 = [0.5, -1, 2, 3];
-    const grads = [[0.1, 0.2, -0.3, 0.4], [1, -1, 0.5, 0], [-0.2, 0.3, 0.1, 0.05]];
-    const ref = runTorch<number[][]>(`
+    const grads = [
+      [0.1, 0.2, -0.3, 0.4],
+      [1, -1, 0.5, 0],
+      [-0.2, 0.3, 0.1, 0.05],
+    ];
+    const ref = runTorch<number[][]>(
+      `
 out = []
 for v in inp['variants']:
     p = torch.tensor(inp['p0'], dtype=torch.float32, requires_grad=True)
@@ -133,7 +157,9 @@ for v in inp['variants']:
         p.grad = torch.tensor(g, dtype=torch.float32)
         opt.step()
     out.append(p.detach().tolist() + q.detach().tolist())
-`, { variants, p0, grads });
+`,
+      { variants, p0, grads },
+    );
     variants.forEach((opts, vi) => {
       T.tidy(() => {
         const p = T.tensor(p0, [4], { dtype: 'float32', requiresGrad: true });

@@ -36,16 +36,26 @@ describe('backend', () => {
   });
 
   it('find-libtorch --json reports what it found', () => {
-    const out = JSON.parse(execFileSync(process.execPath, ['scripts/find-libtorch.mjs', '--json'], { encoding: 'utf8' })) as
-      { version: string; libDir: string; how: string; abi: number; cuda: boolean };
+    const out = JSON.parse(execFileSync(process.execPath, ['scripts/find-libtorch.mjs', '--json'], { encoding: 'utf8' })) as {
+      version: string;
+      libDir: string;
+      how: string;
+      abi: number;
+      cuda: boolean;
+    };
     assert.match(out.how, /LIBTORCH|python|system/);
     assert.ok(out.abi === 0 || out.abi === 1);
     assert.equal(typeof out.cuda, 'boolean');
   });
 
   it('find-libtorch fails clearly for a bad $LIBTORCH', () => {
-    assert.throws(() => execFileSync(process.execPath, ['scripts/find-libtorch.mjs', '--include'], {
-      env: { ...process.env, LIBTORCH: '/nonexistent' }, stdio: 'pipe',
-    }), (e: { stderr: Buffer; status: number }) => e.status === 1 && /is not a libtorch directory/.test(e.stderr.toString()));
+    assert.throws(
+      () =>
+        execFileSync(process.execPath, ['scripts/find-libtorch.mjs', '--include'], {
+          env: { ...process.env, LIBTORCH: '/nonexistent' },
+          stdio: 'pipe',
+        }),
+      (e: { stderr: Buffer; status: number }) => e.status === 1 && /is not a libtorch directory/.test(e.stderr.toString()),
+    );
   });
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-
+import type { Device, DType } from '../../src/tensor/index.js';
 import * as T from '../../src/tensor/index.js';
-import type { DType, Device } from '../../src/tensor/index.js';
 
 const { F } = T;
 
@@ -20,8 +19,10 @@ function throwsClean(fn: () => unknown, re: RegExp): void {
 describe('errors become JS Errors and the process survives', () => {
   it('shape mismatches carry libtorch messages', () => {
     T.tidy(() => {
-      throwsClean(() => F.conv2d(T.ones([1, 4, 5, 5]), T.ones([8, 3, 3, 3]), null),
-        /Given groups=1, weight of size \[8, 3, 3, 3\], expected input\[1, 4, 5, 5\] to have 3 channels, but got 4 channels instead/);
+      throwsClean(
+        () => F.conv2d(T.ones([1, 4, 5, 5]), T.ones([8, 3, 3, 3]), null),
+        /Given groups=1, weight of size \[8, 3, 3, 3\], expected input\[1, 4, 5, 5\] to have 3 channels, but got 4 channels instead/,
+      );
       throwsClean(() => T.ones([2, 3]).matmul(T.ones([2, 3])), /mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)/);
       throwsClean(() => T.ones([2, 3]).add(T.ones([4])), /size of tensor a \(3\) must match the size of tensor b \(4\)/);
       throwsClean(() => T.ones([6]).view([4]), /shape '\[4\]' is invalid for input of size 6/);
@@ -78,6 +79,9 @@ describe('errors become JS Errors and the process survives', () => {
     for (let i = 0; i < 200; i++) {
       assert.throws(() => T.tidy(() => T.ones([2, 3]).matmul(T.ones([2, 3]))));
     }
-    assert.equal(T.tidy(() => T.ones([2, 2]).sum().item()), 4);
+    assert.equal(
+      T.tidy(() => T.ones([2, 2]).sum().item()),
+      4,
+    );
   });
 });

@@ -18,16 +18,19 @@ describe('memory', () => {
     let bufs: (T.Tensor | null)[] = params.map(() => null);
     const x = T.keep(T.randn([2, 3, 8, 8]));
     const y = T.keep(T.randint(0, 4, [2, 8, 8]));
-    const step = () => T.tidy(() => {
-      const h = F.relu(F.batchNorm(F.conv2d(x, w, null, { padding: 1 }), rm, rv, g, b, true, 0.1, 1e-5));
-      const loss = F.crossEntropy(h, y);
-      for (const p of params) p.setGrad(null);
-      loss.backward();
-      bufs = T.sgdStep(params, bufs, { lr: 0.01, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: false });
-      // a plain add_-based update too (what a hand-written optimizer does)
-      T.noGrad(() => { for (const p of params) p.add_(p.grad!, -1e-4); });
-      return loss.item();
-    });
+    const step = () =>
+      T.tidy(() => {
+        const h = F.relu(F.batchNorm(F.conv2d(x, w, null, { padding: 1 }), rm, rv, g, b, true, 0.1, 1e-5));
+        const loss = F.crossEntropy(h, y);
+        for (const p of params) p.setGrad(null);
+        loss.backward();
+        bufs = T.sgdStep(params, bufs, { lr: 0.01, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: false });
+        // a plain add_-based update too (what a hand-written optimizer does)
+        T.noGrad(() => {
+          for (const p of params) p.add_(p.grad!, -1e-4);
+        });
+        return loss.item();
+      });
     for (let i = 0; i < 300; i++) step(); // warm-up: allocator pools, autograd caches
     global.gc?.();
     const base = T.liveTensorCount();

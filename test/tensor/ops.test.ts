@@ -91,7 +91,9 @@ describe('random generators', () => {
       T.randn([10]);
       const state = T.getRngState();
       const draw = () => [
-        ...nums(T.rand([4]).toArray()), ...nums(T.randn([4]).toArray()), ...nums(T.randint(0, 100, [4]).toArray()),
+        ...nums(T.rand([4]).toArray()),
+        ...nums(T.randn([4]).toArray()),
+        ...nums(T.randint(0, 100, [4]).toArray()),
         ...nums(F.dropout(T.ones([16]), 0.5, true).toArray()),
       ];
       const first = draw();
@@ -135,7 +137,9 @@ describe('arithmetic, comparison and reductions', () => {
       const a = T.ones([3]);
       assert.equal(a.add_(1), a);
       assert.deepEqual(nums(a.toArray()), [2, 2, 2]);
-      a.sub_(T.tensor([1, 0, 1], [3], { dtype: 'float32' }), 2).mul_(3).div_(2);
+      a.sub_(T.tensor([1, 0, 1], [3], { dtype: 'float32' }), 2)
+        .mul_(3)
+        .div_(2);
       assert.deepEqual(nums(a.toArray()), [0, 3, 0]);
       a.addcmul_(T.full([3], 2), T.full([3], 3), 0.5);
       assert.deepEqual(nums(a.toArray()), [3, 6, 3]);
@@ -205,7 +209,16 @@ describe('arithmetic, comparison and reductions', () => {
       assert.deepEqual(a.flatten(1).shape, [2, 12]);
       assert.deepEqual(nums(a.narrow(2, 1, 2).select(0, 0).select(0, 0).toArray()), [1, 2]);
       assert.deepEqual(nums(a.select(1, 2).select(0, 1).toArray()), [20, 21, 22, 23]);
-      assert.deepEqual(nums(a.select(0, 0).select(0, 0).indexSelect(0, T.tensor([3, 0])).toArray()), [3, 0]);
+      assert.deepEqual(
+        nums(
+          a
+            .select(0, 0)
+            .select(0, 0)
+            .indexSelect(0, T.tensor([3, 0]))
+            .toArray(),
+        ),
+        [3, 0],
+      );
       const m = T.tensor([1, 2, 3, 4], [2, 2], { dtype: 'float32' });
       assert.deepEqual(nums(m.matmul(m).toArray()), [7, 10, 15, 22]);
       assert.deepEqual(nums(m.maskedFill(m.gt(2), -1).toArray()), [1, 2, -1, -1]);
@@ -281,8 +294,7 @@ describe('functional', () => {
       assert.deepEqual(nums(F.adaptiveAvgPool2d(x, [2, 1]).toArray()), [3.5, 11.5]);
       const small = T.tensor([0, 1, 2, 3], [1, 1, 2, 2], { dtype: 'float32' });
       assert.deepEqual(nums(F.interpolate(small, { size: [3, 3] }, 'bilinear', true).toArray()), [0, 0.5, 1, 1, 1.5, 2, 2, 2.5, 3]);
-      assert.deepEqual(nums(F.interpolate(small, { scaleFactor: 2 }, 'nearest').toArray()),
-        [0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3]);
+      assert.deepEqual(nums(F.interpolate(small, { scaleFactor: 2 }, 'nearest').toArray()), [0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3]);
       assert.deepEqual(nums(F.interpolate(small, { size: [2, 4] }, 'bilinear').toArray()), [0, 0.25, 0.75, 1, 2, 2.25, 2.75, 3]);
       assert.throws(() => F.interpolate(small, { size: [3, 3] }, 'nearest', false), /align_corners/);
     });
@@ -296,7 +308,12 @@ describe('functional', () => {
       assert.deepEqual(F.stack([a, a], 1).shape, [1, 2, 2]);
       const s = F.softmax(T.tensor([1, 2, 3], [3], { dtype: 'float32' }), 0);
       assertClose(s.toArray(), [0.09003057, 0.24472847, 0.66524096]);
-      assertClose(F.logSoftmax(T.tensor([1, 2, 3], [3], { dtype: 'float32' }), -1).exp().toArray(), nums(s.toArray()));
+      assertClose(
+        F.logSoftmax(T.tensor([1, 2, 3], [3], { dtype: 'float32' }), -1)
+          .exp()
+          .toArray(),
+        nums(s.toArray()),
+      );
       assertClose(F.sigmoid(T.zeros([1])).toArray(), [0.5]);
       assertClose(F.tanh(T.tensor([0.5], [1])).toArray(), [Math.tanh(0.5)]);
       assert.deepEqual(nums(F.flip(T.arange(4).reshape([2, 2]), [1]).toArray()), [1, 0, 3, 2]);

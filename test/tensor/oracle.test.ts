@@ -32,7 +32,8 @@ describe('functional ops equal torch.nn.functional', () => {
         ceNone: F.crossEntropy(x, T.tensor(target, [2, 5, 7]), { ignoreIndex: 255, reduction: 'none' }),
         ceSum: F.crossEntropy(x, T.tensor(target, [2, 5, 7]), { ignoreIndex: 255, reduction: 'sum', labelSmoothing: 0.2 }),
       };
-      const ref = runTorch<Record<string, unknown>>(`
+      const ref = runTorch<Record<string, unknown>>(
+        `
 import torch.nn.functional as F
 x = torch.tensor(inp['x'], dtype=torch.float32).reshape(2, 3, 5, 7)
 t = torch.tensor(inp['t'], dtype=torch.int64).reshape(2, 5, 7)
@@ -54,7 +55,9 @@ r = {
   'ceSum': F.cross_entropy(x, t, ignore_index=255, reduction='sum', label_smoothing=0.2),
 }
 out = {k: {'shape': list(v.shape), 'data': v.flatten().tolist()} for k, v in r.items()}
-`, { x: nums(x.toArray()), t: target }) as Record<string, { shape: number[]; data: number[] }>;
+`,
+        { x: nums(x.toArray()), t: target },
+      ) as Record<string, { shape: number[]; data: number[] }>;
       for (const [name, tensor] of Object.entries(ours)) {
         const r = ref[name]!;
         assertClose(tensor.shape, r.shape, 0, 0, `${name} shape`);

@@ -42,10 +42,14 @@ describe('tidy and keep', () => {
 
   it('disposes everything when fn throws, and rejects async functions', () => {
     const base = T.liveTensorCount();
-    assert.throws(() => T.tidy(() => {
-      T.ones([3]);
-      throw new Error('boom');
-    }), /boom/);
+    assert.throws(
+      () =>
+        T.tidy(() => {
+          T.ones([3]);
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.equal(T.liveTensorCount(), base);
     assert.throws(() => T.tidy(() => Promise.resolve(T.ones([1]))), /synchronous/);
     assert.equal(T.liveTensorCount(), base);

@@ -1,8 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { test } from 'node:test';
 import * as T from '../../src/tensor/index.js';
 import { CheckpointDir, readCheckpoint, saveCheckpoint, type TrainState } from '../../src/train/checkpoint.js';
 import { MetricsLog, readMetricsLog, truncateMetricsLog } from '../../src/train/metrics-log.js';
@@ -72,7 +72,10 @@ test(
     assert.equal(lines.length, 5);
     assert.equal((lines[3] as { loss: unknown }).loss, 'NaN');
     truncateMetricsLog(file, 2);
-    assert.deepEqual(readMetricsLog(file).map((l) => l.step), [1, 2, 2]);
+    assert.deepEqual(
+      readMetricsLog(file).map((l) => l.step),
+      [1, 2, 2],
+    );
   }),
 );
 

@@ -25,8 +25,12 @@ export async function writeTinyKitti(root: string, n = 3, w = 32, h = 24): Promi
       }
     }
     const stem = `${String(k).padStart(6, '0')}_10`;
-    await sharp(img, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path.join(imgDir, `${stem}.png`));
-    await sharp(lab, { raw: { width: w, height: h, channels: 1 } }).png().toFile(path.join(labDir, `${stem}.png`));
+    await sharp(img, { raw: { width: w, height: h, channels: 3 } })
+      .png()
+      .toFile(path.join(imgDir, `${stem}.png`));
+    await sharp(lab, { raw: { width: w, height: h, channels: 1 } })
+      .png()
+      .toFile(path.join(labDir, `${stem}.png`));
   }
 }
 

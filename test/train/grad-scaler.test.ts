@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as T from '../../src/tensor/index.js';
 import { GradScaler } from '../../src/train/grad-scaler.js';
 

@@ -1,16 +1,17 @@
 // Training options that change how, not what, is computed: channels-last, bf16 autocast, cuDNN
 // autotuning. On the CPU each must follow the fp32 NCHW loss curve within its own tolerance.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as T from '../../src/tensor/index.js';
+import { test } from 'node:test';
+import { readModelCheckpoint } from '../../src/eval/load-model.js';
 import type { DeepLabV3 } from '../../src/models/index.js';
+import * as T from '../../src/tensor/index.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { readMetricsLog, type TrainLogLine } from '../../src/train/metrics-log.js';
 import { train } from '../../src/train/trainer.js';
-import { readModelCheckpoint } from '../../src/eval/load-model.js';
 import { tinyConfig, writeTinyKitti } from './fixtures.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
@@ -101,13 +102,19 @@ test('a channels-last run stopped at step 3 and resumed ends bitwise equal to th
   assert.equal((await train({ config: cfg, runDir: dir, progress: 'off', resume: true })).step, 6);
   const a = readCheckpoint(path.join(tmp, 'channels-last', 'checkpoints', 'step-00000006.safetensors'));
   const b = readCheckpoint(path.join(dir, 'checkpoints', 'step-00000006.safetensors'));
-  for (const [what, x, y] of [['model', a.model, b.model], ['momentum', a.momentum, b.momentum]] as const) {
+  for (const [what, x, y] of [
+    ['model', a.model, b.model],
+    ['momentum', a.momentum, b.momentum],
+  ] as const) {
     assert.deepEqual([...y.keys()], [...x.keys()]);
     assert.ok(x.size > 0);
     for (const [k, t] of x) assert.ok(Buffer.from(t.data).equals(Buffer.from(y.get(k)!.data)), `${what} ${k} differs after resume`);
   }
   assert.deepEqual(b.state.rngState, a.state.rngState);
-  const losses = (d: string) => readMetricsLog(path.join(d, 'metrics.jsonl')).filter((l): l is TrainLogLine => 'loss' in l).map((l) => [l.step, l.loss]);
+  const losses = (d: string) =>
+    readMetricsLog(path.join(d, 'metrics.jsonl'))
+      .filter((l): l is TrainLogLine => 'loss' in l)
+      .map((l) => [l.step, l.loss]);
   assert.deepEqual(losses(dir), losses(path.join(tmp, 'channels-last')));
 });
 

@@ -1,6 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { test } from 'node:test';
 import { formatDuration, TrainProgress } from '../../src/train/progress.js';
 
 test('formatDuration', () => {
@@ -24,6 +24,9 @@ test('lines mode prints every N steps and the last, plus messages', () => {
   p.log('step 5: val mIoU 50.00');
   p.stop();
   const lines = out.trim().split('\n');
-  assert.deepEqual(lines.map((l) => l.split(' ')[1]), ['2/5', '4/5', '5/5', '5:']);
+  assert.deepEqual(
+    lines.map((l) => l.split(' ')[1]),
+    ['2/5', '4/5', '5/5', '5:'],
+  );
   assert.match(lines[0]!, /^step 2\/5 phase 0 loss 0\.5000 lr 1\.000e-2 4\.0 img\/s ETA \S+$/);
 });

@@ -1,9 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { test } from 'node:test';
 import { crc32c, maskedCrc32c, TensorBoardWriter } from '../../src/train/tensorboard.js';
 import { skipIfMissing } from '../helpers/skip.js';
 
@@ -112,7 +112,14 @@ test('event file decodes back to the scalars written', () => {
     const evs = decodeFile(file);
     assert.equal(evs.length, 4);
     assert.equal(evs[0]!.fileVersion, 'brain.Event:2');
-    assert.deepEqual(evs[1], { wallTime: 1000.5, step: 1, values: [['train/loss', 2.5], ['train/lr', Math.fround(0.01)]] });
+    assert.deepEqual(evs[1], {
+      wallTime: 1000.5,
+      step: 1,
+      values: [
+        ['train/loss', 2.5],
+        ['train/lr', Math.fround(0.01)],
+      ],
+    });
     assert.deepEqual(evs[2], { wallTime: 1001, step: 300000, values: [['val/mIoU', 0.75]] });
     assert.deepEqual(evs[3], { wallTime: 1002, step: 7, sessionStatus: 1, values: [] });
   });
@@ -120,7 +127,9 @@ test('event file decodes back to the scalars written', () => {
 
 const hasTensorboard = spawnSync('/usr/bin/python3', ['-c', 'import tensorboard']).status === 0;
 
-test('TensorBoard itself reads the event file', { skip: skipIfMissing(hasTensorboard ? null : 'tensorboard is not installed for /usr/bin/python3', 'optional') }, () => {
+test('TensorBoard itself reads the event file', {
+  skip: skipIfMissing(hasTensorboard ? null : 'tensorboard is not installed for /usr/bin/python3', 'optional'),
+}, () => {
   inTmp((dir) => {
     const file = writeSample(dir);
     const py = spawnSync(

@@ -1,12 +1,12 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { test } from 'node:test';
 import * as T from '../../src/tensor/index.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { readMetricsLog, type TrainLogLine, type ValLogLine } from '../../src/train/metrics-log.js';
-import { train, TrainingDivergedError } from '../../src/train/trainer.js';
+import { TrainingDivergedError, train } from '../../src/train/trainer.js';
 import { tinyConfig, writeTinyKitti } from './fixtures.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
@@ -29,16 +29,37 @@ test('a run writes its directory; a stopped run resumed ends with exactly the sa
   for (const f of ['config.json', 'files.json', 'metrics.jsonl', 'tb', 'checkpoints', 'eval']) assert.ok(fs.existsSync(path.join(r, f)), f);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(r, 'config.json'), 'utf8')), JSON.parse(JSON.stringify(cfg)));
   const files = JSON.parse(fs.readFileSync(path.join(r, 'files.json'), 'utf8')) as { train: { files: string[] } };
-  assert.deepEqual(files.train.files, ['000000_10', '000001_10', '000002_10', '000003_10', '000004_10'].map((s) => `training/image_2/${s}.png\ttraining/semantic/${s}.png`));
-  assert.deepEqual(fs.readdirSync(path.join(r, 'checkpoints')).sort(), ['best.json', 'best.safetensors', 'step-00000004.safetensors', 'step-00000006.safetensors']);
+  assert.deepEqual(
+    files.train.files,
+    ['000000_10', '000001_10', '000002_10', '000003_10', '000004_10'].map((s) => `training/image_2/${s}.png\ttraining/semantic/${s}.png`),
+  );
+  assert.deepEqual(fs.readdirSync(path.join(r, 'checkpoints')).sort(), [
+    'best.json',
+    'best.safetensors',
+    'step-00000004.safetensors',
+    'step-00000006.safetensors',
+  ]);
   assert.deepEqual(fs.readdirSync(path.join(r, 'eval')).sort(), ['step-00000003.json', 'step-00000006.json']);
   assert.equal(fs.readdirSync(path.join(r, 'tb')).filter((f) => f.startsWith('events.out.tfevents.')).length, 1);
   const lines = readMetricsLog(path.join(r, 'metrics.jsonl'));
   const trainLines = lines.filter((l): l is TrainLogLine => 'loss' in l);
-  assert.deepEqual(trainLines.map((l) => [l.step, l.phase]), [[1, 0], [2, 0], [3, 0], [4, 0], [5, 1], [6, 1]]);
+  assert.deepEqual(
+    trainLines.map((l) => [l.step, l.phase]),
+    [
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [4, 0],
+      [5, 1],
+      [6, 1],
+    ],
+  );
   for (const l of trainLines) assert.ok(Number.isFinite(l.loss) && l.lr > 0 && l.imagesPerSec > 0 && l.time >= 0);
   const val = lines.filter((l): l is ValLogLine => 'val' in l);
-  assert.deepEqual(val.map((l) => l.step), [3, 6]);
+  assert.deepEqual(
+    val.map((l) => l.step),
+    [3, 6],
+  );
   assert.equal(val[0]!.val.perClass.length, 10);
 
   // interrupted after 3 steps, then resumed
@@ -62,7 +83,10 @@ test('a run writes its directory; a stopped run resumed ends with exactly the sa
   // the resumed run's log has each step once, with the same losses
   const la = readMetricsLog(path.join(run('full'), 'metrics.jsonl')).filter((l): l is TrainLogLine => 'loss' in l);
   const lb = readMetricsLog(path.join(run('resumed'), 'metrics.jsonl')).filter((l): l is TrainLogLine => 'loss' in l);
-  assert.deepEqual(lb.map((l) => [l.step, l.loss]), la.map((l) => [l.step, l.loss]));
+  assert.deepEqual(
+    lb.map((l) => [l.step, l.loss]),
+    la.map((l) => [l.step, l.loss]),
+  );
 });
 
 test('a non-finite loss stops training naming the step; the last good checkpoint stays intact', async () => {
@@ -102,7 +126,10 @@ test('setup errors name the field: missing backbone file, unavailable CUDA', asy
     new RegExp(`^Error: model\\.pretrainedBackbone: file not found: ${missing.replace(/[.\\/]/g, '\\$&')}`),
   );
   if (!T.cudaIsAvailable()) {
-    await assert.rejects(train({ config: tinyConfig(data, { device: 'cuda' }), runDir: run('cuda'), progress: 'off' }), /train\.device is cuda but CUDA is not available/);
+    await assert.rejects(
+      train({ config: tinyConfig(data, { device: 'cuda' }), runDir: run('cuda'), progress: 'off' }),
+      /train\.device is cuda but CUDA is not available/,
+    );
   }
   await assert.rejects(train({ config: tinyConfig(data), runDir: run('fresh'), progress: 'off', resume: true }), /--resume: no checkpoint in/);
 });
