@@ -2,14 +2,17 @@
 #pragma once
 
 #include <napi.h>
+#include <torch/csrc/distributed/c10d/Backend.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 
 #include <functional>
 
+#include "compat.h"
+
 namespace shapeseg {
 
 /** Runs one collective of this process's group to completion within its timeout; failures name the rank at fault. */
-void runCollective(const char* op, const std::function<c10::intrusive_ptr<c10d::Work>(c10d::ProcessGroup&)>& start);
+void runCollective(const char* op, const std::function<c10::intrusive_ptr<c10d::Work>(compat::C10dBackend&)>& start);
 /** The world size of this process's group (throws naming op when there is none). */
 int groupSize(const char* op);
 /** Registers distSyncBatchNorm (distributed_sync_bn.cc). */
