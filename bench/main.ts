@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { type ChildOptions, runChild } from './child.js';
 import type { Phases, RunConfig, RunResult } from './config.js';
+import { type DistBenchResult, measureDistributed } from './dist.js';
 import { deeplabConvFlops, depthOf } from './flops.js';
 import { benchPipelineScaling, type PipelineBenchResult, type PipelineScalingPoint } from './pipeline.js';
 import { makePlan, type Plan, type PlanChoices, runConfig } from './sizes.js';
@@ -30,6 +31,9 @@ export interface BenchOptions extends PlanChoices {
   rounds: number;
   /** The device's dense peak in TFLOP/s (e.g. 989 for an H100/H200's bf16): adds model FLOPs utilisation. */
   peakTflops?: number;
+  /** Instead of the comparison: data-parallel training with this many processes vs one (CPU). */
+  dist?: number;
+  masterPort: number;
 }
 
 /** One measured cell: a (mode, output stride, variant) run on both sides. */
@@ -57,6 +61,8 @@ export interface BenchReport {
   plan: Plan;
   rows: BenchRow[];
   pipeline: PipelineSummary | null;
+  /** With --dist: N processes against one. */
+  distributed?: DistBenchResult;
   wallS: number;
 }
 
@@ -113,6 +119,8 @@ function parseArgs(argv: string[]): BenchOptions {
       1,
     )
     .option('--verbose', "stream the children's stderr", false)
+    .option('--dist <n>', 'instead: training images/s of n data-parallel processes (threads/n each) vs 1 process (CPU)', int('dist'))
+    .option('--master-port <port>', 'rendezvous port for --dist', int('master-port'), 29500)
     .option('--peak-tflops <n>', "the device's dense peak TFLOP/s (bf16 for MFU on a GPU): adds an MFU column", (v: string) => {
       const n = Number(v);
       if (!(n > 0)) throw new Error(`--peak-tflops: expected a positive number, got "${v}"`);
@@ -290,6 +298,7 @@ export function renderReport(rep: BenchReport): string {
       ...(rep.rows.some((x) => x.roundRatio) ? [describeRoundRatio(r.roundRatio)] : []),
     ];
   });
+  if (rep.distributed) return renderDistributed(rep, rep.distributed);
   const lines = [
     `shapeseg bench — ${rep.date} on ${rep.host}: ${rep.machine.cpu}, ${rep.machine.cores} cores, ` +
       `${rep.machine.memGiB} GiB; device ${rep.machine.device}; ${rep.machine.threads} threads on both sides`,
@@ -350,6 +359,25 @@ export function renderReport(rep: BenchReport): string {
   return lines.join('\n');
 }
 
+/** The --dist report: images/s of one process and of N, speedup and scaling efficiency. */
+function renderDistributed(rep: BenchReport, d: DistBenchResult): string {
+  const row = (r: DistBenchResult['single']) => [
+    String(r.procs),
+    String(r.threadsPerProcess),
+    `${r.procs}×${d.config.batch}`,
+    fmt(r.medianMs, 0),
+    fmt(r.imagesPerSec, 2),
+  ];
+  return [
+    `shapeseg bench --dist — ${rep.date} on ${rep.host}: ${rep.machine.cpu}, ${rep.machine.cores} cores; ` +
+      `${d.config.model} OS${d.config.os} training, ${d.config.batch}x3x${d.config.crop[0]}x${d.config.crop[1]} per process, Gloo`,
+    '',
+    formatTable(['processes', 'threads each', 'global batch', 'step ms (median)', 'images/s'], [row(d.single), row(d.multi)]),
+    '',
+    `speedup ${fmt(d.speedup, 2)}x with ${d.multi.procs} processes; scaling efficiency ${fmt(100 * d.efficiency, 0)}%`,
+  ].join('\n');
+}
+
 function defaultOut(date: string): string {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/results');
   return path.join(root, `${date.slice(0, 19).replace(/[:T]/g, '-')}-${os.hostname()}.json`);
@@ -379,8 +407,12 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
     // both sides also call set_num_threads(threads); the variables make OpenMP/oneDNN start with the same pool
     env: { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
   };
-  const rows = await measure(opts, plan, threads, child);
-  const pipeline = opts.modes.includes('pipeline') ? await measurePipeline(opts, plan, rows) : null;
+  const distributed =
+    opts.dist === undefined
+      ? undefined
+      : await measureDistributed(runConfig(plan, 'train', plan.outputStrides[0]!, { threads, device: opts.device }), opts.dist, opts.masterPort);
+  const rows = distributed ? [] : await measure(opts, plan, threads, child);
+  const pipeline = !distributed && opts.modes.includes('pipeline') ? await measurePipeline(opts, plan, rows) : null;
   const date = new Date().toISOString();
   const report: BenchReport = {
     date,
@@ -396,6 +428,7 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
     plan,
     rows,
     pipeline,
+    ...(distributed ? { distributed } : {}),
     wallS: (Date.now() - started) / 1000,
   };
   console.log(renderReport(report));

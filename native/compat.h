@@ -7,6 +7,13 @@
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
+#include <type_traits>
+
+namespace c10d {
+class Backend;
+class ProcessGroup;
+}  // namespace c10d
+
 namespace shapeseg {
 namespace compat {
 
@@ -41,6 +48,10 @@ inline void setAutocastDtype(at::DeviceType d, at::ScalarType t) {
   else at::autocast::set_autocast_gpu_dtype(t);
 }
 #endif
+
+/** The class of one c10d process group implementation (Gloo, NCCL): libtorch 2.0 made them c10d::Backends (and
+ * ProcessGroup a per-device dispatcher over backends); in 1.13 they are ProcessGroups. The addon holds one directly. */
+using C10dBackend = std::conditional_t<(TORCH_VERSION_MAJOR >= 2), c10d::Backend, c10d::ProcessGroup>;
 
 }  // namespace compat
 }  // namespace shapeseg

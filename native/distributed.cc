@@ -76,7 +76,7 @@ struct Group {
   int port = 0;
   Millis timeout{0};
   c10::intrusive_ptr<c10d::TCPStore> store;
-  c10::intrusive_ptr<CollectiveGroup> pg;
+  c10::intrusive_ptr<compat::C10dBackend> pg;
   int64_t seq = 0;
 
   std::thread beat;
@@ -164,7 +164,7 @@ std::string suspects(const Group& g, int64_t seq) {
 
 }  // namespace
 
-void runCollective(const char* op, const std::function<c10::intrusive_ptr<c10d::Work>(CollectiveGroup&)>& start) {
+void runCollective(const char* op, const std::function<c10::intrusive_ptr<c10d::Work>(compat::C10dBackend&)>& start) {
   Group& g = current(op);
   const int64_t seq = ++g.seq;
   try {
@@ -187,7 +187,7 @@ namespace {
 
 /** Runs a collective on one flat buffer holding all of ts (one dtype), then copies the result back when asked. */
 void onFlat(const char* op, std::vector<at::Tensor>& ts, bool copyBack,
-            const std::function<c10::intrusive_ptr<c10d::Work>(CollectiveGroup&, std::vector<at::Tensor>&)>& start) {
+            const std::function<c10::intrusive_ptr<c10d::Work>(compat::C10dBackend&, std::vector<at::Tensor>&)>& start) {
   if (ts.empty()) return;
   for (const auto& t : ts) {
     TORCH_CHECK(t.scalar_type() == ts[0].scalar_type() && t.device() == ts[0].device(), "distributed ", op,
@@ -206,7 +206,7 @@ void onFlat(const char* op, std::vector<at::Tensor>& ts, bool copyBack,
     for (const auto& t : ts) parts.push_back(t.reshape({-1}));
     flat.push_back(at::cat(parts));
   }
-  runCollective(op, [&](CollectiveGroup& pg) { return start(pg, flat); });
+  runCollective(op, [&](compat::C10dBackend& pg) { return start(pg, flat); });
   if (direct || !copyBack) return;
   at::NoGradGuard noGrad;
   int64_t offset = 0;
@@ -224,7 +224,7 @@ c10d::ReduceOp parseReduceOp(const std::string& s) {
   throw std::invalid_argument("distributed allReduce: unknown op '" + s + "' (expected sum, product, max or min)");
 }
 
-c10::intrusive_ptr<CollectiveGroup> createGroup(const Group& g, const std::string& backend) {
+c10::intrusive_ptr<compat::C10dBackend> createGroup(const Group& g, const std::string& backend) {
   auto pgStore = c10::make_intrusive<c10d::PrefixStore>("shapeseg/pg", g.store);
 #ifdef USE_C10D_GLOO
   if (backend == "gloo") {
@@ -362,7 +362,7 @@ void initDistributed(Napi::Env env, Napi::Object exports) {
     auto ts = a.tensors(0);
     c10d::AllreduceOptions opts;
     opts.reduceOp = parseReduceOp(a.s(1));
-    onFlat("allReduce", ts, true, [&](CollectiveGroup& pg, std::vector<at::Tensor>& flat) { return pg.allreduce(flat, opts); });
+    onFlat("allReduce", ts, true, [&](compat::C10dBackend& pg, std::vector<at::Tensor>& flat) { return pg.allreduce(flat, opts); });
     return a.env().Undefined();
   });
   reg(env, exports, "distBroadcast", [](const Args& a) {
@@ -370,7 +370,7 @@ void initDistributed(Napi::Env env, Napi::Object exports) {
     c10d::BroadcastOptions opts;
     opts.rootRank = a.i64(1);
     const bool receiving = current("broadcast").rank != opts.rootRank;
-    onFlat("broadcast", ts, receiving, [&](CollectiveGroup& pg, std::vector<at::Tensor>& flat) { return pg.broadcast(flat, opts); });
+    onFlat("broadcast", ts, receiving, [&](compat::C10dBackend& pg, std::vector<at::Tensor>& flat) { return pg.broadcast(flat, opts); });
     return a.env().Undefined();
   });
   reg(env, exports, "distAllGather", [](const Args& a) {
@@ -378,11 +378,11 @@ void initDistributed(Napi::Env env, Napi::Object exports) {
     std::vector<at::Tensor> input{a.t(0).contiguous()};
     std::vector<std::vector<at::Tensor>> output(1);
     for (int r = 0; r < g.size; ++r) output[0].push_back(at::empty_like(input[0]));
-    runCollective("allGather", [&](CollectiveGroup& pg) { return pg.allgather(output, input); });
+    runCollective("allGather", [&](compat::C10dBackend& pg) { return pg.allgather(output, input); });
     return wrapList(a.env(), output[0]);
   });
   reg(env, exports, "distBarrier", [](const Args& a) {
-    runCollective("barrier", [](CollectiveGroup& pg) { return pg.barrier(); });
+    runCollective("barrier", [](compat::C10dBackend& pg) { return pg.barrier(); });
     return a.env().Undefined();
   });
   // Node tears down addons without running static destructors in a fixed order: stop the heartbeat thread

@@ -40,7 +40,7 @@ struct SyncBatchNormFn : public torch::autograd::Function<SyncBatchNormFn> {
     std::vector<at::Tensor> in{local};
     std::vector<std::vector<at::Tensor>> out(1);
     for (int r = 0; r < groupSize("syncBatchNorm"); ++r) out[0].push_back(at::empty_like(local));
-    runCollective("syncBatchNorm", [&](CollectiveGroup& pg) { return pg.allgather(out, in); });
+    runCollective("syncBatchNorm", [&](compat::C10dBackend& pg) { return pg.allgather(out, in); });
     const auto all = at::stack(out[0]);  // world × (2C + 1)
     const auto means = all.narrow(1, 0, channels);
     const auto vars = all.narrow(1, channels, channels);
@@ -84,7 +84,7 @@ struct SyncBatchNormFn : public torch::autograd::Function<SyncBatchNormFn> {
     at::Tensor gradBias = ctx->saved_data["hasBias"].toBool() ? sumDy.clone() : at::Tensor();
     std::vector<at::Tensor> combined{at::cat({sumDy, sumDyXmu})};
     runCollective("syncBatchNorm backward",
-                  [&](CollectiveGroup& pg) { return pg.allreduce(combined, c10d::AllreduceOptions()); });
+                  [&](compat::C10dBackend& pg) { return pg.allreduce(combined, c10d::AllreduceOptions()); });
     const auto meanDy = combined[0].narrow(0, 0, channels) / total;
     const auto meanDyXmu = combined[0].narrow(0, channels, channels) / total;
     auto scale = invstd;

@@ -53,16 +53,18 @@ export function registerTrainCommand(program: Command): void {
       const runDir = flags.runDir ?? path.join('runs', config.name ?? path.basename(configFile).replace(/\.[^.]+$/, ''));
       // loaded on use, so `--help` and config errors do not pay for loading libtorch
       const { train } = await import('../train/trainer.js');
+      // RANK/WORLD_SIZE/... from our launcher, torchrun, srun or mpirun make this process one worker of several
+      const distributed = readDistributedEnv();
       const result = await train({
         config,
         runDir,
         resume: flags.resume ?? false,
         progress: flags.progress === false ? 'off' : undefined,
         handleSignals: true,
-        // RANK/WORLD_SIZE/... from our launcher, torchrun, srun or mpirun make this process one worker of several
-        distributed: readDistributedEnv(),
+        distributed,
       });
-      process.stderr.write(`${result.summary}\n`);
+      // rank 0 speaks for all (the other ranks would repeat its summary)
+      if ((distributed?.rank ?? 0) === 0) process.stderr.write(`${result.summary}\n`);
       // stopped by a signal (after checkpointing): report it like an interrupted process
       if (result.interrupted) process.exitCode = 130;
     });

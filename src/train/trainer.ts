@@ -192,7 +192,8 @@ class TrainRun {
   }
 
   private log(m: string): void {
-    this.progress.log(m);
+    // the other ranks would repeat rank 0's lines (errors still reach every rank's stderr: they throw)
+    if (this.isMain) this.progress.log(m);
   }
 
   /** Asks the loop to stop after the current step (checkpointing first). */
@@ -409,7 +410,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (resume && latest === null) throw new Error(`--resume: no checkpoint in ${paths.checkpoints}`);
   const schedule = new PolySchedule({ ...t.schedule, phases: t.phases });
   const progress = new TrainProgress(schedule.totalSteps, isMain ? (opts.progress ?? (process.stderr.isTTY ? 'bar' : 'lines')) : 'off', t.logEvery);
-  const log = (m: string) => progress.log(m);
+  const log = (m: string) => {
+    if (isMain) progress.log(m);
+  };
 
   const backbone = cfg.model.pretrainedBackbone;
   if (!resume && backbone !== undefined && !fs.existsSync(backbone)) {

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BenchReport } from '../../bench/main.js';
 import { defaultWorkerCounts } from '../../bench/pipeline.js';
+import { freePort, withoutGloo } from '../distributed/spawn.js';
 import { skipWithoutTorch } from '../helpers/python.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -57,6 +58,25 @@ test('npm run bench -- --smoke measures both sides and writes the report', { ski
       assert.ok(side.phasesMs && side.phasesMs.backward > 0, 'training phases are reported');
       assert.ok(side.losses!.every(Number.isFinite));
     }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench --dist 2 --smoke: data-parallel training images/s of 2 processes vs 1, and the scaling efficiency', {
+  skip: withoutGloo,
+  timeout: 120_000,
+}, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
+  try {
+    const out = path.join(dir, 'bench.json');
+    const argv = ['--dist', '2', '--smoke', '--threads', '2', '--no-reference', '--master-port', String(await freePort()), '--out', out];
+    const stdout = execFileSync(process.execPath, [path.join(ROOT, 'dist/bench/main.js'), ...argv], { cwd: ROOT, encoding: 'utf8', timeout: 115_000 });
+    assert.match(stdout, /scaling efficiency \d+%/);
+    const d = (JSON.parse(fs.readFileSync(out, 'utf8')) as BenchReport).distributed!;
+    assert.deepEqual([d.single.procs, d.single.threadsPerProcess, d.multi.procs, d.multi.threadsPerProcess], [1, 2, 2, 1]);
+    for (const r of [d.single, d.multi]) assert.ok(r.imagesPerSec > 0 && r.timesMs.length === d.config.steps);
+    assert.equal(d.efficiency, d.multi.imagesPerSec / d.single.imagesPerSec / 2);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

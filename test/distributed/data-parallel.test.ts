@@ -35,6 +35,11 @@ async function trainRun(
   const env: Record<string, string> = procs === 1 ? { WORLD_SIZE: '', RANK: '' } : {};
   const results = await runWorkers(worker, procs, env, [writeRunConfig(tmp, data, name, { batchSize, train, extra }), runDir, ...args]);
   for (const r of results) assert.equal(r.code, 0, `${name} rank ${r.rank}: ${r.stderr}`);
+  // rank 0 alone logs
+  if (procs > 1) {
+    assert.match(results[0]!.stderr, /data-parallel: /);
+    for (const r of results.slice(1)) assert.doesNotMatch(r.stderr, /data-parallel: /, `${name}: rank ${r.rank} repeats rank 0's log`);
+  }
   return runDir;
 }
 

@@ -38,6 +38,8 @@ test('two nodes of one process each equal one node of two processes', { skip: wi
   const port1 = String(await freePort());
   const r = await shapeseg(['train', cfg, '--run-dir', one, '--no-progress', '--nproc-per-node', '2', '--master-port', port1]);
   assert.equal(r.code, 0, r.stderr);
+  // rank 0 alone logs and sums up
+  for (const line of [/data-parallel: /g, /trained 3 steps/g]) assert.equal(r.stderr.match(line)?.length, 1, r.stderr);
   const two = path.join(tmp, 'runs', 'two-nodes');
   const port2 = String(await freePort());
   const nodes = await Promise.all(
@@ -61,6 +63,8 @@ test('two nodes of one process each equal one node of two processes', { skip: wi
     ),
   );
   for (const n of nodes) assert.equal(n.code, 0, n.stderr);
+  assert.match(nodes[0]!.stderr, /trained 3 steps/);
+  assert.doesNotMatch(nodes[1]!.stderr, /trained 3 steps|data-parallel: /);
   await assertSameWeights(one, two, 3);
 });
 

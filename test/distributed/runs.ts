@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { RawTensor } from '../../src/io/index.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { tinyConfig } from '../train/fixtures.js';
 
@@ -32,19 +33,35 @@ export function writeRunConfig(
 /** The float32 model tensors of a run's step checkpoint. */
 export async function readWeights(runDir: string, step: number): Promise<Map<string, Float32Array>> {
   const ck = await readCheckpoint(path.join(runDir, 'checkpoints', `step-${String(step).padStart(8, '0')}.safetensors`));
+  return float32Tensors(ck.model);
+}
+
+/** The float32 tensors of a state dict, as arrays. */
+export function float32Tensors(sd: Map<string, RawTensor>): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
-  for (const [k, raw] of ck.model) if (raw.dtype === 'float32') out.set(k, new Float32Array(raw.data.slice().buffer));
+  for (const [k, raw] of sd) if (raw.dtype === 'float32') out.set(k, new Float32Array(raw.data.slice().buffer));
   return out;
 }
 
 /** Asserts two runs' weights at step agree up to float rounding (gradients summed in a different order). */
 export async function assertSameWeights(a: string, b: string, step: number): Promise<void> {
-  const [wa, wb] = [await readWeights(a, step), await readWeights(b, step)];
-  assert.deepEqual([...wa.keys()], [...wb.keys()]);
+  assertCloseWeights(await readWeights(a, step), await readWeights(b, step), `weights of ${a} and ${b} at step ${step}`);
+}
+
+/** The largest |a − b| / (1e-3 + |a|) over the float32 tensors of two state dicts with the same keys. */
+export function worstRelativeDifference(wa: Map<string, Float32Array>, wb: Map<string, Float32Array>): number {
+  assert.deepEqual([...wa.keys()], [...wb.keys()], 'different keys');
   let worst = 0;
   for (const [k, x] of wa) {
     const y = wb.get(k)!;
     for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!) / (1e-3 + Math.abs(x[i]!)));
   }
-  assert.ok(worst < 1e-3, `weights of ${a} and ${b} differ at step ${step}: worst relative difference ${worst}`);
+  return worst;
+}
+
+/** Asserts two sets of weights have the same keys and agree within relative 1e-3 (1e-3 absolute near 0); returns the worst. */
+export function assertCloseWeights(wa: Map<string, Float32Array>, wb: Map<string, Float32Array>, what: string): number {
+  const worst = worstRelativeDifference(wa, wb);
+  assert.ok(worst < 1e-3, `${what} differ: worst relative difference ${worst}`);
+  return worst;
 }
