@@ -30,7 +30,7 @@ interface DemoFlags {
  */
 const RECIPES: Record<string, { experiment: string; run: string } | null> = {
   baseline: null,
-  'shape-bias': { experiment: 'experiments/shape-bias.yaml', run: 'randconv-photometric' },
+  'shape-bias': { experiment: 'experiments/shape-bias.yaml', run: 'randconv' },
 };
 
 /** The mean IoU the demo is expected to reach on its held-out split. */
@@ -54,7 +54,7 @@ function stepLine(n: number, total: number, text: string): void {
 }
 
 /** The recipe's override (deep-merged into the demo config), or null for the plain demo. */
-function recipeOverride(name: string): { run: string; override: Record<string, unknown> } | null {
+export function recipeOverride(name: string): { run: string; override: Record<string, unknown> } | null {
   if (!(name in RECIPES)) throw new Error(`--recipe: expected ${Object.keys(RECIPES).join(' or ')}, got ${JSON.stringify(name)}`);
   const r = RECIPES[name];
   if (!r) return null;
