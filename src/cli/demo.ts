@@ -20,6 +20,7 @@ interface DemoFlags {
   trainFrames: string;
   valFrames: string;
   threads?: string;
+  nprocPerNode?: string;
   recipe: string;
   progress?: boolean;
 }
@@ -85,6 +86,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--train-frames <n>', 'training frames per world', '150')
     .option('--val-frames <n>', 'held-out validation frames', '40')
     .option('--threads <n>', 'CPU threads for libtorch')
+    .option('--nproc-per-node <n>', 'train data-parallel with N processes (train.batchSize per process; docs/distributed.md)')
     .option(
       '--recipe <name>',
       `training recipe: ${Object.keys(RECIPES).join(' or ')} (shape-bias: the best shape-biasing method, then the texture-shift suite)`,
@@ -160,7 +162,15 @@ export function registerDemoCommand(program: Command): void {
 
       step(3, `training ${config.model.name} for ${steps} steps on the CPU (run folder ${runDir})`);
       fs.rmSync(runDir, { recursive: true, force: true });
-      await runCommand(['train', configFile, '--run-dir', runDir, ...(flags.threads ? ['--threads', flags.threads] : []), ...quiet]);
+      await runCommand([
+        'train',
+        configFile,
+        '--run-dir',
+        runDir,
+        ...(flags.threads ? ['--threads', flags.threads] : []),
+        ...(flags.nprocPerNode ? ['--nproc-per-node', flags.nprocPerNode] : []),
+        ...quiet,
+      ]);
 
       step(4, 'evaluating the best checkpoint on the held-out scenes (whole images, output stride 8)');
       const checkpoints = new CheckpointDir(path.join(runDir, 'checkpoints'), config.train.keepLast);

@@ -17,6 +17,20 @@ interface TrainFlags {
   masterPort?: string;
 }
 
+/** The command line each worker runs: `train` with this run's options and none of the launcher's. */
+function workerArgs(configFile: string, flags: TrainFlags): string[] {
+  return [
+    process.argv[1] ?? 'shapeseg',
+    'train',
+    configFile,
+    ...(flags.resume ? ['--resume'] : []),
+    ...(flags.runDir !== undefined ? ['--run-dir', flags.runDir] : []),
+    ...(flags.device !== undefined ? ['--device', flags.device] : []),
+    ...(flags.threads !== undefined ? ['--threads', flags.threads] : []),
+    ...(flags.progress === false ? ['--no-progress'] : []),
+  ];
+}
+
 /** Registers `shapeseg train`. */
 export function registerTrainCommand(program: Command): void {
   program
@@ -36,14 +50,16 @@ export function registerTrainCommand(program: Command): void {
     .action(async (configFile: string, flags: TrainFlags) => {
       if (flags.nprocPerNode !== undefined) {
         // the launcher only spawns: the workers run this same command line without the launcher's flags
-        const { launch, stripLaunchFlags } = await import('../distributed/launcher.js');
+        const { launch } = await import('../distributed/launcher.js');
         process.exitCode = await launch({
           nprocPerNode: Number(flags.nprocPerNode),
           nnodes: Number(flags.nnodes),
           nodeRank: Number(flags.nodeRank),
           masterAddr: flags.masterAddr,
           masterPort: Number(flags.masterPort),
-          args: stripLaunchFlags(process.argv.slice(1)),
+          // the workers' command line is rebuilt from this command's options, not taken from process.argv:
+          // `shapeseg demo` runs `train` in-process, so process.argv is the demo's
+          args: workerArgs(configFile, flags),
         });
         return;
       }

@@ -2,5 +2,5 @@
 
 export { DataParallel, type DataParallelOptions, type LossNormalization } from './data-parallel.js';
 export { type DistributedEnv, readDistributedEnv, workerEnv } from './env.js';
-export { type LaunchOptions, launch, stripLaunchFlags } from './launcher.js';
+export { type LaunchOptions, launch } from './launcher.js';
 export { type Backend, DEFAULT_TIMEOUT_MS, ProcessGroup, type ProcessGroupOptions, type ReduceOp } from './process-group.js';

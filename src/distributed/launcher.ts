@@ -20,19 +20,6 @@ export interface LaunchOptions {
   log?: (message: string) => void;
 }
 
-const LAUNCH_FLAGS = ['--nproc-per-node', '--nnodes', '--node-rank', '--master-addr', '--master-port'];
-
-/** argv without the launcher's own flags (`--flag value` and `--flag=value`), i.e. the workers' command line. */
-export function stripLaunchFlags(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (LAUNCH_FLAGS.includes(a)) i++;
-    else if (!LAUNCH_FLAGS.some((f) => a.startsWith(`${f}=`))) out.push(a);
-  }
-  return out;
-}
-
 /**
  * Runs nprocPerNode workers (global ranks nodeRank·nprocPerNode + localRank) and resolves with the exit code:
  * 0 when all succeed, otherwise the first failure's (128 + signal number for a signal), after the others were

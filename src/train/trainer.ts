@@ -298,37 +298,43 @@ class TrainRun {
     const collate = collateTo(this.device);
     // every rank iterates the global batch (batch × world size, the single-process order) and keeps its share
     const share = this.dp ? { rank: this.dp.rank, worldSize } : null;
-    // decode + augmentation in worker threads (data.workers, default one per core; 0: on this thread); the
-    // samples are the same pure function of (seed, epoch, index) either way, so resume stays exact
-    const workers = cfg.data.workers ?? defaultWorkers();
-    const pool =
-      workers > 0 ? await DataWorkerPool.start({ data: cfg.data.train, transform: cfg.transforms, seed: t.seed, workers, dataset: this.trainSet }) : null;
-    const valPool =
-      workers > 0 && cfg.data.val && this.valSet ? await DataWorkerPool.start({ data: cfg.data.val, transform: null, workers, dataset: this.valSet }) : null;
-    this.valSource = valPool ?? undefined;
-    const loader = new DataLoader<Batch>(this.trainSet, {
-      batchSize: t.batchSize * worldSize,
-      shuffle: true,
-      dropLast: true,
-      seed: t.seed,
-      ...(pool ? { source: pool } : { transform: trainTransform(cfg.transforms) }),
-      collate: share ? (b) => collate(batchShare(b, share)) : collate,
-    });
-    // the loader regenerates exactly the batches an uninterrupted run would see from `position` on
-    const batches = loader.iterate({ startAt: this.position });
-    const nextBatch = async (): Promise<Batch> => {
-      const r = await batches.next();
-      if (r.done) throw new Error('the training loader ended unexpectedly');
-      this.position = r.value.next;
-      return r.value.batch;
-    };
     const runStart = performance.now();
     const elapsed = () => (performance.now() - runStart) / 1000;
     // throughput counts training time only (not validation or checkpoint writing)
     const window = { loss: 0, steps: 0, images: 0, seconds: 0 };
     let phase = -1;
+    // declared out here so that a failure while setting up (e.g. a dataset smaller than one batch) still closes
+    // the worker threads, which would otherwise keep the process alive
+    let pool: DataWorkerPool | null = null;
+    let valPool: DataWorkerPool | null = null;
+    let batches: ReturnType<DataLoader<Batch>['iterate']> | null = null;
     this.progress.start(this.step);
     try {
+      // decode + augmentation in worker threads (data.workers, default one per core; 0: on this thread); the
+      // samples are the same pure function of (seed, epoch, index) either way, so resume stays exact
+      const workers = cfg.data.workers ?? defaultWorkers();
+      pool =
+        workers > 0 ? await DataWorkerPool.start({ data: cfg.data.train, transform: cfg.transforms, seed: t.seed, workers, dataset: this.trainSet }) : null;
+      valPool =
+        workers > 0 && cfg.data.val && this.valSet ? await DataWorkerPool.start({ data: cfg.data.val, transform: null, workers, dataset: this.valSet }) : null;
+      this.valSource = valPool ?? undefined;
+      const loader = new DataLoader<Batch>(this.trainSet, {
+        batchSize: t.batchSize * worldSize,
+        shuffle: true,
+        dropLast: true,
+        seed: t.seed,
+        ...(pool ? { source: pool } : { transform: trainTransform(cfg.transforms) }),
+        collate: share ? (b) => collate(batchShare(b, share)) : collate,
+      });
+      // the loader regenerates exactly the batches an uninterrupted run would see from `position` on
+      const iterator = loader.iterate({ startAt: this.position });
+      batches = iterator;
+      const nextBatch = async (): Promise<Batch> => {
+        const r = await iterator.next();
+        if (r.done) throw new Error('the training loader ended unexpectedly');
+        this.position = r.value.next;
+        return r.value.batch;
+      };
       while (this.step < schedule.totalSteps) {
         const span = schedule.phaseAt(this.step);
         if (span.index !== phase) {
@@ -382,7 +388,7 @@ class TrainRun {
       }
       return false;
     } finally {
-      await batches.return(undefined);
+      await batches?.return(undefined);
       await pool?.close();
       await valPool?.close();
       this.valSource = undefined;

@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readDistributedEnv, workerEnv } from '../../src/distributed/env.js';
-import { stripLaunchFlags } from '../../src/distributed/launcher.js';
 
 const torchrun = { RANK: '3', LOCAL_RANK: '1', WORLD_SIZE: '4', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: 'node0', MASTER_PORT: '29500' };
 
@@ -32,13 +31,4 @@ test('bad values name the variable', () => {
   assert.throws(() => readDistributedEnv({ ...torchrun, RANK: '4' }), /RANK must be below WORLD_SIZE/);
   assert.throws(() => readDistributedEnv({ ...torchrun, MASTER_PORT: 'x' }), /MASTER_PORT must be a number/);
   assert.throws(() => readDistributedEnv({ ...torchrun, MASTER_ADDR: '' }), /MASTER_ADDR must not be empty/);
-});
-
-test("the launcher removes its own flags from the workers' command line", () => {
-  assert.deepEqual(stripLaunchFlags(['main.js', 'train', 'c.yaml', '--nproc-per-node', '2', '--nnodes=2', '--node-rank', '1', '--resume', '--master-port=5']), [
-    'main.js',
-    'train',
-    'c.yaml',
-    '--resume',
-  ]);
 });

@@ -7,6 +7,7 @@ import * as T from '../../src/tensor/index.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { readMetricsLog, type TrainLogLine, type ValLogLine } from '../../src/train/metrics-log.js';
 import { TrainingDivergedError, train } from '../../src/train/trainer.js';
+import { shapeseg, writeYaml } from '../e2e/cli.js';
 import { tinyConfig, writeTinyKitti } from './fixtures.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
@@ -132,4 +133,19 @@ test('setup errors name the field: missing backbone file, unavailable CUDA', asy
     );
   }
   await assert.rejects(train({ config: tinyConfig(data), runDir: run('fresh'), progress: 'off', resume: true }), /--resume: no checkpoint in/);
+});
+
+test('a dataset smaller than one batch stops `shapeseg train` with an error, and the data workers do not keep it alive', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
+  try {
+    await writeTinyKitti(path.join(dir, 'data'), 3);
+    const cfg = tinyConfig(path.join(dir, 'data'), { batchSize: 8 }, {});
+    const file = writeYaml(path.join(dir, 'c.yaml'), { ...cfg, data: { ...cfg.data, workers: 2 } });
+    const r = shapeseg(dir, 'train', file, '--run-dir', path.join(dir, 'run'), '--no-progress');
+    assert.notEqual(r.status, null, 'the process did not exit by itself');
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /fewer than one batch/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
