@@ -105,7 +105,8 @@ test('a killed worker stops the others with a message naming it; --resume finish
 });
 
 test('SIGINT to the launcher stops every worker after the same step, checkpointed; exit 130', { skip: withoutGloo }, async () => {
-  const cfg = writeRunConfig(tmp, data, 'interrupt', { batchSize: 1, steps: 10, extra: { distributed: { timeoutSec: 20 } } });
+  // many more steps than the signal needs: a tiny step takes ~0.1 s, so a 10-step run could end before it lands
+  const cfg = writeRunConfig(tmp, data, 'interrupt', { batchSize: 1, steps: 400, extra: { distributed: { timeoutSec: 20 } } });
   const runDir = path.join(tmp, 'runs', 'interrupt');
   const ckpts = path.join(runDir, 'checkpoints');
   let signalled = false;
@@ -123,7 +124,7 @@ test('SIGINT to the launcher stops every worker after the same step, checkpointe
   assert.ok(signalled, `the run ended before the signal: ${r.stderr}`);
   assert.equal(r.code, 130, r.stderr);
   assert.doesNotMatch(r.stderr, /stopping the other workers|failed on rank/);
-  assert.match(r.stderr, /stopped at step (\d+)\/10; continue with --resume/);
+  assert.match(r.stderr, /stopped at step (\d+)\/400; continue with --resume/);
   const step = Number(/stopped at step (\d+)/.exec(r.stderr)![1]);
   await readCheckpoint(path.join(ckpts, `step-${String(step).padStart(8, '0')}.safetensors`));
 });
