@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { loadConfig, readConfigFile } from '../config/index.js';
-import type { ShiftEvalFile } from '../eval/shift-eval.js';
 import { deepMerge } from '../experiment/load.js';
 import { ExperimentSchema } from '../experiment/schema.js';
+import { type ComparisonRow, comparisonRows } from '../experiment/scores.js';
 import { CheckpointDir } from '../train/checkpoint.js';
 
 interface DemoFlags {
@@ -66,13 +66,10 @@ export function recipeOverride(name: string): { run: string; override: Record<st
   return { run: r.run, override: run.override };
 }
 
-/** One line: in-style vs mean shifted mIoU and the shape-bias score. */
-function shiftSummary(f: ShiftEvalFile): string {
-  const pct = (v: number | null | undefined) => (v == null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
-  const inStyle = f.styles.find((s) => s.role === 'training')?.result.mIoU;
-  const shifted = f.styles.filter((s) => s.role === 'shifted').map((s) => s.result.mIoU ?? 0);
-  const mean = shifted.length > 0 ? shifted.reduce((a, b) => a + b, 0) / shifted.length : null;
-  return `texture-shift suite: in-style mIoU ${pct(inStyle)}, shifted styles ${pct(mean)} (mean of ${shifted.length}), shape-bias score ${pct(f.shapeBias?.overall.score)}`;
+/** One line: in-style vs mean shifted mIoU and the shape-bias score, as the experiment comparison computes them. */
+function shiftSummary(row: ComparisonRow, shiftedStyles: number): string {
+  const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
+  return `texture-shift suite: in-style mIoU ${pct(row.inStyle)}, shifted styles ${pct(row.shifted)} (mean of ${shiftedStyles}), shape-bias score ${pct(row.shapeBias)}`;
 }
 
 /** Registers `shapeseg demo`. */
@@ -217,7 +214,10 @@ export function registerDemoCommand(program: Command): void {
       if (recipe) {
         // loaded on use: the eval modules load libtorch
         const { readShiftEval } = await import('../eval/shift-eval.js');
-        process.stdout.write(`${shiftSummary(readShiftEval(shiftJson))}\n`);
+        const { scoresFromShiftEval } = await import('../experiment/suite-evaluator.js');
+        const scores = scoresFromShiftEval(readShiftEval(shiftJson), 'demo', 8, checkpoint);
+        const [row] = comparisonRows([scores]);
+        process.stdout.write(`${shiftSummary(row!, scores.sets.filter((x) => x.kind === 'shifted').length)}\n`);
       }
       if (mIoU < TARGET_MIOU)
         process.stderr.write(

@@ -2,11 +2,10 @@
 import { openDataset } from '../data/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
+import { finiteOrNull } from '../eval/result-file.js';
 import type { Device } from '../tensor/index.js';
 import type { RunEvaluator } from './runner.js';
 import type { RunScores } from './scores.js';
-
-const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /** Evaluates a run's final checkpoint on `data.val` of its config (error when the config has none). */
 export const valEvaluator: RunEvaluator = async ({ run, config, checkpoint, outputStride }) => {
@@ -21,7 +20,7 @@ export const valEvaluator: RunEvaluator = async ({ run, config, checkpoint, outp
       outputStride,
       checkpoint,
       classNames: [...dataset.labelSpace.classes],
-      sets: [{ name: 'val', kind: 'val', mIoU: m.mIoU, pixelAccuracy: m.pixelAccuracy, perClassIoU: Array.from(m.perClassIoU, orNull) }],
+      sets: [{ name: 'val', kind: 'val', mIoU: m.mIoU, pixelAccuracy: m.pixelAccuracy, perClassIoU: Array.from(m.perClassIoU, finiteOrNull) }],
       shapeBias: null,
       shapeBiasPerClass: [],
     };
