@@ -11,6 +11,7 @@
         "native/nn_ops.cc",
         "native/autograd.cc",
         "native/backend.cc",
+        "native/cpu_allocator.cc",
         "native/distributed.cc",
         "native/distributed_sync_bn.cc"
       ],

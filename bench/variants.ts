@@ -26,6 +26,14 @@ export const VARIANTS: Record<string, Variant> = {
     env: { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(2 ** 31 - 1), MALLOC_TOP_PAD_: String(256 << 20) },
     devices: ['cpu'],
   },
+  // shapeseg's own allocator settings off (no mallopt tuning, no cache of large blocks): what they gain.
+  'system-malloc': {
+    name: 'shapeseg on plain malloc',
+    modes: ['train', 'infer'],
+    config: {},
+    env: { SHAPESEG_SYSTEM_MALLOC: '1' },
+    devices: ['cpu'],
+  },
   'fold-bn': { name: 'BN folded', modes: ['infer'], config: { foldBn: true }, devices: ['cpu', 'cuda'] },
   bf16: { name: 'bf16 autocast', modes: ['train', 'infer'], config: { amp: 'bf16' }, devices: ['cpu', 'cuda'] },
   'cudnn-benchmark': { name: 'cudnn.benchmark', modes: ['train', 'infer'], config: { cudnnBenchmark: true }, devices: ['cuda'] },
@@ -38,7 +46,7 @@ export const VARIANTS: Record<string, Variant> = {
 };
 
 const DEFAULTS: Record<'cpu' | 'cuda', string[]> = {
-  cpu: ['malloc', 'grads-none', 'grads-zero', 'channels-last', 'fold-bn', 'bf16'],
+  cpu: ['malloc', 'system-malloc', 'grads-none', 'grads-zero', 'channels-last', 'fold-bn', 'bf16'],
   cuda: ['channels-last', 'bf16', 'cudnn-benchmark', 'gpu-fast'],
 };
 

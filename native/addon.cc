@@ -12,7 +12,8 @@ namespace shapeseg {
 // glibc returns every large (>= 128 KiB by default) block to the OS on free and faults it back in on
 // the next allocation: ~60k page faults per ResNet-101 training step on CPU, ~100 ms of an 800 ms step
 // (docs/benchmarks.md). Keeping freed memory in the heap made CPU training 7-9% and inference 8%
-// faster with the same peak RSS. Skipped when the user tunes malloc through the environment.
+// faster with the same peak RSS. Skipped when the user tunes malloc through the environment. Blocks above
+// glibc's 32 MiB mmap ceiling are cached by cpu_allocator.cc instead.
 static void tuneMalloc() {
   if (getenv("MALLOC_MMAP_THRESHOLD_") || getenv("MALLOC_TRIM_THRESHOLD_") || getenv("SHAPESEG_SYSTEM_MALLOC")) return;
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
@@ -22,6 +23,7 @@ static void tuneMalloc() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneMalloc();
+  initCpuAllocator(env, exports);
   initHandle(env, exports);
   initCreation(env, exports);
   initOps(env, exports);

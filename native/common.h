@@ -93,5 +93,6 @@ void initOps(Napi::Env env, Napi::Object exports);
 void initNnOps(Napi::Env env, Napi::Object exports);
 void initAutograd(Napi::Env env, Napi::Object exports);
 void initBackend(Napi::Env env, Napi::Object exports);
+void initCpuAllocator(Napi::Env env, Napi::Object exports);
 
 }  // namespace shapeseg

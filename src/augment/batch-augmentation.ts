@@ -24,6 +24,17 @@ export interface BatchAugmentationOptions {
   fraction?: number;
 }
 
+/**
+ * A data-parallel rank's view of the global batch: the image-level methods draw their randomness for the whole
+ * global batch (as one process with the global batch would), each rank keeping its share of the result.
+ */
+export interface GlobalBatchView {
+  /** Every rank's images, in rank order, concatenated along dim 0 (a collective). */
+  gather(local: Tensor): Tensor;
+  /** This rank's contiguous share (dim 0) of a global-batch tensor. */
+  share(global: Tensor): Tensor;
+}
+
 /** Image-level augmentation of a training batch, with the optional consistency loss. */
 export class BatchAugmentation {
   constructor(readonly opts: BatchAugmentationOptions) {}
@@ -47,11 +58,14 @@ export class BatchAugmentation {
 
   /**
    * The model input for a uint8 batch and the labels that go with it: the normalised augmented images, or,
-   * with consistency, the original and the augmented view concatenated (2N images, labels repeated).
+   * with consistency, the original and the augmented view concatenated (2N images, labels repeated). With
+   * `global`, the methods see the data-parallel global batch, so N ranks get what one process gets.
    */
-  prepare(images: Tensor, labels: Tensor): { input: Tensor; labels: Tensor } {
+  prepare(images: Tensor, labels: Tensor, global?: GlobalBatchView): { input: Tensor; labels: Tensor } {
     return tidy(() => {
-      const augmented = normalizeUnit(this.augment(images));
+      // data-parallel: augment the global batch on every rank (same draws everywhere), keep this rank's share
+      const unit = global && this.opts.methods.length > 0 ? global.share(this.augment(global.gather(images))) : this.augment(images);
+      const augmented = normalizeUnit(unit);
       if (this.opts.consistencyWeight === null) return { input: augmented, labels };
       return { input: F.cat([normalize(images), augmented], 0), labels: F.cat([labels, labels], 0) };
     });

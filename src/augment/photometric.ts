@@ -1,10 +1,10 @@
-// Strong photometric randomisation on the device batch: random grayscale, Gaussian blur and Gaussian noise,
-// each per image. Colour jitter (brightness, contrast, saturation, hue) is `transforms.colorJitter`, applied
+// Strong photometric randomisation on the device batch: random channel permutation, inversion, grayscale,
+// Gaussian blur and Gaussian noise, each per image. Colour jitter (brightness, contrast, saturation, hue) is `transforms.colorJitter`, applied
 // per sample on the host with torchvision's exact arithmetic.
 import { F, randn, type Tensor, tensor, tidy } from '../tensor/index.js';
 import { blend } from './blend.js';
 import type { ImageAugment } from './image-augment.js';
-import { drawRng, uniformIn } from './random.js';
+import { drawRng, permutation, uniformIn } from './random.js';
 
 /** Options of Photometric (probabilities per image). */
 export interface PhotometricOptions {
@@ -13,6 +13,10 @@ export interface PhotometricOptions {
   blurSigma: readonly [number, number];
   noise: number;
   noiseStd: readonly [number, number];
+  /** Probability of inverting an image's colours (torchvision RandomInvert; default 0). */
+  invert?: number;
+  /** Probability of permuting an image's colour channels (torchvision v2 RandomChannelPermutation; default 0). */
+  channelShuffle?: number;
 }
 
 /** torchvision's rgb_to_grayscale weights. */
@@ -27,7 +31,7 @@ export function gaussianTaps(sigma: number, size: number): number[] {
   return taps.map((t) => t / sum);
 }
 
-/** Grayscale, blur and noise with independent per-image draws. */
+/** Channel permutation, inversion, grayscale, blur and noise with independent per-image draws. */
 export class Photometric implements ImageAugment {
   readonly name = 'photometric';
   constructor(readonly opts: PhotometricOptions) {}
@@ -39,13 +43,26 @@ export class Photometric implements ImageAugment {
     const gray = Array.from({ length: n }, () => (rng.random() < this.opts.grayscale ? 1 : 0));
     const sigmas = draw(this.opts.blur, this.opts.blurSigma);
     const stds = draw(this.opts.noise, this.opts.noiseStd);
+    // drawn after the original three so that configs without them keep their draws
+    const shuffles = Array.from({ length: n }, () => (rng.random() < (this.opts.channelShuffle ?? 0) ? permutation(rng, 3) : null));
+    const inverts = Array.from({ length: n }, () => (rng.random() < (this.opts.invert ?? 0) ? 1 : 0));
     return tidy(() => {
       let x = images;
+      if (shuffles.some((s) => s !== null)) x = this.shuffleChannels(x, shuffles);
+      if (inverts.some((v) => v === 1)) x = blend(x.neg().add(1), x, inverts);
       if (gray.some((g) => g === 1)) x = this.grayscale(x, gray);
       if (sigmas.some((s) => s > 0)) x = this.blur(x, sigmas);
       if (stds.some((s) => s > 0)) x = this.noise(x, stds);
       return x;
     });
+  }
+
+  /** Gathers each image's channels in its drawn order (identity for images without a draw). */
+  private shuffleChannels(x: Tensor, orders: (number[] | null)[]): Tensor {
+    const c = x.shape[1]!;
+    const index = orders.flatMap((o, i) => (o ?? [0, 1, 2]).map((ch) => i * c + ch));
+    const planes = x.reshape([x.shape[0]! * c, ...x.shape.slice(2)]);
+    return planes.indexSelect(0, tensor(index, [index.length], { device: x.device, dtype: 'int64' })).reshape(x.shape);
   }
 
   private grayscale(x: Tensor, mask: number[]): Tensor {

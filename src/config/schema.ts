@@ -142,6 +142,8 @@ export const RandConvSchema = z.strictObject({
   mix: range01.default([0, 1]),
   /** Probability that a batch is augmented at all. */
   p: probability,
+  /** One random filter and α per image instead of one for the whole batch. */
+  perImage: z.boolean().default(false),
 });
 
 /** `augment.fourier`: low-frequency amplitude swap/mix (FDA, Yang & Soatto, CVPR 2020). */
@@ -167,6 +169,10 @@ export const PhotometricSchema = z.strictObject({
   /** Probability of additive Gaussian noise and its std range (image scale 0..1). */
   noise: unitInterval.default(0),
   noiseStd: range01.default([0, 0.05]),
+  /** Probability of inverting the colours (torchvision RandomInvert). */
+  invert: unitInterval.default(0),
+  /** Probability of a random permutation of the colour channels (torchvision v2 RandomChannelPermutation). */
+  channelShuffle: unitInterval.default(0),
 });
 
 /** `augment.adain`: AdaIN stylisation with user-supplied VGG weights (Huang & Belongie 2017; naoto0804/pytorch-AdaIN files). */

@@ -63,6 +63,12 @@ export interface LoaderOptions<B> {
   source?: SampleSource;
   /** Host batch -> what the consumer gets (e.g. tensors on a device; see collate.ts). */
   collate?: (b: HostBatch) => B;
+  /**
+   * Data-parallel share: each batch of `batchSize` (the global batch) is planned as usual, and only the
+   * contiguous run of samples rank·b … (rank+1)·b − 1 (b = batchSize / worldSize) is loaded and delivered, so N
+   * ranks together see exactly the batches one process sees. batchSize must divide by worldSize.
+   */
+  share?: { rank: number; worldSize: number };
 }
 
 /** The libuv thread-pool size this process runs with (sharp's async work queues there). */
@@ -142,6 +148,13 @@ export class DataLoader<B = HostBatch> {
     if (opts.dropLast && dataset.length < opts.batchSize) {
       throw new DataError(`dataset under ${dataset.root} has ${dataset.length} samples, fewer than one batch of ${opts.batchSize} (dropLast)`);
     }
+    const share = opts.share;
+    if (share && !(Number.isInteger(share.worldSize) && share.worldSize > 0 && share.rank >= 0 && share.rank < share.worldSize)) {
+      throw new RangeError(`share: rank ${share.rank} is not in a world of ${share.worldSize}`);
+    }
+    if (share && opts.batchSize % share.worldSize !== 0) {
+      throw new RangeError(`a global batch of ${opts.batchSize} does not split into ${share.worldSize} equal shares`);
+    }
     const poolSize = opts.source?.size;
     this.sem = new Semaphore(Math.max(1, opts.concurrency ?? (poolSize ? 2 * poolSize : threadPoolSize())));
     this.prefetch = Math.max(1, opts.prefetch ?? 2);
@@ -208,7 +221,8 @@ export class DataLoader<B = HostBatch> {
         const next = plans.next();
         if (next.done) return;
         const plan = next.value;
-        const batch = Promise.all(plan.indices.map((i) => this.loadSample(i, plan.epoch))).then((s) => packSamples(s, plan.indices));
+        const mine = this.shareOf(plan.indices);
+        const batch = Promise.all(mine.map((i) => this.loadSample(i, plan.epoch))).then((s) => packSamples(s, mine));
         batch.catch(() => {}); // observed when its turn comes; avoids an unhandled rejection while queued
         queue.push({ plan, batch });
       }
@@ -222,6 +236,15 @@ export class DataLoader<B = HostBatch> {
       const next = plan.end >= per ? { epoch: plan.epoch + 1, indexInEpoch: 0 } : { epoch: plan.epoch, indexInEpoch: plan.end };
       yield { batch: collate(host), epoch: plan.epoch, next };
     }
+  }
+
+  /** The dataset indices of a planned (global) batch that this process loads: all of them without a share. */
+  private shareOf(indices: number[]): number[] {
+    const share = this.opts.share;
+    if (!share) return indices;
+    const n = indices.length / share.worldSize;
+    if (!Number.isInteger(n)) throw new DataError(`a batch of ${indices.length} does not split into ${share.worldSize} equal shares (use dropLast)`);
+    return indices.slice(share.rank * n, (share.rank + 1) * n);
   }
 
   /** One epoch's batches, from `startIndex` within it. */

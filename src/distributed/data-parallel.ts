@@ -1,7 +1,7 @@
 // Data-parallel training over a process group, torch's DistributedDataParallel without the autograd hooks:
 // state broadcast from rank 0 at the start, gradients all-reduced in buckets once per optimizer step (so
 // gradient accumulation exchanges nothing until its last micro-batch), and the loss normalised globally.
-import { type DType, isFloatingDType, noGrad, type Tensor, tensor, zerosLike } from '../tensor/index.js';
+import { type DType, F, isFloatingDType, noGrad, type Tensor, tensor, zerosLike } from '../tensor/index.js';
 import type { ProcessGroup } from './process-group.js';
 
 /** How each rank's loss is normalised (see `distributed.lossNormalization` in the config). */
@@ -56,6 +56,22 @@ export class DataParallel {
   get worldSize(): number {
     return this.group.worldSize;
   }
+
+  /** The global batch view the image-level augmentation uses (see GlobalBatchView in src/augment). */
+  readonly globalBatch = {
+    gather: (local: Tensor): Tensor => {
+      const parts = this.group.allGather(local);
+      try {
+        return F.cat(parts, 0);
+      } finally {
+        for (const p of parts) p.dispose();
+      }
+    },
+    share: (global: Tensor): Tensor => {
+      const n = global.shape[0]! / this.worldSize;
+      return global.narrow(0, this.rank * n, n);
+    },
+  };
 
   /** Copies rank 0's tensors (parameters and buffers, in the same order on every rank) to all ranks. */
   broadcastState(tensors: Tensor[]): void {

@@ -1,5 +1,7 @@
 // Devices, threads and build information.
-import { addonPath, N } from './native.js';
+import { addonPath, type CpuCacheStats, N } from './native.js';
+
+export type { CpuCacheStats };
 
 /** What backendInfo() reports. */
 export interface BackendInfo {
@@ -67,4 +69,14 @@ export function cudaMaxMemoryAllocated(): number {
 /** Resets the peak counted by cudaMaxMemoryAllocated. */
 export function cudaResetPeakMemoryStats(): void {
   N.cudaResetPeakMemoryStats();
+}
+
+/** Counters of the cache of large CPU blocks; null when it is off (SHAPESEG_CPU_CACHE_MB=0 or SHAPESEG_SYSTEM_MALLOC). */
+export function cpuCacheStats(): CpuCacheStats | null {
+  return N.cpuCacheStats();
+}
+
+/** Returns the cached large CPU blocks to the operating system (like torch.cuda.empty_cache for the CPU cache). */
+export function cpuEmptyCache(): void {
+  N.cpuEmptyCache();
 }

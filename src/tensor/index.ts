@@ -3,6 +3,9 @@
 export {
   type BackendInfo,
   backendInfo,
+  type CpuCacheStats,
+  cpuCacheStats,
+  cpuEmptyCache,
   cudaDeviceCount,
   cudaIsAvailable,
   cudaMaxMemoryAllocated,

@@ -129,7 +129,8 @@ type VoidOps =
   | 'setCudnnBenchmark'
   | 'setAllowTF32'
   | 'cudaSynchronize'
-  | 'cudaResetPeakMemoryStats';
+  | 'cudaResetPeakMemoryStats'
+  | 'cpuEmptyCache';
 
 /** What native/backend.cc reports; src/tensor/backend.ts adds the addon path. */
 export interface NativeBackendInfo {
@@ -144,6 +145,20 @@ export interface NativeBackendInfo {
   devices: string[];
   parallelInfo: string;
   addon: { built: string; compiler: string };
+}
+
+/** Counters of the addon's cache of large CPU blocks (native/cpu_allocator.cc). */
+export interface CpuCacheStats {
+  /** Bytes of freed blocks kept for reuse. */
+  cachedBytes: number;
+  /** Large blocks currently held by tensors. */
+  liveBlocks: number;
+  /** Large allocations served from the cache. */
+  hits: number;
+  /** Large allocations that needed fresh memory. */
+  misses: number;
+  /** Most freed bytes kept ($SHAPESEG_CPU_CACHE_MB). */
+  capBytes: number;
 }
 
 export type NativeAddon = { [K in TensorOps]: TensorFn } & { [K in VoidOps]: VoidFn } & {
@@ -179,6 +194,7 @@ export type NativeAddon = { [K in TensorOps]: TensorFn } & { [K in VoidOps]: Voi
   cudaDeviceCount(): number;
   getNumThreads(): number;
   cudaMaxMemoryAllocated(): number;
+  cpuCacheStats(): CpuCacheStats | null;
   backendInfo(): NativeBackendInfo;
 };
 

@@ -1,7 +1,7 @@
 // One optimizer step: `accumulate` micro-batches forward/backward (each inside tidy, so no tensor
 // outlives it), the non-finite-loss guard, then the SGD update.
 
-import type { BatchAugmentation } from '../augment/index.js';
+import type { BatchAugmentation, GlobalBatchView } from '../augment/index.js';
 import type { Batch } from '../data/collate.js';
 import { normalize } from '../data/normalize.js';
 import type { DeepLabV3 } from '../models/index.js';
@@ -44,6 +44,8 @@ export interface StepSync {
   lossWeight(labels: Tensor): number;
   /** Sums the gradients over processes; returns localLoss summed over processes. */
   reduceGradients(params: Tensor[], localLoss: number): number;
+  /** The global batch, for image-level augmentation drawn as one process would draw it. */
+  readonly globalBatch?: GlobalBatchView;
 }
 
 /** Forward + loss + backward of one micro-batch; returns its (unscaled, weighted) loss value. Frees every tensor it made. */
@@ -53,7 +55,7 @@ function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: 
     const weight = sync ? sync.lossWeight(batch.labels) : 1;
     // batches arrive on the device already (uint8 crosses the bus; normalisation happens there)
     const aug = s.augment ?? null;
-    const prepared = aug ? aug.prepare(batch.images, batch.labels) : { input: normalize(batch.images), labels: batch.labels };
+    const prepared = aug ? aug.prepare(batch.images, batch.labels, sync?.globalBatch) : { input: normalize(batch.images), labels: batch.labels };
     let x = prepared.input;
     if (s.channelsLast) x = x.contiguous('channelsLast');
     const labels = prepared.labels;

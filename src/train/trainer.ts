@@ -15,7 +15,6 @@ import { convertMemoryFormat, convertSyncBatchNorm, freezeBatchNorm, useGlobalBa
 import { PolySchedule, SGD } from '../optim/index.js';
 import type { Device } from '../tensor/index.js';
 import * as T from '../tensor/index.js';
-import { batchShare } from './batch-share.js';
 import { CheckpointDir, readCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { GradScaler, type GradScalerState } from './grad-scaler.js';
 import { MetricsLog, truncateMetricsLog } from './metrics-log.js';
@@ -296,7 +295,7 @@ class TrainRun {
     if (this.step > 0) tb?.addSessionStart(this.step + 1);
     const worldSize = this.dp?.worldSize ?? 1;
     const collate = collateTo(this.device);
-    // every rank iterates the global batch (batch × world size, the single-process order) and keeps its share
+    // every rank plans the global batch (batch × world size, the single-process order) and loads only its share
     const share = this.dp ? { rank: this.dp.rank, worldSize } : null;
     const runStart = performance.now();
     const elapsed = () => (performance.now() - runStart) / 1000;
@@ -324,7 +323,8 @@ class TrainRun {
         dropLast: true,
         seed: t.seed,
         ...(pool ? { source: pool } : { transform: trainTransform(cfg.transforms) }),
-        collate: share ? (b) => collate(batchShare(b, share)) : collate,
+        collate,
+        ...(share ? { share } : {}),
       });
       // the loader regenerates exactly the batches an uninterrupted run would see from `position` on
       const iterator = loader.iterate({ startAt: this.position });

@@ -80,3 +80,50 @@ test('photometric: grayscale makes channels equal, blur keeps a constant image, 
   assert.deepEqual(gaussianTaps(0, 3), [0, 1, 0]);
   for (const t of [x, gray, flat, blurred, blurX, n1, n2]) t.dispose();
 });
+
+test('RandConv per image: two equal images get different filters; seeded; geometry kept', () => {
+  const one = T.rand([1, 3, 16, 16]);
+  const x = T.F.cat([one, one], 0);
+  const conv = new RandConv({ kernelSizes: [3], mix: [0, 0], p: 1, perImage: true });
+  T.manualSeed(3);
+  const a = conv.apply(x);
+  T.manualSeed(3);
+  const b = conv.apply(x);
+  assert.deepEqual(a.shape, [2, 3, 16, 16]);
+  assert.deepEqual(a.toArray(), b.toArray());
+  const diff = a
+    .narrow(0, 0, 1)
+    .sub(a.narrow(0, 1, 1))
+    .abs()
+    .amax()
+    .item();
+  assert.ok(diff > 1e-3, `per-image filters differ (max diff ${diff})`);
+  // a batch-wide filter maps equal images to equal outputs
+  const shared = new RandConv({ kernelSizes: [3], mix: [0, 0], p: 1 }).apply(x);
+  assert.equal(
+    shared
+      .narrow(0, 0, 1)
+      .sub(shared.narrow(0, 1, 1))
+      .abs()
+      .amax()
+      .item(),
+    0,
+  );
+  for (const t of [one, x, a, b, shared]) t.dispose();
+});
+
+test('photometric: invert gives 1 − x, channel shuffle permutes each image’s planes', () => {
+  const x = T.rand([3, 3, 8, 8]);
+  T.manualSeed(1);
+  const inv = new Photometric({ ...photometricOff, invert: 1 }).apply(x);
+  assert.ok(inv.sub(x.neg().add(1)).abs().amax().item() < 1e-7);
+  const shuffled = new Photometric({ ...photometricOff, channelShuffle: 1 }).apply(x);
+  const planeSums = (t: T.Tensor, i: number) =>
+    Array.from(t.narrow(0, i, 1).sum([2, 3]).flatten().toArray() as Float32Array)
+      .map((v) => v.toFixed(4))
+      .sort();
+  for (let i = 0; i < 3; i++) assert.deepEqual(planeSums(shuffled, i), planeSums(x, i));
+  // p = 0 for both: the images come back as they are
+  assert.equal(new Photometric(photometricOff).apply(x), x);
+  for (const t of [x, inv, shuffled]) t.dispose();
+});

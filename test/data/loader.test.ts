@@ -74,6 +74,26 @@ describe('DataLoader', () => {
     );
   });
 
+  test('a data-parallel share loads only its contiguous run of each global batch; the shares make up the batch', async () => {
+    const global = train({ batchSize: 6 });
+    const whole = await collect(global.iterate({ epochs: 2 }));
+    const shares = await Promise.all([0, 1, 2].map((rank) => collect(train({ batchSize: 6, share: { rank, worldSize: 3 } }).iterate({ epochs: 2 }))));
+    assert.equal(whole.length, 4);
+    for (let b = 0; b < whole.length; b++) {
+      const parts = shares.map((s) => s[b]!);
+      for (const p of parts) assert.equal(p.batch.n, 2);
+      assert.deepEqual(
+        parts.flatMap((p) => p.batch.ids),
+        whole[b]!.batch.ids,
+      );
+      assert.deepEqual(Buffer.concat(parts.map((p) => p.batch.images)), whole[b]!.batch.images);
+      assert.deepEqual(Buffer.concat(parts.map((p) => p.batch.labels)), whole[b]!.batch.labels);
+      for (const p of parts) assert.deepEqual(p.next, whole[b]!.next, "positions are the global batch's");
+    }
+    assert.throws(() => train({ batchSize: 5, share: { rank: 0, worldSize: 2 } }), /5 does not split into 2/);
+    assert.throws(() => train({ share: { rank: 2, worldSize: 2 } }), /rank 2 is not in a world of 2/);
+  });
+
   test('resuming at a position gives exactly the batches a full run gives from there', async () => {
     const full = await collect(train().iterate({ epochs: 3 }));
     for (const k of [0, 1, 2, 4]) {

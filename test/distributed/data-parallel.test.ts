@@ -1,6 +1,7 @@
 // Data-parallel training is single-process training with the global batch: 2 processes × batch 1 give the
 // losses and weights of 1 process × batch 2 (with BatchNorm frozen, or trained as SyncBatchNorm: otherwise batch
-// statistics differ), and a run stopped under one process count resumes under another.
+// statistics differ; with image-level augmentation too), and a run stopped under one process count resumes under
+// another.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -77,6 +78,25 @@ test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resu
   const mixed = await trainRun('mixed', 2, 1, ['--stop-after', '1'], accumulate);
   await trainRun('mixed', 1, 2, ['--resume'], accumulate);
   await assertSameWeights(single, mixed, 3);
+});
+
+test('image-level augmentation is drawn for the global batch: 2 processes × batch 1 = 1 process × batch 2', { skip: withoutGloo }, async () => {
+  // per-image filters, per-image photometric draws and a per-image clean/augmented choice: every draw depends on
+  // the image's place in the global batch
+  const augment = {
+    augment: {
+      randConv: { kernelSizes: [1, 3], mix: [0, 1], p: 1, perImage: true },
+      photometric: { noise: 1, invert: 0.5, channelShuffle: 0.5 },
+      fraction: 0.75,
+    },
+  };
+  const single = await trainRun('aug-single', 1, 2, [], {}, augment);
+  const dual = await trainRun('aug-dual', 2, 1, [], {}, augment);
+  const [ls, ld] = [losses(single), losses(dual)];
+  assert.equal(ld.length, 3);
+  for (let i = 0; i < ls.length; i++)
+    assert.ok(Math.abs(ls[i]![1] - ld[i]![1]) < 1e-4 * Math.abs(ls[i]![1]), `loss at step ${i + 1}: ${ls[i]![1]} vs ${ld[i]![1]}`);
+  await assertSameWeights(single, dual, 3);
 });
 
 test('with train.syncBN, BatchNorm trains on the global batch: 2 processes × batch 2 = 1 process × batch 4', { skip: withoutGloo }, async () => {
