@@ -13,7 +13,8 @@
         "native/backend.cc",
         "native/cpu_allocator.cc",
         "native/distributed.cc",
-        "native/distributed_sync_bn.cc"
+        "native/distributed_sync_bn.cc",
+        "native/distributed_reducer.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -164,21 +164,41 @@ std::string suspects(const Group& g, int64_t seq) {
 
 }  // namespace
 
-void runCollective(const char* op, const std::function<c10::intrusive_ptr<c10d::Work>(compat::C10dBackend&)>& start) {
+namespace {
+
+[[noreturn]] void failCollective(Group& g, const char* op, int64_t seq, const std::exception& e) {
+  const std::string cause = messageOf(e);
+  const std::string who = suspects(g, seq);
+  std::ostringstream msg;
+  msg << "distributed " << op << " (collective #" << seq << ") failed on rank " << g.rank << " of " << g.size << ": "
+      << (who.empty() ? "no other rank looks dead or late" : who) << " [" << g.backend << ": " << cause << "]";
+  throw std::runtime_error(msg.str());
+}
+
+}  // namespace
+
+PendingCollective startCollective(const char* op, const std::function<c10::intrusive_ptr<c10d::Work>(compat::C10dBackend&)>& start) {
   Group& g = current(op);
   const int64_t seq = ++g.seq;
   try {
     g.store->set(rankKey("seq", g.rank), bytes(std::to_string(seq)));
-    auto work = start(*g.pg);
-    if (!work->wait(g.timeout)) throw std::runtime_error("timed out after " + std::to_string(g.timeout.count()) + " ms");
+    return {op, seq, start(*g.pg)};
   } catch (const std::exception& e) {
-    const std::string cause = messageOf(e);
-    const std::string who = suspects(g, seq);
-    std::ostringstream msg;
-    msg << "distributed " << op << " (collective #" << seq << ") failed on rank " << g.rank << " of " << g.size << ": "
-        << (who.empty() ? "no other rank looks dead or late" : who) << " [" << g.backend << ": " << cause << "]";
-    throw std::runtime_error(msg.str());
+    failCollective(g, op, seq, e);
   }
+}
+
+void waitCollective(const PendingCollective& p) {
+  Group& g = current(p.op);
+  try {
+    if (!p.work->wait(g.timeout)) throw std::runtime_error("timed out after " + std::to_string(g.timeout.count()) + " ms");
+  } catch (const std::exception& e) {
+    failCollective(g, p.op, p.seq, e);
+  }
+}
+
+void runCollective(const char* op, const std::function<c10::intrusive_ptr<c10d::Work>(compat::C10dBackend&)>& start) {
+  waitCollective(startCollective(op, start));
 }
 
 int groupSize(const char* op) { return current(op).size; }
@@ -389,6 +409,7 @@ void initDistributed(Napi::Env env, Napi::Object exports) {
   // and the Gloo threads before the environment goes away.
   napi_add_env_cleanup_hook(env, [](void*) { group.reset(); }, nullptr);
   initSyncBatchNorm(env, exports);
+  initReducer(env, exports);
 }
 
 }  // namespace shapeseg

@@ -246,6 +246,8 @@ export const DistributedConfigSchema = z.strictObject({
   lossNormalization: z.enum(['global', 'perRank']).default('global'),
   /** Gradients are all-reduced in buckets of about this size (torch DDP's bucket_cap_mb). */
   bucketCapMb: z.number().positive().default(25),
+  /** All-reduce each bucket while backward still runs (torch DDP's way); false: all buckets after backward. */
+  overlapBackward: z.boolean().default(true),
 });
 
 /** The whole run config file. */

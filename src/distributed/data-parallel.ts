@@ -1,7 +1,9 @@
-// Data-parallel training over a process group, torch's DistributedDataParallel without the autograd hooks:
-// state broadcast from rank 0 at the start, gradients all-reduced in buckets once per optimizer step (so
-// gradient accumulation exchanges nothing until its last micro-batch), and the loss normalised globally.
+// Data-parallel training over a process group, torch's DistributedDataParallel: state broadcast from rank 0 at
+// the start, gradients all-reduced in buckets during the step's last backward (hooks in native/
+// distributed_reducer.cc; so gradient accumulation exchanges nothing until its last micro-batch), and the loss
+// normalised globally.
 import { type DType, F, isFloatingDType, noGrad, type Tensor, tensor, zerosLike } from '../tensor/index.js';
+import { D } from './native.js';
 import type { ProcessGroup } from './process-group.js';
 
 /** How each rank's loss is normalised (see `distributed.lossNormalization` in the config). */
@@ -13,6 +15,8 @@ export interface DataParallelOptions {
   lossNormalization: LossNormalization;
   /** Gradient bucket size in MiB (torch DDP's bucket_cap_mb). */
   bucketCapMb: number;
+  /** Reduce buckets during backward through hooks on the parameters (default true). */
+  overlapBackward?: boolean;
 }
 
 /** The IGNORE label (255) is the data layer's; repeated here so this layer does not depend on src/train. */
@@ -42,11 +46,18 @@ export class DataParallel {
   readonly group: ProcessGroup;
   readonly lossNormalization: LossNormalization;
   private readonly capBytes: number;
+  private readonly overlap: boolean;
+  /** Handles of the parameters the native reducer is attached to ('' when none). */
+  private attached = '';
+  private armed = false;
+  /** Buckets of the last reduction, and how many of them backward launched before it ended (the overlap). */
+  lastReduction: { buckets: number; launchedDuringBackward: number } | null = null;
 
   constructor(o: DataParallelOptions) {
     this.group = o.group;
     this.lossNormalization = o.lossNormalization;
     this.capBytes = o.bucketCapMb * 2 ** 20;
+    this.overlap = o.overlapBackward ?? true;
   }
 
   get rank(): number {
@@ -97,15 +108,56 @@ export class DataParallel {
     return global > 0 ? local / global : 0;
   }
 
+  /** Releases the native reducer (its buckets and parameter references). */
+  dispose(): void {
+    if (this.attached !== '') D.distReducerDetach();
+    this.attached = '';
+  }
+
+  /** The parameters whose gradients are exchanged: floating-point leaves that require grad, in order. */
+  private trained(params: Tensor[]): Tensor[] {
+    return params.filter((p) => p.requiresGrad && isFloatingDType(p.dtype));
+  }
+
+  /**
+   * Arms the native reducer for the coming backward (with overlapBackward): its hooks all-reduce each bucket as
+   * soon as backward has produced all of the bucket's gradients. Re-attaches when the trained set changed
+   * (e.g. BatchNorm frozen by a new phase).
+   */
+  beforeLastBackward(params: Tensor[]): void {
+    if (!this.overlap) return;
+    const trained = this.trained(params);
+    const key = trained.map((p) => p.handle).join(',');
+    if (key !== this.attached) {
+      D.distReducerAttach(
+        trained.map((p) => p.handle),
+        Math.max(1, Math.floor(this.capBytes)),
+      );
+      this.attached = key;
+    }
+    D.distReducerArm();
+    this.armed = true;
+  }
+
   /**
    * Sums the gradients of params over ranks in buckets (a rank without a gradient contributes zeros) and
    * returns the sum of localLoss over ranks (the global batch's loss when localLoss carries lossWeight).
    */
   reduceGradients(params: Tensor[], localLoss: number): number {
+    if (this.armed) {
+      this.armed = false;
+      this.lastReduction = D.distReducerFinish();
+    } else this.reduceAfterBackward(params);
+    using loss = tensor([localLoss], [1], { dtype: 'float32' });
+    this.group.allReduce(loss);
+    return loss.item();
+  }
+
+  /** All buckets after backward (overlapBackward off). */
+  private reduceAfterBackward(params: Tensor[]): void {
     const grads: Tensor[] = [];
     try {
-      for (const p of params) {
-        if (!p.requiresGrad || !isFloatingDType(p.dtype)) continue;
+      for (const p of this.trained(params)) {
         let g = p.grad;
         if (g === null) {
           using zero = noGrad(() => zerosLike(p));
@@ -118,8 +170,5 @@ export class DataParallel {
     } finally {
       for (const g of grads) g.dispose();
     }
-    using loss = tensor([localLoss], [1], { dtype: 'float32' });
-    this.group.allReduce(loss);
-    return loss.item();
   }
 }

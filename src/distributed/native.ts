@@ -11,6 +11,13 @@ export interface DistributedAddon {
   distBroadcast(tensors: NativeHandle[], src: number): void;
   distAllGather(tensor: NativeHandle): NativeHandle[];
   distBarrier(): void;
+  /** Hooks params (leaves requiring grad) so that the next armed backward all-reduces them in buckets as it goes. */
+  distReducerAttach(params: NativeHandle[], bucketCapBytes: number): void;
+  /** The next backward reduces (the last micro-batch of a step). */
+  distReducerArm(): void;
+  /** Launches the rest, waits, and writes the summed gradients into .grad; says how many buckets backward launched. */
+  distReducerFinish(): { buckets: number; launchedDuringBackward: number };
+  distReducerDetach(): void;
   /** Training-mode SyncBatchNorm over the group: (x, runningMean, runningVar, weight, bias, momentum, eps). */
   distSyncBatchNorm(
     x: NativeHandle,

@@ -42,6 +42,8 @@ export type SegModel = DeepLabV3;
 export interface StepSync {
   /** The factor this micro-batch's mean loss enters the gradients with (a collective: every rank calls it). */
   lossWeight(labels: Tensor): number;
+  /** Called before the step's last backward: gradients may be reduced while it runs (overlap). */
+  beforeLastBackward?(params: Tensor[]): void;
   /** Sums the gradients over processes; returns localLoss summed over processes. */
   reduceGradients(params: Tensor[], localLoss: number): number;
   /** The global batch, for image-level augmentation drawn as one process would draw it. */
@@ -105,9 +107,11 @@ export async function trainStep(o: TrainStepOptions): Promise<{ loss: number; im
   optimizer.lr = o.lr;
   let total = 0;
   let images = 0;
+  const params = optimizer.groups.flatMap((g) => g.params.map(([, p]) => p));
   for (let i = 0; i < accumulate; i++) {
     const batch = await o.next();
     try {
+      if (i === accumulate - 1) o.sync?.beforeLastBackward?.(params);
       images += batch.images.shape[0]!;
       total += microStep(model, batch, o.settings, scaler, accumulate, o.step, o.sync);
     } finally {
@@ -115,7 +119,6 @@ export async function trainStep(o: TrainStepOptions): Promise<{ loss: number; im
       batch.labels.dispose();
     }
   }
-  const params = optimizer.groups.flatMap((g) => g.params.map(([, p]) => p));
   // once per optimizer step, after the last micro-batch: accumulation exchanges nothing in between
   if (o.sync) total = o.sync.reduceGradients(params, total);
   const finite = scaler.unscale(params);

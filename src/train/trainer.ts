@@ -464,7 +464,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (dist) {
       const d = cfg.distributed;
       group = ProcessGroup.init({ ...dist, backend: d.backend ?? (device === 'cpu' ? 'gloo' : 'nccl'), timeoutMs: d.timeoutSec * 1000 });
-      dp = new DataParallel({ group, lossNormalization: d.lossNormalization, bucketCapMb: d.bucketCapMb });
+      dp = new DataParallel({ group, lossNormalization: d.lossNormalization, bucketCapMb: d.bucketCapMb, overlapBackward: d.overlapBackward });
       useGlobalBatchDropout(model, { rank: dist.rank, worldSize: dist.worldSize });
       log(
         `data-parallel: ${dist.worldSize} processes × batch ${t.batchSize} (global batch ${dist.worldSize * t.batchSize}), ${group.backend}, loss normalised ${d.lossNormalization === 'global' ? 'over the global batch' : 'per rank'}`,
@@ -480,6 +480,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
     const interrupted = await run.loop(opts.stopAfter);
     // a clean end only: after a failure rank 0 would wait (bounded) for peers that may be gone
+    dp?.dispose();
     group?.destroy();
     const best = run.bestMIoU === null ? '' : `, best val mIoU ${(100 * run.bestMIoU).toFixed(2)}`;
     const summary = interrupted
