@@ -141,6 +141,24 @@ function findCudaInclude(lt) {
   return candidates.find((d) => fs.existsSync(path.join(d, 'cuda_runtime_api.h'))) ?? null;
 }
 
+/**
+ * Include dirs that let native/distributed*.cc build c10d's NCCL process group (USE_C10D_NCCL): nccl.h, plus the
+ * cuBLAS/cuSPARSE/cuSOLVER headers ProcessGroupNCCL.hpp reaches through ATen/cuda; null when nccl.h is nowhere
+ * (the build then has Gloo only). Pip torch keeps them in the nvidia-* wheels beside it.
+ */
+function findNcclIncludes(lt) {
+  const wheels = path.join(lt.root, '..', 'nvidia');
+  const wheelIncludes = fs.existsSync(wheels)
+    ? fs
+        .readdirSync(wheels)
+        .map((d) => path.join(wheels, d, 'include'))
+        .filter((d) => fs.existsSync(d))
+    : [];
+  const candidates = [process.env.NCCL_HOME && path.join(process.env.NCCL_HOME, 'include'), ...wheelIncludes, lt.cudaInclude, '/usr/include'].filter(Boolean);
+  const nccl = candidates.find((d) => fs.existsSync(path.join(d, 'nccl.h')));
+  return nccl ? [...new Set([nccl, ...wheelIncludes])] : null;
+}
+
 /** The language standard libtorch's headers need: C++20 from 2.10 on (PyTorch raised it then), C++17 before. */
 function cxxStandard(version) {
   const m = /^(\d+)\.(\d+)/.exec(version);
@@ -159,9 +177,13 @@ if (!lt) {
 }
 lt.version ??= 'unknown';
 lt.cudaInclude = lt.cuda ? findCudaInclude(lt) : null;
-lt.includeDirs = [lt.includeDir, path.join(lt.includeDir, 'torch/csrc/api/include'), ...(lt.cudaInclude ? [lt.cudaInclude] : [])].filter((d) =>
-  fs.existsSync(d),
-);
+lt.ncclIncludes = lt.cuda && !process.env.SHAPESEG_NO_NCCL ? findNcclIncludes(lt) : null;
+lt.includeDirs = [
+  lt.includeDir,
+  path.join(lt.includeDir, 'torch/csrc/api/include'),
+  ...(lt.cudaInclude ? [lt.cudaInclude] : []),
+  ...(lt.ncclIncludes ?? []).filter((d) => d !== '/usr/include'),
+].filter((d, i, all) => fs.existsSync(d) && all.indexOf(d) === i);
 lt.libs = ['-ltorch', '-ltorch_cpu', '-lc10', ...(lt.cuda ? ['-ltorch_cuda', '-lc10_cuda'] : [])];
 lt.defines = [
   `_GLIBCXX_USE_CXX11_ABI=${lt.abi}`,
@@ -171,6 +193,7 @@ lt.defines = [
   `SHAPESEG_BUILD_DATE=${cString(new Date().toISOString())}`,
   ...(lt.cuda ? ['SHAPESEG_WITH_CUDA=1'] : []),
   ...(lt.cudaInclude ? ['SHAPESEG_WITH_CUDA_HEADERS=1'] : []),
+  ...(lt.ncclIncludes ? ['USE_C10D_NCCL'] : []),
 ];
 lt.cxxStd = process.env.SHAPESEG_CXX_STD ?? cxxStandard(lt.version);
 lt.cflags = [`-std=${lt.cxxStd}`, '-O2', '-Wno-unused-parameter', '-Wno-deprecated-declarations'];

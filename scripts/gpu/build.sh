@@ -44,9 +44,15 @@ if [ ! -f build/Release/shapeseg.node ] || [ -n "$(find native -newer build/Rele
     -Inode-headers -Inode_modules/node-addon-api "${cuda_inc[@]}")
   cflags=(); ldflags=()
   for f in "${lt[@]}"; do case "$f" in -L*|-Wl,*|-l*) ldflags+=("$f") ;; *) cflags+=("$f") ;; esac; done
+  compile_one() { # compile_one SRC [FLAG-TO-DROP]
+    local f flags=()
+    for f in "${cflags[@]}"; do [ "$f" != "${2:-}" ] && flags+=("$f"); done
+    g++ "${common[@]}" "${flags[@]}" -c "$1" -o "$run/obj/$(basename "$1" .cc).o"
+  }
   pids=()
   for src in native/*.cc; do
-    g++ "${common[@]}" "${cflags[@]}" -c "$src" -o "$run/obj/$(basename "$src" .cc).o" &
+    # NCCL (found by find-libtorch) needs more CUDA headers than the rest: if they fall short, Gloo only
+    ( compile_one "$src" || { case "$src" in native/distributed*) say "$src: no NCCL build, retrying with Gloo only"; compile_one "$src" -DUSE_C10D_NCCL ;; *) exit 1 ;; esac; } ) &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p"; done

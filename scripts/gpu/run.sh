@@ -9,6 +9,9 @@
 #              bf16 dense peak; the input pipeline per data-worker count
 #   4. train   40 steps of the notebook recipe (bf16, channels-last, workers) on synthetic 375x1242 VKITTI scenes:
 #              the loss must fall
+#   5. nccl    one process per GPU over c10d's NCCL process group: collectives and the gradient reducer (overlapped
+#              with backward) on CUDA tensors against the local sum (one GPU: a world of one; NCCL refuses two
+#              ranks on one device)
 # Before: bash scripts/gpu/pack.sh (here), then run `bash scripts/gpu/run.sh` on the device (the pack travels in
 # .cache/gpu-pack). Results: $OUT/gpu-run.log, $OUT/bench-cuda.json, $OUT/parity.tap, $OUT/train-metrics.jsonl.
 # Dry run on a CPU machine: GPU_DEVICE=cpu ALLOW_CPU_TORCH=1 GPU_QUICK=1 bash scripts/gpu/run.sh
@@ -81,6 +84,9 @@ stage train 100 node dist/src/cli/main.js train "$train_dir/config.json" --run-d
     const ips = lines.slice(-k).reduce((s, l) => s + l.imagesPerSec, 0) / k;
     console.log(`[gpu] loss: first ${k} steps ${first.toFixed(3)} -> last ${k} ${last.toFixed(3)}; ${ips.toFixed(1)} images/s`);
     process.exit(last < 0.9 * first ? 0 : 1);' "$out/train-metrics.jsonl"
+
+# 5. NCCL (the addon has it when find-libtorch found nccl.h; the test says so when it skips)
+SHAPESEG_TEST_DEVICE=$device stage nccl 60 node --test dist/test/distributed/nccl.test.js
 
 printf '[gpu] %s\n' "${status[@]}"
 case "${status[*]}" in *FAILED*) exit 1 ;; esac

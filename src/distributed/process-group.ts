@@ -15,6 +15,8 @@ export interface ProcessGroupOptions {
   masterAddr: string;
   masterPort: number;
   backend?: Backend;
+  /** This process's index on its machine: with NCCL, host tensors are staged on cuda:localRank (default 0). */
+  localRank?: number;
   /** Bound on rendezvous and on every collective (torch's default is 30 min; ours 5 min). */
   timeoutMs?: number;
 }
@@ -33,6 +35,7 @@ export class ProcessGroup {
     readonly rank: number,
     readonly worldSize: number,
     readonly backend: Backend,
+    private readonly localRank: number,
   ) {}
 
   /** Joins the group (blocks until every rank has, or throws naming the missing ranks after the timeout). */
@@ -43,7 +46,7 @@ export class ProcessGroup {
       throw new Error(`ProcessGroup.init: backend '${backend}' is not in this addon build (has: ${D.distBackends().join(', ') || 'none'})`);
     }
     D.distInit(opts.rank, opts.worldSize, opts.masterAddr, opts.masterPort, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, backend);
-    ProcessGroup.#current = new ProcessGroup(opts.rank, opts.worldSize, backend);
+    ProcessGroup.#current = new ProcessGroup(opts.rank, opts.worldSize, backend, opts.localRank ?? 0);
     return ProcessGroup.#current;
   }
 
@@ -54,10 +57,11 @@ export class ProcessGroup {
 
   /** Reduces every tensor across ranks in place (one message for all of them; they must share dtype and device). */
   allReduce(tensors: Tensor | Tensor[], op: ReduceOp = 'sum'): void {
-    const ts = Array.isArray(tensors) ? tensors : [tensors];
-    D.distAllReduce(
-      ts.map((t) => t.handle),
-      op,
+    this.onDevice(Array.isArray(tensors) ? tensors : [tensors], true, (ts) =>
+      D.distAllReduce(
+        ts.map((t) => t.handle),
+        op,
+      ),
     );
   }
 
@@ -66,16 +70,44 @@ export class ProcessGroup {
     if (!Number.isInteger(src) || src < 0 || src >= this.worldSize) {
       throw new Error(`broadcast: src ${src} is not a rank of this group (world size ${this.worldSize})`);
     }
-    const ts = Array.isArray(tensors) ? tensors : [tensors];
-    D.distBroadcast(
-      ts.map((t) => t.handle),
-      src,
+    this.onDevice(Array.isArray(tensors) ? tensors : [tensors], true, (ts) =>
+      D.distBroadcast(
+        ts.map((t) => t.handle),
+        src,
+      ),
     );
   }
 
   /** Every rank's copy of tensor, indexed by rank (new tensors; same shape on every rank). */
   allGather(tensor: Tensor): Tensor[] {
-    return D.distAllGather(tensor.handle).map((h) => TensorClass.fromHandle(h));
+    let parts: Tensor[] = [];
+    this.onDevice([tensor], false, ([t]) => {
+      parts = D.distAllGather(t!.handle).map((h) => TensorClass.fromHandle(h));
+    });
+    if (tensor.device !== 'cpu' || parts.every((p) => p.device === 'cpu')) return parts;
+    return parts.map((p) => {
+      const host = p.to('cpu');
+      p.dispose();
+      return host;
+    });
+  }
+
+  /**
+   * Runs a collective on ts; NCCL only takes CUDA tensors, so host ones (flags, counts, losses) travel through
+   * this rank's GPU (cuda:localRank) and, when copyBack, their results back.
+   */
+  private onDevice(ts: Tensor[], copyBack: boolean, run: (ts: Tensor[]) => void): void {
+    if (this.backend !== 'nccl' || ts.every((t) => t.device !== 'cpu')) {
+      run(ts);
+      return;
+    }
+    const staged = ts.map((t) => (t.device === 'cpu' ? t.to(`cuda:${this.localRank}`) : t));
+    try {
+      run(staged);
+      if (copyBack) staged.forEach((s, i) => s !== ts[i] && ts[i]!.copy_(s));
+    } finally {
+      staged.forEach((s, i) => s !== ts[i] && s.dispose());
+    }
   }
 
   /** Returns once every rank has called it. */

@@ -1,23 +1,27 @@
 // A worker for reducer.test.ts: gradients reduced during backward (the native reducer, small buckets) equal
 // gradients reduced after it and the sum over ranks computed locally; with 2 accumulated micro-batches and a
-// parameter backward never reaches. Prints one JSON line.
+// parameter backward never reaches. Prints one JSON line. DEVICE=cuda BACKEND=nccl runs it on the GPU (rank r on
+// cuda:r; nccl.test.ts, run by scripts/gpu/run.sh).
 import { DataParallel, ProcessGroup, readDistributedEnv } from '../../src/distributed/index.js';
 import { Conv2d, Linear, ReLU, Sequential } from '../../src/nn/index.js';
 import * as T from '../../src/tensor/index.js';
 
 const env = readDistributedEnv();
 if (!env) throw new Error('reducer-worker: not started as a distributed worker');
-const group = ProcessGroup.init({ ...env, timeoutMs: 20_000 });
+const device = (process.env.DEVICE ?? 'cpu') === 'cuda' ? (`cuda:${env.localRank}` as const) : 'cpu';
+const group = ProcessGroup.init({ ...env, timeoutMs: 60_000, backend: process.env.BACKEND === 'nccl' ? 'nccl' : 'gloo' });
 
 T.manualSeed(0);
 const model = new Sequential(new Conv2d(3, 16, 3, { padding: 1 }), new ReLU(), new Conv2d(16, 16, 3, { padding: 1 }), new ReLU(), new Conv2d(16, 4, 1));
 const unused = new Linear(4, 4); // never in the graph: its gradient is zeros on every rank
+model.to(device);
+unused.to(device);
 // buckets follow the reverse parameter order: the unused one first keeps it in the last bucket (torch DDP rebuilds
 // its buckets in the order gradients arrived; this reducer keeps the parameter order)
 const params = [...unused.parameters(), ...model.parameters()];
 const input = (rank: number, micro: number) => {
   T.manualSeed(100 + 10 * rank + micro);
-  return T.rand([2, 3, 12, 12]);
+  return T.rand([2, 3, 12, 12]).to(device);
 };
 
 /** Accumulates 2 micro-batches of `ranks`' inputs into .grad, arming `dp` before the last one if given. */
