@@ -19,7 +19,9 @@ const cfg = JSON.parse(json) as RunConfig;
 const env = readDistributedEnv();
 const worldSize = env?.worldSize ?? 1;
 const group = env && worldSize > 1 ? ProcessGroup.init({ ...env, timeoutMs: 300_000 }) : null;
-const dp = group ? new DataParallel({ group, lossNormalization: 'global', bucketCapMb: 25 }) : null;
+// SHAPESEG_BENCH_OVERLAP=0: all-reduce after backward instead of during it (to measure the overlap)
+const overlapBackward = process.env.SHAPESEG_BENCH_OVERLAP !== '0';
+const dp = group ? new DataParallel({ group, lossNormalization: 'global', bucketCapMb: 25, overlapBackward }) : null;
 
 if (cfg.threads > 0) T.setNumThreads(cfg.threads);
 T.manualSeed(cfg.seed ?? 0);
