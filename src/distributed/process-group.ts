@@ -104,9 +104,9 @@ export class ProcessGroup {
     const staged = ts.map((t) => (t.device === 'cpu' ? t.to(`cuda:${this.localRank}`) : t));
     try {
       run(staged);
-      if (copyBack) staged.forEach((s, i) => s !== ts[i] && ts[i]!.copy_(s));
+      if (copyBack) for (const [i, s] of staged.entries()) if (s !== ts[i]) ts[i]!.copy_(s);
     } finally {
-      staged.forEach((s, i) => s !== ts[i] && s.dispose());
+      for (const [i, s] of staged.entries()) if (s !== ts[i]) s.dispose();
     }
   }
 
