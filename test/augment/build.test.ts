@@ -14,8 +14,9 @@ const data = { layout: 'kitti', root: '/nonexistent', labelSpace: 'vkitti-kitti'
 
 test("the augment section is off by default and fills each method's defaults", () => {
   assert.deepEqual(parseConfig({ data: { train: data } }).augment, { fraction: 1 });
-  const a = AugmentConfigSchema.parse({ randConv: {}, fourier: { beta: 0.05 }, mixStyle: {}, consistency: {} });
-  assert.deepEqual(a.randConv, { kernelSizes: [1, 3, 5, 7], mix: [0, 1], p: 0.5 });
+  const a = AugmentConfigSchema.parse({ randConv: {}, fourier: { beta: 0.05 }, mixStyle: {}, consistency: {}, photometric: {} });
+  assert.deepEqual(a.randConv, { kernelSizes: [1, 3, 5, 7], mix: [0, 1], p: 0.5, perImage: false });
+  assert.deepEqual(a.photometric, { grayscale: 0, blur: 0, blurSigma: [0.1, 2], noise: 0, noiseStd: [0, 0.05], invert: 0, channelShuffle: 0 });
   assert.deepEqual(a.fourier, { beta: 0.05, mix: [1, 1], p: 0.5 });
   assert.deepEqual(a.mixStyle, { layers: ['layer1', 'layer2'], alpha: 0.1, p: 0.5, eps: 1e-6 });
   assert.deepEqual(a.consistency, { weight: 1 });
@@ -33,6 +34,7 @@ test('bad augment settings are refused naming the field', () => {
   bad({ mixStyle: { layers: ['layer4'] } }, /augment\.mixStyle\.layers\[0\]/);
   bad({ adain: { vgg: 'v.pth' } }, /augment\.adain\.decoder/);
   bad({ photometric: { noiseStd: [0.2, 0.1] } }, /augment\.photometric\.noiseStd/);
+  bad({ photometric: { invert: 2 } }, /augment\.photometric\.invert/);
   bad({ randconv: {} }, /augment/);
 });
 
