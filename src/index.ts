@@ -115,6 +115,9 @@ export { type ModelSGDOptions, type ParamGroup, SGD, type SGDOptions } from './o
 export {
   type BackendInfo,
   backendInfo,
+  type CpuCacheStats,
+  cpuCacheStats,
+  cpuEmptyCache,
   cudaDeviceCount,
   cudaIsAvailable,
   cudaSynchronize,
