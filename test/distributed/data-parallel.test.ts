@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readMetricsLog, type TrainLogLine } from '../../src/train/metrics-log.js';
 import { writeTinyKitti } from '../train/fixtures.js';
-import { assertSameWeights, writeRunConfig } from './runs.js';
+import { assertSameWeights, readWeights, worstRelativeDifference, writeRunConfig } from './runs.js';
 import { runWorkers, withoutGloo } from './spawn.js';
 
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'train-worker.js');
@@ -97,6 +97,25 @@ test('image-level augmentation is drawn for the global batch: 2 processes × bat
   for (let i = 0; i < ls.length; i++)
     assert.ok(Math.abs(ls[i]![1] - ld[i]![1]) < 1e-4 * Math.abs(ls[i]![1]), `loss at step ${i + 1}: ${ls[i]![1]} vs ${ld[i]![1]}`);
   await assertSameWeights(single, dual, 3);
+});
+
+test('the all-reduce during backward gives bit for bit the weights of the all-reduce after it, across a phase that freezes BatchNorm', {
+  skip: withoutGloo,
+}, async () => {
+  // two ranks sum two values per element, in any bucket layout: the same additions, the same bits. The second phase
+  // freezes BatchNorm, so the set of trained parameters shrinks and the reducer rebuilds its buckets.
+  const train = {
+    accumulate: 2,
+    phases: [
+      { steps: 2, outputStride: 16, freezeBN: false },
+      { steps: 1, outputStride: 8, freezeBN: true },
+    ],
+  };
+  const overlapped = await trainRun('overlap-on', 2, 2, [], train);
+  const after = await trainRun('overlap-off', 2, 2, [], train, { distributed: { overlapBackward: false } });
+  assert.deepEqual(losses(overlapped), losses(after));
+  for (const step of [1, 3])
+    assert.equal(worstRelativeDifference(await readWeights(overlapped, step), await readWeights(after, step)), 0, `weights at step ${step}`);
 });
 
 test('with train.syncBN, BatchNorm trains on the global batch: 2 processes × batch 2 = 1 process × batch 4', { skip: withoutGloo }, async () => {
