@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { runShapeseg } from '../e2e/cli.js';
 import { writeTinyKitti } from '../train/fixtures.js';
 
-const MAIN = path.resolve(import.meta.dirname, '../../src/cli/main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function shapeseg(...args: string[]) {
-  return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', cwd: tmp, timeout: 120_000 });
-}
+const shapeseg = (...args: string[]) => runShapeseg(args, { cwd: tmp, timeoutMs: 120_000 });
 
 test('info prints libtorch, addon and devices', () => {
   const r = shapeseg('info');

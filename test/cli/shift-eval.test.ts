@@ -1,18 +1,16 @@
 // End to end through the built CLI: `shapeseg synth --suite` then `shapeseg shift-eval` with a fresh tiny model.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readShiftEval } from '../../src/eval/shift-eval.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
 import { SUITE_STYLES } from '../../src/synth/suite.js';
 import { manualSeed } from '../../src/tensor/index.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
+import { runShapeseg } from '../e2e/cli.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -20,10 +18,7 @@ const suite = path.join(dir, 'suite');
 const run = path.join(dir, 'runs', 'tiny');
 const ckpt = path.join(run, 'checkpoints', 'step-00000001.safetensors');
 
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 300_000, cwd: dir });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => runShapeseg(args, { cwd: dir, timeoutMs: 300_000 });
 
 before(async () => {
   manualSeed(0);
@@ -49,9 +44,9 @@ before(async () => {
 describe('shapeseg shift-eval', () => {
   it('evaluates every suite style, writes shift-eval.json with drops, band metrics, shape bias and figures', () => {
     const s = cli('synth', '--suite', '--out', suite, '--frames', '2', '--size', '64x192', '--no-progress');
-    assert.equal(s.code, 0, s.stderr);
+    assert.equal(s.status, 0, s.stderr);
     const r = cli('shift-eval', '--checkpoint', ckpt, '--suite', suite, '--device', 'cpu', '--boundary', '--trimap', '0.05', '--figures', '1', '--no-progress');
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /shape-bias score/);
     assert.match(r.stdout, /texture-free/);
     const outDir = path.join(run, 'shift-eval');
@@ -96,7 +91,7 @@ describe('shapeseg shift-eval', () => {
       'out',
       '--no-progress',
     );
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     const suiteDir = path.join(dir, 'cache', 'kitti-0020-seed2-1f-48x96');
     assert.ok(fs.existsSync(path.join(suiteDir, 'suite.json')));
     const f = readShiftEval(path.join(dir, 'out', 'shift-eval.json'));

@@ -17,10 +17,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `shapeseg ...args` in `cwd` (stdio is not a TTY, so no progress bars); at most 150 s. */
-export function shapeseg(cwd: string, ...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', timeout: 150_000 });
+/** Runs `shapeseg ...args` (stdio is not a TTY, so no progress bars) in opts.cwd (default: this process's), within opts.timeoutMs (default 150 s). */
+export function runShapeseg(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: opts.cwd, encoding: 'utf8', timeout: opts.timeoutMs ?? 150_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `shapeseg ...args` in `cwd`; at most 150 s. */
+export function shapeseg(cwd: string, ...args: string[]): CliResult {
+  return runShapeseg(args, { cwd });
 }
 
 /** Asserts exit status 0, showing the command's output when it is not. */

@@ -1,19 +1,17 @@
 // End to end through the built CLI: eval, predict and report on a tiny KITTI tree and a fresh checkpoint.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { readEvalResult } from '../../src/eval/result-file.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
 import { manualSeed } from '../../src/tensor/index.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { writeKitti } from '../data/fixtures.js';
+import { runShapeseg } from '../e2e/cli.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -21,10 +19,7 @@ const kitti = path.join(dir, 'kitti');
 const run = path.join(dir, 'runs', 'tiny');
 const ckpt = path.join(run, 'checkpoints', 'step-00000010.safetensors');
 
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => runShapeseg(args, { timeoutMs: 300_000 });
 
 before(async () => {
   await writeKitti(kitti, { count: 3, width: 48, height: 40 });
@@ -71,7 +66,7 @@ describe('shapeseg eval / predict / report', () => {
       '2',
       '--no-progress',
     );
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     for (const c of ['road', 'pole', 'traffic light', 'traffic sign', 'truck']) assert.match(r.stdout, new RegExp(`^${c}\\s`, 'm'));
     assert.match(r.stdout, /mIoU\s+\d+\.\d\d/);
     assert.match(r.stderr, /note: the checkpoint was last trained at output stride 16/);
@@ -100,7 +95,7 @@ describe('shapeseg eval / predict / report', () => {
       out,
       '--no-progress',
     );
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     assert.ok(fs.existsSync(path.join(dir, 'second', 'kitti-second.png')));
     assert.ok(fs.readFileSync(runFigure).equals(before), "the first dataset's figure was overwritten");
   });
@@ -147,7 +142,7 @@ describe('shapeseg eval / predict / report', () => {
       out,
       '--no-progress',
     );
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     const res = await readEvalResult(out);
     assert.equal(res.data.count, 2); // frames start 1
     assert.deepEqual(res.scales, [0.5, 1]);
@@ -163,7 +158,7 @@ describe('shapeseg eval / predict / report', () => {
 
   it('errors name the bad flag value', () => {
     const r = cli('eval', '-c', ckpt, '--data', 'kitty:/x', '--device', 'cpu');
-    assert.equal(r.code, 1);
+    assert.equal(r.status, 1);
     assert.match(r.stderr, /--data: expected <layout>:<root> .* got "kitty:\/x"/);
     const r2 = cli('eval', '-c', ckpt, '--data', `kitti:${kitti}`, '--output-stride', '4', '--device', 'cpu');
     assert.match(r2.stderr, /outputStride must be 8 or 16, got 4/);
@@ -172,7 +167,7 @@ describe('shapeseg eval / predict / report', () => {
   it('predict writes masks, overlays, index maps and grids for dataset ids and for image files', async () => {
     const out = path.join(dir, 'pred');
     const r = cli('predict', '-c', ckpt, '--data', `kitti:${kitti}`, '--ids', '000001_10', '000002_10', '--device', 'cpu', '--out', out, '--no-progress');
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     for (const f of ['000001_10_mask.png', '000001_10_overlay.png', '000001_10_pred.png', '000001_10_grid.png', 'grid.png'])
       assert.ok(fs.existsSync(path.join(out, f)), f);
     const mask = await sharp(path.join(out, '000001_10_mask.png')).metadata();
@@ -188,7 +183,7 @@ describe('shapeseg eval / predict / report', () => {
     const out2 = path.join(dir, 'pred2');
     const img = path.join(kitti, 'training', 'image_2', '000000_10.png');
     const r2 = cli('predict', '-c', ckpt, '--images', img, '--device', 'cpu', '--out', out2, '--no-progress');
-    assert.equal(r2.code, 0, r2.stderr);
+    assert.equal(r2.status, 0, r2.stderr);
     const g2 = await sharp(path.join(out2, '000000_10_grid.png')).metadata();
     assert.equal(g2.width, 3 * 480 + 4 * 4); // image | prediction | overlay
     const bad = cli('predict', '-c', ckpt, '--data', `kitti:${kitti}`, '--ids', 'nope', '--device', 'cpu', '--out', out2);
@@ -198,7 +193,7 @@ describe('shapeseg eval / predict / report', () => {
   it('report builds one HTML page from the run', () => {
     const out = path.join(dir, 'report.html');
     const r = cli('report', run, '--out', out);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
     const html = fs.readFileSync(out, 'utf8');
     assert.match(html, /kitti-os8\.json/);
     assert.match(html, /data:image\/png;base64,/);
