@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { readConfigFile } from '../src/config/index.js';
-import type { RawTensor } from '../src/io/index.js';
+import { float32Arrays } from '../src/io/raw-tensor.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { readMetricsLog, type TrainLogLine } from '../src/train/metrics-log.js';
 
@@ -58,12 +58,6 @@ function configFor(v: Variant, steps: number, data: string): unknown {
       logEvery: 1,
     },
   };
-}
-
-function float32Tensors(sd: Map<string, RawTensor>): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, raw] of sd) if (raw.dtype === 'float32') out.set(k, new Float32Array(raw.data.slice().buffer));
-  return out;
 }
 
 /** ‖a − b‖ / ‖a‖ over every float32 tensor of the model, and the largest per-tensor value of the same ratio. */
@@ -117,7 +111,7 @@ async function main(): Promise<void> {
         .filter((l): l is TrainLogLine => 'loss' in l)
         .map((l) => l.loss);
     const weights = async (dir: string, step: number) =>
-      float32Tensors((await readCheckpoint(path.join(dir, 'checkpoints', `step-${String(step).padStart(8, '0')}.safetensors`))).model);
+      float32Arrays((await readCheckpoint(path.join(dir, 'checkpoints', `step-${String(step).padStart(8, '0')}.safetensors`))).model);
     const ref = runs.get('single')!;
     const refLoss = losses(ref);
     const rows = [];

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RawTensor } from '../../src/io/index.js';
+import { float32Arrays } from '../../src/io/raw-tensor.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { tinyConfig } from '../train/fixtures.js';
 
@@ -33,14 +33,7 @@ export function writeRunConfig(
 /** The float32 model tensors of a run's step checkpoint. */
 export async function readWeights(runDir: string, step: number): Promise<Map<string, Float32Array>> {
   const ck = await readCheckpoint(path.join(runDir, 'checkpoints', `step-${String(step).padStart(8, '0')}.safetensors`));
-  return float32Tensors(ck.model);
-}
-
-/** The float32 tensors of a state dict, as arrays. */
-export function float32Tensors(sd: Map<string, RawTensor>): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, raw] of sd) if (raw.dtype === 'float32') out.set(k, new Float32Array(raw.data.slice().buffer));
-  return out;
+  return float32Arrays(ck.model);
 }
 
 /** Asserts two runs' weights at step agree up to float rounding (gradients summed in a different order). */

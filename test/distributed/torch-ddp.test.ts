@@ -13,10 +13,11 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadCheckpoint, type RawTensor, writePth } from '../../src/io/index.js';
+import { float32Arrays } from '../../src/io/raw-tensor.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
 import { manualSeed, randint } from '../../src/tensor/index.js';
 import { PYTHON, skipWithoutTorch } from '../helpers/python.js';
-import { assertCloseWeights, float32Tensors, worstRelativeDifference } from './runs.js';
+import { assertCloseWeights, worstRelativeDifference } from './runs.js';
 import { freePort, runWorkers, withoutGloo } from './spawn.js';
 import { DDP_RUN, TORCH_DDP_PY } from './torch-ddp-run.js';
 
@@ -83,9 +84,9 @@ test('2 processes train like torch DDP under torchrun (same weights, data, optim
     };
     const [expected, perRank] = await Promise.all([torchrun(script, dir, torchOut), ours('perRank')]);
     const global = await ours('global');
-    const reference = float32Tensors(loadCheckpoint(torchOut).tensors);
+    const reference = float32Arrays(loadCheckpoint(torchOut).tensors);
     // not vacuous: training moved the weights far beyond the tolerance
-    const moved = worstRelativeDifference(float32Tensors(loadCheckpoint(path.join(dir, 'init.pth')).tensors), reference);
+    const moved = worstRelativeDifference(float32Arrays(loadCheckpoint(path.join(dir, 'init.pth')).tensors), reference);
     assert.ok(moved > 0.1, `torch DDP's 2 steps barely moved the weights (${moved})`);
     t.diagnostic(`torch DDP losses ${expected.join(', ')}; weights moved by up to ${moved.toFixed(3)} (relative)`);
     for (const [name, run] of Object.entries({ perRank, global })) {
@@ -93,7 +94,7 @@ test('2 processes train like torch DDP under torchrun (same weights, data, optim
       run.losses.forEach((l, i) => {
         assert.ok(Math.abs(l - expected[i]!) < 1e-4 * Math.abs(expected[i]!), `${name}: loss at step ${i + 1}: ${l} vs torch DDP ${expected[i]}`);
       });
-      const worst = assertCloseWeights(float32Tensors(loadCheckpoint(run.out).tensors), reference, `${name} and torch DDP's weights`);
+      const worst = assertCloseWeights(float32Arrays(loadCheckpoint(run.out).tensors), reference, `${name} and torch DDP's weights`);
       t.diagnostic(`${name}: losses ${run.losses.join(', ')}; weights within ${worst.toExponential(2)} (relative) of torch DDP's`);
     }
   } finally {
