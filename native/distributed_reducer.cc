@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common.h"
 #include "distributed_internal.h"
@@ -137,29 +138,25 @@ struct Reducer {
 };
 
 std::shared_ptr<Reducer> reducer;
-// parameters already carrying our hook (a hook is never removed; it does nothing without a live reducer)
+// the current reducer's index of each parameter, found by the hooks through its TensorImpl
 std::unordered_map<c10::TensorImpl*, size_t> hooked;
+// parameters already carrying our hook: one hook serves every later attach() (a hook is never removed; it does
+// nothing without a live reducer). attach() runs on the JS thread only.
+std::unordered_set<c10::TensorImpl*> registered;
 
 void attach(std::vector<at::Tensor> params, int64_t capBytes) {
   auto r = std::make_shared<Reducer>(std::move(params), capBytes);
   for (size_t k = 0; k < r->params.size(); ++k) {
     auto* impl = r->params[k].unsafeGetTensorImpl();
     hooked[impl] = k;
-    if (r->params[k].requires_grad() && !r->params[k].grad_fn()) {
-      // The hook finds its parameter's current index by TensorImpl, so one hook serves every later attach().
-      static std::mutex once;
-      std::lock_guard<std::mutex> lock(once);
-      static std::unordered_map<c10::TensorImpl*, bool> registered;
-      if (registered[impl]) continue;
-      registered[impl] = true;
-      r->params[k].register_hook([impl](const at::Tensor& g) {
-        auto cur = reducer;
-        if (!cur) return;
-        auto it = hooked.find(impl);
-        if (it == hooked.end() || it->second >= cur->params.size() || cur->params[it->second].unsafeGetTensorImpl() != impl) return;
-        cur->onGradient(it->second, g);
-      });
-    }
+    if (!r->params[k].requires_grad() || r->params[k].grad_fn() || !registered.insert(impl).second) continue;
+    r->params[k].register_hook([impl](const at::Tensor& g) {
+      auto cur = reducer;
+      if (!cur) return;
+      auto it = hooked.find(impl);
+      if (it == hooked.end()) return;
+      cur->onGradient(it->second, g);
+    });
   }
   reducer = r;
 }
