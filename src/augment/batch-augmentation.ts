@@ -39,12 +39,17 @@ export interface GlobalBatchView {
 export class BatchAugmentation {
   constructor(readonly opts: BatchAugmentationOptions) {}
 
-  /** Augments uint8 N,3,H,W images into float [0, 1] images of the same shape (clamped once at the end). */
-  augment(images: Tensor): Tensor {
+  /** True when a method reads the labels (per-class RandConv). */
+  get needsLabels(): boolean {
+    return this.opts.methods.some((m) => m.needsLabels === true);
+  }
+
+  /** Augments uint8 N,3,H,W images (labels N,H,W int64) into float [0, 1] images of the same shape (clamped once at the end). */
+  augment(images: Tensor, labels: Tensor): Tensor {
     return tidy(() => {
       const original = images.float().div_(255);
       let x = original;
-      for (const m of this.opts.methods) x = m.apply(x);
+      for (const m of this.opts.methods) x = m.apply(x, labels);
       x = x.clamp(0, 1);
       const fraction = this.opts.fraction ?? 1;
       if (fraction >= 1) return x;
@@ -64,11 +69,19 @@ export class BatchAugmentation {
   prepare(images: Tensor, labels: Tensor, global?: GlobalBatchView): { input: Tensor; labels: Tensor } {
     return tidy(() => {
       // data-parallel: augment the global batch on every rank (same draws everywhere), keep this rank's share
-      const unit = global && this.opts.methods.length > 0 ? global.share(this.augment(global.gather(images))) : this.augment(images);
+      const unit =
+        global && this.opts.methods.length > 0
+          ? global.share(this.augment(global.gather(images), this.globalLabels(labels, global)))
+          : this.augment(images, labels);
       const augmented = normalizeUnit(unit);
       if (this.opts.consistencyWeight === null) return { input: augmented, labels };
       return { input: F.cat([normalize(images), augmented], 0), labels: F.cat([labels, labels], 0) };
     });
+  }
+
+  /** The global batch's labels where a method reads them (gathered as uint8: 255 = ignore fits); else the local ones, unread. */
+  private globalLabels(labels: Tensor, global: GlobalBatchView): Tensor {
+    return this.needsLabels ? global.gather(labels.to('uint8')).long() : labels;
   }
 
   /** loss + weight · JS(original view, augmented view) of the main output; the loss itself without consistency. */

@@ -34,10 +34,12 @@ export interface Augmentation {
 export interface BuildAugmentationOptions {
   /** Where style images and AdaIN weights are kept (the training device). */
   device: Device;
+  /** Classes of the label space (per-class RandConv draws a filter for each). */
+  numClasses?: number;
 }
 
 /** Image-level methods in their fixed order: style transfers first, then RandConv, then photometric noise. */
-async function imageMethods(cfg: AugmentConfig, device: Device, made: ImageAugment[]): Promise<void> {
+async function imageMethods(cfg: AugmentConfig, { device, numClasses }: BuildAugmentationOptions, made: ImageAugment[]): Promise<void> {
   if (cfg.fourier) {
     const styles = cfg.fourier.styleDir ? await StyleBank.load(cfg.fourier.styleDir, device, 'augment.fourier.styleDir') : null;
     made.push(new FourierAmplitudeMix({ beta: cfg.fourier.beta, mix: cfg.fourier.mix, p: cfg.fourier.p, styles }));
@@ -52,7 +54,7 @@ async function imageMethods(cfg: AugmentConfig, device: Device, made: ImageAugme
       throw e;
     }
   }
-  if (cfg.randConv) made.push(new RandConv(cfg.randConv));
+  if (cfg.randConv) made.push(new RandConv({ ...cfg.randConv, ...(numClasses === undefined ? {} : { numClasses }) }));
   if (cfg.photometric) made.push(new Photometric(cfg.photometric));
 }
 
@@ -74,7 +76,7 @@ function featurePlan(cfg: AugmentConfig): FeaturePlan {
 export async function buildAugmentation(cfg: AugmentConfig, opts: BuildAugmentationOptions): Promise<Augmentation> {
   const methods: ImageAugment[] = [];
   try {
-    await imageMethods(cfg, opts.device, methods);
+    await imageMethods(cfg, opts, methods);
   } catch (e) {
     for (const m of methods) m.dispose();
     throw e;

@@ -46,6 +46,8 @@ export const PhaseSchema = z.strictObject({
   freezeBN: z.boolean().default(false),
   /** Base learning rate for this phase; defaults to train.schedule.lr. */
   lr: z.number().positive().optional(),
+  /** The `augment` section's methods in this phase; false trains on the images as they are (a clean fine-tuning tail). */
+  augment: z.boolean().default(true),
 });
 
 /** `train.schedule`: poly learning rate with optional warmup. */
@@ -90,8 +92,8 @@ export const TrainConfigSchema = z
       .array(PhaseSchema)
       .min(1)
       .default([
-        { steps: 30000, outputStride: 16, freezeBN: false },
-        { steps: 30000, outputStride: 8, freezeBN: true },
+        { steps: 30000, outputStride: 16, freezeBN: false, augment: true },
+        { steps: 30000, outputStride: 8, freezeBN: true, augment: true },
       ]),
     schedule: ScheduleSchema.prefault({}),
     optimizer: OptimizerSchema.prefault({}),
@@ -144,6 +146,8 @@ export const RandConvSchema = z.strictObject({
   p: probability,
   /** One random filter and α per image instead of one for the whole batch. */
   perImage: z.boolean().default(false),
+  /** One random filter per class region of each image, placed by the label map (α per image); implies perImage. */
+  perClass: z.boolean().default(false),
 });
 
 /** `augment.fourier`: low-frequency amplitude swap/mix (FDA, Yang & Soatto, CVPR 2020). */

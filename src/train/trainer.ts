@@ -93,11 +93,13 @@ function deviceOf(cfg: RunConfig, localRank: number | null): Device {
   return d;
 }
 
-/** Puts the model into a phase: output stride, BN frozen or training. */
-function enterPhase(model: DeepLabV3, phase: Phase): void {
+/** Puts the model into a phase: output stride, BN frozen or training, augmentation on or off. */
+function enterPhase(model: DeepLabV3, phase: Phase, augmentation: Augmentation, settings: StepSettings): void {
   model.train();
   model.setOutputStride(phase.outputStride);
   freezeBatchNorm(model, phase.freezeBN);
+  settings.augment = phase.augment ? augmentation.batch : null;
+  attachFeatureAugmentation(model, phase.augment ? augmentation.features : {});
 }
 
 /** Writes config.json/files.json; on resume reports config drift and refuses a changed training file list. */
@@ -167,6 +169,7 @@ class TrainRun {
   private readonly isMain: boolean;
   private readonly hash: string;
   private readonly settings: StepSettings;
+  private readonly augmentation: Augmentation;
   private readonly scaler: GradScaler;
   private stopRequested = false;
 
@@ -186,6 +189,7 @@ class TrainRun {
     } = parts);
     this.isMain = (this.dp?.rank ?? 0) === 0;
     this.hash = configHash(this.cfg);
+    this.augmentation = parts.augmentation;
     this.settings = { device: this.device, channelsLast: this.cfg.train.channelsLast, amp: this.cfg.train.amp, augment: parts.augmentation.batch };
     this.scaler = new GradScaler(this.cfg.train.amp === 'fp16');
   }
@@ -263,7 +267,7 @@ class TrainRun {
       group: this.dp?.group,
       source: this.valSource,
     });
-    enterPhase(this.model, this.cfg.train.phases[phase]!);
+    enterPhase(this.model, this.cfg.train.phases[phase]!, this.augmentation, this.settings);
     // every rank validated its share; rank 0 records the summed result
     if (!metrics || !tb) return;
     metrics.write({ step, phase, val: v, time });
@@ -339,7 +343,7 @@ class TrainRun {
         const span = schedule.phaseAt(this.step);
         if (span.index !== phase) {
           phase = span.index;
-          enterPhase(model, t.phases[phase]!);
+          enterPhase(model, t.phases[phase]!, this.augmentation, this.settings);
         }
         const lr = schedule.lrAt(this.step);
         const t0 = performance.now();
@@ -458,7 +462,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         `${trainSet.length} train / ${valSet?.length ?? 0} val images -> ${paths.root} (TensorBoard: --logdir ${paths.tb})`,
     );
     optimizer = SGD.forParameters(model.namedParameters(), { ...t.optimizer, lr: t.schedule.lr });
-    augmentation = await buildAugmentation(cfg.augment, { device });
+    augmentation = await buildAugmentation(cfg.augment, { device, numClasses: cfg.model.numClasses });
     attachFeatureAugmentation(model, augmentation.features);
     let dp: DataParallel | null = null;
     if (dist) {

@@ -15,7 +15,7 @@ const data = { layout: 'kitti', root: '/nonexistent', labelSpace: 'vkitti-kitti'
 test("the augment section is off by default and fills each method's defaults", () => {
   assert.deepEqual(parseConfig({ data: { train: data } }).augment, { fraction: 1 });
   const a = AugmentConfigSchema.parse({ randConv: {}, fourier: { beta: 0.05 }, mixStyle: {}, consistency: {}, photometric: {} });
-  assert.deepEqual(a.randConv, { kernelSizes: [1, 3, 5, 7], mix: [0, 1], p: 0.5, perImage: false });
+  assert.deepEqual(a.randConv, { kernelSizes: [1, 3, 5, 7], mix: [0, 1], p: 0.5, perImage: false, perClass: false });
   assert.deepEqual(a.photometric, { grayscale: 0, blur: 0, blurSigma: [0.1, 2], noise: 0, noiseStd: [0, 0.05], invert: 0, channelShuffle: 0 });
   assert.deepEqual(a.fourier, { beta: 0.05, mix: [1, 1], p: 0.5 });
   assert.deepEqual(a.mixStyle, { layers: ['layer1', 'layer2'], alpha: 0.1, p: 0.5, eps: 1e-6 });
@@ -94,7 +94,8 @@ test('augment.fraction: only that share of the images is augmented, the rest pas
   T.manualSeed(5);
   const aug = await buildAugmentation(AugmentConfigSchema.parse({ randConv: { p: 1, mix: [0, 0] }, fraction: 0.5 }), { device: 'cpu' });
   const images = T.randint(0, 256, [16, 3, 8, 8], { dtype: 'uint8' });
-  const out = aug.batch!.augment(images);
+  const labels = T.zeros([16, 8, 8], { dtype: 'int64' });
+  const out = aug.batch!.augment(images, labels);
   const unit = T.tidy(() => images.float().div(255));
   const same = Array.from(
     { length: 16 },
@@ -111,12 +112,12 @@ test('augment.fraction: only that share of the images is augmented, the rest pas
   const kept = same.filter(Boolean).length;
   assert.ok(kept > 0 && kept < 16, `${kept} of 16 images unchanged`);
   const none = await buildAugmentation(AugmentConfigSchema.parse({ randConv: { p: 1 }, fraction: 0 }), { device: 'cpu' });
-  const out0 = none.batch!.augment(images);
+  const out0 = none.batch!.augment(images, labels);
   assert.equal(
     T.tidy(() => out0.sub(unit).abs().amax().item()),
     0,
   );
-  for (const t of [images, out, unit, out0]) t.dispose();
+  for (const t of [images, labels, out, unit, out0]) t.dispose();
   aug.dispose();
   none.dispose();
 });

@@ -39,6 +39,34 @@ test('RandConv with a 1×1 kernel is a per-pixel colour map: equal pixels stay e
   for (const t of [x, px, y]) t.dispose();
 });
 
+test('per-class RandConv: each class region gets its own filter, ignored pixels keep the image', () => {
+  // one colour everywhere: with 1×1 filters and α = 0 each region becomes one colour, its class's
+  const x = T.full([2, 3, 6, 8], 0.7);
+  const labels = T.zeros([2, 6, 8], { dtype: 'int64' });
+  labels.narrow(2, 4, 4).fill_(1);
+  labels.narrow(1, 0, 1).narrow(2, 0, 2).fill_(255);
+  const rc = new RandConv({ kernelSizes: [1], mix: [0, 0], p: 1, perClass: true, numClasses: 3 });
+  assert.equal(rc.needsLabels, true);
+  T.manualSeed(3);
+  const y = rc.apply(x, labels);
+  T.manualSeed(3);
+  const again = rc.apply(x, labels);
+  assert.deepEqual(y.shape, [2, 3, 6, 8]);
+  assert.deepEqual(y.toArray(), again.toArray(), 'same seed, same output');
+  const px = (n: number, i: number, j: number) => Array.from(y.select(0, n).narrow(1, i, 1).narrow(2, j, 1).flatten().toArray() as Float32Array);
+  const close = (a: number[], b: number[]) => a.every((v, k) => Math.abs(v - b[k]!) < 1e-6);
+  for (const n of [0, 1]) {
+    assert.ok(close(px(n, 3, 1), px(n, 5, 3)), 'one colour within class 0');
+    assert.ok(close(px(n, 1, 5), px(n, 4, 7)), 'one colour within class 1');
+    assert.ok(!close(px(n, 3, 1), px(n, 3, 5)), 'classes 0 and 1 get different filters');
+  }
+  assert.ok(!close(px(0, 3, 1), px(1, 3, 1)), 'and so do the images');
+  assert.ok(close(px(0, 0, 0), [0.7, 0.7, 0.7]), 'ignored pixels keep the image');
+  assert.throws(() => new RandConv({ kernelSizes: [3], mix: [0, 1], p: 1, perClass: true }), /perClass.*number of classes/);
+  assert.throws(() => rc.apply(x), /perClass.*no labels/);
+  for (const t of [x, labels, y, again]) t.dispose();
+});
+
 test('without methods the batch transform reproduces normalize() bit for bit', async () => {
   const { normalize } = await import('../../src/data/normalize.js');
   const images = T.randint(0, 256, [2, 3, 6, 5], { dtype: 'uint8' });

@@ -47,4 +47,9 @@ test('an augmented run resumes exactly and leaks no tensor', async () => {
   const c = await readCheckpoint(path.join(tmp, 'plain', 'checkpoints', 'step-00000004.safetensors'));
   const k = 'classifier.4.weight';
   assert.ok(!Buffer.from(a.model.get(k)!.data).equals(Buffer.from(c.model.get(k)!.data)));
+  // a phase with `augment: false` trains exactly as a run without the augment section
+  const off = tinyConfig(data, { phases: [{ steps: 4, outputStride: 16, augment: false }], valEvery: 0, checkpointEvery: 0 }, { augment });
+  await train({ config: off, runDir: path.join(tmp, 'off'), progress: 'off' });
+  const d = await readCheckpoint(path.join(tmp, 'off', 'checkpoints', 'step-00000004.safetensors'));
+  for (const [name, t] of c.model) assert.ok(Buffer.from(t.data).equals(Buffer.from(d.model.get(name)!.data)), `model ${name} differs with augment: false`);
 });

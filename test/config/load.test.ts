@@ -34,8 +34,8 @@ test('defaults are the lab notebook', () => {
   assert.equal(c.transforms.crop, 513);
   assert.equal(c.transforms.flip, true);
   assert.deepEqual(c.train.phases, [
-    { steps: 30000, outputStride: 16, freezeBN: false },
-    { steps: 30000, outputStride: 8, freezeBN: true },
+    { steps: 30000, outputStride: 16, freezeBN: false, augment: true },
+    { steps: 30000, outputStride: 8, freezeBN: true, augment: true },
   ]);
   assert.deepEqual(c.train.schedule, { lr: 0.01, power: 0.9, warmupSteps: 0, warmupFactor: 0.01, acrossPhases: 'continue' });
   assert.deepEqual(c.train.optimizer, { momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: false });

@@ -82,21 +82,24 @@ test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resu
 
 test('image-level augmentation is drawn for the global batch: 2 processes × batch 1 = 1 process × batch 2', { skip: withoutGloo }, async () => {
   // per-image filters, per-image photometric draws and a per-image clean/augmented choice: every draw depends on
-  // the image's place in the global batch
-  const augment = {
-    augment: {
+  // the image's place in the global batch; per-class filters also read the global batch's labels
+  const configs = {
+    perImage: {
       randConv: { kernelSizes: [1, 3], mix: [0, 1], p: 1, perImage: true },
       photometric: { noise: 1, invert: 0.5, channelShuffle: 0.5 },
       fraction: 0.75,
     },
+    perClass: { randConv: { kernelSizes: [1, 3], mix: [0, 1], p: 1, perClass: true } },
   };
-  const single = await trainRun('aug-single', 1, 2, [], {}, augment);
-  const dual = await trainRun('aug-dual', 2, 1, [], {}, augment);
-  const [ls, ld] = [losses(single), losses(dual)];
-  assert.equal(ld.length, 3);
-  for (let i = 0; i < ls.length; i++)
-    assert.ok(Math.abs(ls[i]![1] - ld[i]![1]) < 1e-4 * Math.abs(ls[i]![1]), `loss at step ${i + 1}: ${ls[i]![1]} vs ${ld[i]![1]}`);
-  await assertSameWeights(single, dual, 3);
+  for (const [name, augment] of Object.entries(configs)) {
+    const single = await trainRun(`aug-${name}-single`, 1, 2, [], {}, { augment });
+    const dual = await trainRun(`aug-${name}-dual`, 2, 1, [], {}, { augment });
+    const [ls, ld] = [losses(single), losses(dual)];
+    assert.equal(ld.length, 3);
+    for (let i = 0; i < ls.length; i++)
+      assert.ok(Math.abs(ls[i]![1] - ld[i]![1]) < 1e-4 * Math.abs(ls[i]![1]), `${name}: loss at step ${i + 1}: ${ls[i]![1]} vs ${ld[i]![1]}`);
+    await assertSameWeights(single, dual, 3);
+  }
 });
 
 test('the all-reduce during backward gives bit for bit the weights of the all-reduce after it, across a phase that freezes BatchNorm', {
