@@ -22,6 +22,19 @@ export interface BatchAugmentationOptions {
   consistencyWeight: number | null;
   /** Share of the images that are augmented, drawn per image (default 1: all). */
   fraction?: number;
+  /**
+   * Put the images the methods left alone (or, with consistency, the original view) first and have BatchNorm
+   * normalise them and the augmented ones by their own statistics (withBatchNormSplit); prepare() reports the split.
+   */
+  splitBatchNorm?: boolean;
+}
+
+/** What prepare() gives the model: its input, the labels in the same order, and where BatchNorm splits the batch. */
+export interface PreparedBatch {
+  input: Tensor;
+  labels: Tensor;
+  /** With splitBatchNorm: the number of leading images normalised apart from the rest (the clean ones). */
+  clean?: number;
 }
 
 /**
@@ -46,18 +59,24 @@ export class BatchAugmentation {
 
   /** Augments uint8 N,3,H,W images (labels N,H,W int64) into float [0, 1] images of the same shape (clamped once at the end). */
   augment(images: Tensor, labels: Tensor): Tensor {
+    return this.augmentMarked(images, labels).images;
+  }
+
+  /** augment(), and a CPU float N tensor saying which images went through the methods (1) and which did not (0). */
+  private augmentMarked(images: Tensor, labels: Tensor): { images: Tensor; augmented: Tensor } {
     return tidy(() => {
+      const n = images.shape[0]!;
       const original = images.float().div_(255);
       let x = original;
       for (const m of this.opts.methods) x = m.apply(x, labels);
       x = x.clamp(0, 1);
       const fraction = this.opts.fraction ?? 1;
-      if (fraction >= 1) return x;
+      if (fraction >= 1) return { images: x, augmented: tensor(new Array<number>(n).fill(1), [n], { dtype: 'float32' }) };
       // a per-image choice keeps clean images in every batch (the methods' own draws are unchanged by it)
       const rng = drawRng();
-      const keep = Array.from({ length: images.shape[0]! }, () => (rng.random() < fraction ? 1 : 0));
-      const mask = tensor(keep, [keep.length, 1, 1, 1], { device: images.device, dtype: 'float32' });
-      return x.mul(mask).add_(original.mul(mask.neg().add_(1)));
+      const keep = Array.from({ length: n }, () => (rng.random() < fraction ? 1 : 0));
+      const mask = tensor(keep, [n, 1, 1, 1], { device: images.device, dtype: 'float32' });
+      return { images: x.mul(mask).add_(original.mul(mask.neg().add_(1))), augmented: tensor(keep, [n], { dtype: 'float32' }) };
     });
   }
 
@@ -66,22 +85,30 @@ export class BatchAugmentation {
    * with consistency, the original and the augmented view concatenated (2N images, labels repeated). With
    * `global`, the methods see the data-parallel global batch, so N ranks get what one process gets.
    */
-  prepare(images: Tensor, labels: Tensor, global?: GlobalBatchView): { input: Tensor; labels: Tensor } {
+  prepare(images: Tensor, labels: Tensor, global?: GlobalBatchView): PreparedBatch {
     return tidy(() => {
       // data-parallel: augment the global batch on every rank (same draws everywhere), keep this rank's share
-      const unit =
-        global && this.opts.methods.length > 0
-          ? global.share(this.augment(global.gather(images), this.globalLabels(labels, global)))
-          : this.augment(images, labels);
-      const augmented = normalizeUnit(unit);
-      if (this.opts.consistencyWeight === null) return { input: augmented, labels };
-      return { input: F.cat([normalize(images), augmented], 0), labels: F.cat([labels, labels], 0) };
+      const marked = global && this.opts.methods.length > 0 ? this.augmentGlobal(images, labels, global) : this.augmentMarked(images, labels);
+      const augmented = normalizeUnit(marked.images);
+      const split = this.opts.splitBatchNorm === true;
+      if (this.opts.consistencyWeight !== null) {
+        const both = { input: F.cat([normalize(images), augmented], 0), labels: F.cat([labels, labels], 0) };
+        return split ? { ...both, clean: images.shape[0]! } : both;
+      }
+      if (!split) return { input: augmented, labels };
+      // the images the methods left alone first: BatchNorm normalises them apart (the loss does not depend on the order)
+      const flags = Array.from(marked.augmented.toArray() as Float32Array);
+      const order = [...flags.keys()].sort((a, b) => flags[a]! - flags[b]! || a - b);
+      const index = tensor(order, [order.length], { device: images.device, dtype: 'int64' });
+      return { input: augmented.indexSelect(0, index), labels: labels.indexSelect(0, index), clean: flags.filter((f) => f === 0).length };
     });
   }
 
-  /** The global batch's labels where a method reads them (gathered as uint8: 255 = ignore fits); else the local ones, unread. */
-  private globalLabels(labels: Tensor, global: GlobalBatchView): Tensor {
-    return this.needsLabels ? global.gather(labels.to('uint8')).long() : labels;
+  /** augmentMarked() of the data-parallel global batch, this rank's share of it. */
+  private augmentGlobal(images: Tensor, labels: Tensor, global: GlobalBatchView): { images: Tensor; augmented: Tensor } {
+    // labels only where a method reads them (gathered as uint8: 255 = ignore fits); else the local ones, unread
+    const all = this.augmentMarked(global.gather(images), this.needsLabels ? global.gather(labels.to('uint8')).long() : labels);
+    return { images: global.share(all.images), augmented: global.share(all.augmented) };
   }
 
   /** loss + weight · JS(original view, augmented view) of the main output; the loss itself without consistency. */

@@ -82,7 +82,10 @@ export async function buildAugmentation(cfg: AugmentConfig, opts: BuildAugmentat
     throw e;
   }
   const consistencyWeight = cfg.consistency?.weight ?? null;
-  const batch = methods.length > 0 || consistencyWeight !== null ? new BatchAugmentation({ methods, consistencyWeight, fraction: cfg.fraction }) : null;
+  const batch =
+    methods.length > 0 || consistencyWeight !== null
+      ? new BatchAugmentation({ methods, consistencyWeight, fraction: cfg.fraction, splitBatchNorm: cfg.splitBatchNorm })
+      : null;
   return { batch, features: featurePlan(cfg), dispose: () => batch?.dispose() };
 }
 

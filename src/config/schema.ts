@@ -235,6 +235,12 @@ export const AugmentConfigSchema = z.strictObject({
    * are, so every step also sees the training style. 1: the whole batch (the methods' own `p` still applies).
    */
   fraction: unitInterval.default(1),
+  /**
+   * Training: the images the methods left alone (or, with consistency, the original view) and the augmented ones are
+   * normalised by their own BatchNorm batch statistics, running statistics following the clean ones (AdvProp's
+   * separate statistics, Xie et al. CVPR 2020, with shared weights). Needs clean images: fraction < 1 or consistency.
+   */
+  splitBatchNorm: z.boolean().default(false),
 });
 
 /** `distributed`: how data-parallel workers (see docs/distributed.md) talk and normalise the loss. */
@@ -255,28 +261,46 @@ export const DistributedConfigSchema = z.strictObject({
 });
 
 /** The whole run config file. */
-export const RunConfigSchema = z.strictObject({
-  /** Run name (runs/<name>/); defaults to the config file's base name. */
-  name: z
-    .string()
-    .regex(/^[\w.-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' })
-    .optional(),
-  model: ModelConfigSchema.prefault({}),
-  data: z.strictObject({ train: DataConfigSchema, val: DataConfigSchema.optional(), workers: DataWorkersSchema }).superRefine((d, ctx) => {
-    if (d.val && d.val.labelSpace !== d.train.labelSpace) {
+export const RunConfigSchema = z
+  .strictObject({
+    /** Run name (runs/<name>/); defaults to the config file's base name. */
+    name: z
+      .string()
+      .regex(/^[\w.-]+$/, { message: 'expected letters, digits, ".", "_" or "-"' })
+      .optional(),
+    model: ModelConfigSchema.prefault({}),
+    data: z.strictObject({ train: DataConfigSchema, val: DataConfigSchema.optional(), workers: DataWorkersSchema }).superRefine((d, ctx) => {
+      if (d.val && d.val.labelSpace !== d.train.labelSpace) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['val', 'labelSpace'],
+          message: `expected ${JSON.stringify(d.train.labelSpace)} (the label space of data.train), got ${JSON.stringify(d.val.labelSpace)}`,
+        });
+      }
+    }),
+    transforms: TransformsConfigSchema.prefault({}),
+    train: TrainConfigSchema.prefault({}),
+    eval: EvalConfigSchema.prefault({}),
+    augment: AugmentConfigSchema.prefault({}),
+    distributed: DistributedConfigSchema.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const a = c.augment;
+    if (a.splitBatchNorm && a.fraction >= 1 && !a.consistency) {
       ctx.addIssue({
         code: 'custom',
-        path: ['val', 'labelSpace'],
-        message: `expected ${JSON.stringify(d.train.labelSpace)} (the label space of data.train), got ${JSON.stringify(d.val.labelSpace)}`,
+        path: ['augment', 'splitBatchNorm'],
+        message: 'needs clean images in the batch: set augment.fraction below 1 or augment.consistency',
       });
     }
-  }),
-  transforms: TransformsConfigSchema.prefault({}),
-  train: TrainConfigSchema.prefault({}),
-  eval: EvalConfigSchema.prefault({}),
-  augment: AugmentConfigSchema.prefault({}),
-  distributed: DistributedConfigSchema.prefault({}),
-});
+    if (a.splitBatchNorm && c.train.syncBN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['augment', 'splitBatchNorm'],
+        message: 'is not supported with train.syncBN (SyncBatchNorm normalises the whole global batch)',
+      });
+    }
+  });
 
 /** Validated `model`. */
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;

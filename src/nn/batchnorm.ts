@@ -14,6 +14,25 @@ export interface BatchNorm2dOptions {
   trackRunningStats?: boolean;
 }
 
+/** While set (training only): the first `splitAt` images of a batch and the rest are normalised by their own statistics. */
+let splitAt: number | null = null;
+
+/**
+ * Runs fn with split batch statistics: every training-mode BatchNorm2d normalises images [0, n) and [n, N) of its
+ * input by their own batch statistics (shared weight and bias) and updates its running statistics from the first
+ * part only. The augmentation's `splitBatchNorm` uses it so the clean images are normalised as without augmentation.
+ */
+export function withBatchNormSplit<T>(n: number, fn: () => T): T {
+  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`withBatchNormSplit: expected a non-negative integer, got ${n}`);
+  const before = splitAt;
+  splitAt = n;
+  try {
+    return fn();
+  } finally {
+    splitAt = before;
+  }
+}
+
 /** Batch normalisation over N,H,W with `weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked` (int64). */
 export class BatchNorm2d extends Module {
   readonly eps: number;
@@ -86,12 +105,21 @@ export class BatchNorm2d extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.dim() !== 4) throw new Error(`BatchNorm2d: expected 4-d input (N,C,H,W), got shape [${x.shape.join(',')}]`);
+    const n = x.shape[0]!;
+    const split = this.training && splitAt !== null && splitAt < n ? splitAt : null;
     const useBatchStats = this.training || this.runningMean === null;
     let factor = this.momentum ?? 0;
     const nbt = this.numBatchesTracked;
-    if (this.training && nbt !== null) {
+    // a batch without a first part (split at 0) leaves the running statistics as they are
+    if (this.training && nbt !== null && split !== 0) {
       noGrad(() => nbt.add_(1));
       if (this.momentum === null) factor = 1 / nbt.item();
+    }
+    if (split !== null) {
+      const rest = F.batchNorm(x.narrow(0, split, n - split), null, null, this.weight, this.bias, true, 0, this.eps);
+      if (split === 0) return rest;
+      const first = F.batchNorm(x.narrow(0, 0, split), this.runningMean, this.runningVar, this.weight, this.bias, true, factor, this.eps);
+      return F.cat([first, rest], 0);
     }
     // In eval mode pass running stats; in training pass them too so libtorch updates them in place.
     return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, useBatchStats, factor, this.eps);

@@ -5,6 +5,7 @@ import type { BatchAugmentation, GlobalBatchView } from '../augment/index.js';
 import type { Batch } from '../data/collate.js';
 import { normalize } from '../data/normalize.js';
 import type { DeepLabV3 } from '../models/index.js';
+import { withBatchNormSplit } from '../nn/index.js';
 import type { SGD } from '../optim/index.js';
 import type { Device, Tensor } from '../tensor/index.js';
 import * as T from '../tensor/index.js';
@@ -61,8 +62,10 @@ function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: 
     let x = prepared.input;
     if (s.channelsLast) x = x.contiguous('channelsLast');
     const labels = prepared.labels;
+    const clean = prepared.clean;
     const run = () => {
-      const outputs = model.forward(x);
+      // splitBatchNorm: the clean images (first) and the augmented ones are normalised by their own statistics
+      const outputs = clean === undefined ? model.forward(x) : withBatchNormSplit(clean, () => model.forward(x));
       const loss = segmentationLoss(outputs, labels);
       return aug ? aug.addConsistency(loss, outputs.out) : loss;
     };

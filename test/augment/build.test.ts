@@ -13,7 +13,7 @@ import { CONFIGS } from '../e2e/cli.js';
 const data = { layout: 'kitti', root: '/nonexistent', labelSpace: 'vkitti-kitti' };
 
 test("the augment section is off by default and fills each method's defaults", () => {
-  assert.deepEqual(parseConfig({ data: { train: data } }).augment, { fraction: 1 });
+  assert.deepEqual(parseConfig({ data: { train: data } }).augment, { fraction: 1, splitBatchNorm: false });
   const a = AugmentConfigSchema.parse({ randConv: {}, fourier: { beta: 0.05 }, mixStyle: {}, consistency: {}, photometric: {} });
   assert.deepEqual(a.randConv, { kernelSizes: [1, 3, 5, 7], mix: [0, 1], p: 0.5, perImage: false, perClass: false });
   assert.deepEqual(a.photometric, { grayscale: 0, blur: 0, blurSigma: [0.1, 2], noise: 0, noiseStd: [0, 0.05], invert: 0, channelShuffle: 0 });
@@ -36,6 +36,40 @@ test('bad augment settings are refused naming the field', () => {
   bad({ photometric: { noiseStd: [0.2, 0.1] } }, /augment\.photometric\.noiseStd/);
   bad({ photometric: { invert: 2 } }, /augment\.photometric\.invert/);
   bad({ randconv: {} }, /augment/);
+  bad({ randConv: {}, splitBatchNorm: true }, /augment\.splitBatchNorm: needs clean images/);
+  assert.throws(
+    () => parseConfig({ data: { train: data }, train: { syncBN: true }, augment: { randConv: {}, fraction: 0.5, splitBatchNorm: true } }),
+    /augment\.splitBatchNorm: is not supported with train\.syncBN/,
+  );
+});
+
+test('augment.splitBatchNorm: the clean images come first with their labels, and prepare() says how many', async () => {
+  T.manualSeed(2);
+  const images = T.randint(0, 256, [16, 3, 8, 8], { dtype: 'uint8' });
+  // image i is labelled i everywhere, to follow the reordering
+  const labels = T.tidy(() => T.arange(0, 16).reshape([16, 1, 1]).expand([16, 8, 8]).contiguous());
+  const { normalize } = await import('../../src/data/normalize.js');
+  const clean = T.tidy(() => normalize(images));
+  const aug = await buildAugmentation(AugmentConfigSchema.parse({ randConv: { p: 1, mix: [0, 0] }, fraction: 0.5, splitBatchNorm: true }), { device: 'cpu' });
+  const out = aug.batch!.prepare(images, labels);
+  const k = out.clean!;
+  assert.ok(k > 0 && k < 16, `${k} clean images`);
+  const order = Array.from(out.labels.select(1, 0).select(1, 0).toArray() as BigInt64Array, Number);
+  assert.deepEqual(
+    [...order].sort((a, b) => a - b),
+    [...Array(16).keys()],
+    'a permutation of the batch',
+  );
+  for (let i = 0; i < 16; i++) {
+    const d = T.tidy(() => out.input.select(0, i).sub(clean.select(0, order[i]!)).abs().amax().item());
+    assert.equal(d === 0, i < k, `image ${i} (was ${order[i]}): ${d}`);
+  }
+  // with consistency the original view is the clean part
+  const js = await buildAugmentation(AugmentConfigSchema.parse({ randConv: { p: 1 }, consistency: {}, splitBatchNorm: true }), { device: 'cpu' });
+  assert.equal(js.batch!.prepare(images, labels).clean, 16);
+  for (const t of [images, labels, clean, out.input, out.labels]) t.dispose();
+  aug.dispose();
+  js.dispose();
 });
 
 test('buildAugmentation: nothing configured, nothing built; methods and feature modules where configured', async () => {

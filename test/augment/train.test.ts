@@ -25,6 +25,7 @@ test('an augmented run resumes exactly and leaks no tensor', async () => {
     mixStyle: { p: 1 },
     dsu: { p: 1, layers: ['layer2'] },
     consistency: { weight: 1 },
+    splitBatchNorm: true,
   };
   const cfg = tinyConfig(data, { phases: [{ steps: 4, outputStride: 16 }], valEvery: 0, checkpointEvery: 0 }, { augment });
   const live = T.liveTensorCount();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BatchNorm2d, Conv2d, freezeBatchNorm, Module, Sequential } from '../../src/nn/index.js';
+import { BatchNorm2d, Conv2d, freezeBatchNorm, Module, Sequential, withBatchNormSplit } from '../../src/nn/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
-import { noGrad, rand, randn, tidy } from '../../src/tensor/index.js';
+import { F, noGrad, rand, randn, tidy } from '../../src/tensor/index.js';
 
 const maxAbs = (a: Tensor, b: Tensor): number => tidy(() => a.sub(b).abs().amax().item());
 
@@ -98,5 +98,36 @@ describe('BatchNorm2d', () => {
     assert.equal(bn.training, false);
     for (const t of [x, evalOut, out, before]) t.dispose();
     net.dispose();
+  });
+  it('withBatchNormSplit(): each part normalised by its own statistics, running stats from the first part only', () => {
+    const [bn, ref] = [new BatchNorm2d(3), new BatchNorm2d(3)];
+    noGrad(() => {
+      bn.weight!.copy_(randn([3]));
+      bn.bias!.copy_(randn([3]));
+      ref.loadStateDict(bn.stateDict());
+    });
+    // the two parts have different statistics, as clean and RandConv images do
+    const x = F.cat([randn([2, 3, 4, 5]), randn([3, 3, 4, 5]).mul(4).add(2)], 0);
+    const y = withBatchNormSplit(2, () => bn.forward(x));
+    const first = ref.forward(x.narrow(0, 0, 2));
+    const rest = reference(x.narrow(0, 2, 3), bn).y;
+    assert.ok(maxAbs(y.narrow(0, 0, 2), first) < 1e-5);
+    assert.ok(maxAbs(y.narrow(0, 2, 3), rest) < 1e-5);
+    assert.ok(maxAbs(bn.runningMean!, ref.runningMean!) < 1e-6 && maxAbs(bn.runningVar!, ref.runningVar!) < 1e-6, 'running stats follow the first part');
+    // split at 0: batch statistics, running statistics untouched; outside the call BN is as before
+    const before = bn.runningMean!.clone();
+    const all = withBatchNormSplit(0, () => bn.forward(x));
+    assert.ok(maxAbs(all, reference(x, bn).y) < 1e-5);
+    assert.equal(maxAbs(bn.runningMean!, before), 0);
+    assert.equal(bn.numBatchesTracked!.item(), 1);
+    bn.eval();
+    assert.ok(
+      maxAbs(
+        withBatchNormSplit(2, () => bn.forward(x)),
+        bn.forward(x),
+      ) === 0,
+      'eval mode ignores the split',
+    );
+    for (const t of [x, y, first, rest, before, all]) t.dispose();
   });
 });
