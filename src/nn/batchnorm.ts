@@ -33,6 +33,16 @@ export function withBatchNormSplit<T>(n: number, fn: () => T): T {
   }
 }
 
+/**
+ * Whether a batch of `shape` splits at n: both parts non-empty (or the first empty) and each with more than one value
+ * per channel. A 1-image part of 1×1 maps (the ASPP pooling branch) has no batch statistics: it is normalised whole.
+ */
+function splittable(shape: readonly number[], n: number): boolean {
+  const [batch, , h, w] = shape as [number, number, number, number];
+  if (n >= batch) return false;
+  return n === 0 ? batch * h * w > 1 : Math.min(n, batch - n) * h * w > 1;
+}
+
 /** Batch normalisation over N,H,W with `weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked` (int64). */
 export class BatchNorm2d extends Module {
   readonly eps: number;
@@ -106,7 +116,7 @@ export class BatchNorm2d extends Module {
   forward(x: Tensor): Tensor {
     if (x.dim() !== 4) throw new Error(`BatchNorm2d: expected 4-d input (N,C,H,W), got shape [${x.shape.join(',')}]`);
     const n = x.shape[0]!;
-    const split = this.training && splitAt !== null && splitAt < n ? splitAt : null;
+    const split = this.training && splitAt !== null && splittable(x.shape, splitAt) ? splitAt : null;
     const useBatchStats = this.training || this.runningMean === null;
     let factor = this.momentum ?? 0;
     const nbt = this.numBatchesTracked;

@@ -54,3 +54,10 @@ test('an augmented run resumes exactly and leaks no tensor', async () => {
   const d = await readCheckpoint(path.join(tmp, 'off', 'checkpoints', 'step-00000004.safetensors'));
   for (const [name, t] of c.model) assert.ok(Buffer.from(t.data).equals(Buffer.from(d.model.get(name)!.data)), `model ${name} differs with augment: false`);
 });
+
+test('split BatchNorm statistics train with one clean image in a batch (the 1×1 ASPP pooling branch is normalised whole)', async () => {
+  const augment = { randConv: { p: 1, perImage: true }, fraction: 0.5, splitBatchNorm: true };
+  const cfg = tinyConfig(data, { phases: [{ steps: 4, outputStride: 16 }], valEvery: 0, checkpointEvery: 0 }, { augment });
+  const run = await train({ config: cfg, runDir: path.join(tmp, 'split-bn'), progress: 'off' });
+  assert.equal(run.step, 4);
+});

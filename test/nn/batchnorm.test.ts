@@ -120,6 +120,10 @@ describe('BatchNorm2d', () => {
     assert.ok(maxAbs(all, reference(x, bn).y) < 1e-5);
     assert.equal(maxAbs(bn.runningMean!, before), 0);
     assert.equal(bn.numBatchesTracked!.item(), 1);
+    // a 1-image part of 1×1 maps (the ASPP pooling branch) has no statistics of its own: normalised whole
+    const pooled = randn([3, 3, 1, 1]);
+    const whole = withBatchNormSplit(1, () => bn.forward(pooled));
+    assert.ok(maxAbs(whole, reference(pooled, bn).y) < 1e-5);
     bn.eval();
     assert.ok(
       maxAbs(
@@ -128,6 +132,6 @@ describe('BatchNorm2d', () => {
       ) === 0,
       'eval mode ignores the split',
     );
-    for (const t of [x, y, first, rest, before, all]) t.dispose();
+    for (const t of [x, y, first, rest, before, all, pooled, whole]) t.dispose();
   });
 });
