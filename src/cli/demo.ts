@@ -31,7 +31,7 @@ interface DemoFlags {
  */
 const RECIPES: Record<string, { experiment: string; run: string } | null> = {
   baseline: null,
-  'shape-bias': { experiment: 'experiments/shape-bias.yaml', run: 'randconv' },
+  'shape-bias': { experiment: 'experiments/shape-bias.yaml', run: 'randconv-small-kernels-palette-half-split-bn' },
 };
 
 /** The mean IoU the demo is expected to reach on its held-out split. */

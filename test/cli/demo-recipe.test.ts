@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { recipeOverride } from '../../src/cli/demo.js';
 
-test('the shape-bias recipe is the randconv run of configs/experiments/shape-bias.yaml', () => {
+test('the shape-bias recipe is the randconv-small-kernels-palette-half-split-bn run of configs/experiments/shape-bias.yaml', () => {
   assert.equal(recipeOverride('baseline'), null);
   const r = recipeOverride('shape-bias');
-  assert.equal(r?.run, 'randconv');
+  assert.equal(r?.run, 'randconv-small-kernels-palette-half-split-bn');
   assert.deepEqual(Object.keys(r?.override ?? {}), ['augment']);
 });
 
