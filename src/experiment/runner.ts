@@ -73,6 +73,14 @@ async function trainRun(config: RunConfig, runDir: string, progress: RunExperime
   return finalFile;
 }
 
+/** The scores a run has already written, one per output stride evaluated. */
+function finishedScores(runDir: string, outputStrides: readonly number[]): RunScores[] {
+  return outputStrides.flatMap((os) => {
+    const file = path.join(runDir, `scores-os${os}.json`);
+    return fs.existsSync(file) ? [JSON.parse(fs.readFileSync(file, 'utf8')) as RunScores] : [];
+  });
+}
+
 /** Runs (or continues) an experiment and writes `<out>/comparison.json` and `<out>/comparison.md`. */
 export async function runExperiment(o: RunExperimentOptions): Promise<ExperimentResult> {
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -84,7 +92,6 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   }
   fs.mkdirSync(o.out, { recursive: true });
   await prepareData(spec, log);
-  const scores: RunScores[] = [];
   for (const [i, { run, config }] of selected.entries()) {
     const runDir = path.join(o.out, run.name);
     log(`[${i + 1}/${selected.length}] ${run.name}${run.description ? `: ${run.description}` : ''}`);
@@ -95,16 +102,14 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     }
     for (const os of spec.eval.outputStrides) {
       const file = path.join(runDir, `scores-os${os}.json`);
-      if (fs.existsSync(file)) {
-        scores.push(JSON.parse(fs.readFileSync(file, 'utf8')) as RunScores);
-        continue;
-      }
+      if (fs.existsSync(file)) continue;
       checkpoint ??= await trainRun(config, runDir, o.progress, log);
       const s = await o.evaluator({ run: run.name, config, checkpoint, outputStride: os, evalSpec: spec.eval, outDir: path.join(runDir, `eval-os${os}`), log });
       writeJson(file, s);
-      scores.push(s);
     }
   }
+  // the comparison covers every finished run, in the file's order, not only the ones this call did (--only)
+  const scores = o.experiment.runs.flatMap(({ run }) => finishedScores(path.join(o.out, run.name), spec.eval.outputStrides));
   const rows = comparisonRows(scores);
   const markdown = comparisonMarkdown(rows, scores[0]?.classNames ?? []);
   const files = { json: path.join(o.out, 'comparison.json'), markdown: path.join(o.out, 'comparison.md') };

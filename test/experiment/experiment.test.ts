@@ -82,6 +82,14 @@ test('shapeseg experiment trains, evaluates and compares runs, and resumes witho
     assertOk(second, 'experiment again');
     assert.doesNotMatch(second.stderr, /training /);
     assert.deepEqual(snapshot(path.join(out, 'baseline', 'checkpoints')), before);
+    // --only does that run now; the comparison still covers every finished run
+    const only = shapeseg(dir, 'experiment', file, '--out', out, '--only', 'higher-lr', '--no-progress');
+    assertOk(only, 'experiment --only');
+    const after = JSON.parse(fs.readFileSync(path.join(out, 'comparison.json'), 'utf8')) as { rows: Array<{ run: string }> };
+    assert.deepEqual(
+      after.rows.map((r) => r.run),
+      ['baseline', 'higher-lr'],
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
