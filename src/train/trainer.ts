@@ -190,7 +190,7 @@ class TrainRun {
     this.isMain = (this.dp?.rank ?? 0) === 0;
     this.hash = configHash(this.cfg);
     this.augmentation = parts.augmentation;
-    this.settings = { device: this.device, channelsLast: this.cfg.train.channelsLast, amp: this.cfg.train.amp, augment: parts.augmentation.batch };
+    this.settings = { device: this.device, channelsLast: this.cfg.train.channelsLast, amp: this.cfg.train.amp };
     this.scaler = new GradScaler(this.cfg.train.amp === 'fp16');
   }
 
@@ -462,8 +462,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         `${trainSet.length} train / ${valSet?.length ?? 0} val images -> ${paths.root} (TensorBoard: --logdir ${paths.tb})`,
     );
     optimizer = SGD.forParameters(model.namedParameters(), { ...t.optimizer, lr: t.schedule.lr });
+    // image- and feature-level methods go on and off with the phase (enterPhase, before the first step)
     augmentation = await buildAugmentation(cfg.augment, { device, numClasses: cfg.model.numClasses });
-    attachFeatureAugmentation(model, augmentation.features);
     let dp: DataParallel | null = null;
     if (dist) {
       const d = cfg.distributed;

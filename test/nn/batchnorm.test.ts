@@ -114,7 +114,7 @@ describe('BatchNorm2d', () => {
     assert.ok(maxAbs(y.narrow(0, 0, 2), first) < 1e-5);
     assert.ok(maxAbs(y.narrow(0, 2, 3), rest) < 1e-5);
     assert.ok(maxAbs(bn.runningMean!, ref.runningMean!) < 1e-6 && maxAbs(bn.runningVar!, ref.runningVar!) < 1e-6, 'running stats follow the first part');
-    // split at 0: batch statistics, running statistics untouched; outside the call BN is as before
+    // split at 0: batch statistics, running statistics untouched
     const before = bn.runningMean!.clone();
     const all = withBatchNormSplit(0, () => bn.forward(x));
     assert.ok(maxAbs(all, reference(x, bn).y) < 1e-5);
