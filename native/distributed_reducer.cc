@@ -36,29 +36,27 @@ struct Reducer {
   bool armed = false;
   std::mutex mu;  // hooks run on autograd's threads (one per CUDA device)
 
-  /** Buckets of at most capBytes in reverse parameter order (roughly the order backward produces gradients). */
-  Reducer(std::vector<at::Tensor> ps, int64_t capBytes) : params(std::move(ps)) {
+  /**
+   * Buckets as planned by the caller (src/distributed/buckets.ts, the one planner): consecutive runs of
+   * bucketSizes[i] parameters, given in the order backward roughly produces their gradients.
+   */
+  Reducer(std::vector<at::Tensor> ps, const std::vector<int64_t>& bucketSizes) : params(std::move(ps)) {
     bucketOf.resize(params.size());
     slotOf.resize(params.size());
     ready.assign(params.size(), false);
-    int64_t bytes = 0;
-    for (size_t k = params.size(); k-- > 0;) {
-      const auto& p = params[k];
-      const int64_t size = p.numel() * static_cast<int64_t>(p.element_size());
-      const bool fits = !buckets.empty() && bytes + size <= capBytes &&
-                        params[buckets.back().params[0]].scalar_type() == p.scalar_type() &&
-                        params[buckets.back().params[0]].device() == p.device();
-      if (!fits) {
-        buckets.emplace_back();
-        bytes = 0;
+    size_t k = 0;
+    for (const int64_t n : bucketSizes) {
+      TORCH_CHECK(n > 0, "distributed reducer: a bucket of ", n, " parameters");
+      Bucket& b = buckets.emplace_back();
+      for (int64_t i = 0; i < n; ++i, ++k) {
+        TORCH_CHECK(k < params.size(), "distributed reducer: the bucket plan names more than ", params.size(), " parameters");
+        bucketOf[k] = buckets.size() - 1;
+        slotOf[k] = b.params.size();
+        b.offsets.push_back(b.params.empty() ? 0 : b.offsets.back() + params[b.params.back()].numel());
+        b.params.push_back(k);
       }
-      Bucket& b = buckets.back();
-      bucketOf[k] = buckets.size() - 1;
-      slotOf[k] = b.params.size();
-      b.offsets.push_back(b.params.empty() ? 0 : b.offsets.back() + params[b.params.back()].numel());
-      b.params.push_back(k);
-      bytes += size;
     }
+    TORCH_CHECK(k == params.size(), "distributed reducer: the bucket plan covers ", k, " of ", params.size(), " parameters");
     for (auto& b : buckets) {
       const auto& last = params[b.params.back()];
       b.flat = at::zeros({b.offsets.back() + last.numel()}, last.options().requires_grad(false));
@@ -144,8 +142,8 @@ std::unordered_map<c10::TensorImpl*, size_t> hooked;
 // nothing without a live reducer). attach() runs on the JS thread only.
 std::unordered_set<c10::TensorImpl*> registered;
 
-void attach(std::vector<at::Tensor> params, int64_t capBytes) {
-  auto r = std::make_shared<Reducer>(std::move(params), capBytes);
+void attach(std::vector<at::Tensor> params, const std::vector<int64_t>& bucketSizes) {
+  auto r = std::make_shared<Reducer>(std::move(params), bucketSizes);
   for (size_t k = 0; k < r->params.size(); ++k) {
     auto* impl = r->params[k].unsafeGetTensorImpl();
     hooked[impl] = k;
@@ -164,12 +162,12 @@ void attach(std::vector<at::Tensor> params, int64_t capBytes) {
 }  // namespace
 
 void initReducer(Napi::Env env, Napi::Object exports) {
-  // distReducerAttach(params, bucketCapBytes): gradients of params (leaf tensors requiring grad) are reduced by
-  // the next armed backward; replaces any earlier reducer.
+  // distReducerAttach(params, bucketSizes): gradients of params (leaf tensors requiring grad, in bucket order) are
+  // reduced by the next armed backward in buckets of bucketSizes[i] consecutive params; replaces any earlier reducer.
   reg(env, exports, "distReducerAttach", [](const Args& a) {
     hooked.clear();
     reducer.reset();
-    attach(a.tensors(0), a.i64(1));
+    attach(a.tensors(0), a.ints(1));
     return a.env().Undefined();
   });
   reg(env, exports, "distReducerArm", [](const Args& a) {

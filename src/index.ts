@@ -2,7 +2,7 @@
 // the names below are the supported surface; everything else under dist/ is internal and may change.
 
 export { type AdaINOptions, AdaINStylization, AdaINStylizer } from './augment/adain.js';
-export { type Augmentation, attachFeatureAugmentation, buildAugmentation } from './augment/build.js';
+export { type Augmentation, buildAugmentation, chainFeatureModules } from './augment/build.js';
 export { jsDivergence } from './augment/consistency.js';
 export { DSU, type DSUOptions } from './augment/dsu.js';
 export { type AmplitudeMixOptions, FourierAmplitudeMix, type FourierOptions, fourierAmplitudeMix } from './augment/fourier.js';

@@ -1,14 +1,30 @@
 // AdaIN stylisation (Huang & Belongie, ICCV 2017), the Stylized-ImageNet recipe: the image's relu4_1 VGG
 // features take a style image's per-channel mean and std, and the decoder renders them back. The weights
 // are the user's (naoto0804/pytorch-AdaIN's vgg_normalised.pth and decoder.pth); nothing is downloaded.
+import * as z from 'zod';
 import type { Sequential } from '../nn/index.js';
 import { type Device, F, noGrad, type Tensor, tidy } from '../tensor/index.js';
 import { adainDecoder, loadAdaINWeights, vggEncoder } from './adain-nets.js';
 import { blend } from './blend.js';
 import type { ImageAugment } from './image-augment.js';
 import { drawRng, uniformIn } from './random.js';
+import { probability, range01 } from './schema-parts.js';
 import { channelStats, restyle } from './stats.js';
 import { type StyleBank, styleImages } from './style-bank.js';
+
+/** `augment.adain`: AdaIN stylisation with user-supplied VGG weights (Huang & Belongie 2017; naoto0804/pytorch-AdaIN files). */
+export const AdaINSchema = z.strictObject({
+  /** vgg_normalised.pth (VGG-19 encoder; layers up to relu4_1 are used). */
+  vgg: z.string().min(1),
+  /** decoder.pth */
+  decoder: z.string().min(1),
+  /** Style images; omitted: another image of the batch. */
+  styleDir: z.string().min(1).optional(),
+  /** Stylisation strength range (1 = full style, 0 = the autoencoder's reconstruction), drawn per image. */
+  alpha: range01.default([1, 1]),
+  /** Probability that an image is stylised. */
+  p: probability,
+});
 
 /** The reference implementation's eps in calc_mean_std. */
 const ADAIN_EPS = 1e-5;
@@ -68,16 +84,12 @@ export class AdaINStylizer {
   }
 }
 
-/** Options of AdaINStylization. */
-export interface AdaINOptions {
+/** Options of AdaINStylization: the validated `augment.adain` with its weights and style folder loaded. */
+export type AdaINOptions = Pick<z.output<typeof AdaINSchema>, 'alpha' | 'p'> & {
   stylizer: AdaINStylizer;
   /** Style images; null: another image of the batch. */
   styles: StyleBank | null;
-  /** Range of the strength α, drawn per image. */
-  alpha: readonly [number, number];
-  /** Probability that an image is stylised. */
-  p: number;
-}
+};
 
 /** AdaIN as a batch augmentation: each image, with probability p, is re-rendered in a style image's style. */
 export class AdaINStylization implements ImageAugment {

@@ -1,18 +1,12 @@
 // The training hook of the image-level methods: uint8 device batch -> augmented, normalised model input,
 // and the optional consistency term between the original and the augmented view.
-import { IMAGENET_MEAN, IMAGENET_STD, normalize } from '../data/normalize.js';
+import { normalize, normalizeUnit } from '../data/normalize.js';
+import { GlobalBatch } from '../distributed/global-batch.js';
 import { F, type Tensor, tensor, tidy } from '../tensor/index.js';
+import { blend } from './blend.js';
 import { jsDivergence } from './consistency.js';
 import type { ImageAugment } from './image-augment.js';
 import { drawRng } from './random.js';
-
-/** ImageNet normalisation of float images already scaled to [0, 1] (normalize() after its div by 255). */
-function normalizeUnit(x: Tensor): Tensor {
-  return tidy(() => {
-    const opts = { device: x.device, dtype: 'float32' as const };
-    return x.sub(tensor([...IMAGENET_MEAN], [3, 1, 1], opts)).div_(tensor([...IMAGENET_STD], [3, 1, 1], opts));
-  });
-}
 
 /** Options of BatchAugmentation. */
 export interface BatchAugmentationOptions {
@@ -35,17 +29,6 @@ export interface PreparedBatch {
   labels: Tensor;
   /** With splitBatchNorm: the number of leading images normalised apart from the rest (the clean ones). */
   clean?: number;
-}
-
-/**
- * A data-parallel rank's view of the global batch: the image-level methods draw their randomness for the whole
- * global batch (as one process with the global batch would), each rank keeping its share of the result.
- */
-export interface GlobalBatchView {
-  /** Every rank's images, in rank order, concatenated along dim 0 (a collective). */
-  gather(local: Tensor): Tensor;
-  /** This rank's contiguous share (dim 0) of a global-batch tensor. */
-  share(global: Tensor): Tensor;
 }
 
 /** Image-level augmentation of a training batch, with the optional consistency loss. */
@@ -75,20 +58,19 @@ export class BatchAugmentation {
       // a per-image choice keeps clean images in every batch (the methods' own draws are unchanged by it)
       const rng = drawRng();
       const keep = Array.from({ length: n }, () => (rng.random() < fraction ? 1 : 0));
-      const mask = tensor(keep, [n, 1, 1, 1], { device: images.device, dtype: 'float32' });
-      return { images: x.mul(mask).add_(original.mul(mask.neg().add_(1))), augmented: tensor(keep, [n], { dtype: 'float32' }) };
+      return { images: blend(x, original, keep), augmented: tensor(keep, [n], { dtype: 'float32' }) };
     });
   }
 
   /**
    * The model input for a uint8 batch and the labels that go with it: the normalised augmented images, or,
-   * with consistency, the original and the augmented view concatenated (2N images, labels repeated). With
-   * `global`, the methods see the data-parallel global batch, so N ranks get what one process gets.
+   * with consistency, the original and the augmented view concatenated (2N images, labels repeated). Under data
+   * parallelism the methods see the global batch, so N ranks get what one process gets.
    */
-  prepare(images: Tensor, labels: Tensor, global?: GlobalBatchView): PreparedBatch {
+  prepare(images: Tensor, labels: Tensor, world: GlobalBatch = GlobalBatch.single): PreparedBatch {
     return tidy(() => {
       // data-parallel: augment the global batch on every rank (same draws everywhere), keep this rank's share
-      const marked = global && this.opts.methods.length > 0 ? this.augmentGlobal(images, labels, global) : this.augmentMarked(images, labels);
+      const marked = world.distributed && this.opts.methods.length > 0 ? this.augmentGlobal(images, labels, world) : this.augmentMarked(images, labels);
       const augmented = normalizeUnit(marked.images);
       const split = this.opts.splitBatchNorm === true;
       if (this.opts.consistencyWeight !== null) {
@@ -105,10 +87,10 @@ export class BatchAugmentation {
   }
 
   /** augmentMarked() of the data-parallel global batch, this rank's share of it. */
-  private augmentGlobal(images: Tensor, labels: Tensor, global: GlobalBatchView): { images: Tensor; augmented: Tensor } {
+  private augmentGlobal(images: Tensor, labels: Tensor, world: GlobalBatch): { images: Tensor; augmented: Tensor } {
     // labels only where a method reads them (gathered as uint8: 255 = ignore fits); else the local ones, unread
-    const all = this.augmentMarked(global.gather(images), this.needsLabels ? global.gather(labels.to('uint8')).long() : labels);
-    return { images: global.share(all.images), augmented: global.share(all.augmented) };
+    const all = this.augmentMarked(world.gather(images), this.needsLabels ? world.gather(labels.to('uint8')).long() : labels);
+    return { images: world.slice(all.images), augmented: world.slice(all.augmented) };
   }
 
   /** loss + weight · JS(original view, augmented view) of the main output; the loss itself without consistency. */

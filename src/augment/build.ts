@@ -1,7 +1,7 @@
 // buildAugmentation(): the validated `augment` config section -> the batch transform the training step
-// applies and the feature-level modules it attaches to the backbone.
-import type { AugmentConfig } from '../config/schema.js';
-import type { DeepLabV3, FeatureAugment, FeatureLayer } from '../models/index.js';
+// applies and the feature-level augmentations its forward passes to the backbone.
+
+import type { FeatureAugment, FeatureAugmentPlan, FeatureLayer } from '../models/index.js';
 import { type Layer, Sequential } from '../nn/index.js';
 import type { Device } from '../tensor/index.js';
 import { AdaINStylization, AdaINStylizer } from './adain.js';
@@ -12,20 +12,15 @@ import type { ImageAugment } from './image-augment.js';
 import { MixStyle } from './mixstyle.js';
 import { Photometric } from './photometric.js';
 import { RandConv } from './randconv.js';
+import type { AugmentConfig } from './schema.js';
 import { StyleBank } from './style-bank.js';
-
-/** A feature-level module: MixStyle or DSU. */
-export type FeatureModule = Layer;
-
-/** Feature-level modules per insertion point, run in order. */
-export type FeaturePlan = Partial<Record<FeatureLayer, FeatureModule[]>>;
 
 /** What buildAugmentation() returns. */
 export interface Augmentation {
   /** The image-level batch transform (null: none, and no consistency loss). */
   batch: BatchAugmentation | null;
-  /** Feature-level modules per backbone layer. */
-  features: FeaturePlan;
+  /** Feature-level augmentations per backbone layer (DeepLabV3.forward's `featureAugment`). */
+  features: FeatureAugmentPlan;
   /** Frees weights and style images. */
   dispose(): void;
 }
@@ -58,18 +53,30 @@ async function imageMethods(cfg: AugmentConfig, { device, numClasses }: BuildAug
   if (cfg.photometric) made.push(new Photometric(cfg.photometric));
 }
 
-/** The feature-level modules of the config per layer (MixStyle before DSU where both are on). */
-function featurePlan(cfg: AugmentConfig): FeaturePlan {
-  const plan: FeaturePlan = {};
-  const add = (layers: FeatureLayer[], make: () => FeatureModule) => {
+/** Feature-level modules (MixStyle, DSU) per layer -> one augmentation per layer that runs them in order. */
+export function chainFeatureModules(modules: Partial<Record<FeatureLayer, Layer[]>>): FeatureAugmentPlan {
+  const plan: FeatureAugmentPlan = {};
+  for (const [layer, chain] of Object.entries(modules) as [FeatureLayer, Layer[]][]) {
+    if (chain.length === 0) continue;
+    const sequence = new Sequential(...chain);
+    const run: FeatureAugment = (x) => sequence.forward(x);
+    plan[layer] = run;
+  }
+  return plan;
+}
+
+/** The feature-level modules of the config per layer, in the order they run (MixStyle before DSU where both are on). */
+export function featureModules(cfg: AugmentConfig): Partial<Record<FeatureLayer, Layer[]>> {
+  const modules: Partial<Record<FeatureLayer, Layer[]>> = {};
+  const add = (layers: FeatureLayer[], make: () => Layer) => {
     for (const l of layers) {
-      plan[l] ??= [];
-      plan[l].push(make());
+      modules[l] ??= [];
+      modules[l].push(make());
     }
   };
   if (cfg.mixStyle) add(cfg.mixStyle.layers, () => new MixStyle(cfg.mixStyle));
   if (cfg.dsu) add(cfg.dsu.layers, () => new DSU(cfg.dsu));
-  return plan;
+  return modules;
 }
 
 /** Turns the `augment` config section into a batch transform and a feature-level module plan. */
@@ -86,16 +93,5 @@ export async function buildAugmentation(cfg: AugmentConfig, opts: BuildAugmentat
     methods.length > 0 || consistencyWeight !== null
       ? new BatchAugmentation({ methods, consistencyWeight, fraction: cfg.fraction, splitBatchNorm: cfg.splitBatchNorm })
       : null;
-  return { batch, features: featurePlan(cfg), dispose: () => batch?.dispose() };
-}
-
-/** Installs a feature plan in the model's backbone (replacing any earlier one); active in training mode only. */
-export function attachFeatureAugmentation(model: DeepLabV3, plan: FeaturePlan): void {
-  const hooks: Partial<Record<FeatureLayer, FeatureAugment>> = {};
-  for (const [layer, modules] of Object.entries(plan) as [FeatureLayer, FeatureModule[]][]) {
-    if (modules.length === 0) continue;
-    const chain = new Sequential(...modules);
-    hooks[layer] = (x) => chain.forward(x);
-  }
-  model.backbone.featureAugment = hooks;
+  return { batch, features: chainFeatureModules(featureModules(cfg)), dispose: () => batch?.dispose() };
 }

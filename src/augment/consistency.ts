@@ -1,6 +1,13 @@
 // The consistency loss RandConv and SHADE add: predictions on the original and the augmented view of the
 // same images should agree, whatever the texture.
+import * as z from 'zod';
 import { F, type Tensor, tidy } from '../tensor/index.js';
+
+/** `augment.consistency`: Jensen–Shannon consistency between predictions on the original and the augmented view. */
+export const ConsistencySchema = z.strictObject({
+  /** Weight of the divergence term added to the segmentation loss. */
+  weight: z.number().positive().default(1),
+});
 
 /**
  * Jensen–Shannon divergence between the per-pixel class distributions of two N,K,H,W logit tensors,

@@ -1,16 +1,25 @@
 // DSU, domain shifts with uncertainty (Li et al., ICLR 2022): with probability p, each sample's per-channel
 // feature mean and std are resampled from Gaussians centred on them, whose spread is the statistics'
 // variance across the batch. No parameters or buffers; the identity in eval mode.
+import * as z from 'zod';
 import { Module } from '../nn/index.js';
 import { randn, type Tensor, tidy } from '../tensor/index.js';
 import { drawRng } from './random.js';
+import { featureLayers, probability } from './schema-parts.js';
 import { channelStats, restyle } from './stats.js';
 
-/** Options of DSU (the reference defaults: p 0.5, eps 1e-6). */
-export interface DSUOptions {
-  p?: number;
-  eps?: number;
-}
+/** `augment.dsu`: resamples feature statistics with uncertainty estimated over the batch (Li et al., ICLR 2022); the reference's defaults. */
+export const DSUSchema = z.strictObject({
+  layers: featureLayers,
+  /** Probability that a batch is resampled. */
+  p: probability,
+  eps: z.number().positive().default(1e-6),
+});
+
+/** Options of DSU: the `augment.dsu` fields it reads, each defaulting as there (p 0.5, eps 1e-6). */
+export type DSUOptions = Omit<z.input<typeof DSUSchema>, 'layers'>;
+
+const DEFAULTS = DSUSchema.parse({});
 
 /** sqrt(unbiased variance over the batch + eps) of N,C,1,1 statistics, broadcast back to N,C,1,1. */
 function batchSpread(s: Tensor, eps: number): Tensor {
@@ -33,8 +42,8 @@ export class DSU extends Module {
 
   constructor(opts: DSUOptions = {}) {
     super();
-    this.p = opts.p ?? 0.5;
-    this.eps = opts.eps ?? 1e-6;
+    this.p = opts.p ?? DEFAULTS.p;
+    this.eps = opts.eps ?? DEFAULTS.eps;
   }
 
   forward(x: Tensor): Tensor {

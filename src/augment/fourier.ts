@@ -2,11 +2,25 @@
 // image is swapped for (or mixed with) a style image's, the phase kept. libtorch's FFT is not bound in the
 // addon, so the band is computed with explicit DFT rows as matmuls: only the (2b+1)² changed coefficients
 // are needed, and the change is added back through the inverse DFT of the difference, which is exact.
+import * as z from 'zod';
 import { type Device, F, type Tensor, tensor, tidy } from '../tensor/index.js';
 import { blend } from './blend.js';
 import type { ImageAugment } from './image-augment.js';
 import { drawRng, uniformIn } from './random.js';
+import { probability, range01 } from './schema-parts.js';
 import { type StyleBank, styleImages } from './style-bank.js';
+
+/** `augment.fourier`: low-frequency amplitude swap/mix (FDA, Yang & Soatto, CVPR 2020). */
+export const FourierSchema = z.strictObject({
+  /** Size of the low-frequency square as a fraction of min(H, W) (FDA's β / L). */
+  beta: z.number().positive().max(0.5).default(0.01),
+  /** Range of the weight of the style amplitude (1 = FDA's swap), drawn per image. */
+  mix: range01.default([1, 1]),
+  /** Style amplitudes from another image of the batch, or from a folder of images. */
+  styleDir: z.string().min(1).optional(),
+  /** Probability that an image is augmented. */
+  p: probability,
+});
 
 /** cos and sin rows 2π·f·t/n for the frequencies f = -b..b (each 2b+1 x n). */
 function dftRows(n: number, b: number, device: Device): { cos: Tensor; sin: Tensor } {
@@ -74,16 +88,11 @@ export function fourierAmplitudeMix(x: Tensor, style: Tensor, opts: AmplitudeMix
   });
 }
 
-/** Options of FourierAmplitudeMix. */
-export interface FourierOptions {
-  beta: number;
-  /** Range of the style weight λ, drawn per image. */
-  mix: readonly [number, number];
-  /** Probability that an image is augmented. */
-  p: number;
+/** Options of FourierAmplitudeMix: the validated `augment.fourier` with its style folder loaded. */
+export type FourierOptions = Pick<z.output<typeof FourierSchema>, 'beta' | 'mix' | 'p'> & {
   /** Style images; null: another image of the batch (a random permutation). */
   styles: StyleBank | null;
-}
+};
 
 /** FDA as a batch augmentation: each image, with probability p, takes a style image's low-frequency amplitude. */
 export class FourierAmplitudeMix implements ImageAugment {

@@ -1,23 +1,33 @@
 // Strong photometric randomisation on the device batch: random channel permutation, inversion, grayscale,
 // Gaussian blur and Gaussian noise, each per image. Colour jitter (brightness, contrast, saturation, hue) is `transforms.colorJitter`, applied
 // per sample on the host with torchvision's exact arithmetic.
+import * as z from 'zod';
 import { F, randn, type Tensor, tensor, tidy } from '../tensor/index.js';
 import { blend } from './blend.js';
 import type { ImageAugment } from './image-augment.js';
 import { drawRng, permutation, uniformIn } from './random.js';
+import { orderedPair, range01, unitInterval } from './schema-parts.js';
 
-/** Options of Photometric (probabilities per image). */
-export interface PhotometricOptions {
-  grayscale: number;
-  blur: number;
-  blurSigma: readonly [number, number];
-  noise: number;
-  noiseStd: readonly [number, number];
-  /** Probability of inverting an image's colours (torchvision RandomInvert; default 0). */
-  invert?: number;
-  /** Probability of permuting an image's colour channels (torchvision v2 RandomChannelPermutation; default 0). */
-  channelShuffle?: number;
-}
+/** `augment.photometric`: strong photometric randomisation on the device (colour jitter lives in `transforms.colorJitter`). */
+export const PhotometricSchema = z.strictObject({
+  /** Probability of turning an image grey (torchvision's rgb_to_grayscale). */
+  grayscale: unitInterval.default(0),
+  /** Probability of a Gaussian blur and its sigma range in pixels. */
+  blur: unitInterval.default(0),
+  blurSigma: orderedPair(z.number().positive()).default([0.1, 2]),
+  /** Probability of additive Gaussian noise and its std range (image scale 0..1). */
+  noise: unitInterval.default(0),
+  noiseStd: range01.default([0, 0.05]),
+  /** Probability of inverting the colours (torchvision RandomInvert). */
+  invert: unitInterval.default(0),
+  /** Probability of a random permutation of the colour channels (torchvision v2 RandomChannelPermutation). */
+  channelShuffle: unitInterval.default(0),
+});
+
+type PhotometricConfig = z.output<typeof PhotometricSchema>;
+
+/** Options of Photometric (probabilities per image): the validated `augment.photometric`; invert and channelShuffle may be left out (0). */
+export type PhotometricOptions = Omit<PhotometricConfig, 'invert' | 'channelShuffle'> & Partial<Pick<PhotometricConfig, 'invert' | 'channelShuffle'>>;
 
 /** torchvision's rgb_to_grayscale weights. */
 const GRAY = [0.2989, 0.587, 0.114];

@@ -1,29 +1,48 @@
 // RandConv (Xu et al., ICLR 2021): the batch is convolved with a random-weight filter, re-drawn per batch,
 // and mixed with the original. Random filters keep shapes (edges survive) but scramble colour and local
 // texture, so a network trained on them must rely on shape.
+import * as z from 'zod';
 import { F, randn, type Tensor, tidy } from '../tensor/index.js';
 import { blend } from './blend.js';
 import type { ImageAugment } from './image-augment.js';
 import { drawRng, uniformIn } from './random.js';
+import { probability, range01 } from './schema-parts.js';
 
-/** Options of RandConv. */
-export interface RandConvOptions {
-  /** Odd kernel sizes; one is drawn per batch. */
-  kernelSizes: readonly number[];
-  /** Range of α in α·x + (1 − α)·conv(x), drawn per batch. */
-  mix: readonly [number, number];
-  /** Probability that a batch is augmented. */
-  p: number;
-  /** One filter and α per image (a grouped convolution) instead of one for the whole batch. */
-  perImage?: boolean;
+/** `augment.randConv`: random-weight convolution of the input, re-drawn per batch (Xu et al., ICLR 2021). */
+export const RandConvSchema = z.strictObject({
+  /** Odd kernel sizes to draw from, one per batch. */
+  kernelSizes: z
+    .array(
+      z
+        .number()
+        .int()
+        .positive()
+        .refine((k) => k % 2 === 1, { message: 'expected an odd kernel size' }),
+    )
+    .min(1)
+    .default([1, 3, 5, 7]),
+  /** Range of the weight α of the original image in α·x + (1 − α)·conv(x), drawn per batch. */
+  mix: range01.default([0, 1]),
+  /** Probability that a batch is augmented at all. */
+  p: probability,
+  /** One random filter and α per image (a grouped convolution) instead of one for the whole batch. */
+  perImage: z.boolean().default(false),
   /**
-   * One filter per class region of each image (and one α per image), placed by the label map: every class gets
-   * its own colours and texture, so no class keeps the colour it has in the training style. Needs `numClasses`.
+   * One random filter per class region of each image (and one α per image), placed by the label map: every class
+   * gets its own colours and texture, so no class keeps the colour it has in the training style. Implies perImage;
+   * needs `numClasses`.
    */
-  perClass?: boolean;
-  /** Classes of the label space (labels ≥ it, such as 255 = ignore, keep their pixels). */
-  numClasses?: number;
-}
+  perClass: z.boolean().default(false),
+});
+
+type RandConvConfig = z.output<typeof RandConvSchema>;
+
+/** Options of RandConv: the validated `augment.randConv` (perImage and perClass may be left out: off) and the class count. */
+export type RandConvOptions = Omit<RandConvConfig, 'perImage' | 'perClass'> &
+  Partial<Pick<RandConvConfig, 'perImage' | 'perClass'>> & {
+    /** Classes of the label space (labels ≥ it, such as 255 = ignore, keep their pixels); filled in from the data. */
+    numClasses?: number;
+  };
 
 /** Grey level the images are centred on before the filter, so a zero-mean filter keeps the mean brightness. */
 const CENTRE = 0.5;
@@ -60,7 +79,7 @@ export class RandConv implements ImageAugment {
         filters === 1 ? F.conv2d(centred, weight, null, { padding }) : F.conv2d(centred.reshape([1, n * c, h, w]), weight, null, { padding, groups: n });
       const out = (regions === 1 ? filtered.reshape([n, c, h, w]) : this.pickByClass(filtered.reshape([n, regions, c, h, w]), images, labels)).add_(CENTRE);
       if (alphas.every((a) => a === 0)) return out;
-      return filters === 1 ? images.mul(alphas[0]!).add_(out.mul_(1 - alphas[0]!)) : blend(images, out, alphas);
+      return blend(images, out, filters === 1 ? alphas[0]! : alphas);
     });
   }
 

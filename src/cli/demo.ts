@@ -12,6 +12,7 @@ import { deepMerge } from '../experiment/load.js';
 import { ExperimentSchema } from '../experiment/schema.js';
 import { type ComparisonRow, comparisonRows } from '../experiment/scores.js';
 import { CheckpointDir } from '../train/checkpoint.js';
+import { runPaths } from '../train/run-dir.js';
 
 interface DemoFlags {
   out: string;
@@ -170,10 +171,10 @@ export function registerDemoCommand(program: Command): void {
       ]);
 
       step(4, 'evaluating the best checkpoint on the held-out scenes (whole images, output stride 8)');
-      const checkpoints = new CheckpointDir(path.join(runDir, 'checkpoints'), config.train.keepLast);
+      const checkpoints = new CheckpointDir(runPaths(runDir).checkpoints, config.train.keepLast);
       const checkpoint = fs.existsSync(checkpoints.bestFile) ? checkpoints.bestFile : checkpoints.latest();
       if (checkpoint === null) throw new Error(`training wrote no checkpoint in ${checkpoints.dir}`);
-      const evalJson = path.join(runDir, 'eval', 'kitti-os8.json');
+      const evalJson = path.join(runPaths(runDir).eval, 'kitti-os8.json');
       await runCommand([
         'eval',
         '--checkpoint',
@@ -193,10 +194,10 @@ export function registerDemoCommand(program: Command): void {
         ...quiet,
       ]);
 
-      const shiftJson = path.join(runDir, 'shift-eval', 'shift-eval.json');
+      const shiftDir = runPaths(runDir).shiftEval;
       if (recipe) {
         step(5, 'evaluating on the texture-shift suite (the held-out scenes in other textures, texture-free, cue-conflict)');
-        await runCommand(['shift-eval', '--checkpoint', checkpoint, '--out', path.dirname(shiftJson), '--device', 'cpu', ...quiet]);
+        await runCommand(['shift-eval', '--checkpoint', checkpoint, '--out', shiftDir, '--device', 'cpu', ...quiet]);
       }
 
       step(stepCount, 'writing the report');
@@ -213,9 +214,9 @@ export function registerDemoCommand(program: Command): void {
       );
       if (recipe) {
         // loaded on use: the eval modules load libtorch
-        const { readShiftEval } = await import('../eval/shift-eval.js');
+        const { readShiftEval, SHIFT_EVAL_FILE } = await import('../eval/shift-eval.js');
         const { scoresFromShiftEval } = await import('../experiment/suite-evaluator.js');
-        const scores = scoresFromShiftEval(readShiftEval(shiftJson), 'demo', 8, checkpoint);
+        const scores = scoresFromShiftEval(readShiftEval(path.join(shiftDir, SHIFT_EVAL_FILE)), 'demo', 8, checkpoint);
         const [row] = comparisonRows([scores]);
         process.stdout.write(`${shiftSummary(row!, scores.sets.filter((x) => x.kind === 'shifted').length)}\n`);
       }

@@ -11,6 +11,7 @@ import { ImageProgress } from '../eval/progress.js';
 import { dataConfigFor, describeData, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
 import { formatMetricsTable } from '../eval/table.js';
 import { type Example, evenlySpaced, writeExampleGrid } from '../report/figures.js';
+import { runDirOf, runPaths } from '../train/run-dir.js';
 
 interface EvalFlags {
   checkpoint: string;
@@ -31,20 +32,14 @@ interface EvalFlags {
   trimap?: string | boolean;
 }
 
-/** `<run>` when the checkpoint sits in `<run>/checkpoints/`, else null. */
-export function runDirOf(checkpoint: string): string | null {
-  const dir = path.dirname(path.resolve(checkpoint));
-  return path.basename(dir) === 'checkpoints' ? path.dirname(dir) : null;
-}
-
 /**
  * The figure of results file `out` (`X.json` -> `X.png`): in `<run>/figures/` when `out` is in `<run>/eval/` (where
  * `shapeseg report` looks), else beside `out`, so two results files never share a figure.
  */
 export function figurePathFor(out: string, runDir: string | null): string {
   const { dir, name } = path.parse(path.resolve(out));
-  const inRunEval = runDir !== null && dir === path.join(path.resolve(runDir), 'eval');
-  return path.join(inRunEval ? path.join(path.resolve(runDir), 'figures') : dir, `${name}.png`);
+  const run = runDir === null ? null : runPaths(path.resolve(runDir));
+  return path.join(run !== null && dir === run.eval ? run.figures : dir, `${name}.png`);
 }
 
 /** Default result name: `<layout>-os8[-ms0.75_1_1.25][-flip]`. */
@@ -104,7 +99,7 @@ export function registerEvalCommand(program: Command): void {
         const indices = Array.from({ length: count }, (_, i) => i);
         const name = evalName(dataCfg.layout, outputStride, scales, flip);
         const runDir = runDirOf(flags.checkpoint);
-        const out = flags.out ?? (runDir ? path.join(runDir, 'eval', `${name}.json`) : `${name}.json`);
+        const out = flags.out ?? (runDir ? path.join(runPaths(runDir).eval, `${name}.json`) : `${name}.json`);
         const log = (s: string) => process.stderr.write(`${s}\n`);
         log(
           `${info.name} (${info.kind}, ${info.numClasses} classes${info.step !== null ? `, step ${info.step}` : ''}) on ${device}, OS ${outputStride}${scales.length > 1 || scales[0] !== 1 ? `, scales ${scales.join(',')}` : ''}${flip ? ', flip' : ''}`,

@@ -5,11 +5,10 @@ import type { Command } from 'commander';
 import sharp from 'sharp';
 import type { Sample } from '../data/dataset.js';
 import { readRgb } from '../data/image-io.js';
-import { openDataset } from '../data/open.js';
 import { predict } from '../eval/inference.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
-import { dataConfigFor, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
+import { openEvalDataset, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
 import { writeFileAtomicAsync } from '../io/atomic.js';
 import { colorize, overlay } from '../report/colorize.js';
 import { composeGrid, type Example, exampleRow, writePng } from '../report/figures.js';
@@ -44,7 +43,7 @@ export function safeStem(id: string): string {
 async function inputs(
   flags: PredictFlags,
   labelSpace: string,
-  info: Parameters<typeof dataConfigFor>[1],
+  info: Parameters<typeof openEvalDataset>[1],
 ): Promise<{ ids: string[]; load: (i: number) => Promise<Sample> }> {
   const byFiles = flags.images !== undefined && flags.images.length > 0;
   const byData = flags.data !== undefined || flags.ids !== undefined || flags.split !== undefined;
@@ -59,7 +58,7 @@ async function inputs(
       },
     };
   }
-  const ds = await openDataset(dataConfigFor({ spec: flags.data, filter: flags.filter, split: flags.split, labelSpace }, info));
+  const ds = await openEvalDataset({ spec: flags.data, filter: flags.filter, split: flags.split, labelSpace }, info);
   const all = ds.list();
   let indices: number[];
   if (flags.ids && flags.ids.length > 0) {

@@ -12,7 +12,7 @@ import { formatShiftEval } from '../eval/shift-table.js';
 import { evenlySpaced } from '../report/figures.js';
 import { writeShiftEvalOutput } from '../report/shift-eval-output.js';
 import { defaultSuiteDir, ensureSuite, readSuiteManifest } from '../synth/suite.js';
-import { runDirOf } from './eval.js';
+import { runDirOf, runPaths } from '../train/run-dir.js';
 
 interface ShiftEvalFlags {
   checkpoint: string;
@@ -85,11 +85,11 @@ export function registerShiftEvalCommand(program: Command): void {
         await ensureSuite({ out: suiteDir, frames, height, width });
       }
       const manifest = readSuiteManifest(suiteDir);
-      const { model, info } = await readModelCheckpoint(flags.checkpoint, { device, outputStride });
+      const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride });
       try {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
         const runDir = runDirOf(flags.checkpoint);
-        const outDir = path.resolve(flags.out ?? (runDir ? path.join(runDir, 'shift-eval') : 'shift-eval'));
+        const outDir = path.resolve(flags.out ?? (runDir ? runPaths(runDir).shiftEval : 'shift-eval'));
         log(
           `${info.name} (${info.kind}, ${info.numClasses} classes) on ${device}, OS ${outputStride}; suite ${suiteDir}: ${manifest.styles.map((s) => s.name).join(', ')}`,
         );

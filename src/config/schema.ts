@@ -1,8 +1,20 @@
 // The run config, composed from the layers' schemas. Defaults are the lab notebook's
 // (DeepLabV3, batch 10, 513 crops, scale 1.4–2.0, flip, SGD 0.01 poly 0.9, momentum 0.9, wd 1e-4).
 import * as z from 'zod';
+import { type AugmentConfig, AugmentConfigSchema } from '../augment/schema.js';
 import { DataConfigSchema, DataWorkersSchema } from '../data/schema.js';
+import { DEFAULT_TIMEOUT_MS } from '../distributed/process-group.js';
 import { DEEPLAB_NAMES } from '../models/names.js';
+import type { Device } from '../tensor/index.js';
+
+export { AdaINSchema } from '../augment/adain.js';
+export { ConsistencySchema } from '../augment/consistency.js';
+export { DSUSchema } from '../augment/dsu.js';
+export { FourierSchema } from '../augment/fourier.js';
+export { MixStyleSchema } from '../augment/mixstyle.js';
+export { PhotometricSchema } from '../augment/photometric.js';
+export { RandConvSchema } from '../augment/randconv.js';
+export { type AugmentConfig, AugmentConfigSchema };
 
 const outputStride = z.literal([8, 16]);
 const positiveInt = z.number().int().positive();
@@ -69,9 +81,11 @@ export const OptimizerSchema = z.strictObject({
   nesterov: z.boolean().default(false),
 });
 
+// the regex admits exactly the tensor layer's Device strings; the pipe gives the output that type
 const deviceSchema = z
   .string()
   .regex(/^(cpu|cuda|cuda:\d+)$/, { message: 'expected "cpu", "cuda" or "cuda:N"' })
+  .pipe(z.custom<Device>())
   .default('cpu');
 
 /** `train`: batch, device, phases, schedule, optimizer, validation/checkpoint cadence. */
@@ -123,132 +137,15 @@ export const EvalConfigSchema = z.strictObject({
   flip: z.boolean().default(false),
 });
 
-const unitInterval = z.number().min(0).max(1);
-const probability = unitInterval.default(0.5);
-const range01 = z.tuple([unitInterval, unitInterval]).refine(([lo, hi]) => lo <= hi, { message: 'expected [min, max] with min <= max' });
-
-/** `augment.randConv`: random-weight convolution of the input, re-drawn per batch (Xu et al., ICLR 2021). */
-export const RandConvSchema = z.strictObject({
-  /** Odd kernel sizes to draw from, one per batch. */
-  kernelSizes: z
-    .array(
-      z
-        .number()
-        .int()
-        .positive()
-        .refine((k) => k % 2 === 1, { message: 'expected an odd kernel size' }),
-    )
-    .min(1)
-    .default([1, 3, 5, 7]),
-  /** Range of the weight α of the original image in α·x + (1 − α)·conv(x), drawn per batch. */
-  mix: range01.default([0, 1]),
-  /** Probability that a batch is augmented at all. */
-  p: probability,
-  /** One random filter and α per image instead of one for the whole batch. */
-  perImage: z.boolean().default(false),
-  /** One random filter per class region of each image, placed by the label map (α per image); implies perImage. */
-  perClass: z.boolean().default(false),
-});
-
-/** `augment.fourier`: low-frequency amplitude swap/mix (FDA, Yang & Soatto, CVPR 2020). */
-export const FourierSchema = z.strictObject({
-  /** Size of the low-frequency square as a fraction of min(H, W) (FDA's β / L). */
-  beta: z.number().positive().max(0.5).default(0.01),
-  /** Range of the weight of the style amplitude (1 = FDA's swap), drawn per image. */
-  mix: range01.default([1, 1]),
-  /** Style amplitudes from another image of the batch, or from a folder of images. */
-  styleDir: z.string().min(1).optional(),
-  p: probability,
-});
-
-/** `augment.photometric`: strong photometric randomisation on the device (colour jitter lives in `transforms.colorJitter`). */
-export const PhotometricSchema = z.strictObject({
-  grayscale: unitInterval.default(0),
-  /** Probability of a Gaussian blur and its sigma range in pixels. */
-  blur: unitInterval.default(0),
-  blurSigma: z
-    .tuple([z.number().positive(), z.number().positive()])
-    .default([0.1, 2])
-    .refine(([lo, hi]) => lo <= hi, { message: 'expected [min, max] with min <= max' }),
-  /** Probability of additive Gaussian noise and its std range (image scale 0..1). */
-  noise: unitInterval.default(0),
-  noiseStd: range01.default([0, 0.05]),
-  /** Probability of inverting the colours (torchvision RandomInvert). */
-  invert: unitInterval.default(0),
-  /** Probability of a random permutation of the colour channels (torchvision v2 RandomChannelPermutation). */
-  channelShuffle: unitInterval.default(0),
-});
-
-/** `augment.adain`: AdaIN stylisation with user-supplied VGG weights (Huang & Belongie 2017; naoto0804/pytorch-AdaIN files). */
-export const AdaINSchema = z.strictObject({
-  /** vgg_normalised.pth (VGG-19 encoder; layers up to relu4_1 are used). */
-  vgg: z.string().min(1),
-  /** decoder.pth */
-  decoder: z.string().min(1),
-  /** Style images; omitted: another image of the batch. */
-  styleDir: z.string().min(1).optional(),
-  /** Stylisation strength range (1 = full style), drawn per batch. */
-  alpha: range01.default([1, 1]),
-  p: probability,
-});
-
-const featureLayers = z
-  .array(z.enum(['layer1', 'layer2', 'layer3']))
-  .min(1)
-  .default(['layer1', 'layer2']);
-
-/** `augment.mixStyle`: mixes per-channel feature statistics between samples (Zhou et al., ICLR 2021). */
-export const MixStyleSchema = z.strictObject({
-  layers: featureLayers,
-  alpha: z.number().positive().default(0.1),
-  p: probability,
-  eps: z.number().positive().default(1e-6),
-});
-
-/** `augment.dsu`: resamples feature statistics with uncertainty estimated over the batch (Li et al., ICLR 2022). */
-export const DSUSchema = z.strictObject({
-  layers: featureLayers,
-  p: probability,
-  eps: z.number().positive().default(1e-6),
-});
-
-/** `augment.consistency`: Jensen–Shannon consistency between predictions on the original and the augmented view. */
-export const ConsistencySchema = z.strictObject({
-  weight: z.number().positive().default(1),
-});
-
-/**
- * `augment`: shape-biasing training methods, all off by default. Image-level methods run in the order
- * fourier, adain, randConv, photometric on the device batch; their randomness comes from the torch
- * generator, which train.seed seeds and checkpoints restore.
- */
-export const AugmentConfigSchema = z.strictObject({
-  randConv: RandConvSchema.optional(),
-  fourier: FourierSchema.optional(),
-  photometric: PhotometricSchema.optional(),
-  adain: AdaINSchema.optional(),
-  mixStyle: MixStyleSchema.optional(),
-  dsu: DSUSchema.optional(),
-  consistency: ConsistencySchema.optional(),
-  /**
-   * Share of each batch's images that go through the image-level methods (drawn per image); the rest stay as they
-   * are, so every step also sees the training style. 1: the whole batch (the methods' own `p` still applies).
-   */
-  fraction: unitInterval.default(1),
-  /**
-   * Training: the images the methods left alone (or, with consistency, the original view) and the augmented ones are
-   * normalised by their own BatchNorm batch statistics, running statistics following the clean ones (AdvProp's
-   * separate statistics, Xie et al. CVPR 2020, with shared weights). Needs clean images: fraction < 1 or consistency.
-   */
-  splitBatchNorm: z.boolean().default(false),
-});
-
 /** `distributed`: how data-parallel workers (see docs/distributed.md) talk and normalise the loss. */
 export const DistributedConfigSchema = z.strictObject({
   /** c10d backend; default gloo for CPU training, nccl for CUDA. */
   backend: z.enum(['gloo', 'nccl']).optional(),
-  /** Bound on rendezvous and on every collective: a dead or hung rank stops the others within it. */
-  timeoutSec: z.number().positive().default(1800),
+  /** Bound on rendezvous and on every collective: a dead or hung rank stops the others within it (torch's 30 min). */
+  timeoutSec: z
+    .number()
+    .positive()
+    .default(DEFAULT_TIMEOUT_MS / 1000),
   /**
    * 'global': each rank's loss sum is divided by the valid (non-ignored) pixels of the whole global batch, so the
    * result does not depend on the process count; 'perRank': torch DDP's, each rank's mean loss, gradients averaged.
@@ -314,8 +211,6 @@ export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
 export type OptimizerConfig = z.infer<typeof OptimizerSchema>;
 /** Validated `train`. */
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
-/** Validated `augment`. */
-export type AugmentConfig = z.infer<typeof AugmentConfigSchema>;
 /** Validated `distributed`. */
 export type DistributedConfig = z.infer<typeof DistributedConfigSchema>;
 /** Validated `eval`. */

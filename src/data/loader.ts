@@ -4,16 +4,18 @@
 // run from the beginning would have produced from there on.
 import * as os from 'node:os';
 import sharp from 'sharp';
+import * as z from 'zod';
+import type { GlobalBatch } from '../distributed/global-batch.js';
 import type { Dataset, Sample } from './dataset.js';
 import { DataError } from './errors.js';
 import { epochPermutation, sampleRng } from './rng.js';
 import type { SampleTransform } from './transforms.js';
 
 /** Where a run is in its data: the next batch starts at sample `indexInEpoch` of epoch `epoch`'s order. */
-export interface LoaderPosition {
-  epoch: number;
-  indexInEpoch: number;
-}
+export const LoaderPositionSchema = z.strictObject({ epoch: z.number().int().nonnegative(), indexInEpoch: z.number().int().nonnegative() });
+
+/** Where a run is in its data (LoaderPositionSchema; checkpoints store it). */
+export type LoaderPosition = z.infer<typeof LoaderPositionSchema>;
 
 /** A batch on the host: images N,H,W,3 (HWC per image) and labels N,H,W, both uint8. */
 export interface HostBatch {
@@ -64,11 +66,11 @@ export interface LoaderOptions<B> {
   /** Host batch -> what the consumer gets (e.g. tensors on a device; see collate.ts). */
   collate?: (b: HostBatch) => B;
   /**
-   * Data-parallel share: each batch of `batchSize` (the global batch) is planned as usual, and only the
-   * contiguous run of samples rank·b … (rank+1)·b − 1 (b = batchSize / worldSize) is loaded and delivered, so N
-   * ranks together see exactly the batches one process sees. batchSize must divide by worldSize.
+   * Data-parallel share: each batch of `batchSize` (the global batch) is planned as usual, and only this rank's
+   * contiguous share of it is loaded and delivered, so N ranks together see exactly the batches one process
+   * sees. batchSize must divide by the world size.
    */
-  share?: { rank: number; worldSize: number };
+  share?: GlobalBatch;
 }
 
 /** The libuv thread-pool size this process runs with (sharp's async work queues there). */
@@ -149,9 +151,6 @@ export class DataLoader<B = HostBatch> {
       throw new DataError(`dataset under ${dataset.root} has ${dataset.length} samples, fewer than one batch of ${opts.batchSize} (dropLast)`);
     }
     const share = opts.share;
-    if (share && !(Number.isInteger(share.worldSize) && share.worldSize > 0 && share.rank >= 0 && share.rank < share.worldSize)) {
-      throw new RangeError(`share: rank ${share.rank} is not in a world of ${share.worldSize}`);
-    }
     if (share && opts.batchSize % share.worldSize !== 0) {
       throw new RangeError(`a global batch of ${opts.batchSize} does not split into ${share.worldSize} equal shares`);
     }
@@ -242,9 +241,10 @@ export class DataLoader<B = HostBatch> {
   private shareOf(indices: number[]): number[] {
     const share = this.opts.share;
     if (!share) return indices;
-    const n = indices.length / share.worldSize;
-    if (!Number.isInteger(n)) throw new DataError(`a batch of ${indices.length} does not split into ${share.worldSize} equal shares (use dropLast)`);
-    return indices.slice(share.rank * n, (share.rank + 1) * n);
+    if (indices.length % share.worldSize !== 0) {
+      throw new DataError(`a batch of ${indices.length} does not split into ${share.worldSize} equal shares (use dropLast)`);
+    }
+    return share.shareOf(indices);
   }
 
   /** One epoch's batches, from `startIndex` within it. */

@@ -2,7 +2,9 @@
 // the start, gradients all-reduced in buckets during the step's last backward (hooks in native/
 // distributed_reducer.cc; so gradient accumulation exchanges nothing until its last micro-batch), and the loss
 // normalised globally.
-import { type DType, F, isFloatingDType, noGrad, type Tensor, tensor, zerosLike } from '../tensor/index.js';
+import { type DType, isFloatingDType, noGrad, type Tensor, tensor, zerosLike } from '../tensor/index.js';
+import { planBuckets } from './buckets.js';
+import { GlobalBatch } from './global-batch.js';
 import { D } from './native.js';
 import type { ProcessGroup } from './process-group.js';
 
@@ -19,31 +21,11 @@ export interface DataParallelOptions {
   overlapBackward?: boolean;
 }
 
-/** The IGNORE label (255) is the data layer's; repeated here so this layer does not depend on src/train. */
-const IGNORE_INDEX = 255;
-
-/** Splits tensors (in order) into runs of one dtype of at most capBytes each (a tensor larger than cap alone). */
-function buckets(ts: Tensor[], capBytes: number): Tensor[][] {
-  const out: Tensor[][] = [];
-  let cur: Tensor[] = [];
-  let bytes = 0;
-  for (const t of ts) {
-    const size = t.numel() * 4;
-    if (cur.length > 0 && (bytes + size > capBytes || cur[0]!.dtype !== t.dtype || cur[0]!.device !== t.device)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(t);
-    bytes += size;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
-}
-
 /** Gradient and loss synchronisation of one data-parallel worker. */
 export class DataParallel {
   readonly group: ProcessGroup;
+  /** This rank's share of the global batch (the image-level augmentation draws for all of it). */
+  readonly world: GlobalBatch;
   readonly lossNormalization: LossNormalization;
   private readonly capBytes: number;
   private readonly overlap: boolean;
@@ -55,6 +37,7 @@ export class DataParallel {
 
   constructor(o: DataParallelOptions) {
     this.group = o.group;
+    this.world = GlobalBatch.of(o.group);
     this.lossNormalization = o.lossNormalization;
     this.capBytes = o.bucketCapMb * 2 ** 20;
     this.overlap = o.overlapBackward ?? true;
@@ -68,39 +51,23 @@ export class DataParallel {
     return this.group.worldSize;
   }
 
-  /** The global batch view the image-level augmentation uses (see GlobalBatchView in src/augment). */
-  readonly globalBatch = {
-    gather: (local: Tensor): Tensor => {
-      const parts = this.group.allGather(local);
-      try {
-        return F.cat(parts, 0);
-      } finally {
-        for (const p of parts) p.dispose();
-      }
-    },
-    share: (global: Tensor): Tensor => {
-      const n = global.shape[0]! / this.worldSize;
-      return global.narrow(0, this.rank * n, n);
-    },
-  };
-
   /** Copies rank 0's tensors (parameters and buffers, in the same order on every rank) to all ranks. */
   broadcastState(tensors: Tensor[]): void {
     noGrad(() => {
       const byDtype = new Map<DType, Tensor[]>();
       for (const t of tensors) byDtype.set(t.dtype, [...(byDtype.get(t.dtype) ?? []), t]);
-      for (const ts of byDtype.values()) for (const b of buckets(ts, this.capBytes)) this.group.broadcast(b, 0);
+      for (const ts of byDtype.values()) for (const b of planBuckets(ts, this.capBytes)) this.group.broadcast(b, 0);
     });
   }
 
   /**
-   * The factor a micro-batch's mean loss is multiplied by before backward. 'global': this rank's share of the
-   * global batch's valid pixels (one small all-reduce), so the summed gradients are those of the global mean;
-   * 'perRank': 1 / worldSize (gradients averaged, as torch DDP does).
+   * The factor a micro-batch's mean loss is multiplied by before backward, given the micro-batch's labelled
+   * (not ignored) pixels. 'global': this rank's share of the global batch's labelled pixels (one small
+   * all-reduce), so the summed gradients are those of the global mean; 'perRank': 1 / worldSize (gradients
+   * averaged, as torch DDP does).
    */
-  lossWeight(labels: Tensor): number {
+  lossWeight(local: number): number {
     if (this.lossNormalization === 'perRank') return 1 / this.worldSize;
-    const local = noGrad(() => labels.ne(IGNORE_INDEX).sum().item());
     using count = tensor([local], [1], { dtype: 'float32' });
     // float32 counts exactly up to 2^24 valid pixels per global micro-batch; float64 is not in the tensor API
     this.group.allReduce(count);
@@ -129,9 +96,11 @@ export class DataParallel {
     const trained = this.trained(params);
     const key = trained.map((p) => p.handle).join(',');
     if (key !== this.attached) {
+      // reverse parameter order: roughly the order backward produces the gradients, so buckets fill early
+      const plan = planBuckets([...trained].reverse(), this.capBytes);
       D.distReducerAttach(
-        trained.map((p) => p.handle),
-        Math.max(1, Math.floor(this.capBytes)),
+        plan.flat().map((p) => p.handle),
+        plan.map((b) => b.length),
       );
       this.attached = key;
     }
@@ -166,7 +135,7 @@ export class DataParallel {
         }
         grads.push(g);
       }
-      for (const b of buckets(grads, this.capBytes)) this.group.allReduce(b);
+      for (const b of planBuckets(grads, this.capBytes)) this.group.allReduce(b);
     } finally {
       for (const g of grads) g.dispose();
     }

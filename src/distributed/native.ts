@@ -12,7 +12,7 @@ export interface DistributedAddon {
   distAllGather(tensor: NativeHandle): NativeHandle[];
   distBarrier(): void;
   /** Hooks params (leaves requiring grad) so that the next armed backward all-reduces them in buckets as it goes. */
-  distReducerAttach(params: NativeHandle[], bucketCapBytes: number): void;
+  distReducerAttach(params: NativeHandle[], bucketSizes: number[]): void;
   /** The next backward reduces (the last micro-batch of a step). */
   distReducerArm(): void;
   /** Launches the rest, waits, and writes the summed gradients into .grad; says how many buckets backward launched. */

@@ -17,12 +17,12 @@ export interface ProcessGroupOptions {
   backend?: Backend;
   /** This process's index on its machine: with NCCL, host tensors are staged on cuda:localRank (default 0). */
   localRank?: number;
-  /** Bound on rendezvous and on every collective (torch's default is 30 min; ours 5 min). */
+  /** Bound on rendezvous and on every collective (default DEFAULT_TIMEOUT_MS). */
   timeoutMs?: number;
 }
 
-/** Default timeout of rendezvous and collectives. */
-export const DEFAULT_TIMEOUT_MS = 300_000;
+/** Default timeout of rendezvous and collectives: 30 min, torch's (`distributed.timeoutSec`'s default too). */
+export const DEFAULT_TIMEOUT_MS = 1_800_000;
 
 /**
  * The process group of this process: rendezvous through a TCPStore hosted by rank 0, collectives in place and

@@ -2,8 +2,9 @@
 // ground-truth mask within d pixels of its contour and P_d likewise for the prediction;
 // BIoU_k = |G_d ∩ P_d| / |G_d ∪ P_d| with counts summed over all images before dividing, and
 // d = round(ratio × image diagonal) (chessboard distance, as the reference's 3×3 erosions).
+
+import { IGNORE_INDEX } from '../data/label-spaces.js';
 import { bandWidth, boundaryDistance } from './boundary-band.js';
-import { IGNORE_INDEX } from './confusion.js';
 import { nanMean } from './metrics.js';
 
 /** What BoundaryIoU reports. */

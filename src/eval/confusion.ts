@@ -1,10 +1,8 @@
 // A confusion matrix that accumulates on the tensors' device: one bincount per
 // update, no host sync until the counts are asked for.
+import { IGNORE_INDEX } from '../data/label-spaces.js';
 import { type Device, F, keep, noGrad, type Tensor, tidy, zeros } from '../tensor/index.js';
 import { computeMetrics, type SegMetrics } from './metrics.js';
-
-/** The label value that marks pixels excluded from every metric. */
-export const IGNORE_INDEX = 255;
 
 /**
  * C×C pixel counts, cm[target * C + pred], kept as int64 on `device`.

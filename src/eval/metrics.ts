@@ -2,6 +2,8 @@
 // Layout: cm[target * C + pred] (rows = ground truth, columns = prediction),
 // the layout `bincount(target * C + pred)` produces.
 
+import { IGNORE_INDEX } from '../data/label-spaces.js';
+
 /** Every metric derived from one confusion matrix. NaN marks "undefined" (class absent). */
 export interface SegMetrics {
   numClasses: number;
@@ -137,7 +139,7 @@ export function computeMetrics(cm: ArrayLike<number>): SegMetrics {
 }
 
 /** Counts a confusion matrix on the host (reference for tests and small label maps). */
-export function countConfusion(target: ArrayLike<number>, pred: ArrayLike<number>, numClasses: number, ignoreIndex = 255): Float64Array {
+export function countConfusion(target: ArrayLike<number>, pred: ArrayLike<number>, numClasses: number, ignoreIndex = IGNORE_INDEX): Float64Array {
   if (target.length !== pred.length) {
     throw new Error(`target has ${target.length} pixels but prediction has ${pred.length}`);
   }

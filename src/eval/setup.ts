@@ -7,7 +7,7 @@ import { getLabelSpace, type LabelSpace } from '../data/label-spaces.js';
 import { openDataset } from '../data/open.js';
 import { type DataConfig, DataConfigSchema } from '../data/schema.js';
 import { checkOutputStride, type OutputStride } from '../models/deeplabv3.js';
-import { cudaIsAvailable, type Device } from '../tensor/index.js';
+import { cudaIsAvailable, type Device, parseDevice } from '../tensor/index.js';
 import type { ModelCheckpointInfo } from './load-model.js';
 
 const LAYOUTS = ['vkitti1', 'vkitti2', 'kitti'] as const;
@@ -15,9 +15,9 @@ const LAYOUTS = ['vkitti1', 'vkitti2', 'kitti'] as const;
 /** `--device`: cpu, cuda, cuda:N; default cuda when available, else cpu. */
 export function resolveDevice(flag: string | undefined): Device {
   if (flag === undefined || flag === 'auto') return cudaIsAvailable() ? 'cuda' : 'cpu';
-  if (!/^(cpu|cuda|cuda:\d+)$/.test(flag)) throw new Error(`--device: expected cpu, cuda or cuda:N, got ${JSON.stringify(flag)}`);
-  if (flag !== 'cpu' && !cudaIsAvailable()) throw new Error(`--device ${flag}: CUDA is not available in this libtorch build or machine`);
-  return flag as Device;
+  const device = parseDevice(flag, '--device');
+  if (device !== 'cpu' && !cudaIsAvailable()) throw new Error(`--device ${flag}: CUDA is not available in this libtorch build or machine`);
+  return device;
 }
 
 /** `--scales 0.75,1,1.25` → [0.75, 1, 1.25]. */

@@ -2,7 +2,7 @@
 // region wears another class's texture, count pixels predicted as their shape class (the label) or
 // as their texture class (whose texture was painted there); score = shape / (shape + texture).
 // Pixels whose shape and texture class coincide, or either is ignored, carry no conflict and are skipped.
-import { IGNORE_INDEX } from './confusion.js';
+import { IGNORE_INDEX } from '../data/label-spaces.js';
 
 /** Counts of one shape class (or all). */
 export interface ShapeBiasCounts {

@@ -1,8 +1,9 @@
 // Trimap-band metrics (Kohli et al. 2009's evaluation band, as DeepLab reports it): the confusion matrix
 // restricted to pixels within d of a ground-truth class boundary, d = round(ratio × image diagonal).
 // The image border is no boundary here: the band is about where classes meet.
+
+import { IGNORE_INDEX } from '../data/label-spaces.js';
 import { bandWidth, boundaryDistance } from './boundary-band.js';
-import { IGNORE_INDEX } from './confusion.js';
 import { computeMetrics, type SegMetrics } from './metrics.js';
 
 /** What TrimapBand reports. */

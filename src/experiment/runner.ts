@@ -7,7 +7,7 @@ import type { RunConfig } from '../config/index.js';
 import { writeFileAtomicAsync } from '../io/atomic.js';
 import { generateDataset } from '../synth/generate.js';
 import { CheckpointDir } from '../train/checkpoint.js';
-import { writeJson } from '../train/run-dir.js';
+import { runPaths, writeJson } from '../train/run-dir.js';
 import { train } from '../train/trainer.js';
 import type { LoadedExperiment } from './load.js';
 import type { Experiment } from './schema.js';
@@ -61,7 +61,7 @@ async function prepareData(spec: Experiment, log: (m: string) => void): Promise<
 
 /** Trains a run to its last step (resuming when it has checkpoints) and returns its final checkpoint. */
 async function trainRun(config: RunConfig, runDir: string, progress: RunExperimentOptions['progress'], log: (m: string) => void): Promise<string> {
-  const ckpts = new CheckpointDir(path.join(runDir, 'checkpoints'), config.train.keepLast);
+  const ckpts = new CheckpointDir(runPaths(runDir).checkpoints, config.train.keepLast);
   const total = config.train.phases.reduce((s, p) => s + p.steps, 0);
   const finalFile = ckpts.stepFile(total);
   if (fs.existsSync(finalFile)) return finalFile;
@@ -76,7 +76,7 @@ async function trainRun(config: RunConfig, runDir: string, progress: RunExperime
 /** The scores a run has already written, one per output stride evaluated. */
 function finishedScores(runDir: string, outputStrides: readonly number[]): RunScores[] {
   return outputStrides.flatMap((os) => {
-    const file = path.join(runDir, `scores-os${os}.json`);
+    const file = runPaths(runDir).scoresFile(os);
     return fs.existsSync(file) ? [JSON.parse(fs.readFileSync(file, 'utf8')) as RunScores] : [];
   });
 }
@@ -101,10 +101,10 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       continue;
     }
     for (const os of spec.eval.outputStrides) {
-      const file = path.join(runDir, `scores-os${os}.json`);
+      const file = runPaths(runDir).scoresFile(os);
       if (fs.existsSync(file)) continue;
       checkpoint ??= await trainRun(config, runDir, o.progress, log);
-      const s = await o.evaluator({ run: run.name, config, checkpoint, outputStride: os, evalSpec: spec.eval, outDir: path.join(runDir, `eval-os${os}`), log });
+      const s = await o.evaluator({ run: run.name, config, checkpoint, outputStride: os, evalSpec: spec.eval, outDir: runPaths(runDir).evalDirAt(os), log });
       writeJson(file, s);
     }
   }

@@ -7,7 +7,6 @@ import { runShiftEval, type ShiftEvalFile } from '../eval/shift-eval.js';
 import { evenlySpaced } from '../report/figures.js';
 import { writeShiftEvalOutput } from '../report/shift-eval-output.js';
 import { defaultSuiteDir, ensureSuite, readSuiteManifest } from '../synth/suite.js';
-import type { Device } from '../tensor/index.js';
 import type { RunEvaluator } from './runner.js';
 import type { RunScores, SetScores } from './scores.js';
 
@@ -40,9 +39,9 @@ export const suiteEvaluator: RunEvaluator = async ({ run, config, checkpoint, ou
   const suiteDir = evalSpec.suite ? path.resolve(evalSpec.suite) : defaultSuiteDir(path.join('.cache', 'shift-suite'), { frames: 40, height: 112, width: 368 });
   if (!evalSpec.suite) await ensureSuite({ out: suiteDir });
   const manifest = readSuiteManifest(suiteDir);
-  const device = config.train.device as Device;
+  const device = config.train.device;
   const labelSpace = getLabelSpace(config.data.train.labelSpace);
-  const { model, info } = await readModelCheckpoint(checkpoint, { device, outputStride });
+  const { model, info } = readModelCheckpoint(checkpoint, { device, outputStride });
   try {
     log(`${run}: texture-shift suite at OS ${outputStride} (${manifest.styles.map((s) => s.name).join(', ')})`);
     const images = manifest.frames * manifest.worlds.length * manifest.variations.length;

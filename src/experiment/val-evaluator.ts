@@ -3,7 +3,6 @@ import { openDataset } from '../data/open.js';
 import { evaluate } from '../eval/evaluate.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { finiteOrNull } from '../eval/result-file.js';
-import type { Device } from '../tensor/index.js';
 import type { RunEvaluator } from './runner.js';
 import type { RunScores } from './scores.js';
 
@@ -11,9 +10,9 @@ import type { RunScores } from './scores.js';
 export const valEvaluator: RunEvaluator = async ({ run, config, checkpoint, outputStride }) => {
   if (!config.data.val) throw new Error(`run ${run}: eval.shiftSuite is false and the config has no data.val to evaluate on`);
   const dataset = await openDataset(config.data.val);
-  const { model } = await readModelCheckpoint(checkpoint, { device: config.train.device as Device, outputStride });
+  const { model } = readModelCheckpoint(checkpoint, { device: config.train.device, outputStride });
   try {
-    const res = await evaluate(model, dataset, { labelSpace: dataset.labelSpace, device: config.train.device as Device, outputStride });
+    const res = await evaluate(model, dataset, { labelSpace: dataset.labelSpace, device: config.train.device, outputStride });
     const m = res.metrics;
     const scores: RunScores = {
       run,

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { CheckpointError, rethrowFsError } from './errors.js';
 
-/** Positional read access to a byte source (a file or an in-memory buffer). */
+/** Positional read access to a byte source (a file). */
 export interface ByteSource {
   readonly file: string;
   readonly size: number;
@@ -50,23 +50,6 @@ class FileSource implements ByteSource {
   }
 }
 
-class BufferSource implements ByteSource {
-  constructor(
-    readonly file: string,
-    private bytes: Uint8Array,
-  ) {}
-  get size(): number {
-    return this.bytes.length;
-  }
-  read(position: number, length: number, into?: Uint8Array): Uint8Array {
-    checkRange(this.file, this.size, position, length);
-    const out = into ?? allocBytes(length);
-    out.set(this.bytes.subarray(position, position + length));
-    return out;
-  }
-  close(): void {}
-}
-
 /** Opens `file` for positional reads; a missing file throws a CheckpointError naming it. */
 export function openFileSource(file: string): ByteSource {
   let fd: number;
@@ -83,11 +66,6 @@ export function openFileSource(file: string): ByteSource {
     fs.closeSync(fd);
     rethrowFsError(file, err);
   }
-}
-
-/** Wraps in-memory bytes as a ByteSource; `file` is only used in error messages. */
-export function bufferSource(bytes: Uint8Array, file = '<buffer>'): ByteSource {
-  return new BufferSource(file, bytes);
 }
 
 /** Runs `fn` with `file` opened as a ByteSource, closing it afterwards. */

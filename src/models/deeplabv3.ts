@@ -2,10 +2,10 @@
 // state-dict keys are torchvision's (backbone.*, classifier.0.convs.N.*, classifier.4.*, aux_classifier.*).
 
 import type { Layer } from '../nn/index.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, consume, Dropout, Module, ModuleList, ReLU, Sequential } from '../nn/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, consume, Dropout, Module, ModuleList, ReLU, Sequential, withBatchNormSplit } from '../nn/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { F } from '../tensor/index.js';
-import type { ResNet, StrideDilationPlan } from './resnet.js';
+import type { FeatureAugmentPlan, ResNet, StrideDilationPlan } from './resnet.js';
 
 /** Output strides DeepLabV3 supports. */
 export type OutputStride = 8 | 16;
@@ -148,6 +148,10 @@ export interface SegmentationOutput {
 export interface SegmentationForwardOptions {
   /** Compute the aux head's output (default true when the model has one, like torchvision). */
   aux?: boolean;
+  /** Training: the first `batchNormSplit` images and the rest are normalised by their own BatchNorm statistics. */
+  batchNormSplit?: number | undefined;
+  /** Training: feature-level augmentations after backbone layers (MixStyle, DSU). */
+  featureAugment?: FeatureAugmentPlan | undefined;
 }
 
 /** DeepLabV3 = headless ResNet backbone + DeepLabHead (+ FCNHead aux on layer3). */
@@ -190,9 +194,11 @@ export class DeepLabV3 extends Module {
   }
 
   forward(x: Tensor, opts: SegmentationForwardOptions = {}): SegmentationOutput {
+    const split = opts.batchNormSplit;
+    if (split !== undefined) return withBatchNormSplit(this, split, () => this.forward(x, { ...opts, batchNormSplit: undefined }));
     const size: [number, number] = [x.shape[2]!, x.shape[3]!];
     const auxHead = opts.aux === false ? null : this.auxClassifier;
-    const feats = this.backbone.forwardFeatures(x, auxHead !== null);
+    const feats = this.backbone.forwardFeatures(x, auxHead !== null, opts.featureAugment);
     const out = upsampleTo(
       consume(feats.layer4, (t) => this.classifier.forward(t)),
       size,

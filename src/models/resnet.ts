@@ -174,6 +174,9 @@ export type FeatureLayer = 'layer1' | 'layer2' | 'layer3';
 /** A feature-level augmentation (MixStyle, DSU): a layer's output in, the same shape out. */
 export type FeatureAugment = (x: Tensor) => Tensor;
 
+/** Feature-level augmentations by the layer they follow; forwardFeatures() runs them in training mode only. */
+export type FeatureAugmentPlan = Partial<Record<FeatureLayer, FeatureAugment>>;
+
 /** torchvision's ResNet; children conv1, bn1, relu, maxpool, layer1..4[, avgpool, fc]. */
 export class ResNet extends Module {
   readonly conv1: Conv2d;
@@ -187,8 +190,6 @@ export class ResNet extends Module {
   readonly avgpool: AdaptiveAvgPool2d | null = null;
   readonly fc: Linear | null = null;
   private planState: StrideDilationPlan;
-  /** Feature-level augmentations, run in training mode only; plain functions, so they add no state-dict keys. */
-  featureAugment: Partial<Record<FeatureLayer, FeatureAugment>> = {};
 
   constructor(
     readonly block: BlockType,
@@ -254,15 +255,22 @@ export class ResNet extends Module {
     return this;
   }
 
-  /** Stem and layer1..layer4; returns layer4's output and, if asked, layer3's (IntermediateLayerGetter). */
-  forwardFeatures(x: Tensor, withLayer3 = false): ResNetFeatures {
+  /**
+   * Stem and layer1..layer4; returns layer4's output and, if asked, layer3's (IntermediateLayerGetter). In training
+   * mode the plan's augmentations run after their layers (plain functions passed in: no state-dict keys).
+   */
+  forwardFeatures(x: Tensor, withLayer3 = false, augment: FeatureAugmentPlan = {}): ResNetFeatures {
+    const after = (layer: FeatureLayer, t: Tensor): Tensor => {
+      const f = this.training ? augment[layer] : undefined;
+      return f ? consume(t, f) : t;
+    };
     let out = this.conv1.forward(x);
     for (const f of [this.bn1, this.relu, this.maxpool, this.layer1, this.layer2]) {
       out = consume(out, (t) => f.forward(t));
-      if (f === this.layer1) out = this.augmentFeatures('layer1', out);
-      if (f === this.layer2) out = this.augmentFeatures('layer2', out);
+      if (f === this.layer1) out = after('layer1', out);
+      if (f === this.layer2) out = after('layer2', out);
     }
-    const layer3 = this.augmentFeatures(
+    const layer3 = after(
       'layer3',
       consume(out, (t) => this.layer3.forward(t)),
     );
@@ -270,12 +278,6 @@ export class ResNet extends Module {
     if (withLayer3) return { layer3, layer4 };
     layer3.dispose();
     return { layer3: null, layer4 };
-  }
-
-  /** Runs the feature augmentation registered after `layer` on its output (consumed), in training mode only. */
-  private augmentFeatures(layer: FeatureLayer, x: Tensor): Tensor {
-    const f = this.training ? this.featureAugment[layer] : undefined;
-    return f ? consume(x, f) : x;
   }
 
   /** Classification forward (logits N x numClasses); needs the fc head. */

@@ -14,25 +14,6 @@ export interface BatchNorm2dOptions {
   trackRunningStats?: boolean;
 }
 
-/** While set (training only): the first `splitAt` images of a batch and the rest are normalised by their own statistics. */
-let splitAt: number | null = null;
-
-/**
- * Runs fn with split batch statistics: every training-mode BatchNorm2d normalises images [0, n) and [n, N) of its
- * input by their own batch statistics (shared weight and bias) and updates its running statistics from the first
- * part only. The augmentation's `splitBatchNorm` uses it so the clean images are normalised as without augmentation.
- */
-export function withBatchNormSplit<T>(n: number, fn: () => T): T {
-  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`withBatchNormSplit: expected a non-negative integer, got ${n}`);
-  const before = splitAt;
-  splitAt = n;
-  try {
-    return fn();
-  } finally {
-    splitAt = before;
-  }
-}
-
 /**
  * Whether a batch of `shape` splits at n: both parts non-empty (or the first empty) and each with more than one value
  * per channel. A 1-image part of 1×1 maps (the ASPP pooling branch) has no batch statistics: it is normalised whole.
@@ -52,6 +33,8 @@ export class BatchNorm2d extends Module {
   private frozenState = false;
   /** The mode train() last asked for; a frozen BN reports training=false regardless. */
   private requestedTraining = true;
+  /** Set by withBatchNormSplit() for one forward (training only): where the batch splits into two normalised apart. */
+  splitAt: number | null = null;
 
   constructor(
     readonly numFeatures: number,
@@ -116,6 +99,7 @@ export class BatchNorm2d extends Module {
   forward(x: Tensor): Tensor {
     if (x.dim() !== 4) throw new Error(`BatchNorm2d: expected 4-d input (N,C,H,W), got shape [${x.shape.join(',')}]`);
     const n = x.shape[0]!;
+    const splitAt = this.splitAt;
     const split = this.training && splitAt !== null && splittable(x.shape, splitAt) ? splitAt : null;
     const useBatchStats = this.training || this.runningMean === null;
     let factor = this.momentum ?? 0;
@@ -146,4 +130,24 @@ export function freezeBatchNorm(root: Module, on = true): number {
     }
   }
   return n;
+}
+
+/**
+ * Runs fn with split batch statistics in `root`: every training-mode BatchNorm2d under it normalises images [0, n)
+ * and [n, N) of its input by their own batch statistics (shared weight and bias) and updates its running statistics
+ * from the first part only. The augmentation's `splitBatchNorm` uses it so the clean images are normalised as
+ * without augmentation; DeepLabV3.forward's `batchNormSplit` option calls it.
+ */
+export function withBatchNormSplit<T>(root: Module, n: number, fn: () => T): T {
+  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`withBatchNormSplit: expected a non-negative integer, got ${n}`);
+  const norms = [...root.modules()].filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
+  const before = norms.map((m) => m.splitAt);
+  for (const m of norms) m.splitAt = n;
+  try {
+    return fn();
+  } finally {
+    norms.forEach((m, i) => {
+      m.splitAt = before[i]!;
+    });
+  }
 }

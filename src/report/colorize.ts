@@ -1,15 +1,17 @@
 // Label maps to RGB pictures.
 
+import { IGNORE_INDEX } from '../data/label-spaces.js';
+
 /** An RGB colour, components 0..255. */
 export type Rgb = readonly [number, number, number];
 
 /** A class index → colour table (index = label-space class index). */
 export type Palette = readonly Rgb[];
 
-/** Colour of ignored pixels (label 255) and of indices the palette lacks. */
+/** Colour of ignored pixels (label IGNORE_INDEX) and of indices the palette lacks. */
 export const IGNORE_COLOR: Rgb = [0, 0, 0];
 
-/** Colours a HW label map (class indices, 255 = ignore) into an HWC RGB buffer. */
+/** Colours a HW label map (class indices, IGNORE_INDEX = ignore) into an HWC RGB buffer. */
 export function colorize(label: ArrayLike<number>, palette: Palette, ignoreColor: Rgb = IGNORE_COLOR): Buffer {
   const out = Buffer.alloc(label.length * 3);
   for (let i = 0; i < label.length; i++) {
@@ -42,8 +44,8 @@ export const ERROR_COLORS = {
   ignored: [0, 0, 0] as Rgb,
 };
 
-/** Per-pixel correctness picture: correct green, wrong red, ignored (gt 255) black. */
-export function errorMap(target: ArrayLike<number>, pred: ArrayLike<number>, ignoreIndex = 255): Buffer {
+/** Per-pixel correctness picture: correct green, wrong red, ignored (gt IGNORE_INDEX) black. */
+export function errorMap(target: ArrayLike<number>, pred: ArrayLike<number>, ignoreIndex = IGNORE_INDEX): Buffer {
   if (target.length !== pred.length) throw new Error(`errorMap: target has ${target.length} pixels, prediction ${pred.length}`);
   const out = Buffer.alloc(target.length * 3);
   for (let i = 0; i < target.length; i++) {

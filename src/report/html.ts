@@ -64,7 +64,7 @@ export function classColumns(runs: readonly RunData[]): ClassColumn[] {
         label: `${run.name} · val @${last.step}`,
         run: run.name,
         source: `metrics.jsonl step ${last.step}`,
-        mIoU: last.mIoU,
+        mIoU: n2(last.mIoU),
         perClass: last.perClass,
         order: Object.keys(last.perClass),
       });
@@ -106,7 +106,10 @@ function summarySection(runs: readonly RunData[]): string {
   const rows = runs.map((run, i) => {
     const cfg = flatten(run.config);
     const last = run.train.at(-1);
-    const best = run.val.reduce<{ step: number; mIoU: number } | null>((b, v) => (!b || v.mIoU > b.mIoU ? v : b), null);
+    const best = run.val.reduce<{ step: number; mIoU: number } | null>(
+      (b, v) => (v.mIoU !== null && (!b || v.mIoU > b.mIoU) ? { step: v.step, mIoU: v.mIoU } : b),
+      null,
+    );
     const vals = run.evals.filter(isTrainingValidation);
     const lastVal = vals.at(-1);
     const evals =
@@ -139,7 +142,7 @@ function curvesSection(runs: readonly RunData[]): string {
   const charts = [
     lineChart(series(trainOf('loss')), { title: 'Training loss', xLabel: 'step', smooth: 0.9 }),
     lineChart(
-      series((r) => r.val.map((v): [number, number] => [v.step, v.mIoU])),
+      series((r) => r.val.flatMap((v): Array<[number, number]> => (v.mIoU === null ? [] : [[v.step, v.mIoU]]))),
       { title: 'Validation mIoU', xLabel: 'step', yFormat: (v) => `${+(100 * v).toFixed(1)}%` },
     ),
     lineChart(series(trainOf('lr')), { title: 'Learning rate', xLabel: 'step' }),

@@ -1,22 +1,19 @@
-// Reads a run folder: config.json, metrics.jsonl, eval/*.json, figures/*.png, checkpoints/.
+// Reads a run folder (its layout: runPaths): config.json, metrics.jsonl, eval/*.json, figures/*.png, checkpoints/, shift-eval/.
 import fs from 'node:fs';
 import path from 'node:path';
 import { getLabelSpace } from '../data/label-spaces.js';
 import { type EvalResultFile, readEvalResult } from '../eval/result-file.js';
 import { readShiftEval, SHIFT_EVAL_FILE, type ShiftEvalFile } from '../eval/shift-eval.js';
+import { parseMetricsLog, type TrainLogLine, type ValLogLine } from '../train/metrics-log.js';
+import { runPaths } from '../train/run-dir.js';
 
-/** A training log line: {"step":100,"loss":0.5,"lr":0.01,"imagesPerSec":3.2}. */
-export interface TrainPoint {
-  step: number;
-  loss?: number;
-  lr?: number;
-  imagesPerSec?: number;
-}
+/** The numbers of a training line (TrainLogLine) the report plots; each present only where the line has it as a number. */
+export type TrainPoint = Pick<TrainLogLine, 'step'> & Partial<Pick<TrainLogLine, 'loss' | 'lr' | 'imagesPerSec'>>;
 
-/** A validation log line: {"step":1000,"val":{"mIoU":0.61,"perClass":{"road":0.9}}} (perClass may also be an array in label-space order). */
+/** A validation line (ValLogLine) with its per-class IoU keyed by class name; pixelAcc present where numeric. */
 export interface ValPoint {
   step: number;
-  mIoU: number;
+  mIoU: ValLogLine['val']['mIoU'];
   pixelAcc?: number;
   perClass: Record<string, number | null>;
 }
@@ -37,23 +34,21 @@ export interface RunData {
   shiftEval?: { file: string; result: ShiftEvalFile; figures: Map<string, Buffer> };
 }
 
-/** Folder of a run that `shapeseg shift-eval` writes into by default. */
-export const SHIFT_EVAL_DIR = 'shift-eval';
-
 /** Reads `<run>/shift-eval/shift-eval.json` and the figures it names; undefined when absent, a warning when unreadable. */
 async function loadShiftEval(dir: string, warnings: string[]): Promise<RunData['shiftEval']> {
-  const file = path.join(dir, SHIFT_EVAL_DIR, SHIFT_EVAL_FILE);
+  const shiftDir = runPaths(dir).shiftEval;
+  const file = path.join(shiftDir, SHIFT_EVAL_FILE);
   if (!fs.existsSync(file)) return undefined;
   try {
     const result = readShiftEval(file);
     const figures = new Map<string, Buffer>();
     for (const s of result.styles) {
       if (s.figure === null) continue;
-      const png = path.join(dir, SHIFT_EVAL_DIR, s.figure);
+      const png = path.join(shiftDir, s.figure);
       if (fs.existsSync(png)) figures.set(s.name, await fs.promises.readFile(png));
       else warnings.push(`${png}: figure named in ${file} is missing`);
     }
-    return { file: path.join(SHIFT_EVAL_DIR, SHIFT_EVAL_FILE), result, figures };
+    return { file: path.relative(dir, file), result, figures };
   } catch (e) {
     warnings.push((e as Error).message);
     return undefined;
@@ -65,7 +60,10 @@ export const MAX_FIGURES = 24;
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** Parses metrics.jsonl text; bad lines become warnings naming file:line (a run still writing may end mid-line). */
+/**
+ * metrics.jsonl text (read by parseMetricsLog: bad lines become warnings naming file:line, a run still writing
+ * may end mid-line) as the report's series; values that are not numbers (another writer's file) are dropped.
+ */
 export function parseMetricsJsonl(
   text: string,
   file: string,
@@ -73,43 +71,30 @@ export function parseMetricsJsonl(
 ): { train: TrainPoint[]; val: ValPoint[]; warnings: string[] } {
   const train: TrainPoint[] = [];
   const val: ValPoint[] = [];
-  const warnings: string[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let rec: Record<string, unknown>;
-    try {
-      rec = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      warnings.push(`${file}:${i + 1}: not JSON, skipped`);
-      return;
+  const { lines, warnings } = parseMetricsLog(text, file);
+  for (const rec of lines) {
+    if ('val' in rec && rec.val && typeof rec.val === 'object') {
+      const v = rec.val;
+      const perClass: Record<string, number | null> = {};
+      const raw: unknown = v.perClass;
+      // arrays are in label-space order: name them from the run's label space when known
+      const entries = Array.isArray(raw)
+        ? raw.map((x, k): [string, unknown] => [classNames[k] ?? `class ${k}`, x])
+        : Object.entries((raw as Record<string, unknown>) ?? {});
+      for (const [k, x] of entries) perClass[k] = isNum(x) ? x : null;
+      const p: ValPoint = { step: rec.step, mIoU: v.mIoU, perClass };
+      if (isNum(v.pixelAcc)) p.pixelAcc = v.pixelAcc;
+      val.push(p);
     }
-    if (!rec || typeof rec !== 'object' || !isNum(rec.step)) {
-      warnings.push(`${file}:${i + 1}: no numeric "step", skipped`);
-      return;
-    }
-    const v = rec.val as Record<string, unknown> | undefined;
-    if (v && typeof v === 'object') {
-      if (isNum(v.mIoU)) {
-        const perClass: Record<string, number | null> = {};
-        const raw = v.perClass;
-        // arrays are in label-space order: name them from the run's label space when known
-        const entries = Array.isArray(raw)
-          ? raw.map((x, k): [string, unknown] => [classNames[k] ?? `class ${k}`, x])
-          : Object.entries((raw as Record<string, unknown>) ?? {});
-        for (const [k, x] of entries) perClass[k] = isNum(x) ? x : null;
-        const p: ValPoint = { step: rec.step, mIoU: v.mIoU, perClass };
-        if (isNum(v.pixelAcc)) p.pixelAcc = v.pixelAcc;
-        val.push(p);
-      } else warnings.push(`${file}:${i + 1}: "val" without a numeric mIoU, skipped`);
-    }
-    if (isNum(rec.loss) || isNum(rec.lr) || isNum(rec.imagesPerSec)) {
+    const r = rec as Partial<Record<'loss' | 'lr' | 'imagesPerSec', unknown>>;
+    if (isNum(r.loss) || isNum(r.lr) || isNum(r.imagesPerSec)) {
       const p: TrainPoint = { step: rec.step };
-      if (isNum(rec.loss)) p.loss = rec.loss;
-      if (isNum(rec.lr)) p.lr = rec.lr;
-      if (isNum(rec.imagesPerSec)) p.imagesPerSec = rec.imagesPerSec;
+      if (isNum(r.loss)) p.loss = r.loss;
+      if (isNum(r.lr)) p.lr = r.lr;
+      if (isNum(r.imagesPerSec)) p.imagesPerSec = r.imagesPerSec;
       train.push(p);
     }
-  });
+  }
   // a resumed run may log a step twice: the later line wins
   return { train: dedupeBy(train), val: dedupeBy(val), warnings };
 }
@@ -146,8 +131,9 @@ export async function loadRun(dir: string, name = path.basename(path.resolve(dir
   const st = await fs.promises.stat(dir).catch(() => null);
   if (!st?.isDirectory()) throw new Error(`run folder ${dir} does not exist or is not a folder`);
   const warnings: string[] = [];
+  const paths = runPaths(dir);
   let config: unknown = null;
-  const configFile = path.join(dir, 'config.json');
+  const configFile = paths.config;
   if (fs.existsSync(configFile)) {
     try {
       config = JSON.parse(await fs.promises.readFile(configFile, 'utf8'));
@@ -155,7 +141,7 @@ export async function loadRun(dir: string, name = path.basename(path.resolve(dir
       warnings.push(`${configFile}: not readable JSON (${(e as Error).message})`);
     }
   } else warnings.push(`${configFile}: missing`);
-  const metricsFile = path.join(dir, 'metrics.jsonl');
+  const metricsFile = paths.metrics;
   let train: TrainPoint[] = [];
   let val: ValPoint[] = [];
   if (fs.existsSync(metricsFile)) {
@@ -164,20 +150,23 @@ export async function loadRun(dir: string, name = path.basename(path.resolve(dir
     warnings.push(...parsed.warnings);
   } else warnings.push(`${metricsFile}: missing`);
   const evals: RunData['evals'] = [];
-  for (const f of await listDir(path.join(dir, 'eval'), '.json')) {
-    const file = path.join(dir, 'eval', f);
+  for (const f of await listDir(paths.eval, '.json')) {
+    const file = path.join(paths.eval, f);
     try {
-      evals.push({ file: path.join('eval', f), result: await readEvalResult(file) });
+      evals.push({ file: path.relative(dir, file), result: await readEvalResult(file) });
     } catch (e) {
       warnings.push((e as Error).message);
     }
   }
-  const pngs = await listDir(path.join(dir, 'figures'), '.png');
-  if (pngs.length > MAX_FIGURES) warnings.push(`${path.join(dir, 'figures')}: ${pngs.length} figures, only the first ${MAX_FIGURES} embedded`);
+  const pngs = await listDir(paths.figures, '.png');
+  if (pngs.length > MAX_FIGURES) warnings.push(`${paths.figures}: ${pngs.length} figures, only the first ${MAX_FIGURES} embedded`);
   const figures = await Promise.all(
-    pngs.slice(0, MAX_FIGURES).map(async (f) => ({ file: path.join('figures', f), png: await fs.promises.readFile(path.join(dir, 'figures', f)) })),
+    pngs.slice(0, MAX_FIGURES).map(async (f) => {
+      const file = path.join(paths.figures, f);
+      return { file: path.relative(dir, file), png: await fs.promises.readFile(file) };
+    }),
   );
-  const checkpoints = [...(await listDir(path.join(dir, 'checkpoints'), '.safetensors')), ...(await listDir(path.join(dir, 'checkpoints'), '.pth'))];
+  const checkpoints = [...(await listDir(paths.checkpoints, '.safetensors')), ...(await listDir(paths.checkpoints, '.pth'))];
   const shiftEval = await loadShiftEval(dir, warnings);
   return { name, dir, config, train, val, evals, figures, checkpoints, warnings, ...(shiftEval ? { shiftEval } : {}) };
 }

@@ -1,7 +1,7 @@
 /**
  * The Virtual KITTI class table shared by the synthetic generator and anyone else who needs
  * class names, VKITTI 1.3.1 / 2.x colours or the KITTI (Cityscapes label id) mapping.
- * Class index = position in SYNTH_CLASSES; 255 is "ignore / Undefined".
+ * Class index = position in SYNTH_CLASSES; IGNORE_INDEX (src/data/label-spaces.ts, 255) is "ignore / Undefined".
  */
 
 export type RGB = readonly [number, number, number];
@@ -55,9 +55,6 @@ export const C = {
   Car: 12,
   Van: 13,
 } as const;
-
-/** Label value for pixels that belong to no class (VKITTI 2 `Undefined`). */
-export const IGNORE_INDEX = 255;
 
 /** Number of real classes. */
 export const NUM_SYNTH_CLASSES = SYNTH_CLASSES.length;

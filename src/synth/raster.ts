@@ -2,6 +2,7 @@
  * Scanline rasteriser with a 1/z depth buffer. Writes colour (float RGB), class index and instance id
  * per pixel; every fill goes through one span loop so textures, depth test and labels stay consistent.
  */
+import { IGNORE_INDEX } from '../data/label-spaces.js';
 import type { Camera } from './camera.js';
 import { grain, type ResolvedTexture, texMix } from './textures.js';
 
@@ -11,7 +12,7 @@ export interface FrameBuffers {
   readonly height: number;
   /** HWC float RGB in 0..255 (clamped when converted to bytes). */
   readonly rgb: Float32Array;
-  /** HW class index (255 = undefined). */
+  /** HW class index (IGNORE_INDEX = undefined). */
   readonly label: Uint8Array;
   /** HW per-frame instance id, -1 where none. */
   readonly inst: Int16Array;
@@ -19,14 +20,14 @@ export interface FrameBuffers {
   readonly invz: Float32Array;
 }
 
-/** Allocates cleared buffers (label 255, depth at infinity). */
+/** Allocates cleared buffers (label IGNORE_INDEX, depth at infinity). */
 export function makeBuffers(width: number, height: number): FrameBuffers {
   const n = width * height;
   const fb = {
     width,
     height,
     rgb: new Float32Array(n * 3),
-    label: new Uint8Array(n).fill(255),
+    label: new Uint8Array(n).fill(IGNORE_INDEX),
     inst: new Int16Array(n).fill(-1),
     invz: new Float32Array(n),
   };

@@ -205,11 +205,6 @@ const DERIVED: ReadonlyMap<string, Style> = new Map<string, Style>([
   [TEXTURE_FREE, textureFreeStyle(DEFAULT_STYLE)],
 ]);
 
-/** Whether a style changes from frame to frame (drawn from the seed and the frame's position). */
-export function isPerFrameStyle(name: string): boolean {
-  return name === RANDOM_STYLE || name === CUE_CONFLICT;
-}
-
 /** The style of one frame; fixed styles ignore the key, per-frame ones draw from it. */
 export function styleForFrame(name: string, key: FrameKey): FrameStyle {
   const fixed = DERIVED.get(name);

@@ -108,6 +108,11 @@ export class CheckpointDir {
     return path.join(this.dir, 'best.safetensors');
   }
 
+  /** best.json beside best.safetensors: the step and mIoU of the best validation so far. */
+  get bestJson(): string {
+    return path.join(this.dir, 'best.json');
+  }
+
   /** Step checkpoints on disk, oldest first. */
   list(): Array<{ step: number; file: string }> {
     if (!fs.existsSync(this.dir)) return [];

@@ -1,13 +1,14 @@
 // Dynamic loss scaling for float16 autocast (torch.cuda.amp.GradScaler's defaults and update rule).
 
+import * as z from 'zod';
 import type { Tensor } from '../tensor/index.js';
 import * as T from '../tensor/index.js';
 
+/** Serializable scaler state (saved in checkpoints, so validated when read back). */
+export const GradScalerStateSchema = z.strictObject({ scale: z.number().positive(), growthTracker: z.number().int().nonnegative() });
+
 /** Serializable scaler state (saved in checkpoints). */
-export interface GradScalerState {
-  scale: number;
-  growthTracker: number;
-}
+export type GradScalerState = z.infer<typeof GradScalerStateSchema>;
 
 /** Scales the loss up before backward, unscales gradients, skips steps whose gradients overflowed. */
 export class GradScaler {

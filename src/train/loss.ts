@@ -1,11 +1,12 @@
 // DeepLabV3 training loss: cross-entropy over the main head (+ 0.5 × the aux head), 255 ignored,
 // as torchvision's segmentation reference computes it.
 
+import { IGNORE_INDEX } from '../data/label-spaces.js';
 import type { Tensor } from '../tensor/index.js';
 import { F } from '../tensor/index.js';
 
-/** Label value that neither loss nor metrics count. */
-export const IGNORE_INDEX = 255;
+// re-exported for src/train's index; defined once in src/data/label-spaces.ts
+export { IGNORE_INDEX } from '../data/label-spaces.js';
 
 /** Weight of the auxiliary head's loss (torchvision reference). */
 export const AUX_WEIGHT = 0.5;

@@ -1,4 +1,5 @@
-// A run directory: runs/<name>/{config.json, files.json, metrics.jsonl, tb/, checkpoints/, eval/}.
+// A run directory: runs/<name>/{config.json, files.json, metrics.jsonl, tb/, checkpoints/, eval/, figures/,
+// shift-eval/, and an experiment's scores-os<N>.json + eval-os<N>/}; runPaths() is the one place that names them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -10,8 +11,18 @@ export interface RunPaths {
   files: string;
   metrics: string;
   tb: string;
+  /** Checkpoint files (their names: CheckpointDir in checkpoint.ts). */
   checkpoints: string;
+  /** Eval result files: training's validations and `shapeseg eval`'s default output. */
   eval: string;
+  /** Figures of the eval results in eval/, where `shapeseg report` looks. */
+  figures: string;
+  /** `shapeseg shift-eval`'s default output. */
+  shiftEval: string;
+  /** An experiment's scores of the run at one output stride. */
+  scoresFile: (outputStride: number) => string;
+  /** An experiment's evaluation outputs at one output stride. */
+  evalDirAt: (outputStride: number) => string;
 }
 
 /** The paths of the run directory rooted at `root`. */
@@ -24,7 +35,18 @@ export function runPaths(root: string): RunPaths {
     tb: path.join(root, 'tb'),
     checkpoints: path.join(root, 'checkpoints'),
     eval: path.join(root, 'eval'),
+    figures: path.join(root, 'figures'),
+    shiftEval: path.join(root, 'shift-eval'),
+    scoresFile: (outputStride) => path.join(root, `scores-os${outputStride}.json`),
+    evalDirAt: (outputStride) => path.join(root, `eval-os${outputStride}`),
   };
+}
+
+/** `<run>` when `checkpoint` sits in the checkpoints/ folder of a run directory `<run>`, else null. */
+export function runDirOf(checkpoint: string): string | null {
+  const dir = path.dirname(path.resolve(checkpoint));
+  const root = path.dirname(dir);
+  return runPaths(root).checkpoints === dir ? root : null;
 }
 
 /** Creates the run directory; a fresh run refuses a directory that already holds checkpoints. */

@@ -1,19 +1,17 @@
 // One optimizer step: `accumulate` micro-batches forward/backward (each inside tidy, so no tensor
 // outlives it), the non-finite-loss guard, then the SGD update.
 
-import type { BatchAugmentation, GlobalBatchView } from '../augment/index.js';
+import type { BatchAugmentation } from '../augment/index.js';
 import type { Batch } from '../data/collate.js';
+import { IGNORE_INDEX } from '../data/label-spaces.js';
 import { normalize } from '../data/normalize.js';
-import type { DeepLabV3 } from '../models/index.js';
-import { withBatchNormSplit } from '../nn/index.js';
+import { GlobalBatch } from '../distributed/global-batch.js';
+import type { DeepLabV3, FeatureAugmentPlan } from '../models/index.js';
 import type { SGD } from '../optim/index.js';
 import type { Device, Tensor } from '../tensor/index.js';
 import * as T from '../tensor/index.js';
 import type { GradScaler } from './grad-scaler.js';
 import { segmentationLoss } from './loss.js';
-
-/** A training batch as the data layer delivers it, on the device (images N,3,H,W uint8; labels N,H,W int64). */
-export type TrainBatch = Batch;
 
 /** The loss went NaN/inf: training stops before the update, so the last checkpoint stays good. */
 export class NonFiniteLossError extends Error {
@@ -27,45 +25,54 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-/** How forward runs: device, memory format, autocast. */
+/** How forward runs: device, memory format, autocast (fixed for a run). */
 export interface StepSettings {
-  device: Device;
-  channelsLast: boolean;
-  amp: false | 'bf16' | 'fp16';
-  /** Image-level augmentation (and consistency loss) applied to the device batch before the model; null: none. */
-  augment?: BatchAugmentation | null;
+  readonly device: Device;
+  readonly channelsLast: boolean;
+  readonly amp: false | 'bf16' | 'fp16';
 }
 
-/** The model trained: DeepLabV3 (forward returns {out, aux?}). */
-export type SegModel = DeepLabV3;
+/** The augmentation a phase trains with (src/train/phase.ts); absent or null: the images as they are. */
+export interface StepAugmentation {
+  /** Image-level methods (and the consistency loss) applied to the device batch before the model. */
+  readonly batch: BatchAugmentation | null;
+  /** Feature-level methods after backbone layers. */
+  readonly features: FeatureAugmentPlan;
+}
 
 /** Cross-process gradient synchronisation (src/distributed's DataParallel); absent in single-process training. */
 export interface StepSync {
-  /** The factor this micro-batch's mean loss enters the gradients with (a collective: every rank calls it). */
-  lossWeight(labels: Tensor): number;
+  /** The factor a micro-batch's mean loss enters the gradients with, given its labelled pixels (a collective). */
+  lossWeight(labelledPixels: number): number;
   /** Called before the step's last backward: gradients may be reduced while it runs (overlap). */
   beforeLastBackward?(params: Tensor[]): void;
   /** Sums the gradients over processes; returns localLoss summed over processes. */
   reduceGradients(params: Tensor[], localLoss: number): number;
-  /** The global batch, for image-level augmentation drawn as one process would draw it. */
-  readonly globalBatch?: GlobalBatchView;
+  /** This rank's share of the global batch, for image-level augmentation drawn as one process would draw it. */
+  readonly world: GlobalBatch;
+}
+
+/** Pixels whose label is not IGNORE_INDEX. */
+function labelledPixels(labels: Tensor): number {
+  return labels.ne(IGNORE_INDEX).sum().item();
 }
 
 /** Forward + loss + backward of one micro-batch; returns its (unscaled, weighted) loss value. Frees every tensor it made. */
-function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: GradScaler, divisor: number, step: number, sync?: StepSync): number {
+function microStep(o: TrainStepOptions, batch: Batch): number {
+  const { model, settings: s, augment, sync } = o;
   return T.tidy(() => {
     // before anything may return early: it is a collective
-    const weight = sync ? sync.lossWeight(batch.labels) : 1;
+    const weight = sync ? sync.lossWeight(labelledPixels(batch.labels)) : 1;
     // batches arrive on the device already (uint8 crosses the bus; normalisation happens there)
-    const aug = s.augment ?? null;
-    const prepared = aug ? aug.prepare(batch.images, batch.labels, sync?.globalBatch) : { input: normalize(batch.images), labels: batch.labels };
-    let x = prepared.input;
-    if (s.channelsLast) x = x.contiguous('channelsLast');
+    const aug = augment?.batch ?? null;
+    const prepared = aug
+      ? aug.prepare(batch.images, batch.labels, sync?.world ?? GlobalBatch.single)
+      : { input: normalize(batch.images), labels: batch.labels };
+    const x = s.channelsLast ? prepared.input.contiguous('channelsLast') : prepared.input;
     const labels = prepared.labels;
-    const clean = prepared.clean;
     const run = () => {
       // splitBatchNorm: the clean images (first) and the augmented ones are normalised by their own statistics
-      const outputs = clean === undefined ? model.forward(x) : withBatchNormSplit(clean, () => model.forward(x));
+      const outputs = model.forward(x, { batchNormSplit: prepared.clean, featureAugment: augment?.features });
       const loss = segmentationLoss(outputs, labels);
       return aug ? aug.addConsistency(loss, outputs.out) : loss;
     };
@@ -73,27 +80,29 @@ function microStep(model: SegModel, batch: TrainBatch, s: StepSettings, scaler: 
     const value = loss.item();
     if (!Number.isFinite(value)) {
       // a crop of nothing but ignore pixels has an undefined (NaN) mean: no signal, not divergence
-      if (Number.isNaN(value) && labels.ne(255).sum().item() === 0) return 0;
-      throw new NonFiniteLossError(step, value, batch.ids);
+      if (Number.isNaN(value) && labelledPixels(labels) === 0) return 0;
+      throw new NonFiniteLossError(o.step, value, batch.ids);
     }
+    const divisor = o.accumulate;
     const weighted = weight === 1 ? (divisor === 1 ? loss : loss.div(divisor)) : loss.mul(weight / divisor);
-    const scaled = scaler.scaleLoss(weighted);
-    scaled.backward();
+    o.scaler.scaleLoss(weighted).backward();
     return value * weight;
   });
 }
 
 /** What one optimizer step needs. */
 export interface TrainStepOptions {
-  model: SegModel;
+  model: DeepLabV3;
   optimizer: SGD;
   scaler: GradScaler;
   /** Delivers the next micro-batch (on the device). */
-  next: () => Promise<TrainBatch>;
+  next: () => Promise<Batch>;
   /** Micro-batches per optimizer step. */
   accumulate: number;
   lr: number;
   settings: StepSettings;
+  /** The phase's augmentation; absent: none. */
+  augment?: StepAugmentation | null | undefined;
   /** 1-based step number, named in errors. */
   step: number;
   /** Data-parallel synchronisation: the returned loss is then the global batch's. */
@@ -105,7 +114,7 @@ export interface TrainStepOptions {
  * and whether the update was applied (false only when fp16 gradients overflowed).
  */
 export async function trainStep(o: TrainStepOptions): Promise<{ loss: number; images: number; applied: boolean }> {
-  const { model, optimizer, scaler, accumulate } = o;
+  const { optimizer, scaler, accumulate } = o;
   optimizer.zeroGrad();
   optimizer.lr = o.lr;
   let total = 0;
@@ -116,7 +125,7 @@ export async function trainStep(o: TrainStepOptions): Promise<{ loss: number; im
     try {
       if (i === accumulate - 1) o.sync?.beforeLastBackward?.(params);
       images += batch.images.shape[0]!;
-      total += microStep(model, batch, o.settings, scaler, accumulate, o.step, o.sync);
+      total += microStep(o, batch);
     } finally {
       batch.images.dispose();
       batch.labels.dispose();

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { EvalConfig } from '../config/index.js';
 import type { Dataset } from '../data/dataset.js';
 import type { SampleSource } from '../data/loader.js';
-import type { ProcessGroup } from '../distributed/index.js';
+import { GlobalBatch, type ProcessGroup } from '../distributed/index.js';
 import { type EvaluateResult, evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
 import { computeMetrics } from '../eval/metrics.js';
 import type { DeepLabV3 } from '../models/index.js';
@@ -30,13 +30,8 @@ export interface ValidateOptions {
   modelName: string;
   /** Loads the samples instead of `dataset` (a DataWorkerPool without augmentation). */
   source?: SampleSource;
-  /** Data-parallel: each rank evaluates every worldSize-th image, counts are summed, rank 0 writes the file. */
-  group?: ProcessGroup | null | undefined;
-}
-
-/** One rank's share of the images: every worldSize-th (balanced when image sizes vary). */
-function shareOf(length: number, group: ProcessGroup): number[] {
-  return Array.from({ length }, (_, i) => i).filter((i) => i % group.worldSize === group.rank);
+  /** Data-parallel: each rank evaluates its share of the images, counts are summed, rank 0 writes the file. */
+  world?: GlobalBatch | undefined;
 }
 
 /** The ranks' confusion matrices, ignored pixels and image counts summed (exactly: int64) into one result. */
@@ -54,8 +49,9 @@ export async function validate(o: ValidateOptions): Promise<ValSummary> {
   const { model, dataset, device, evalDir, step, modelName } = o;
   const cfg = o.eval;
   const space = dataset.labelSpace;
-  const group = o.group && o.group.worldSize > 1 ? o.group : null;
-  const indices = group ? shareOf(dataset.length, group) : undefined;
+  const world = o.world ?? GlobalBatch.single;
+  const group = world.group;
+  const indices = world.distributed ? world.shareOf([...Array(dataset.length).keys()]) : undefined;
   const mine = await evaluate(model, dataset, {
     labelSpace: space,
     device,
@@ -76,7 +72,7 @@ export async function validate(o: ValidateOptions): Promise<ValSummary> {
     scales: cfg.scales,
     flip: cfg.flip,
   });
-  if ((group?.rank ?? 0) === 0) await writeEvalResult(path.join(evalDir, `step-${String(step).padStart(8, '0')}.json`), { ...file, step });
+  if (world.rank === 0) await writeEvalResult(path.join(evalDir, `step-${String(step).padStart(8, '0')}.json`), { ...file, step });
   const m = res.metrics;
   return { mIoU: m.mIoU, pixelAcc: m.pixelAccuracy, perClass: Array.from(m.perClassIoU, (v) => (Number.isFinite(v) ? v : null)) };
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { buildAugmentation, DSU, jsDivergence, MixStyle } from '../../src/augment/index.js';
+import { buildAugmentation, DSU, featureModules, jsDivergence, MixStyle } from '../../src/augment/index.js';
 import { loadConfig, parseConfig } from '../../src/config/index.js';
 import { AugmentConfigSchema } from '../../src/config/schema.js';
 import * as T from '../../src/tensor/index.js';
@@ -84,8 +84,9 @@ test('buildAugmentation: nothing configured, nothing built; methods and feature 
   );
   assert.equal(aug.batch!.opts.consistencyWeight, 2);
   assert.deepEqual(Object.keys(aug.features), ['layer1', 'layer2']);
-  assert.ok(aug.features.layer1![0] instanceof MixStyle && aug.features.layer1![1] instanceof DSU);
-  assert.ok(aug.features.layer2!.length === 1 && aug.features.layer2![0] instanceof DSU);
+  const modules = featureModules(cfg);
+  assert.ok(modules.layer1!.length === 2 && modules.layer1![0] instanceof MixStyle && modules.layer1![1] instanceof DSU);
+  assert.ok(modules.layer2!.length === 1 && modules.layer2![0] instanceof DSU);
 
   // with consistency the model sees the original and the augmented view, labels repeated
   const images = T.randint(0, 256, [2, 3, 16, 16], { dtype: 'uint8' });

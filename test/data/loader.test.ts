@@ -6,6 +6,7 @@ import { DataLoader, evalLoader, type HostBatch, type LoaderItem, type LoaderOpt
 import { trainTransform } from '../../src/data/transforms.js';
 import { VKitti1Dataset } from '../../src/data/vkitti1.js';
 import { DataWorkerPool } from '../../src/data/worker-pool.js';
+import { GlobalBatch } from '../../src/distributed/global-batch.js';
 import { rmTmp, tmpDir, writeVKitti1 } from './fixtures.js';
 
 async function collect<B>(it: AsyncGenerator<LoaderItem<B>>, max = Infinity): Promise<LoaderItem<B>[]> {
@@ -77,7 +78,7 @@ describe('DataLoader', () => {
   test('a data-parallel share loads only its contiguous run of each global batch; the shares make up the batch', async () => {
     const global = train({ batchSize: 6 });
     const whole = await collect(global.iterate({ epochs: 2 }));
-    const shares = await Promise.all([0, 1, 2].map((rank) => collect(train({ batchSize: 6, share: { rank, worldSize: 3 } }).iterate({ epochs: 2 }))));
+    const shares = await Promise.all([0, 1, 2].map((rank) => collect(train({ batchSize: 6, share: GlobalBatch.planned(rank, 3) }).iterate({ epochs: 2 }))));
     assert.equal(whole.length, 4);
     for (let b = 0; b < whole.length; b++) {
       const parts = shares.map((s) => s[b]!);
@@ -90,8 +91,8 @@ describe('DataLoader', () => {
       assert.deepEqual(Buffer.concat(parts.map((p) => p.batch.labels)), whole[b]!.batch.labels);
       for (const p of parts) assert.deepEqual(p.next, whole[b]!.next, "positions are the global batch's");
     }
-    assert.throws(() => train({ batchSize: 5, share: { rank: 0, worldSize: 2 } }), /5 does not split into 2/);
-    assert.throws(() => train({ share: { rank: 2, worldSize: 2 } }), /rank 2 is not in a world of 2/);
+    assert.throws(() => train({ batchSize: 5, share: GlobalBatch.planned(0, 2) }), /5 does not split into 2/);
+    assert.throws(() => train({ share: GlobalBatch.planned(2, 2) }), /rank 2 is not in a world of 2/);
   });
 
   test('resuming at a position gives exactly the batches a full run gives from there', async () => {

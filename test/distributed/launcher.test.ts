@@ -98,7 +98,7 @@ test('a killed worker stops the others with a message naming it; --resume finish
     .readdirSync(ckpts)
     .filter((f) => f.startsWith('step-'))
     .sort();
-  await readCheckpoint(path.join(ckpts, files.at(-1)!));
+  readCheckpoint(path.join(ckpts, files.at(-1)!));
   const resumed = await shapeseg([...args, '--resume', '--master-port', String(await freePort())]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.ok(fs.existsSync(path.join(ckpts, 'step-00000010.safetensors')));
@@ -126,5 +126,5 @@ test('SIGINT to the launcher stops every worker after the same step, checkpointe
   assert.doesNotMatch(r.stderr, /stopping the other workers|failed on rank/);
   assert.match(r.stderr, /stopped at step (\d+)\/400; continue with --resume/);
   const step = Number(/stopped at step (\d+)/.exec(r.stderr)![1]);
-  await readCheckpoint(path.join(ckpts, `step-${String(step).padStart(8, '0')}.safetensors`));
+  readCheckpoint(path.join(ckpts, `step-${String(step).padStart(8, '0')}.safetensors`));
 });

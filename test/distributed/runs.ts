@@ -32,7 +32,7 @@ export function writeRunConfig(
 
 /** The float32 model tensors of a run's step checkpoint. */
 export async function readWeights(runDir: string, step: number): Promise<Map<string, Float32Array>> {
-  const ck = await readCheckpoint(path.join(runDir, 'checkpoints', `step-${String(step).padStart(8, '0')}.safetensors`));
+  const ck = readCheckpoint(path.join(runDir, 'checkpoints', `step-${String(step).padStart(8, '0')}.safetensors`));
   return float32Arrays(ck.model);
 }
 

@@ -108,7 +108,7 @@ describe('BatchNorm2d', () => {
     });
     // the two parts have different statistics, as clean and RandConv images do
     const x = F.cat([randn([2, 3, 4, 5]), randn([3, 3, 4, 5]).mul(4).add(2)], 0);
-    const y = withBatchNormSplit(2, () => bn.forward(x));
+    const y = withBatchNormSplit(bn, 2, () => bn.forward(x));
     const first = ref.forward(x.narrow(0, 0, 2));
     const rest = reference(x.narrow(0, 2, 3), bn).y;
     assert.ok(maxAbs(y.narrow(0, 0, 2), first) < 1e-5);
@@ -116,18 +116,18 @@ describe('BatchNorm2d', () => {
     assert.ok(maxAbs(bn.runningMean!, ref.runningMean!) < 1e-6 && maxAbs(bn.runningVar!, ref.runningVar!) < 1e-6, 'running stats follow the first part');
     // split at 0: batch statistics, running statistics untouched
     const before = bn.runningMean!.clone();
-    const all = withBatchNormSplit(0, () => bn.forward(x));
+    const all = withBatchNormSplit(bn, 0, () => bn.forward(x));
     assert.ok(maxAbs(all, reference(x, bn).y) < 1e-5);
     assert.equal(maxAbs(bn.runningMean!, before), 0);
     assert.equal(bn.numBatchesTracked!.item(), 1);
     // a 1-image part of 1×1 maps (the ASPP pooling branch) has no statistics of its own: normalised whole
     const pooled = randn([3, 3, 1, 1]);
-    const whole = withBatchNormSplit(1, () => bn.forward(pooled));
+    const whole = withBatchNormSplit(bn, 1, () => bn.forward(pooled));
     assert.ok(maxAbs(whole, reference(pooled, bn).y) < 1e-5);
     bn.eval();
     assert.ok(
       maxAbs(
-        withBatchNormSplit(2, () => bn.forward(x)),
+        withBatchNormSplit(bn, 2, () => bn.forward(x)),
         bn.forward(x),
       ) === 0,
       'eval mode ignores the split',

@@ -45,6 +45,20 @@ describe('run folder reading', () => {
     assert.match(p.warnings[0] ?? '', /m\.jsonl:4: no numeric "step"/);
   });
 
+  it('an undefined (NaN) val mIoU, written as null or as an older file\'s "NaN", reads as null without a warning', () => {
+    const p = parseMetricsJsonl(
+      '{"step":1,"val":{"mIoU":0.4,"pixelAcc":0.8,"perClass":[0.4]}}\n{"step":2,"val":{"mIoU":null,"pixelAcc":null,"perClass":[null]}}\n{"step":3,"val":{"mIoU":"NaN","pixelAcc":"NaN","perClass":["NaN"]}}',
+      'm.jsonl',
+      ['road'],
+    );
+    assert.deepEqual(p.val, [
+      { step: 1, mIoU: 0.4, pixelAcc: 0.8, perClass: { road: 0.4 } },
+      { step: 2, mIoU: null, perClass: { road: null } },
+      { step: 3, mIoU: null, perClass: { road: null } },
+    ]);
+    assert.deepEqual(p.warnings, []);
+  });
+
   it('a missing folder is an error naming it', async () => {
     await assert.rejects(loadRun(path.join(dir, 'nope')), /nope does not exist/);
   });
