@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { type ChildOptions, runChild } from './child.js';
 import type { Phases, RunConfig, RunResult } from './config.js';
+import { type CpuIsaReport, probeCpuIsa, renderCpuIsa } from './cpu-isa.js';
 import { type DistBenchResult, measureDistributed } from './dist.js';
 import { deeplabConvFlops, depthOf } from './flops.js';
 import { benchPipelineScaling, type PipelineBenchResult, type PipelineScalingPoint } from './pipeline.js';
@@ -31,6 +32,8 @@ export interface BenchOptions extends PlanChoices {
   rounds: number;
   /** The device's dense peak in TFLOP/s (e.g. 989 for an H100/H200's bf16): adds model FLOPs utilisation. */
   peakTflops?: number;
+  /** Inference image size (--infer-size HxW). */
+  inferSize?: [number, number];
   /** Instead of the comparison: data-parallel training with this many processes vs one (CPU). */
   dist?: number;
   masterPort: number;
@@ -51,13 +54,18 @@ export interface BenchRow {
   reference: (RunResult & { medianMs?: number; minMs?: number; spread?: number }) | null;
   /** shapeseg / torchvision per interleaved round (with --rounds > 1): median, range, whether within noise. */
   roundRatio?: RoundRatio | null;
+  /**
+   * A variant row: the default row of its (mode, stride), i.e. fp32 NCHW, medians per side, and this row's
+   * shapeseg against that row's torchvision per interleaved round (with --rounds > 1).
+   */
+  baseline?: { shapesegMs?: number | undefined; referenceMs?: number | undefined; roundRatio?: RoundRatio | null };
 }
 
 /** The JSON written to bench/results/. */
 export interface BenchReport {
   date: string;
   host: string;
-  machine: { cpu: string; cores: number; memGiB: number; device: string; threads: number; peakTflops?: number };
+  machine: { cpu: string; cores: number; memGiB: number; device: string; threads: number; peakTflops?: number; cpuIsa?: CpuIsaReport };
   plan: Plan;
   rows: BenchRow[];
   pipeline: PipelineSummary | null;
@@ -98,6 +106,11 @@ function parseArgs(argv: string[]): BenchOptions {
     .option('--crop <px>', 'training crop (square)', int('crop'))
     .option('--batch <n>', 'training batch', int('batch'))
     .option('--steps <n>', 'timed steps per config', int('steps'))
+    .option('--infer-size <HxW>', 'inference image size (default 375x1242, KITTI)', (v: string): [number, number] => {
+      const m = /^(\d+)x(\d+)$/.exec(v);
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`--infer-size: expected HEIGHTxWIDTH, e.g. 188x621, got "${v}"`);
+      return [Number(m[1]), Number(m[2])];
+    })
     .option('--model <name>', 'deeplabv3_resnet{18,34,50,101}')
     .option('--os <list>', 'output strides, e.g. 16,8', (v: string) =>
       list(v).map((s) => {
@@ -160,69 +173,118 @@ function mergeRounds(runs: RunResult[]): RunResult {
   };
 }
 
-/** Runs every (mode, os, variant) cell on both sides; prints each as it finishes. */
-async function measure(opts: BenchOptions, plan: Plan, threads: number, child: ChildOptions): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
+/** One (mode, output stride, variant) cell: its config and every round's result per side. */
+interface Cell {
+  mode: 'train' | 'infer';
+  os: 8 | 16;
+  variant: Variant | null;
+  cfg: RunConfig;
+  label: string;
+  runs: Record<Side, RunResult[]>;
+  /** 1-minute load average when the cell's last run finished. */
+  loadAvg: number;
+}
+type Side = 'shapeseg' | 'reference';
+
+/** The cells in table order: per mode, the default rows at each stride, then each variant at its strides. */
+function planCells(opts: BenchOptions, plan: Plan, threads: number): Cell[] {
   const variants = pickVariants(opts.variants, { device: opts.device, quick: opts.quick || opts.smoke });
-  const modes = (['train', 'infer'] as const).filter((m) => opts.modes.includes(m));
-  const cells: Array<{ mode: 'train' | 'infer'; os: 8 | 16; variant: Variant | null }> = [];
-  for (const mode of modes) {
-    for (const os_ of plan.outputStrides) cells.push({ mode, os: os_, variant: null });
-    for (const v of variants) if (v.modes.includes(mode)) cells.push({ mode, os: plan.outputStrides[0]!, variant: v });
-  }
-  for (const cell of cells) {
-    const base = runConfig(plan, cell.mode, cell.os, { threads, device: opts.device });
-    const cfg: RunConfig = { ...base, ...(cell.variant?.config ?? {}), profile: opts.profile, countFlops: opts.smoke };
-    const label = `${cell.mode} OS${cell.os}${cell.variant ? ` [${cell.variant.name}]` : ''}`;
-    process.stderr.write(`[bench] ${label} ${describeInput(cfg)} ...`);
-    const t0 = Date.now();
-    // rounds alternate which side goes first, so load from other processes and drift hit both alike
-    const got: Record<'shapeseg' | 'reference', RunResult[]> = { shapeseg: [], reference: [] };
-    for (let round = 0; round < opts.rounds; round++) {
-      const order: Array<'shapeseg' | 'reference'> = round % 2 === 0 ? ['reference', 'shapeseg'] : ['shapeseg', 'reference'];
-      const env = { ...child.env, ...cell.variant?.env };
-      for (const side of order) if (side === 'shapeseg' || opts.reference) got[side].push(await runChild(side, cfg, { ...child, env }));
+  const cells: Cell[] = [];
+  const add = (mode: 'train' | 'infer', os_: 8 | 16, variant: Variant | null): void => {
+    const base = runConfig(plan, mode, os_, { threads, device: opts.device });
+    const cfg: RunConfig = { ...base, ...(variant?.config ?? {}), profile: opts.profile, countFlops: opts.smoke };
+    const label = `${mode} OS${os_}${variant ? ` [${variant.name}]` : ''}`;
+    cells.push({ mode, os: os_, variant, cfg, label, runs: { shapeseg: [], reference: [] }, loadAvg: NaN });
+  };
+  for (const mode of (['train', 'infer'] as const).filter((m) => opts.modes.includes(m))) {
+    for (const os_ of plan.outputStrides) add(mode, os_, null);
+    for (const v of variants) {
+      if (!v.modes.includes(mode)) continue;
+      for (const os_ of v.allStrides ? plan.outputStrides : plan.outputStrides.slice(0, 1)) add(mode, os_, v);
     }
-    const reference = opts.reference ? withStats(mergeRounds(got.reference)) : null;
-    const shapeseg = withStats(mergeRounds(got.shapeseg));
-    const flops = deeplabConvFlops({
-      depth: depthOf(cfg.model),
-      outputStride: cfg.os,
-      numClasses: cfg.numClasses,
-      auxLoss: cfg.aux,
-      batch: cfg.batch,
-      height: cfg.crop[0],
-      width: cfg.crop[1],
-    });
-    const row: BenchRow = {
-      name: label,
-      mode: cell.mode,
-      os: cell.os,
-      variant: cell.variant?.name ?? 'default',
-      config: cfg,
-      input: describeInput(cfg),
-      flopsPerStep: cell.mode === 'train' ? 3 * flops : flops,
-      loadAvg: os.loadavg()[0]!,
-      shapeseg,
-      reference,
-      ...(opts.reference && opts.rounds > 1
-        ? {
-            roundRatio: roundRatio(
-              got.shapeseg.map((r) => r.timesMs ?? []),
-              got.reference.map((r) => r.timesMs ?? []),
-            ),
-          }
-        : {}),
+  }
+  return cells;
+}
+
+/**
+ * Runs every cell on both sides; with --rounds N the rounds are interleaved over all cells of one (mode, stride),
+ * alternating which side and which end of the list goes first, so a variant's round k and the default row's
+ * round k ran minutes apart at most and load or drift hit them alike (their per-round ratio is then meaningful).
+ */
+async function measure(opts: BenchOptions, plan: Plan, threads: number, child: ChildOptions): Promise<BenchRow[]> {
+  const cells = planCells(opts, plan, threads);
+  const groups = new Map<string, Cell[]>();
+  for (const c of cells) groups.set(`${c.mode}/${c.os}`, [...(groups.get(`${c.mode}/${c.os}`) ?? []), c]);
+  for (const group of groups.values()) {
+    for (let round = 0; round < opts.rounds; round++) {
+      const order: Side[] = round % 2 === 0 ? ['reference', 'shapeseg'] : ['shapeseg', 'reference'];
+      for (const cell of round % 2 === 0 ? group : [...group].reverse()) {
+        process.stderr.write(`[bench] ${cell.label} ${describeInput(cell.cfg)}${opts.rounds > 1 ? ` round ${round + 1}/${opts.rounds}` : ''} ...`);
+        const t0 = Date.now();
+        const env = { ...child.env, ...cell.variant?.env };
+        const got: Partial<Record<Side, RunResult>> = {};
+        for (const side of order) {
+          if (side === 'reference' && !opts.reference) continue;
+          const r = await runChild(side, cell.cfg, { ...child, env });
+          cell.runs[side].push(r);
+          got[side] = r;
+        }
+        cell.loadAvg = os.loadavg()[0]!;
+        const ms = (r?: RunResult): string => (r ? (r.ok ? `${fmt(median(r.timesMs ?? []), 0)} ms` : 'FAILED') : '—');
+        const err = [got.shapeseg, got.reference].find((r) => r && !r.ok)?.error;
+        process.stderr.write(
+          ` ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg()[0]!.toFixed(1)}: shapeseg ${ms(got.shapeseg)}, reference ${ms(got.reference)}` +
+            (err ? `\n  error: ${err.split('\n')[0]}` : '') +
+            '\n',
+        );
+      }
+    }
+  }
+  const rows = cells.map((c) => toRow(c, opts));
+  // each variant against its (mode, stride)'s default row: above all mixed precision against fp32
+  for (const [i, cell] of cells.entries()) {
+    if (!cell.variant) continue;
+    const k = cells.findIndex((c) => c.variant === null && c.mode === cell.mode && c.os === cell.os);
+    const base = rows[k];
+    if (!base) continue;
+    rows[i]!.baseline = {
+      shapesegMs: base.shapeseg.medianMs,
+      referenceMs: base.reference?.medianMs,
+      ...(opts.reference && opts.rounds > 1 ? { roundRatio: roundRatio(cell.runs.shapeseg.map(times), cells[k]!.runs.reference.map(times)) } : {}),
     };
-    rows.push(row);
-    const err = [shapeseg, reference].find((r) => r && !r.ok)?.error;
-    process.stderr.write(
-      ` ${((Date.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg()[0]!.toFixed(1)}: shapeseg ${fmt(shapeseg.medianMs, 0)} ms, reference ${fmt(reference?.medianMs, 0)} ms` +
-        (err ? `\n  error: ${err.split('\n')[0]}` : '') +
-        '\n',
-    );
   }
   return rows;
+}
+
+const times = (r: RunResult): number[] => r.timesMs ?? [];
+
+/** A cell's row: pooled rounds per side, FLOPs, the per-round ratio. */
+function toRow(cell: Cell, opts: BenchOptions): BenchRow {
+  const cfg = cell.cfg;
+  const reference = opts.reference ? withStats(mergeRounds(cell.runs.reference)) : null;
+  const shapeseg = withStats(mergeRounds(cell.runs.shapeseg));
+  const flops = deeplabConvFlops({
+    depth: depthOf(cfg.model),
+    outputStride: cfg.os,
+    numClasses: cfg.numClasses,
+    auxLoss: cfg.aux,
+    batch: cfg.batch,
+    height: cfg.crop[0],
+    width: cfg.crop[1],
+  });
+  return {
+    name: cell.label,
+    mode: cell.mode,
+    os: cell.os,
+    variant: cell.variant?.name ?? 'default',
+    config: cfg,
+    input: describeInput(cfg),
+    flopsPerStep: cell.mode === 'train' ? 3 * flops : flops,
+    loadAvg: cell.loadAvg,
+    shapeseg,
+    reference,
+    ...(opts.reference && opts.rounds > 1 ? { roundRatio: roundRatio(cell.runs.shapeseg.map(times), cell.runs.reference.map(times)) } : {}),
+  };
 }
 
 async function measurePipeline(opts: BenchOptions, plan: Plan, rows: BenchRow[]): Promise<PipelineSummary> {
@@ -255,6 +317,71 @@ function describeRoundRatio(r: RoundRatio | null | undefined): string {
 /** Model FLOPs utilisation in percent: the step's (analytic conv) FLOPs per second over the device's peak. */
 function mfu(gflopPerStep: number, ms: number | undefined, peakTflops: number): string {
   return ms ? `${fmt((100 * gflopPerStep) / (ms / 1000) / (peakTflops * 1000), 1)}%` : '—';
+}
+
+/** Issue #16's goal for bf16 training on the CPU: shapeseg's step at most these fractions of torchvision's fp32 and bf16 steps. */
+export const BF16_GOAL = { vsTorchvisionFp32: 0.5, vsTorchvisionBf16: 0.9 } as const;
+
+/** "0.46x [0.44, 0.49]": a ratio of medians and, with --rounds, the range of the per-round ratios. */
+function ratioWithRange(a: number | undefined, b: number | undefined, r: RoundRatio | null | undefined): string {
+  const ratio = fmtRatio(a, b);
+  return r && ratio !== '—' ? `${ratio} [${fmt(r.min, 2)}, ${fmt(r.max, 2)}]` : ratio;
+}
+
+/** Whether a CPU bf16 training row meets BF16_GOAL on the medians, and in how many rounds it does. */
+function goalVerdict(r: BenchRow): string {
+  const s = r.shapeseg.medianMs;
+  const vsFp32 = s && r.baseline?.referenceMs ? s / r.baseline.referenceMs : NaN;
+  const vsSame = s && r.reference?.medianMs ? s / r.reference.medianMs : NaN;
+  if (!Number.isFinite(vsFp32) || !Number.isFinite(vsSame)) return '—';
+  const met = vsFp32 <= BF16_GOAL.vsTorchvisionFp32 && vsSame <= BF16_GOAL.vsTorchvisionBf16;
+  const a = r.baseline?.roundRatio?.ratios;
+  const b = r.roundRatio?.ratios;
+  if (!a || !b) return met ? 'met' : 'not met';
+  const n = Math.min(a.length, b.length);
+  const ok = a.slice(0, n).filter((x, k) => x <= BF16_GOAL.vsTorchvisionFp32 && b[k]! <= BF16_GOAL.vsTorchvisionBf16).length;
+  return `${met ? 'met' : 'not met'} (${ok}/${n} rounds)`;
+}
+
+/** Mixed-precision rows against fp32: both ratios of issue #16's goal, and what each side gains over its own fp32. */
+function renderMixedPrecision(rep: BenchReport): string[] {
+  const amp = rep.rows.filter((r) => r.config.amp && r.baseline);
+  if (amp.length === 0) return [];
+  const cpu = rep.machine.device === 'cpu';
+  const rounds = amp.some((r) => r.roundRatio);
+  const header = [
+    'config',
+    'shapeseg ms',
+    'tv fp32 ms',
+    'tv same ms',
+    `s / tv fp32${rounds ? ' [rounds]' : ''}`,
+    `s / tv same${rounds ? ' [rounds]' : ''}`,
+    's / s fp32',
+    'tv / tv fp32',
+    ...(cpu ? [`goal: train <= ${BF16_GOAL.vsTorchvisionFp32}x tv fp32 and <= ${BF16_GOAL.vsTorchvisionBf16}x tv same`] : []),
+  ];
+  const rows = amp.map((r) => {
+    const s = r.shapeseg.medianMs;
+    const t = r.reference?.medianMs;
+    return [
+      r.name,
+      fmt(s, 0),
+      fmt(r.baseline?.referenceMs, 0),
+      fmt(t, 0),
+      ratioWithRange(s, r.baseline?.referenceMs, r.baseline?.roundRatio),
+      ratioWithRange(s, t, r.roundRatio),
+      fmtRatio(s, r.baseline?.shapesegMs),
+      fmtRatio(t, r.baseline?.referenceMs),
+      ...(cpu ? [r.mode === 'train' ? goalVerdict(r) : '—'] : []),
+    ];
+  });
+  return [
+    '',
+    'mixed precision against fp32 (fp32 = the default row of the same mode and OS; tv same = torchvision with the same setting' +
+      `${rounds ? '; [min, max] of the per-round ratios, rounds interleaved over the rows of one mode and OS' : ''}):`,
+    '',
+    formatTable(header, rows),
+  ];
 }
 
 /** The results table (also what docs/benchmarks.md shows). */
@@ -304,8 +431,10 @@ export function renderReport(rep: BenchReport): string {
       `${rep.machine.memGiB} GiB; device ${rep.machine.device}; ${rep.machine.threads} threads on both sides`,
     `model ${rep.plan.model}, ${rep.plan.numClasses} classes, aux loss ${rep.plan.aux ? 'on (0.5)' : 'off'} in training, ` +
       'no aux head in inference; median (min) over timed steps, warm-up excluded; ratio = shapeseg / torchvision',
+    ...(rep.machine.cpuIsa ? renderCpuIsa(rep.machine.cpuIsa) : []),
     '',
     formatTable(header, rows),
+    ...renderMixedPrecision(rep),
   ];
   const phaseRows = rep.rows
     .filter((r) => r.mode === 'train' && r.shapeseg.phasesMs)
@@ -399,6 +528,7 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
     steps: opts.steps,
     model: opts.model,
     outputStrides: opts.os,
+    inferSize: opts.inferSize,
   });
   const child: ChildOptions = {
     python: opts.python,
@@ -411,6 +541,8 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
     opts.dist === undefined
       ? undefined
       : await measureDistributed(runConfig(plan, 'train', plan.outputStrides[0]!, { threads, device: opts.device }), opts.dist, opts.masterPort);
+  // what the CPU offers bf16 (flags, oneDNN's ISA and kernels on both sides), before the timed children
+  const cpuIsa = distributed || opts.device !== 'cpu' ? undefined : await probeCpuIsa({ python: opts.reference ? opts.python : null, env: child.env ?? {} });
   const rows = distributed ? [] : await measure(opts, plan, threads, child);
   const pipeline = !distributed && opts.modes.includes('pipeline') ? await measurePipeline(opts, plan, rows) : null;
   const date = new Date().toISOString();
@@ -424,6 +556,7 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
       device: opts.device,
       threads,
       ...(opts.peakTflops ? { peakTflops: opts.peakTflops } : {}),
+      ...(cpuIsa ? { cpuIsa } : {}),
     },
     plan,
     rows,

@@ -22,6 +22,8 @@ export interface PlanChoices {
   batch?: number;
   steps?: number;
   model?: string;
+  /** Inference image [height, width] (default KITTI's 375x1242; --quick 188x621). */
+  inferSize?: [number, number];
 }
 
 /** What the harness was asked for. */
@@ -33,7 +35,7 @@ export interface PlanRequest extends PlanChoices {
 /** KITTI's image size (375x1242), what inference is timed on. */
 export const KITTI_SIZE: [number, number] = [375, 1242];
 
-/** Picks shapes for the device and core count; explicit --crop/--batch/--steps/--model override. */
+/** Picks shapes for the device and core count; explicit --crop/--batch/--steps/--model/--infer-size override. */
 export function makePlan(r: PlanRequest): Plan {
   const cuda = r.device.startsWith('cuda');
   let plan: Plan;
@@ -78,6 +80,7 @@ export function makePlan(r: PlanRequest): Plan {
     plan.train.crop = [r.crop, r.crop];
     plan.pipeline.crop = r.crop;
   }
+  if (r.inferSize) plan.infer.size = r.inferSize;
   if (r.batch) plan.train.batch = plan.pipeline.batch = r.batch;
   if (r.steps) plan.train.steps = plan.infer.steps = r.steps;
   if (r.model) plan.model = r.model;

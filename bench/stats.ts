@@ -29,6 +29,8 @@ export interface RoundRatio {
   min: number;
   max: number;
   rounds: number;
+  /** Each round's ratio, in round order. */
+  ratios: number[];
   /** The per-round ratios straddle 1 (or fewer than 3 rounds): the difference is not distinguishable from noise. */
   withinNoise: boolean;
 }
@@ -47,5 +49,5 @@ export function roundRatio(shapeseg: readonly (readonly number[])[], reference: 
   if (ratios.length === 0) return null;
   const min = Math.min(...ratios);
   const max = Math.max(...ratios);
-  return { median: median(ratios), min, max, rounds: ratios.length, withinNoise: ratios.length < 3 || (min <= 1 && max >= 1) };
+  return { median: median(ratios), min, max, rounds: ratios.length, ratios, withinNoise: ratios.length < 3 || (min <= 1 && max >= 1) };
 }

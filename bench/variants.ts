@@ -10,6 +10,8 @@ export interface Variant {
   env?: Record<string, string>;
   /** Devices it makes sense on. */
   devices: Array<'cpu' | 'cuda'>;
+  /** Measured at every output stride of the plan (the others: at the first only, OS 16 by default). */
+  allStrides?: boolean;
 }
 
 /** Every variant the bench knows, by name. */
@@ -35,7 +37,26 @@ export const VARIANTS: Record<string, Variant> = {
     devices: ['cpu'],
   },
   'fold-bn': { name: 'BN folded', modes: ['infer'], config: { foldBn: true }, devices: ['cpu', 'cuda'] },
-  bf16: { name: 'bf16 autocast', modes: ['train', 'infer'], config: { amp: 'bf16' }, devices: ['cpu', 'cuda'] },
+  // bf16 changes the cost of every conv, and OS 8 has 3x the FLOPs of OS 16 in dilated 3x3 convs: both strides
+  bf16: { name: 'bf16 autocast', modes: ['train', 'infer'], config: { amp: 'bf16' }, devices: ['cpu', 'cuda'], allStrides: true },
+  // oneDNN's bf16 convs on NHWC take brgemm kernels and skip the reorders to its blocked layout (bench/cpu-isa.ts shows which)
+  'bf16-channels-last': {
+    name: 'bf16 + channels-last',
+    modes: ['train', 'infer'],
+    config: { amp: 'bf16', channelsLast: true },
+    devices: ['cpu'],
+    allStrides: true,
+  },
+  // torch 1.13 dispatches ATen's own kernels (BN, ReLU, adds, upsampling, the bf16<->fp32 casts) at AVX2 unless
+  // told otherwise (pytorch#80252 made AVX512 opt-in); oneDNN's convs pick their ISA themselves either way
+  'bf16-avx512': {
+    name: 'bf16, ATen AVX512 kernels',
+    modes: ['train', 'infer'],
+    config: { amp: 'bf16' },
+    env: { ATEN_CPU_CAPABILITY: 'avx512' },
+    devices: ['cpu'],
+    allStrides: true,
+  },
   'cudnn-benchmark': { name: 'cudnn.benchmark', modes: ['train', 'infer'], config: { cudnnBenchmark: true }, devices: ['cuda'] },
   'gpu-fast': {
     name: 'bf16 + channels-last + cudnn.benchmark',
@@ -46,7 +67,7 @@ export const VARIANTS: Record<string, Variant> = {
 };
 
 const DEFAULTS: Record<'cpu' | 'cuda', string[]> = {
-  cpu: ['malloc', 'system-malloc', 'grads-none', 'grads-zero', 'channels-last', 'fold-bn', 'bf16'],
+  cpu: ['malloc', 'system-malloc', 'grads-none', 'grads-zero', 'channels-last', 'fold-bn', 'bf16', 'bf16-channels-last'],
   cuda: ['channels-last', 'bf16', 'cudnn-benchmark', 'gpu-fast'],
 };
 

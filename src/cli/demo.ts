@@ -23,8 +23,12 @@ interface DemoFlags {
   threads?: string;
   nprocPerNode?: string;
   recipe: string;
+  amp?: string;
   progress?: boolean;
 }
+
+/** --amp values and the train.amp each sets. */
+const AMP_FLAGS: Record<string, false | 'bf16' | 'auto'> = { auto: 'auto', fp32: false, bf16: 'bf16' };
 
 /**
  * Demo recipes: a run of an experiment file whose override is applied to the demo config. `shape-bias` is the
@@ -90,8 +94,12 @@ export function registerDemoCommand(program: Command): void {
       `training recipe: ${Object.keys(RECIPES).join(' or ')} (shape-bias: the best shape-biasing method, then the texture-shift suite)`,
       'baseline',
     )
+    .option('--amp <mode>', "precision of training: auto (bf16 where the CPU has BF16 instructions), fp32 or bf16 (default: the config's train.amp)")
     .option('--no-progress', 'no progress bars')
     .action(async (flags: DemoFlags) => {
+      if (flags.amp !== undefined && !(flags.amp in AMP_FLAGS)) {
+        throw new Error(`--amp: expected ${Object.keys(AMP_FLAGS).join(', ')}, got ${JSON.stringify(flags.amp)}`);
+      }
       const t0 = performance.now();
       const out = path.resolve(flags.out);
       const trainRoot = path.join(out, 'data', 'vkitti');
@@ -144,7 +152,11 @@ export function registerDemoCommand(program: Command): void {
 
       // The demo config with the generated data's roots; validated like any config.
       const parsed = YAML.parse(fs.readFileSync(flags.config, 'utf8')) as unknown;
-      const raw = (recipe ? deepMerge(parsed, recipe.override) : parsed) as { data: { train: { root: string }; val: { root: string } }; name?: string };
+      const withRecipe = recipe ? deepMerge(parsed, recipe.override) : parsed;
+      const raw = (flags.amp === undefined ? withRecipe : deepMerge(withRecipe, { train: { amp: AMP_FLAGS[flags.amp] } })) as {
+        data: { train: { root: string }; val: { root: string } };
+        name?: string;
+      };
       if (recipe)
         process.stderr.write(
           `recipe ${flags.recipe}: the demo config with run ${recipe.run} of the shape-bias experiment (${JSON.stringify(recipe.override)})\n`,

@@ -5,7 +5,7 @@ import { type AugmentConfig, AugmentConfigSchema } from '../augment/schema.js';
 import { DataConfigSchema, DataWorkersSchema } from '../data/schema.js';
 import { DEFAULT_TIMEOUT_MS } from '../distributed/process-group.js';
 import { DEEPLAB_NAMES } from '../models/names.js';
-import type { Device } from '../tensor/index.js';
+import { DEVICE_PATTERN, type Device } from '../tensor/index.js';
 
 export { AdaINSchema } from '../augment/adain.js';
 export { ConsistencySchema } from '../augment/consistency.js';
@@ -82,11 +82,7 @@ export const OptimizerSchema = z.strictObject({
 });
 
 // the regex admits exactly the tensor layer's Device strings; the pipe gives the output that type
-const deviceSchema = z
-  .string()
-  .regex(/^(cpu|cuda|cuda:\d+)$/, { message: 'expected "cpu", "cuda" or "cuda:N"' })
-  .pipe(z.custom<Device>())
-  .default('cpu');
+const deviceSchema = z.string().regex(DEVICE_PATTERN, { message: 'expected "cpu", "cuda" or "cuda:N"' }).pipe(z.custom<Device>()).default('cpu');
 
 /** `train`: batch, device, phases, schedule, optimizer, validation/checkpoint cadence. */
 export const TrainConfigSchema = z
@@ -97,7 +93,11 @@ export const TrainConfigSchema = z
     seed: nonNegInt.default(0),
     device: deviceSchema,
     threads: positiveInt.optional(),
-    amp: z.union([z.literal(false), z.enum(['bf16', 'fp16'])]).default(false),
+    /**
+     * Autocast: false (fp32), bf16 (CPU or CUDA), fp16 (CUDA, with loss scaling), or auto: bf16 on a CPU with BF16
+     * instructions (AVX512_BF16 / AMX-BF16, see `shapeseg info`), fp32 elsewhere.
+     */
+    amp: z.union([z.literal(false), z.enum(['bf16', 'fp16', 'auto'])]).default(false),
     channelsLast: z.boolean().default(false),
     cudnnBenchmark: z.boolean().default(false),
     /** BatchNorm statistics over the global batch of all data-parallel processes (torch.nn.SyncBatchNorm). */

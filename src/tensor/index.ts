@@ -34,7 +34,7 @@ export {
   zeros,
   zerosLike,
 } from './creation.js';
-export { parseDevice } from './device.js';
+export { DEVICE_PATTERN, parseDevice } from './device.js';
 export type { CreateOptions, Device, DType, MemoryFormat, RawTensor, TypedArrayFor } from './dtype.js';
 export { DTYPES, dtypeSize, isDType, isFloatingDType, numelOf } from './dtype.js';
 // torch.nn.functional's ops only as `F` (F.conv2d, F.cat), like `import torch.nn.functional as F`; creation stays flat.

@@ -11,11 +11,13 @@ import { convertMemoryFormat, convertSyncBatchNorm, useGlobalBatchDropout } from
 import { PolySchedule, SGD } from '../optim/index.js';
 import type { Device } from '../tensor/index.js';
 import * as T from '../tensor/index.js';
+import { cpuBf16Support } from '../util/cpu-features.js';
 import { CheckpointDir } from './checkpoint.js';
 import { GradScaler } from './grad-scaler.js';
 import { TrainProgress } from './progress.js';
 import { configDiff, prepareRunDir, type RunPaths, runPaths, writeJson } from './run-dir.js';
 import { RunState } from './run-state.js';
+import type { StepSettings } from './train-step.js';
 
 /** What train() is given (see TrainOptions in trainer.ts). */
 export interface SetupOptions {
@@ -44,6 +46,8 @@ export interface TrainingSetup {
   dp: DataParallel | null;
   state: RunState;
   progress: TrainProgress;
+  /** The autocast the steps run under (train.amp with `auto` resolved for this machine). */
+  amp: StepSettings['amp'];
   /** Rank 0 (or the only process): the one that writes checkpoints, metrics, TensorBoard and validation files. */
   isMain: boolean;
   /** Prints on rank 0 (errors still reach every rank's stderr: they throw). */
@@ -65,6 +69,16 @@ function deviceOf(cfg: RunConfig, localRank: number | null): Device {
     throw new Error(`train.device is ${d} but only ${T.cudaDeviceCount()} CUDA device(s) exist`);
   }
   return d;
+}
+
+/** train.amp for this device: `auto` is bf16 on a CPU with BF16 instructions and fp32 elsewhere; returns why. */
+export function resolveAmp(amp: RunConfig['train']['amp'], device: Device): { amp: StepSettings['amp']; reason: string | null } {
+  if (amp !== 'auto') return { amp, reason: null };
+  if (device !== 'cpu') return { amp: false, reason: 'train.amp auto: fp32 on CUDA (set bf16 or fp16 to autocast there)' };
+  const cpu = cpuBf16Support();
+  return cpu.bf16
+    ? { amp: 'bf16', reason: `train.amp auto: bf16 autocast, the CPU has BF16 instructions (${cpu.source}); set train.amp: false for fp32` }
+    : { amp: false, reason: `train.amp auto: fp32, the CPU has no BF16 instructions (${cpu.source})` };
 }
 
 /** Writes config.json/files.json; on resume reports config drift and refuses a changed training file list. */
@@ -163,7 +177,9 @@ export async function setUpTraining(o: SetupOptions): Promise<TrainingSetup> {
     // the one global-batch rule, wired once: loader shares, dropout masks, augmentation draws, validation shares
     const world = dp?.world ?? GlobalBatch.single;
     if (world.distributed) useGlobalBatchDropout(model, world);
-    const scaler = new GradScaler(t.amp === 'fp16');
+    const { amp, reason } = resolveAmp(t.amp, device);
+    if (reason) log(reason);
+    const scaler = new GradScaler(amp === 'fp16');
     const state = new RunState({ cfg, paths, model, optimizer, scaler, schedule, isMain });
     if (latest !== null) {
       const note = state.restore(latest, configJsonExisted);
@@ -172,7 +188,7 @@ export async function setUpTraining(o: SetupOptions): Promise<TrainingSetup> {
     }
     // rank 0's weights everywhere (torch DDP's start), also after a resume from a checkpoint every rank read
     dp?.broadcastState([...model.stateDict().values(), ...optimizer.stateDict().values()]);
-    return { cfg, paths, device, trainSet, valSet, model, optimizer, schedule, scaler, augmentation, world, dp, state, progress, isMain, log, dispose };
+    return { cfg, paths, device, amp, trainSet, valSet, model, optimizer, schedule, scaler, augmentation, world, dp, state, progress, isMain, log, dispose };
   } catch (e) {
     dispose(false);
     throw e;

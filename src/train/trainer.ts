@@ -61,7 +61,7 @@ export class TrainingDivergedError extends Error {
 /** One optimizer step of the run at `lr` in `phase`; a non-finite loss becomes a TrainingDivergedError. */
 async function step(s: TrainingSetup, data: TrainData, phase: Phase, lr: number): Promise<{ loss: number; images: number }> {
   const { model, optimizer, scaler, cfg, dp, state } = s;
-  const settings = { device: s.device, channelsLast: cfg.train.channelsLast, amp: cfg.train.amp };
+  const settings = { device: s.device, channelsLast: cfg.train.channelsLast, amp: s.amp };
   const next = () => data.next();
   try {
     const opts = { model, optimizer, scaler, next, accumulate: cfg.train.accumulate, lr, settings, augment: phase.augment, step: state.step + 1 };
