@@ -111,7 +111,7 @@ async function main(): Promise<void> {
         .filter((l): l is TrainLogLine => 'loss' in l)
         .map((l) => l.loss);
     const weights = async (dir: string, step: number) =>
-      float32Arrays((readCheckpoint(path.join(dir, 'checkpoints', `step-${String(step).padStart(8, '0')}.safetensors`))).model);
+      float32Arrays(readCheckpoint(path.join(dir, 'checkpoints', `step-${String(step).padStart(8, '0')}.safetensors`)).model);
     const ref = runs.get('single')!;
     const refLoss = losses(ref);
     const rows = [];

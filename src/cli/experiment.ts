@@ -34,6 +34,8 @@ export function registerExperimentCommand(program: Command): void {
         trainOnly: flags.trainOnly ?? false,
         ...(flags.only ? { only: flags.only.split(',').map((s) => s.trim()) } : {}),
       });
-      process.stdout.write(`\n${result.markdown}\ncomparison: ${result.files.markdown} (${result.files.json})\n`);
+      process.stdout.write(
+        `\n${result.markdown}\ncomparison: ${result.files.markdown} (${[result.files.json, result.files.html].filter(Boolean).join(', ')})\n`,
+      );
     });
 }

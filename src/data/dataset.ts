@@ -1,11 +1,13 @@
 // What every dataset layout provides, and the shared machinery: loading a pair, checking sizes,
 // frame-range filters, empty-split errors, the recorded file list.
+
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { UnknownPolicy } from './color-table.js';
 import { DataError } from './errors.js';
 import { type Raster, readRgb } from './image-io.js';
-import type { LabelSpace } from './label-spaces.js';
+import { getLabelSpace, type LabelSpace } from './label-spaces.js';
+import type { DataConfig } from './schema.js';
 
 /** A loaded sample: HWC uint8 RGB image and HW uint8 label (label-space indices, 255 = ignore). */
 export interface Sample {
@@ -23,8 +25,8 @@ export interface SampleRef {
   label: string;
 }
 
-/** The dataset layouts shapeseg reads. */
-export type Layout = 'vkitti1' | 'vkitti2' | 'kitti';
+/** The dataset layouts shapeseg reads (one per data config schema in schema.ts). */
+export type Layout = DataConfig['layout'];
 
 /** A list of samples that can be loaded by index. */
 export interface Dataset {
@@ -106,9 +108,51 @@ export function reportMissingLabels(missing: readonly SampleRef[]): void {
   throw new DataError(`label file missing: ${shown.join('; ')}${more}`);
 }
 
+/** Images and labels matched by name (absolute paths): the pairs, images without a label, labels without an image. */
+export interface Pairing {
+  refs: SampleRef[];
+  noLabel: string[];
+  noImage: string[];
+}
+
+/** File names listed in `dir`, each `<stem><suffix>`. */
+export interface NamedFiles {
+  dir: string;
+  names: readonly string[];
+  suffix: string;
+}
+
+/** Pairs image `<stem><images.suffix>` with label `<stem><labels.suffix>`; the sample id is the stem. */
+export function pairByStem(images: NamedFiles, labels: NamedFiles): Pairing {
+  const unused = new Set(labels.names);
+  const refs: SampleRef[] = [];
+  const noLabel: string[] = [];
+  for (const f of images.names) {
+    const stem = f.slice(0, f.length - images.suffix.length);
+    const label = `${stem}${labels.suffix}`;
+    if (unused.delete(label)) refs.push({ id: stem, image: path.join(images.dir, f), label: path.join(labels.dir, label) });
+    else noLabel.push(path.join(images.dir, f));
+  }
+  return { refs, noLabel, noImage: [...unused].map((l) => path.join(labels.dir, l)) };
+}
+
+/** Throws a DataError naming the first few unpaired images and labels of `p` (nothing when all pair up); `hint` ends it. */
+export function reportUnpaired(p: Pairing, what: string, expect: { label: string; image: string }, hint = ''): void {
+  if (p.noLabel.length + p.noImage.length === 0) return;
+  const name = (files: string[], kind: string): string[] =>
+    files.length === 0 ? [] : [`${kind}: ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}`];
+  const parts = [...name(p.noLabel, `image without a label ${expect.label}`), ...name(p.noImage, `label without an image ${expect.image}`)];
+  throw new DataError(`${what} images and labels do not pair up: ${parts.join('; ')}${hint ? `. ${hint}` : ''}`);
+}
+
 /** Throws the empty-split error: which filters matched nothing, under which root. */
 export function emptySplit(layout: Layout, root: string, filters: string): never {
   throw new DataError(`empty ${layout} split under ${root}: ${filters} matched no samples`);
+}
+
+/** The error text for a label of another size than its image, naming both files and sizes. */
+export function sizeMismatchMessage(ref: SampleRef, label: { width: number; height: number }, width: number, height: number): string {
+  return `label size ${label.width}x${label.height} (${ref.label}) differs from image size ${width}x${height} (${ref.image})`;
 }
 
 /** Shared load/fileList for datasets whose samples are image/label file pairs. */
@@ -137,15 +181,31 @@ export abstract class PairDataset implements Dataset {
   async load(i: number): Promise<Sample> {
     const ref = this.refs[i];
     if (!Number.isInteger(i) || !ref) throw new RangeError(`${this.layout} sample index ${i} out of range [0, ${this.refs.length})`);
-    const [image, raw] = await Promise.all([readRgb(ref.image, 'image'), this.readLabel(ref)]);
-    if (image.width !== raw.width || image.height !== raw.height) {
-      throw new DataError(`label size ${raw.width}x${raw.height} (${ref.label}) differs from image size ${image.width}x${image.height} (${ref.image})`);
-    }
+    const [image, read] = await Promise.all([readRgb(ref.image, 'image'), this.readLabel(ref)]);
+    const raw = image.width === read.width && image.height === read.height ? read : this.fitLabel(ref, read, image.width, image.height);
     return { image: image.data, label: this.decodeLabel(ref, raw), height: image.height, width: image.width, id: ref.id };
+  }
+
+  /** A label whose size differs from its image's: refused naming both files (a layout with a documented quirk may fit it). */
+  protected fitLabel(ref: SampleRef, raw: Raster, width: number, height: number): Raster {
+    throw new DataError(sizeMismatchMessage(ref, raw, width, height));
   }
 
   /** Reads the label file undecoded. */
   protected abstract readLabel(ref: SampleRef): Promise<Raster>;
   /** Turns the raw label raster into label-space indices. */
   protected abstract decodeLabel(ref: SampleRef, raw: Raster): Buffer;
+}
+
+/** A PairDataset whose label values map through a lookup table of native ids into the label space. */
+export abstract class LutPairDataset extends PairDataset {
+  protected constructor(
+    root: string,
+    labelSpace: string,
+    refs: readonly SampleRef[],
+    unknown: UnknownPolicy,
+    protected readonly lut: Uint16Array,
+  ) {
+    super(root, getLabelSpace(labelSpace), refs, unknown);
+  }
 }

@@ -69,6 +69,33 @@ export async function readLabelIds(file: string, role: FileRole): Promise<Raster
   return { data: takeChannel(raw), width: raw.width, height: raw.height, channels: 1 };
 }
 
+/** A decoded 16-bit raster: `channels` interleaved uint16 samples per pixel, row-major. */
+export interface Raster16 {
+  data: Uint16Array;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+/**
+ * Decodes a 16-bit RGB(A) label image keeping every sample as stored (SYNTHIA `GT/LABELS`). sharp would otherwise
+ * convert it to 8 bits (v >> 8), turning small ids into 0. Anything but a 16-bit file with 3 or 4 channels is
+ * refused naming the file, with `expected` saying what the reader needs.
+ */
+export async function readLabel16(file: string, role: FileRole, expected: string): Promise<Raster16> {
+  const raw = await decode(
+    file,
+    role,
+    (s) => s.toColourspace('rgb16').raw({ depth: 'ushort' }),
+    (m) =>
+      m.depth === 'ushort' && m.channels >= 3
+        ? null
+        : `is a ${m.depth === 'uchar' ? '8' : m.depth === 'ushort' ? '16' : m.depth}-bit image with ${m.channels} channel(s); ${expected}`,
+  );
+  const own = raw.data.byteOffset % 2 === 0 ? raw.data : Buffer.from(raw.data);
+  return { data: new Uint16Array(own.buffer, own.byteOffset, own.length >> 1), width: raw.width, height: raw.height, channels: raw.channels };
+}
+
 /** Channel 0 of an interleaved raster. */
 function takeChannel(r: Raster): Buffer {
   const out = Buffer.allocUnsafe(r.width * r.height);

@@ -7,8 +7,11 @@ export const IGNORE_INDEX = 255;
 /** An sRGB colour, 0..255 per channel. */
 export type RGB = readonly [number, number, number];
 
-/** Where a dataset's native labels come from: VKITTI category names, or Cityscapes label ids (KITTI semantic). */
-export type NativeSource = 'vkitti' | 'cityscapes';
+/**
+ * Where a dataset's native labels come from: VKITTI category names, Cityscapes label ids (KITTI semantic,
+ * Cityscapes gtFine, GTA5) or SYNTHIA class ids (SYNTHIA-RAND-CITYSCAPES).
+ */
+export type NativeSource = 'vkitti' | 'cityscapes' | 'synthia';
 
 /** An ordered class list with display colours. */
 export interface LabelSpace {
@@ -76,6 +79,136 @@ export const CITYSCAPES_IDS: Readonly<Record<number, string>> = {
   33: 'bicycle',
 };
 
+/**
+ * SYNTHIA-RAND-CITYSCAPES class ids 0..22 by name (the first channel of its 16-bit GT/LABELS PNGs), as its
+ * README.txt lists them (quoted in the public loaders cited in docs/datasets.md).
+ */
+export const SYNTHIA_IDS: Readonly<Record<number, string>> = {
+  0: 'void',
+  1: 'sky',
+  2: 'building',
+  3: 'road',
+  4: 'sidewalk',
+  5: 'fence',
+  6: 'vegetation',
+  7: 'pole',
+  8: 'car',
+  9: 'traffic sign',
+  10: 'pedestrian',
+  11: 'bicycle',
+  12: 'motorcycle',
+  13: 'parking-slot',
+  14: 'road-work',
+  15: 'traffic light',
+  16: 'terrain',
+  17: 'rider',
+  18: 'truck',
+  19: 'bus',
+  20: 'train',
+  21: 'wall',
+  22: 'lanemarking',
+};
+
+// SYNTHIA id -> Cityscapes train-id class: the id_to_trainid of the DA/DG loaders ("mapping based on README.txt
+// from SYNTHIA_RAND_CITYSCAPES"); terrain (16), truck (18) and train (20) are listed there though SYNTHIA has
+// (almost) no such pixels. void, parking-slot, road-work and lanemarking are ignored.
+const SYNTHIA_TO_CITYSCAPES = {
+  3: 'road',
+  4: 'sidewalk',
+  2: 'building',
+  21: 'wall',
+  5: 'fence',
+  7: 'pole',
+  15: 'traffic light',
+  9: 'traffic sign',
+  6: 'vegetation',
+  16: 'terrain',
+  1: 'sky',
+  10: 'person',
+  17: 'rider',
+  8: 'car',
+  18: 'truck',
+  19: 'bus',
+  20: 'train',
+  12: 'motorcycle',
+  11: 'bicycle',
+} as const;
+
+// The VKITTI categories that are Cityscapes train-id classes (Tree and Vegetation are both vegetation, a Van a car).
+const VKITTI_TO_CITYSCAPES = {
+  Road: 'road',
+  Building: 'building',
+  Pole: 'pole',
+  TrafficLight: 'traffic light',
+  TrafficSign: 'traffic sign',
+  Tree: 'vegetation',
+  Vegetation: 'vegetation',
+  Terrain: 'terrain',
+  Sky: 'sky',
+  Car: 'car',
+  Van: 'car',
+  Truck: 'truck',
+} as const;
+
+/** The 19 Cityscapes train-id classes, in train-id order (cityscapesScripts labels.py), with its colours. */
+const CITYSCAPES19_CLASSES: readonly (readonly [string, RGB])[] = [
+  ['road', [128, 64, 128]],
+  ['sidewalk', [244, 35, 232]],
+  ['building', [70, 70, 70]],
+  ['wall', [102, 102, 156]],
+  ['fence', [190, 153, 153]],
+  ['pole', [153, 153, 153]],
+  ['traffic light', [250, 170, 30]],
+  ['traffic sign', [220, 220, 0]],
+  ['vegetation', [107, 142, 35]],
+  ['terrain', [152, 251, 152]],
+  ['sky', [70, 130, 180]],
+  ['person', [220, 20, 60]],
+  ['rider', [255, 0, 0]],
+  ['car', [0, 0, 142]],
+  ['truck', [0, 0, 70]],
+  ['bus', [0, 60, 100]],
+  ['train', [0, 80, 100]],
+  ['motorcycle', [0, 0, 230]],
+  ['bicycle', [119, 11, 32]],
+];
+
+// Cityscapes label id -> train-id class: in labels.py each of the 19 train ids is given to the label id of the same name.
+const CITYSCAPES_TRAIN_IDS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(CITYSCAPES_IDS).filter(([, name]) => CITYSCAPES19_CLASSES.some((c) => c[0] === name)),
+);
+
+/** The classes of cityscapes19 in `synthia16`: all but terrain, truck and train, which SYNTHIA does not have. */
+const inSynthia = (c: string): boolean => c !== 'terrain' && c !== 'truck' && c !== 'train';
+
+/** The classes of `vkitti-kitti`: those VKITTI categories map to. */
+const VKITTI_KITTI: ReadonlySet<string> = new Set(Object.values(VKITTI_TO_CITYSCAPES));
+
+/**
+ * The 13 classes the SYNTHIA literature also reports (mIoU*): synthia16 without wall, fence and pole, in
+ * synthia16 order. Names of classes of `synthia16` (and `cityscapes19`); `classIndices` turns them into indices.
+ */
+export const SYNTHIA13_CLASSES: readonly string[] = Object.freeze([
+  'road',
+  'sidewalk',
+  'building',
+  'traffic light',
+  'traffic sign',
+  'vegetation',
+  'sky',
+  'person',
+  'rider',
+  'car',
+  'bus',
+  'motorcycle',
+  'bicycle',
+]);
+
+/** `table` (native key -> class) restricted to the entries whose class `keep` accepts. */
+function only(table: Readonly<Record<string, string>>, keep: (cls: string) => boolean): Record<string, string> {
+  return Object.fromEntries(Object.entries(table).filter(([, cls]) => keep(cls)));
+}
+
 interface SpaceDecl {
   classes: readonly (readonly [string, RGB])[];
   /** native key -> class name; native keys not listed map to IGNORE_INDEX. */
@@ -121,47 +254,24 @@ const DECLS = {
       },
     },
   },
-  // Cityscapes train-id order restricted to the classes VKITTI and KITTI share.
+  // Cityscapes train-id order restricted to the classes VKITTI and KITTI share (the VKITTI categories that are
+  // Cityscapes train-id classes).
   'vkitti-kitti': {
-    classes: [
-      ['road', [128, 64, 128]],
-      ['building', [70, 70, 70]],
-      ['pole', [153, 153, 153]],
-      ['traffic light', [250, 170, 30]],
-      ['traffic sign', [220, 220, 0]],
-      ['vegetation', [107, 142, 35]],
-      ['terrain', [152, 251, 152]],
-      ['sky', [70, 130, 180]],
-      ['car', [0, 0, 142]],
-      ['truck', [0, 0, 70]],
-    ],
+    classes: CITYSCAPES19_CLASSES.filter((c) => VKITTI_KITTI.has(c[0])),
+    from: { vkitti: VKITTI_TO_CITYSCAPES, cityscapes: only(CITYSCAPES_TRAIN_IDS, (c) => VKITTI_KITTI.has(c)) },
+  },
+  // The 19 Cityscapes train-id classes (the synthetic-to-real DG/DA benchmarks: GTA5, Cityscapes, BDD100K, Mapillary).
+  cityscapes19: {
+    classes: CITYSCAPES19_CLASSES,
+    from: { cityscapes: CITYSCAPES_TRAIN_IDS, synthia: SYNTHIA_TO_CITYSCAPES, vkitti: VKITTI_TO_CITYSCAPES },
+  },
+  // cityscapes19 without terrain, truck and train: the SYNTHIA -> Cityscapes protocol's 16 classes.
+  synthia16: {
+    classes: CITYSCAPES19_CLASSES.filter((c) => inSynthia(c[0])),
     from: {
-      vkitti: {
-        Road: 'road',
-        Building: 'building',
-        Pole: 'pole',
-        TrafficLight: 'traffic light',
-        TrafficSign: 'traffic sign',
-        Tree: 'vegetation',
-        Vegetation: 'vegetation',
-        Terrain: 'terrain',
-        Sky: 'sky',
-        Car: 'car',
-        Van: 'car',
-        Truck: 'truck',
-      },
-      cityscapes: {
-        7: 'road',
-        11: 'building',
-        17: 'pole',
-        19: 'traffic light',
-        20: 'traffic sign',
-        21: 'vegetation',
-        22: 'terrain',
-        23: 'sky',
-        26: 'car',
-        27: 'truck',
-      },
+      cityscapes: only(CITYSCAPES_TRAIN_IDS, inSynthia),
+      synthia: only(SYNTHIA_TO_CITYSCAPES, inSynthia),
+      vkitti: only(VKITTI_TO_CITYSCAPES, inSynthia),
     },
   },
 } as const satisfies Record<string, SpaceDecl>;
@@ -175,6 +285,7 @@ export const LABEL_SPACE_NAMES = Object.keys(DECLS) as [LabelSpaceName, ...Label
 const NATIVE_KEYS: Record<NativeSource, readonly string[]> = {
   vkitti: VKITTI_CATEGORIES,
   cityscapes: Object.keys(CITYSCAPES_IDS),
+  synthia: Object.keys(SYNTHIA_IDS),
 };
 
 const SPACES = new Map<string, LabelSpace>(
@@ -204,7 +315,7 @@ export function sourcesOf(name: string): NativeSource[] {
 
 /**
  * native key -> class index (IGNORE_INDEX for known-but-unused keys) for mapping `source` into `space`.
- * Keys are VKITTI category names or Cityscapes ids as decimal strings. Throws if the space has no mapping from `source`.
+ * Keys are VKITTI category names, or Cityscapes / SYNTHIA ids as decimal strings. Throws if the space has no mapping from `source`.
  */
 export function nativeMapping(space: string, source: NativeSource): ReadonlyMap<string, number> {
   const ls = getLabelSpace(space);
@@ -233,8 +344,28 @@ export function cityscapesLut(space: string): Uint16Array {
   return lut;
 }
 
-/** Marks a label value that is no known native id in cityscapesLut(). */
+/**
+ * A 65536-entry table SYNTHIA class id (a 16-bit label sample) -> class index of `space`; values that are no
+ * SYNTHIA id (>22) hold UNKNOWN_ID so callers can report them.
+ */
+export function synthiaLut(space: string): Uint16Array {
+  const lut = new Uint16Array(65536).fill(UNKNOWN_ID);
+  for (const [k, v] of nativeMapping(space, 'synthia')) lut[Number(k)] = v;
+  return lut;
+}
+
+/** Marks a label value that is no known native id in cityscapesLut() and synthiaLut(). */
 export const UNKNOWN_ID = 256;
+
+/** Indices in label space `space` of the classes named in `names` (e.g. SYNTHIA13_CLASSES); a name not in it throws. */
+export function classIndices(space: string, names: readonly string[]): number[] {
+  const ls = getLabelSpace(space);
+  return names.map((n) => {
+    const k = ls.classes.indexOf(n);
+    if (k < 0) throw new Error(`label space ${ls.name} has no class ${JSON.stringify(n)}; its classes: ${ls.classes.join(', ')}`);
+    return k;
+  });
+}
 
 // Declarations are checked once at load so a typo cannot silently map a class to -1.
 for (const [name, d] of Object.entries(DECLS) as [string, SpaceDecl][]) {
@@ -247,3 +378,4 @@ for (const [name, d] of Object.entries(DECLS) as [string, SpaceDecl][]) {
     }
   }
 }
+classIndices('synthia16', SYNTHIA13_CLASSES);

@@ -1,8 +1,13 @@
 // One entry point from a dataset config to a Dataset.
+import { Bdd100kDataset } from './bdd100k.js';
+import { CityscapesDataset } from './cityscapes.js';
 import type { Dataset } from './dataset.js';
+import { Gta5Dataset } from './gta5.js';
 import { KittiDataset } from './kitti.js';
 import { getLabelSpace, type LabelSpace } from './label-spaces.js';
+import { MapillaryDataset } from './mapillary.js';
 import type { DataConfig } from './schema.js';
+import { SynthiaDataset } from './synthia.js';
 import { VKitti1Dataset } from './vkitti1.js';
 import { VKitti2Dataset } from './vkitti2.js';
 
@@ -15,6 +20,16 @@ export function openDataset(cfg: DataConfig): Promise<Dataset> {
       return VKitti2Dataset.open(cfg);
     case 'kitti':
       return KittiDataset.open(cfg);
+    case 'bdd100k':
+      return Bdd100kDataset.open(cfg);
+    case 'mapillary':
+      return MapillaryDataset.open(cfg);
+    case 'cityscapes':
+      return CityscapesDataset.open(cfg);
+    case 'gta5':
+      return Gta5Dataset.open(cfg);
+    case 'synthia':
+      return SynthiaDataset.open(cfg);
   }
 }
 

@@ -2,15 +2,13 @@
 // label-space agreement between checkpoint, dataset and flags, and output-stride parsing.
 import YAML from 'yaml';
 import { formatIssues } from '../config/errors.js';
-import type { Dataset } from '../data/dataset.js';
+import type { Dataset, Layout } from '../data/dataset.js';
 import { getLabelSpace, type LabelSpace } from '../data/label-spaces.js';
 import { openDataset } from '../data/open.js';
-import { type DataConfig, DataConfigSchema } from '../data/schema.js';
+import { type DataConfig, DataConfigSchema, LAYOUTS } from '../data/schema.js';
 import { checkOutputStride, type OutputStride } from '../models/deeplabv3.js';
 import { cudaIsAvailable, type Device, parseDevice } from '../tensor/index.js';
 import type { ModelCheckpointInfo } from './load-model.js';
-
-const LAYOUTS = ['vkitti1', 'vkitti2', 'kitti'] as const;
 
 /** `--device`: cpu, cuda, cuda:N; default cuda when available, else cpu. */
 export function resolveDevice(flag: string | undefined): Device {
@@ -38,14 +36,14 @@ export function parseOutputStride(text: string): OutputStride {
 }
 
 /** `<layout>:<root>` → { layout, root }; the layout is named in the error when unknown. */
-export function parseDataSpec(spec: string): { layout: (typeof LAYOUTS)[number]; root: string } {
+export function parseDataSpec(spec: string): { layout: Layout; root: string } {
   const i = spec.indexOf(':');
   const layout = i > 0 ? spec.slice(0, i) : '';
   const root = i > 0 ? spec.slice(i + 1) : '';
   if (!(LAYOUTS as readonly string[]).includes(layout) || root === '') {
     throw new Error(`--data: expected <layout>:<root> with layout ${LAYOUTS.join(', ')} (e.g. kitti:/data/kitti), got ${JSON.stringify(spec)}`);
   }
-  return { layout: layout as (typeof LAYOUTS)[number], root };
+  return { layout: layout as Layout, root };
 }
 
 /** Where the evaluation data comes from. */

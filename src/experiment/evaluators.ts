@@ -1,11 +1,93 @@
-// Picks how an experiment's runs are evaluated from its `eval` section.
-
+// How an experiment's runs are evaluated: one model load per run and output stride, then the texture-shift
+// suite (when on) and every target still missing from the run's scores, each target's eval file kept in the
+// run's folder and what it was recorded beside its numbers.
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { getLabelSpace } from '../data/label-spaces.js';
+import { openDataset } from '../data/open.js';
+import { type EvaluableModel, evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
+import { readModelCheckpoint } from '../eval/load-model.js';
+import { finiteOrNull } from '../eval/result-file.js';
+import { describeData } from '../eval/setup.js';
 import type { RunEvaluator } from './runner.js';
 import type { Experiment } from './schema.js';
-import { suiteEvaluator } from './suite-evaluator.js';
-import { valEvaluator } from './val-evaluator.js';
+import type { RunScores, SetScores } from './scores.js';
+import { suiteScores } from './suite-evaluator.js';
+import { currentScores, pendingEvaluation, type ResolvedTarget, resolveTargets } from './targets.js';
 
-/** The evaluator an experiment's `eval` section asks for. */
+type EvalArgs = Parameters<RunEvaluator>[0];
+
+/** Mean of the defined IoUs of the subset's classes (null when none is defined). */
+function subsetMIoU(perClass: ReadonlyArray<number | null>, classNames: readonly string[], classes: readonly string[]): number | null {
+  const vals = classes.map((c) => perClass[classNames.indexOf(c)]).filter((v): v is number => typeof v === 'number');
+  return vals.length === 0 ? null : vals.reduce((a, b) => a + b, 0) / vals.length;
+}
+
+/** Evaluates the model on one target; writes `<outDir>/targets/<name>.json` (the full eval result file). */
+async function targetScores(model: EvaluableModel, modelName: string, t: ResolvedTarget, o: EvalArgs): Promise<SetScores> {
+  const dataset = await openDataset(t.data);
+  const root = path.resolve(t.data.root);
+  const spec = describeData({ ...t.data, root });
+  o.log(`${o.run}: target ${t.name} at OS ${o.outputStride}: ${spec} (${dataset.length} images, label space ${dataset.labelSpace.name})`);
+  const res = await evaluate(model, dataset, { labelSpace: dataset.labelSpace, device: o.config.train.device, outputStride: o.outputStride });
+  const classNames = [...dataset.labelSpace.classes];
+  const file = evaluationToFile(res, {
+    checkpoint: path.resolve(o.checkpoint),
+    model: modelName,
+    labelSpace: dataset.labelSpace.name,
+    classNames,
+    data: { spec, split: t.name, count: res.images },
+    outputStride: o.outputStride,
+    scales: [1],
+    flip: false,
+  });
+  await writeEvalResult(path.join(o.outDir, 'targets', `${t.name}.json`), file);
+  const perClassIoU = Array.from(res.metrics.perClassIoU, finiteOrNull);
+  o.log(`${o.run}: ${t.name} mIoU ${(100 * res.metrics.mIoU).toFixed(1)}% (${res.seconds.toFixed(1)} s)`);
+  return {
+    name: t.name,
+    kind: t.kind,
+    mIoU: res.metrics.mIoU,
+    pixelAccuracy: res.metrics.pixelAccuracy,
+    perClassIoU,
+    subsets: t.subsets.map((s) => ({ name: s.name, classes: s.classes, mIoU: subsetMIoU(perClassIoU, classNames, s.classes) })),
+    data: {
+      layout: t.data.layout,
+      root,
+      labelSpace: t.data.labelSpace,
+      spec,
+      config: { ...t.data },
+      files: dataset.length,
+      fileListSha256: createHash('sha256').update(dataset.fileList().join('\n')).digest('hex'),
+    },
+  };
+}
+
+/**
+ * The evaluator an experiment's `eval` section asks for: the suite when `shiftSuite` is on, and each target
+ * (eval.targets, else the config's data.val). With `previous` scores, only what they lack is evaluated (a target
+ * added to the file, or one whose data changed) and merged in.
+ */
 export function defaultEvaluator(spec: Experiment['eval']): RunEvaluator {
-  return spec.shiftSuite ? suiteEvaluator : valEvaluator;
+  return async (o) => {
+    const targets = resolveTargets(spec, o.config, o.run);
+    const previous = o.previous ?? null;
+    const todo = pendingEvaluation(previous, spec, targets);
+    const { model, info } = readModelCheckpoint(o.checkpoint, { device: o.config.train.device, outputStride: o.outputStride });
+    try {
+      const suite = todo.suite ? await suiteScores(model, info.name, o) : null;
+      const fresh: SetScores[] = [];
+      for (const t of todo.targets) fresh.push(await targetScores(model, info.name, t, o));
+      const base: RunScores = suite ??
+        previous ?? { run: o.run, outputStride: o.outputStride, checkpoint: o.checkpoint, classNames: [], sets: [], shapeBias: null, shapeBiasPerClass: [] };
+      const classNames = base.classNames.length > 0 ? base.classNames : [...getLabelSpace(o.config.data.train.labelSpace).classes];
+      return currentScores(
+        { ...base, checkpoint: o.checkpoint, classNames, sets: [...(suite?.sets ?? []), ...(previous?.sets ?? []), ...fresh] },
+        spec,
+        targets,
+      );
+    } finally {
+      model.dispose();
+    }
+  };
 }

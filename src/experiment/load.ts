@@ -3,13 +3,15 @@
 import * as path from 'node:path';
 import { ConfigError, formatIssues, parseConfig, type RunConfig, readConfigFile } from '../config/index.js';
 import { type Experiment, type ExperimentRun, ExperimentSchema } from './schema.js';
+import { type ResolvedTarget, resolveTargets } from './targets.js';
 
 /** An experiment with every run's config resolved. */
 export interface LoadedExperiment {
   file: string;
   name: string;
   spec: Experiment;
-  runs: Array<{ run: ExperimentRun; config: RunConfig }>;
+  /** Each run with its config and the targets it is scored on (checked against its label space). */
+  runs: Array<{ run: ExperimentRun; config: RunConfig; targets: ResolvedTarget[] }>;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -22,7 +24,7 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   return out;
 }
 
-/** Loads and validates an experiment file (JSON or YAML); errors name the file and field. */
+/** Loads and validates an experiment file (JSON or YAML) and every run's targets; errors name the file and field. */
 export function loadExperiment(file: string): LoadedExperiment {
   const raw = readConfigFile(file);
   const res = ExperimentSchema.safeParse(raw ?? {});
@@ -36,7 +38,14 @@ export function loadExperiment(file: string): LoadedExperiment {
   const runs = spec.runs.map((run, i) => {
     const merged = deepMerge(base, run.override) as Record<string, unknown>;
     merged.name = run.name;
-    return { run, config: parseConfig(merged, `${file} runs[${i}] (${run.name}) over ${baseFile}`) };
+    const config = parseConfig(merged, `${file} runs[${i}] (${run.name}) over ${baseFile}`);
+    try {
+      return { run, config, targets: resolveTargets(spec.eval, config, run.name) };
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      const lines = e.problems.map((l) => `${l} (in ${file})`);
+      throw new ConfigError(lines.join('\n  '), lines);
+    }
   });
   return { file, name: spec.name ?? path.basename(file).replace(/\.(ya?ml|json)$/i, ''), spec, runs };
 }

@@ -1,17 +1,20 @@
 // Runs an experiment: synthesises its data once, trains each run (resuming a half-finished one, skipping a
-// finished one), evaluates every run at each output stride, and writes the comparison. A run counts as finished
-// when its scores file exists, so a killed experiment continues where it stopped.
+// finished one), evaluates every run at each output stride, and writes the comparison (Markdown, JSON, HTML).
+// A run counts as evaluated when its scores file holds the suite (if asked for) and every target as the file
+// describes it now, so a killed experiment continues where it stopped and a target added later is evaluated alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunConfig } from '../config/index.js';
 import { writeFileAtomicAsync } from '../io/atomic.js';
+import { writeReport } from '../report/index.js';
 import { generateDataset } from '../synth/generate.js';
 import { CheckpointDir } from '../train/checkpoint.js';
 import { runPaths, writeJson } from '../train/run-dir.js';
 import { train } from '../train/trainer.js';
 import type { LoadedExperiment } from './load.js';
 import type { Experiment } from './schema.js';
-import { type ComparisonRow, comparisonMarkdown, comparisonRows, type RunScores } from './scores.js';
+import { type ComparisonRow, comparisonRows, experimentMarkdown, parseRunScores, type RunScores, type TargetComparison, targetComparison } from './scores.js';
+import { currentScores, pendingEvaluation } from './targets.js';
 
 /** Evaluates one trained run at one output stride. */
 export type RunEvaluator = (o: {
@@ -23,6 +26,8 @@ export type RunEvaluator = (o: {
   /** Folder for this evaluation's files. */
   outDir: string;
   log: (m: string) => void;
+  /** The scores the run already has at this output stride: evaluate only what they lack, and return them merged. */
+  previous?: RunScores | null;
 }) => Promise<RunScores>;
 
 /** Options of runExperiment(). */
@@ -43,8 +48,11 @@ export interface RunExperimentOptions {
 export interface ExperimentResult {
   scores: RunScores[];
   rows: ComparisonRow[];
+  /** mIoU per target, per class, and the mean over targets. */
+  targets: TargetComparison;
   markdown: string;
-  files: { json: string; markdown: string };
+  /** `html`: the report of the evaluated runs (null while none is). */
+  files: { json: string; markdown: string; html: string | null };
 }
 
 /** Synthesises each dataset whose root does not exist yet (a finished synth leaves the folder; a half one is redone). */
@@ -73,15 +81,13 @@ async function trainRun(config: RunConfig, runDir: string, progress: RunExperime
   return finalFile;
 }
 
-/** The scores a run has already written, one per output stride evaluated. */
-function finishedScores(runDir: string, outputStrides: readonly number[]): RunScores[] {
-  return outputStrides.flatMap((os) => {
-    const file = runPaths(runDir).scoresFile(os);
-    return fs.existsSync(file) ? [JSON.parse(fs.readFileSync(file, 'utf8')) as RunScores] : [];
-  });
+/** The scores file of a run at one output stride, or null when it has none yet. */
+function readScores(runDir: string, outputStride: number): RunScores | null {
+  const file = runPaths(runDir).scoresFile(outputStride);
+  return fs.existsSync(file) ? parseRunScores(fs.readFileSync(file, 'utf8'), file) : null;
 }
 
-/** Runs (or continues) an experiment and writes `<out>/comparison.json` and `<out>/comparison.md`. */
+/** Runs (or continues) an experiment and writes `<out>/comparison.json`, `.md` and `.html` (the report of its runs). */
 export async function runExperiment(o: RunExperimentOptions): Promise<ExperimentResult> {
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const { spec } = o.experiment;
@@ -92,7 +98,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   }
   fs.mkdirSync(o.out, { recursive: true });
   await prepareData(spec, log);
-  for (const [i, { run, config }] of selected.entries()) {
+  for (const [i, { run, config, targets }] of selected.entries()) {
     const runDir = path.join(o.out, run.name);
     log(`[${i + 1}/${selected.length}] ${run.name}${run.description ? `: ${run.description}` : ''}`);
     let checkpoint: string | null = null;
@@ -101,19 +107,48 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       continue;
     }
     for (const os of spec.eval.outputStrides) {
-      const file = runPaths(runDir).scoresFile(os);
-      if (fs.existsSync(file)) continue;
+      const previous = readScores(runDir, os);
+      const todo = pendingEvaluation(previous, spec.eval, targets);
+      if (previous && !todo.suite && todo.targets.length === 0) continue;
+      if (previous)
+        log(
+          `${run.name} at OS ${os}: evaluating ${[...(todo.suite ? ['the suite'] : []), ...todo.targets.map((t) => t.name)].join(', ')} (not in its scores yet)`,
+        );
       checkpoint ??= await trainRun(config, runDir, o.progress, log);
-      const s = await o.evaluator({ run: run.name, config, checkpoint, outputStride: os, evalSpec: spec.eval, outDir: runPaths(runDir).evalDirAt(os), log });
-      writeJson(file, s);
+      const s = await o.evaluator({
+        run: run.name,
+        config,
+        checkpoint,
+        outputStride: os,
+        evalSpec: spec.eval,
+        outDir: runPaths(runDir).evalDirAt(os),
+        log,
+        previous,
+      });
+      writeJson(runPaths(runDir).scoresFile(os), s);
     }
   }
-  // the comparison covers every finished run, in the file's order, not only the ones this call did (--only)
-  const scores = o.experiment.runs.flatMap(({ run }) => finishedScores(path.join(o.out, run.name), spec.eval.outputStrides));
+  // the comparison covers every evaluated run, in the file's order, not only the ones this call did (--only),
+  // each cut to what the file asks for now (a target removed from it leaves the tables)
+  const evaluated = o.experiment.runs.map(({ run, targets }) => ({
+    dir: path.join(o.out, run.name),
+    scores: spec.eval.outputStrides.flatMap((os) => {
+      const s = readScores(path.join(o.out, run.name), os);
+      return s ? [currentScores(s, spec.eval, targets)] : [];
+    }),
+  }));
+  const scores = evaluated.flatMap((r) => r.scores);
   const rows = comparisonRows(scores);
-  const markdown = comparisonMarkdown(rows, scores[0]?.classNames ?? []);
-  const files = { json: path.join(o.out, 'comparison.json'), markdown: path.join(o.out, 'comparison.md') };
-  writeJson(files.json, { experiment: o.experiment.name, spec, rows, scores });
+  const targets = targetComparison(scores);
+  const markdown = experimentMarkdown(scores);
+  const dirs = evaluated.filter((r) => r.scores.length > 0).map((r) => r.dir);
+  const files = {
+    json: path.join(o.out, 'comparison.json'),
+    markdown: path.join(o.out, 'comparison.md'),
+    html: dirs.length > 0 ? path.join(o.out, 'comparison.html') : null,
+  };
+  writeJson(files.json, { experiment: o.experiment.name, spec, rows, targets, scores });
   await writeFileAtomicAsync(files.markdown, `# ${o.experiment.name}\n\n${spec.description ?? ''}\n\n${markdown}`);
-  return { scores, rows, markdown, files };
+  if (files.html) await writeReport(dirs, files.html, { title: `experiment ${o.experiment.name}`, scores });
+  return { scores, rows, targets, markdown, files };
 }

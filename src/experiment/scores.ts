@@ -1,16 +1,39 @@
-// What an experiment records for one run at one output stride, and the comparison rows derived from it.
+// What an experiment records for one run at one output stride, and the comparisons derived from it: the
+// texture-shift summary (comparisonRows) and the per-target tables domain-generalisation papers print
+// (targetComparison: rows = runs, columns = targets + their mean, one per-class table per target).
+import * as z from 'zod';
 
-/** Metrics of one evaluation set (one style of the suite, or a validation set). */
+/** What a dataset target was, recorded beside its numbers so a table can be traced to its data. */
+export interface TargetRecord {
+  layout: string;
+  /** Absolute dataset root. */
+  root: string;
+  labelSpace: string;
+  /** `layout:root {filters}` (describeData). */
+  spec: string;
+  /** The data config as evaluated (split, filters, unknown-label policy; root as written). */
+  config: Record<string, unknown>;
+  /** Images evaluated. */
+  files: number;
+  /** SHA-256 of the file list (one `image<TAB>label` line per sample, relative to root): same hash, same files. */
+  fileListSha256: string;
+}
+
+/** Metrics of one evaluation set (one style of the suite, a listed target, or the run's validation set). */
 export interface SetScores {
-  /** Set name, e.g. "default", "shifted-neon", "texture-free", "cue-conflict", "val". */
+  /** Set name, e.g. "default", "shifted-neon", "texture-free", "cue-conflict", "val", or a target's name. */
   name: string;
-  kind: 'in-style' | 'shifted' | 'texture-free' | 'cue-conflict' | 'val';
+  kind: 'in-style' | 'shifted' | 'texture-free' | 'cue-conflict' | 'val' | 'target';
   mIoU: number;
   pixelAccuracy: number;
   /** Per class, label-space order; null where the class is absent from ground truth and prediction. */
   perClassIoU: Array<number | null>;
   /** Boundary IoU (Cheng et al. 2021) averaged over classes, when measured. */
   boundaryIoU?: number | null;
+  /** Mean IoU over class subsets reported beside the full mIoU (e.g. SYNTHIA's 13 classes), by subset name. */
+  subsets?: Array<{ name: string; classes: string[]; mIoU: number | null }>;
+  /** For a dataset (kind 'val' or 'target'): what it was. */
+  data?: TargetRecord;
 }
 
 /** One run evaluated at one output stride. */
@@ -71,6 +94,48 @@ export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
   return rows;
 }
 
+/**
+ * How a scores file is checked when read back (it is input: an older or hand-edited file names its problem).
+ * JSON has no NaN, so undefined metrics read as null.
+ */
+const num = z.number().nullable();
+const RunScoresSchema = z.looseObject({
+  run: z.string(),
+  outputStride: z.literal([8, 16]),
+  checkpoint: z.string(),
+  classNames: z.array(z.string()),
+  sets: z.array(
+    z.looseObject({
+      name: z.string(),
+      kind: z.enum(['in-style', 'shifted', 'texture-free', 'cue-conflict', 'val', 'target']),
+      mIoU: num,
+      pixelAccuracy: num,
+      perClassIoU: z.array(num),
+      subsets: z.array(z.looseObject({ name: z.string(), classes: z.array(z.string()), mIoU: num })).optional(),
+      data: z.looseObject({ layout: z.string(), root: z.string(), files: z.number(), fileListSha256: z.string() }).optional(),
+    }),
+  ),
+  shapeBias: num,
+  shapeBiasPerClass: z.array(num),
+});
+
+/** Parses the text of a scores file (scores-os<N>.json); errors name the file and the field. */
+export function parseRunScores(text: string, file: string): RunScores {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not readable JSON (${(e as Error).message})`);
+  }
+  const r = RunScoresSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new Error(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  // null metrics stay null at run time; every reader formats them as "–"
+  return r.data as unknown as RunScores;
+}
+
 const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(1));
 
 /** The comparison as a Markdown table (runs × summary metrics, then the in-style per-class IoU). */
@@ -85,4 +150,143 @@ export function comparisonMarkdown(rows: readonly ComparisonRow[], classNames: r
   lines.push('', `| run | OS | ${classNames.join(' | ')} |`, `|${'---|'.repeat(classNames.length + 2)}`);
   for (const r of rows) lines.push(`| ${r.run} | ${r.outputStride} | ${classNames.map((_, k) => pct(r.perClassInStyle[k])).join(' | ')} |`);
   return `${lines.join('\n')}\n`;
+}
+
+/** One column of the per-target comparison. */
+export interface TargetColumn {
+  name: string;
+  kind: 'target' | 'val';
+  /** Classes of the per-class table (the first run's that has the target). */
+  classNames: string[];
+  /** Subsets every run reports for this target. */
+  subsets: string[];
+  /** What the target was (the first run's record; null in files written before records were kept). */
+  data: TargetRecord | null;
+  /** Runs (`run @ OS n`) whose record of the target differs from `data` (other files, root or filters). */
+  differs: string[];
+}
+
+/** One run at one output stride in the per-target comparison. */
+export interface TargetRow {
+  run: string;
+  outputStride: 8 | 16;
+  /** mIoU per target name (null: not evaluated, or undefined). */
+  mIoU: Record<string, number | null>;
+  /** Mean of the targets' mIoU (null unless every target has one). */
+  mean: number | null;
+  /** Subset mIoU per target name and subset name. */
+  subsetMIoU: Record<string, Record<string, number | null>>;
+  /** Mean over targets of each subset that every target reports. */
+  subsetMean: Record<string, number | null>;
+  /** IoU per class name, per target name. */
+  perClass: Record<string, Record<string, number | null>>;
+}
+
+/** The per-target comparison: DG papers' table (rows = runs, columns = targets + mean) and per-class tables. */
+export interface TargetComparison {
+  targets: TargetColumn[];
+  /** Subset names every target reports (a mean column each). */
+  meanSubsets: string[];
+  rows: TargetRow[];
+}
+
+const isTarget = (s: SetScores): s is SetScores & { kind: 'target' | 'val' } => s.kind === 'target' || s.kind === 'val';
+/** Whether a set comes from the texture-shift suite (not a dataset target). */
+export const isSuiteSet = (s: SetScores): boolean => !isTarget(s);
+const finite = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Builds the per-target comparison from every run's scores (targets in order of first appearance). */
+export function targetComparison(all: readonly RunScores[]): TargetComparison {
+  const targets: TargetColumn[] = [];
+  for (const s of all) {
+    for (const set of s.sets.filter(isTarget)) {
+      const col = targets.find((t) => t.name === set.name);
+      if (!col) {
+        targets.push({ name: set.name, kind: set.kind, classNames: [...s.classNames], subsets: [], data: set.data ?? null, differs: [] });
+      } else if (col.data && set.data && (col.data.fileListSha256 !== set.data.fileListSha256 || col.data.spec !== set.data.spec)) {
+        col.differs.push(`${s.run} @ OS ${s.outputStride}`);
+      }
+    }
+  }
+  const setOf = (s: RunScores, name: string) => s.sets.find((x) => isTarget(x) && x.name === name);
+  for (const t of targets) {
+    const having = all.map((s) => setOf(s, t.name)).filter((x) => x !== undefined);
+    const names = having[0]?.subsets?.map((x) => x.name) ?? [];
+    t.subsets = names.filter((n) => having.every((x) => x.subsets?.some((y) => y.name === n)));
+  }
+  const meanSubsets = targets.length === 0 ? [] : targets[0]!.subsets.filter((n) => targets.every((t) => t.subsets.includes(n)));
+  const rows = all
+    .filter((s) => s.sets.some(isTarget))
+    .map((s): TargetRow => {
+      const mIoU: TargetRow['mIoU'] = {};
+      const subsetMIoU: TargetRow['subsetMIoU'] = {};
+      const perClass: TargetRow['perClass'] = {};
+      for (const t of targets) {
+        const set = setOf(s, t.name);
+        mIoU[t.name] = finite(set?.mIoU);
+        subsetMIoU[t.name] = Object.fromEntries(t.subsets.map((n) => [n, finite(set?.subsets?.find((x) => x.name === n)?.mIoU)]));
+        perClass[t.name] = Object.fromEntries(s.classNames.map((c, k) => [c, set ? finite(set.perClassIoU[k]) : null]));
+      }
+      const meanOf = (xs: Array<number | null>) => (xs.every((x) => x !== null) ? mean(xs as number[]) : null);
+      return {
+        run: s.run,
+        outputStride: s.outputStride,
+        mIoU,
+        mean: meanOf(targets.map((t) => mIoU[t.name]!)),
+        subsetMIoU,
+        subsetMean: Object.fromEntries(meanSubsets.map((n) => [n, meanOf(targets.map((t) => subsetMIoU[t.name]![n]!))])),
+        perClass,
+      };
+    });
+  return { targets, meanSubsets, rows };
+}
+
+/** A target as one line: what it was read from, how many files, in which label space. */
+export function describeTarget(t: TargetColumn): string {
+  if (!t.data) return `${t.name}: (not recorded)`;
+  const d = t.data;
+  const differs = t.differs.length ? `; **other data for ${t.differs.join(', ')}**` : '';
+  return `${t.name}: \`${d.spec}\` (${d.files} files, file list sha256 ${d.fileListSha256.slice(0, 12)}, label space ${d.labelSpace})${differs}`;
+}
+
+/** The per-target comparison as Markdown: the mIoU table (targets, subsets, mean), the targets' data, per-class tables. */
+export function targetsMarkdown(c: TargetComparison): string {
+  if (c.rows.length === 0) return '';
+  const cols = [
+    ...c.targets.flatMap((t) => [t.name, ...t.subsets.map((n) => `${t.name} ${n}`)]),
+    ...(c.targets.length > 1 ? ['mean', ...c.meanSubsets.map((n) => `mean ${n}`)] : []),
+  ];
+  const lines = [`mIoU per target (%)${c.targets.length > 1 ? ' and the mean over targets:' : ':'}`, ''];
+  lines.push(`| run | OS | ${cols.join(' | ')} |`, `|---|---|${'---:|'.repeat(cols.length)}`);
+  for (const r of c.rows) {
+    const cells = [
+      ...c.targets.flatMap((t) => [r.mIoU[t.name], ...t.subsets.map((n) => r.subsetMIoU[t.name]?.[n])]),
+      ...(c.targets.length > 1 ? [r.mean, ...c.meanSubsets.map((n) => r.subsetMean[n])] : []),
+    ];
+    lines.push(`| ${r.run} | ${r.outputStride} | ${cells.map(pct).join(' | ')} |`);
+  }
+  lines.push('', 'Targets:', '', ...c.targets.map((t) => `- ${describeTarget(t)}`));
+  for (const t of c.targets) {
+    lines.push(
+      '',
+      `IoU per class on ${t.name} (%):`,
+      '',
+      `| run | OS | ${t.classNames.join(' | ')} | mIoU |`,
+      `|---|---|${'---:|'.repeat(t.classNames.length + 1)}`,
+    );
+    for (const r of c.rows) {
+      lines.push(`| ${r.run} | ${r.outputStride} | ${t.classNames.map((k) => pct(r.perClass[t.name]?.[k])).join(' | ')} | ${pct(r.mIoU[t.name])} |`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The whole comparison in Markdown: the texture-shift summary when a run has suite scores, then the targets. */
+export function experimentMarkdown(all: readonly RunScores[]): string {
+  const parts: string[] = [];
+  const suite = all.filter((s) => s.sets.some(isSuiteSet));
+  if (suite.length > 0) parts.push(comparisonMarkdown(comparisonRows(suite), suite[0]!.classNames));
+  const targets = targetsMarkdown(targetComparison(all));
+  if (targets) parts.push(targets);
+  return parts.join('\n');
 }

@@ -1,8 +1,8 @@
-// Evaluates a run on the texture-shift suite (src/synth/suite.ts) with runShiftEval, keeps its files in the
-// run's folder, and condenses them into the experiment's scores.
+// Evaluates a run's model on the texture-shift suite (src/synth/suite.ts) with runShiftEval, keeps its files in
+// the run's folder, and condenses them into the experiment's scores.
 import * as path from 'node:path';
 import { getLabelSpace } from '../data/label-spaces.js';
-import { readModelCheckpoint } from '../eval/load-model.js';
+import type { EvaluableModel } from '../eval/evaluate.js';
 import { runShiftEval, type ShiftEvalFile } from '../eval/shift-eval.js';
 import { evenlySpaced } from '../report/figures.js';
 import { writeShiftEvalOutput } from '../report/shift-eval-output.js';
@@ -34,33 +34,28 @@ export function scoresFromShiftEval(file: ShiftEvalFile, run: string, outputStri
   };
 }
 
-/** Evaluates each run's final checkpoint on the suite; writes `<outDir>/shift-eval.json` and per-style figures. */
-export const suiteEvaluator: RunEvaluator = async ({ run, config, checkpoint, outputStride, evalSpec, outDir, log }) => {
+/** Evaluates a loaded model on the suite; writes `<outDir>/shift-eval.json` and per-style figures. */
+export async function suiteScores(model: EvaluableModel, modelName: string, o: Parameters<RunEvaluator>[0]): Promise<RunScores> {
+  const { run, config, checkpoint, outputStride, evalSpec, outDir, log } = o;
   const suiteDir = evalSpec.suite ? path.resolve(evalSpec.suite) : defaultSuiteDir(path.join('.cache', 'shift-suite'), { frames: 40, height: 112, width: 368 });
   if (!evalSpec.suite) await ensureSuite({ out: suiteDir });
   const manifest = readSuiteManifest(suiteDir);
-  const device = config.train.device;
   const labelSpace = getLabelSpace(config.data.train.labelSpace);
-  const { model, info } = readModelCheckpoint(checkpoint, { device, outputStride });
-  try {
-    log(`${run}: texture-shift suite at OS ${outputStride} (${manifest.styles.map((s) => s.name).join(', ')})`);
-    const images = manifest.frames * manifest.worlds.length * manifest.variations.length;
-    const result = await runShiftEval(
-      model,
-      suiteDir,
-      manifest,
-      { checkpoint: path.resolve(checkpoint), model: info.name },
-      {
-        labelSpace,
-        device,
-        outputStride,
-        ...(evalSpec.boundaryBand > 0 ? { boundaryRatio: evalSpec.boundaryBand } : {}),
-        exampleIndices: evenlySpaced(images, evalSpec.figures),
-      },
-    );
-    await writeShiftEvalOutput(outDir, result, labelSpace);
-    return scoresFromShiftEval(result.file, run, outputStride, checkpoint);
-  } finally {
-    model.dispose();
-  }
-};
+  log(`${run}: texture-shift suite at OS ${outputStride} (${manifest.styles.map((s) => s.name).join(', ')})`);
+  const images = manifest.frames * manifest.worlds.length * manifest.variations.length;
+  const result = await runShiftEval(
+    model,
+    suiteDir,
+    manifest,
+    { checkpoint: path.resolve(checkpoint), model: modelName },
+    {
+      labelSpace,
+      device: config.train.device,
+      outputStride,
+      ...(evalSpec.boundaryBand > 0 ? { boundaryRatio: evalSpec.boundaryBand } : {}),
+      exampleIndices: evenlySpaced(images, evalSpec.figures),
+    },
+  );
+  await writeShiftEvalOutput(outDir, result, labelSpace);
+  return scoresFromShiftEval(result.file, run, outputStride, checkpoint);
+}

@@ -3,9 +3,11 @@
 import path from 'node:path';
 import { getLabelSpace } from '../data/label-spaces.js';
 import type { EvalResultFile } from '../eval/result-file.js';
+import type { RunScores } from '../experiment/scores.js';
 import { heat, n2, pctCell, section } from './cells.js';
 import { type BarGroup, barChart, esc, lineChart, runColor, type Series } from './charts.js';
 import { ERROR_COLORS, IGNORE_COLOR, rgbHex } from './colorize.js';
+import { experimentSection } from './experiment-section.js';
 import type { RunData } from './run-dir.js';
 import { shiftSection } from './shift-section.js';
 
@@ -24,6 +26,8 @@ export interface ReportOptions {
   title?: string;
   /** Fixed timestamp (tests); default now. */
   generatedAt?: Date;
+  /** Experiment scores to compare instead of the runs' scores files (an experiment passes them cut to its file). */
+  scores?: readonly RunScores[];
 }
 
 /** Whether an eval file is a validation written during training (eval/step-<N>.json) rather than a `shapeseg eval`. */
@@ -275,8 +279,10 @@ export function buildReportHtml(runs: readonly RunData[], opts: ReportOptions = 
     .toISOString()
     .replace('T', ' ')
     .replace(/\.\d+Z$/, ' UTC');
+  const scores = opts.scores ?? runs.flatMap((r) => r.scores ?? []);
   const sections = [
     summarySection(runs),
+    experimentSection(scores),
     curvesSection(runs),
     perClassSection(classColumns(runs)),
     shiftSection(runs),
@@ -286,6 +292,7 @@ export function buildReportHtml(runs: readonly RunData[], opts: ReportOptions = 
   ];
   const nav = [
     ['summary', 'Runs'],
+    ...(scores.length > 0 ? [['experiment', 'Experiment']] : []),
     ['curves', 'Curves'],
     ['per-class', 'Per-class IoU'],
     ...(runs.some((r) => r.shiftEval) ? [['texture-shift', 'Texture shift']] : []),

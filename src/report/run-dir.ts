@@ -1,9 +1,11 @@
-// Reads a run folder (its layout: runPaths): config.json, metrics.jsonl, eval/*.json, figures/*.png, checkpoints/, shift-eval/.
+// Reads a run folder (its layout: runPaths): config.json, metrics.jsonl, eval/*.json, figures/*.png, checkpoints/,
+// shift-eval/, and an experiment's scores-os<N>.json.
 import fs from 'node:fs';
 import path from 'node:path';
 import { getLabelSpace } from '../data/label-spaces.js';
 import { type EvalResultFile, readEvalResult } from '../eval/result-file.js';
 import { readShiftEval, SHIFT_EVAL_FILE, type ShiftEvalFile } from '../eval/shift-eval.js';
+import { parseRunScores, type RunScores } from '../experiment/scores.js';
 import { parseMetricsLog, type TrainLogLine, type ValLogLine } from '../train/metrics-log.js';
 import { runPaths } from '../train/run-dir.js';
 
@@ -32,6 +34,8 @@ export interface RunData {
   warnings: string[];
   /** `shapeseg shift-eval`'s result (shift-eval/shift-eval.json) and its per-style figures, if the run has one. */
   shiftEval?: { file: string; result: ShiftEvalFile; figures: Map<string, Buffer> };
+  /** An experiment's scores of the run (scores-os<N>.json), one per output stride evaluated. */
+  scores?: RunScores[];
 }
 
 /** Reads `<run>/shift-eval/shift-eval.json` and the figures it names; undefined when absent, a warning when unreadable. */
@@ -168,7 +172,15 @@ export async function loadRun(dir: string, name = path.basename(path.resolve(dir
   );
   const checkpoints = [...(await listDir(paths.checkpoints, '.safetensors')), ...(await listDir(paths.checkpoints, '.pth'))];
   const shiftEval = await loadShiftEval(dir, warnings);
-  return { name, dir, config, train, val, evals, figures, checkpoints, warnings, ...(shiftEval ? { shiftEval } : {}) };
+  const scores: RunScores[] = [];
+  for (const file of [16, 8].map(paths.scoresFile).filter((f) => fs.existsSync(f))) {
+    try {
+      scores.push(parseRunScores(await fs.promises.readFile(file, 'utf8'), file));
+    } catch (e) {
+      warnings.push((e as Error).message);
+    }
+  }
+  return { name, dir, config, train, val, evals, figures, checkpoints, warnings, ...(shiftEval ? { shiftEval } : {}), ...(scores.length ? { scores } : {}) };
 }
 
 /** Loads several runs, giving runs with the same folder name distinct names (parent/name). */

@@ -68,7 +68,7 @@ test('JSON config, several problems, unknown keys and enums', () => {
     );
     assert.ok(e.problems.includes(`train.batchsize: unknown field (check the spelling) (in ${file})`), e.message);
     assert.ok(e.problems.includes(`train.device: expected "cpu", "cuda" or "cuda:N", got "gpu" (in ${file})`), e.message);
-    assert.ok(e.problems.includes(`train.amp: expected false, "bf16" or "fp16", got "f16" (in ${file})`), e.message);
+    assert.ok(e.problems.includes(`train.amp: expected false, "bf16", "fp16" or "auto", got "f16" (in ${file})`), e.message);
     assert.equal(e.problems.length, 4);
   });
 });

@@ -70,7 +70,7 @@ test('decodes exactly like a naive Map lookup, unknown colours error or map to 2
   assert.equal(ign[2 * w + 3], got[2 * w + 3]);
 });
 
-test('decoding a 375x1242 label takes a few ms', () => {
+test('a 375x1242 label with hundreds of instance colours decodes like a naive Map lookup (speed: bench/pipeline.ts)', () => {
   const entries = [...parseColorTable(TABLE, 't.txt')];
   // many instance colours like a real VKITTI sequence
   for (let k = 0; k < 300; k++) entries.push({ category: 'Car', raw: `Car:${k}`, rgb: [k & 255, 17, k >> 8], line: 0 });
@@ -81,11 +81,7 @@ test('decoding a 375x1242 label takes a few ms', () => {
   const pick = noise(w * h, 3);
   // runs of 1..8 equal pixels, drawn from all entries (worse than real labels, which have long runs)
   for (let i = 0; i < w * h; i++) Buffer.from(entries[pick[i - (i % ((pick[i]! & 7) + 1))]! % entries.length]!.rgb).copy(rgb, i * 3);
-  dec.decode(rgb, w, h, 'l.png', 'error');
-  const t0 = performance.now();
-  const reps = 10;
-  for (let r = 0; r < reps; r++) dec.decode(rgb, w, h, 'l.png', 'error');
-  const ms = (performance.now() - t0) / reps;
-  console.log(`decode 375x1242: ${ms.toFixed(2)} ms`);
-  assert.ok(ms < 25, `took ${ms} ms`);
+  const got = dec.decode(rgb, w, h, 'l.png', 'error');
+  const byColour = new Map(entries.map((e) => [e.rgb.join(','), nativeMapping('vkitti', 'vkitti').get(e.category)]));
+  for (let i = 0; i < w * h; i++) assert.equal(got[i], byColour.get(`${rgb[3 * i]},${rgb[3 * i + 1]},${rgb[3 * i + 2]}`), `pixel ${i}`);
 });

@@ -9,18 +9,7 @@ import { deepMerge, loadExperiment } from '../../src/experiment/load.js';
 import { comparisonRows, type RunScores } from '../../src/experiment/scores.js';
 import { generateSuite } from '../../src/synth/suite.js';
 import { assertOk, shapeseg, snapshot, writeYaml } from '../e2e/cli.js';
-
-function tinyBase(dir: string, data: string): string {
-  return writeYaml(path.join(dir, 'base.yaml'), {
-    model: { name: 'deeplabv3_resnet18' },
-    data: {
-      train: { layout: 'vkitti1', root: data, labelSpace: 'vkitti-kitti' },
-      val: { layout: 'vkitti1', root: data, labelSpace: 'vkitti-kitti' },
-    },
-    transforms: { scale: [1, 1], crop: 32, flip: false },
-    train: { batchSize: 2, seed: 3, threads: 1, phases: [{ steps: 2, outputStride: 16 }], valEvery: 0, checkpointEvery: 0, logEvery: 1 },
-  });
-}
+import { tinyBase } from './tiny.js';
 
 test('deepMerge merges objects key by key and replaces arrays', () => {
   assert.deepEqual(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, e: 2 }), { a: { b: 1, c: [3] }, d: 1, e: 2 });

@@ -78,16 +78,13 @@ test('instance ids are only on Car/Van pixels and index the scene instances', ()
   }
 });
 
-test('a full-size 375x1242 frame renders quickly', () => {
+test('full-size 375x1242 frames render an RGB image and a label map of that size (speed: bench/pipeline.ts)', () => {
   const scenes = [0, 1, 2, 3].map((f) => generateScene(1, '0001', f));
-  renderScene(scenes[0]!, 1242, 375, DEFAULT_STYLE, clone, 1); // warm-up (JIT)
-  // CPU time, not wall time: test machines are shared and wall time swings with their load
-  const c0 = process.cpuUsage();
-  for (const s of scenes) renderScene(s, 1242, 375, DEFAULT_STYLE, clone, 1);
-  const c = process.cpuUsage(c0);
-  const ms = (c.user + c.system) / 1000 / scenes.length;
-  // about 35 ms on a 2-core dev box; the bound leaves room for slow CI machines
-  assert.ok(ms < 200, `render took ${ms.toFixed(1)} ms CPU per frame`);
+  for (const s of scenes) {
+    const r = renderScene(s, 1242, 375, DEFAULT_STYLE, clone, 1);
+    assert.equal(r.label.length, 1242 * 375);
+    assert.equal(r.rgb.length, 1242 * 375 * 3);
+  }
 });
 
 test('poles are 2-6 px wide at demo resolution (188x621)', () => {
