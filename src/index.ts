@@ -14,16 +14,29 @@ export { RandConv, type RandConvOptions } from './augment/randconv.js';
 export { ConfigError } from './config/errors.js';
 export { type ConfigOverrides, loadConfig, parseConfig } from './config/load.js';
 export { type RunConfig, type RunConfigInput, RunConfigSchema } from './config/schema.js';
+export { Bdd100kDataset } from './data/bdd100k.js';
+export { CityscapesDataset } from './data/cityscapes.js';
 export { type Batch, collate, collateTo } from './data/collate.js';
 export type { Dataset, FrameRange, Layout, Sample, SampleRef } from './data/dataset.js';
 // --- datasets, label spaces, transforms, loading (torchvision.datasets / transforms, DataLoader) ----------
 export { DataError } from './data/errors.js';
+export { Gta5Dataset } from './data/gta5.js';
 export { KittiDataset, type KittiOptions } from './data/kitti.js';
-export { getLabelSpace, IGNORE_INDEX, LABEL_SPACE_NAMES, type LabelSpace, type LabelSpaceName } from './data/label-spaces.js';
+export {
+  classIndices,
+  getLabelSpace,
+  IGNORE_INDEX,
+  LABEL_SPACE_NAMES,
+  type LabelSpace,
+  type LabelSpaceName,
+  SYNTHIA13_CLASSES,
+} from './data/label-spaces.js';
 export { DataLoader, evalLoader, type HostBatch, type LoaderOptions } from './data/loader.js';
+export { MapillaryDataset } from './data/mapillary.js';
 export { IMAGENET_MEAN, IMAGENET_STD, normalize } from './data/normalize.js';
 export { labelSpaceOf, openDataset } from './data/open.js';
-export { type DataConfig, type DataConfigInput, DataConfigSchema } from './data/schema.js';
+export { type DataConfig, type DataConfigInput, DataConfigSchema, LAYOUTS } from './data/schema.js';
+export { SynthiaDataset } from './data/synthia.js';
 export {
   ColorJitter,
   type ColorJitterOptions,
