@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Sample } from '../data/dataset.js';
+import { reportedSubsets } from '../data/label-spaces.js';
 import { openDataset } from '../data/open.js';
 import { formatBandSummary } from '../eval/band-summary.js';
 import { bandOptions } from '../eval/boundary-band.js';
@@ -127,7 +128,7 @@ export function registerEvalCommand(program: Command): void {
           ...(nFigures > 0 ? { onPrediction: (s: Sample, p: Uint8Array) => (figIds.has(k++) ? collect(s, p) : undefined) } : {}),
         }).finally(() => progress.stop());
         process.stdout.write(
-          `${formatMetricsTable(result.metrics, labelSpace.classes, `${path.basename(flags.checkpoint)} on ${describeData(dataCfg)} (${count} images, ${result.seconds.toFixed(1)} s)`)}\n`,
+          `${formatMetricsTable(result.metrics, labelSpace.classes, `${path.basename(flags.checkpoint)} on ${describeData(dataCfg)} (${count} images, ${result.seconds.toFixed(1)} s)`, reportedSubsets(labelSpace.name))}\n`,
         );
         for (const line of formatBandSummary(result)) process.stdout.write(`${line}\n`);
         const file = evaluationToFile(result, {

@@ -204,6 +204,19 @@ export const SYNTHIA13_CLASSES: readonly string[] = Object.freeze([
   'bicycle',
 ]);
 
+/**
+ * Class subsets whose mIoU is reported beside a label space's full mIoU, by label-space name, as the literature
+ * reports them: SYNTHIA → Cityscapes papers give the 16-class mIoU and the 13-class one (mIoU13).
+ */
+export const REPORTED_SUBSETS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = Object.freeze({
+  synthia16: Object.freeze({ mIoU13: SYNTHIA13_CLASSES }),
+});
+
+/** The subsets reported for label space `space` (none for most spaces). */
+export function reportedSubsets(space: string): { name: string; classes: readonly string[] }[] {
+  return Object.entries(REPORTED_SUBSETS[space] ?? {}).map(([name, classes]) => ({ name, classes }));
+}
+
 /** `table` (native key -> class) restricted to the entries whose class `keep` accepts. */
 function only(table: Readonly<Record<string, string>>, keep: (cls: string) => boolean): Record<string, string> {
   return Object.fromEntries(Object.entries(table).filter(([, cls]) => keep(cls)));

@@ -161,3 +161,9 @@ function sumAll(xs: ArrayLike<number>): number {
   for (let i = 0; i < xs.length; i++) s += xs[i]!;
   return s;
 }
+
+/** Mean of the defined IoUs of the subset's classes (null when none is defined), e.g. SYNTHIA's 13-class mIoU. */
+export function subsetMIoU(perClass: ArrayLike<number | null>, classNames: readonly string[], classes: readonly string[]): number | null {
+  const vals = classes.map((c) => perClass[classNames.indexOf(c)]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return vals.length === 0 ? null : vals.reduce((a, b) => a + b, 0) / vals.length;
+}

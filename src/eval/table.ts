@@ -1,14 +1,20 @@
 // Terminal rendering of segmentation metrics: one row per class (every class, the
 // thin ones such as Pole / TrafficLight / TrafficSign included), then summary lines.
-import type { SegMetrics } from './metrics.js';
+import { type SegMetrics, subsetMIoU } from './metrics.js';
 
 /** Formats a fraction as a percentage with 2 decimals; NaN (class absent) as "n/a". */
 export function pct(x: number, digits = 2): string {
   return Number.isNaN(x) ? 'n/a' : (100 * x).toFixed(digits);
 }
 
-/** Renders the per-class table (class, IoU, acc, gt pixel share) and the summary lines. */
-export function formatMetricsTable(metrics: SegMetrics, classNames: readonly string[], title?: string): string {
+/** A class subset whose mIoU is reported under the table (e.g. SYNTHIA's 13 classes). */
+export interface ReportedSubset {
+  name: string;
+  classes: readonly string[];
+}
+
+/** Renders the per-class table (class, IoU, acc, gt pixel share), the summary lines and the subsets' mIoU. */
+export function formatMetricsTable(metrics: SegMetrics, classNames: readonly string[], title?: string, subsets: readonly ReportedSubset[] = []): string {
   if (classNames.length !== metrics.numClasses) {
     throw new Error(`metrics have ${metrics.numClasses} classes but ${classNames.length} class names were given`);
   }
@@ -27,6 +33,11 @@ export function formatMetricsTable(metrics: SegMetrics, classNames: readonly str
   if (title) lines.push(title);
   lines.push(fmt(header), rule, ...rows.map(fmt), rule);
   lines.push(...formatSummary(metrics));
+  for (const sub of subsets) {
+    const m = subsetMIoU(metrics.perClassIoU, classNames, sub.classes);
+    const left = classNames.filter((c) => !sub.classes.includes(c));
+    lines.push(`${sub.name.padEnd(15)} ${m === null ? 'n/a' : pct(m)}  (${sub.classes.length} classes, without ${left.join(', ')})`);
+  }
   return lines.join('\n');
 }
 

@@ -1,12 +1,14 @@
 // How an experiment's runs are evaluated: one model load per run and output stride, then the texture-shift
 // suite (when on) and every target still missing from the run's scores, each target's eval file kept in the
 // run's folder and what it was recorded beside its numbers.
+
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { getLabelSpace } from '../data/label-spaces.js';
 import { openDataset } from '../data/open.js';
 import { type EvaluableModel, evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
+import { subsetMIoU } from '../eval/metrics.js';
 import { finiteOrNull } from '../eval/result-file.js';
 import { describeData } from '../eval/setup.js';
 import type { RunEvaluator } from './runner.js';
@@ -16,12 +18,6 @@ import { suiteScores } from './suite-evaluator.js';
 import { currentScores, pendingEvaluation, type ResolvedTarget, resolveTargets } from './targets.js';
 
 type EvalArgs = Parameters<RunEvaluator>[0];
-
-/** Mean of the defined IoUs of the subset's classes (null when none is defined). */
-function subsetMIoU(perClass: ReadonlyArray<number | null>, classNames: readonly string[], classes: readonly string[]): number | null {
-  const vals = classes.map((c) => perClass[classNames.indexOf(c)]).filter((v): v is number => typeof v === 'number');
-  return vals.length === 0 ? null : vals.reduce((a, b) => a + b, 0) / vals.length;
-}
 
 /** Evaluates the model on one target; writes `<outDir>/targets/<name>.json` (the full eval result file). */
 async function targetScores(model: EvaluableModel, modelName: string, t: ResolvedTarget, o: EvalArgs): Promise<SetScores> {

@@ -3,7 +3,7 @@
 // predicts its training classes), and class subsets name classes of that space. Pure: no libtorch, so a wrong
 // target fails when the experiment file is loaded, before the first run trains.
 import { ConfigError, formatIssues, type RunConfig } from '../config/index.js';
-import { getLabelSpace, type LabelSpace, SYNTHIA13_CLASSES } from '../data/label-spaces.js';
+import { getLabelSpace, type LabelSpace, reportedSubsets } from '../data/label-spaces.js';
 import { type DataConfig, DataConfigSchema } from '../data/schema.js';
 import type { Experiment, ExperimentTarget } from './schema.js';
 import { isSuiteSet, type RunScores, type SetScores } from './scores.js';
@@ -23,26 +23,9 @@ export interface ResolvedTarget {
   subsets: ClassSubset[];
 }
 
-/**
- * Class subsets reported beside a label space's full mIoU, by label-space name, as the literature reports them:
- * SYNTHIA → Cityscapes papers give the 16-class mIoU and the 13-class one without wall, fence and pole. The
- * subsets' classes are declared with the label spaces (src/data/label-spaces.ts).
- */
-const REPORT_SUBSETS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  synthia16: { mIoU13: SYNTHIA13_CLASSES },
-};
-
-for (const [name, subsets] of Object.entries(REPORT_SUBSETS)) {
-  const space = getLabelSpace(name);
-  for (const [subset, classes] of Object.entries(subsets)) {
-    const unknown = classes.filter((c) => !space.classes.includes(c));
-    if (unknown.length > 0) throw new Error(`REPORT_SUBSETS.${name}.${subset}: ${unknown.join(', ')} not in label space ${name}`);
-  }
-}
-
-/** The subsets reported for every target read in `space` (REPORT_SUBSETS). */
+/** The subsets reported for every target read in `space` (REPORTED_SUBSETS in src/data/label-spaces.ts). */
 export function declaredSubsets(space: LabelSpace): ClassSubset[] {
-  return Object.entries(REPORT_SUBSETS[space.name] ?? {}).map(([name, classes]) => ({ name, classes: [...classes] }));
+  return reportedSubsets(space.name).map(({ name, classes }) => ({ name, classes: [...classes] }));
 }
 
 function subsetsFor(space: LabelSpace, extra: Record<string, string[]>, where: string): ClassSubset[] {

@@ -8,6 +8,8 @@ import {
   IGNORE_INDEX,
   LABEL_SPACE_NAMES,
   nativeMapping,
+  REPORTED_SUBSETS,
+  reportedSubsets,
   SYNTHIA_IDS,
   SYNTHIA13_CLASSES,
   synthiaLut,
@@ -223,4 +225,19 @@ test('errors name the label space and what is possible', () => {
     () => synthiaLut('vkitti-kitti'),
     /"vkitti-kitti" has no mapping from synthia labels; usable label spaces for synthia: cityscapes19, synthia16/,
   );
+});
+
+test('reported subsets name classes of their label space: synthia16 reports mIoU13 without wall, fence, pole', () => {
+  for (const [space, subsets] of Object.entries(REPORTED_SUBSETS)) {
+    for (const [name, classes] of Object.entries(subsets)) {
+      for (const c of classes) assert.ok(getLabelSpace(space).classes.includes(c), `${space}.${name}: ${c}`);
+    }
+  }
+  const [sub] = reportedSubsets('synthia16');
+  assert.equal(sub!.name, 'mIoU13');
+  assert.deepEqual(
+    getLabelSpace('synthia16').classes.filter((c) => !sub!.classes.includes(c)),
+    ['wall', 'fence', 'pole'],
+  );
+  assert.deepEqual(reportedSubsets('cityscapes19'), []);
 });

@@ -102,4 +102,12 @@ describe('formatMetricsTable', () => {
   it('throws when names and classes disagree', () => {
     assert.throws(() => formatMetricsTable(computeMetrics(new Float64Array(4)), ['a']), /2 classes but 1 class names/);
   });
+
+  it('reports the mIoU of a class subset under the summary (the mean of its defined IoUs)', () => {
+    const names = ['road', 'pole', 'traffic light'];
+    const m = computeMetrics(Float64Array.from([8, 2, 0, 1, 3, 0, 0, 0, 0]));
+    const s = formatMetricsTable(m, names, 'KITTI val', [{ name: 'mIoU2', classes: ['road', 'traffic light'] }]);
+    // traffic light is absent (n/a): the subset's mean is road's IoU alone
+    assert.match(s, /^mIoU2\s+72\.73\s+\(2 classes, without pole\)$/m);
+  });
 });
