@@ -200,7 +200,8 @@ export async function writePublishedSynthia(root: string, o: { frames?: number; 
     const image = noise(width * height * 3, 700 + f);
     await writePng(path.join(root, 'RGB', `${name}.png`), image, width, height, 3);
     const ids = cycle(all, width * height, f * 7);
-    const samples = ids.flatMap((id, i) => [id, id === 8 || id === 10 ? 256 + 37 * i : 0, 0]);
+    // instance ids of cars and pedestrians (ids 8, 10): 256 and up, so an 8-bit decode changes them; within 16 bits at any size
+    const samples = ids.flatMap((id, i) => [id, id === 8 || id === 10 ? 256 + ((37 * i) % 65280) : 0, 0]);
     writeEncodedPng(path.join(root, 'GT', 'LABELS', `${name}.png`), { width, height, colorType: 2, bitDepth: 16, samples });
     await writePng(path.join(root, 'GT', 'COLOR', `${name}.png`), noise(width * height * 3, 800 + f), width, height, 3);
     out.set(name, { ids, image, width, height });
