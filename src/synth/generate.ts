@@ -96,7 +96,7 @@ function sequenceInstances(perFrame: ReadonlyArray<readonly number[]>): { instan
 export async function generateDataset(opts: SynthOptions): Promise<SynthResult> {
   const o = parseSynthOptions(opts);
   const root = path.resolve(o.out);
-  const layout = makeLayout(o.layout, root, o.jpegQuality);
+  const layout = makeLayout(o.layout, root, o.jpegQuality, o.split);
   // cue-conflict also writes each frame's texture-class map (KITTI layout, whatever the main one) and the permutations
   const textureLayout = o.style === CUE_CONFLICT ? makeLayout('kitti', path.join(root, TEXTURE_SOURCE_DIR), o.jpegQuality) : null;
   const cueFrames: CueConflictFrame[] = [];
