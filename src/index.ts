@@ -4,9 +4,10 @@
 export { type AdaINOptions, AdaINStylization, AdaINStylizer } from './augment/adain.js';
 export { type Augmentation, buildAugmentation, chainFeatureModules } from './augment/build.js';
 export { jsDivergence } from './augment/consistency.js';
+export { type DebiasOptions, ShapeTextureDebias } from './augment/debias.js';
 export { DSU, type DSUOptions } from './augment/dsu.js';
 export { type AmplitudeMixOptions, FourierAmplitudeMix, type FourierOptions, fourierAmplitudeMix } from './augment/fourier.js';
-export type { ImageAugment } from './augment/image-augment.js';
+export type { ImageAugment, TextureTarget } from './augment/image-augment.js';
 export { MixStyle, type MixStyleOptions } from './augment/mixstyle.js';
 export { Photometric, type PhotometricOptions } from './augment/photometric.js';
 // --- shape-biasing training methods (image level on the batch, feature level inside the ResNet) ----------------

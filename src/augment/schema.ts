@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { AdaINSchema } from './adain.js';
 import { ConsistencySchema } from './consistency.js';
+import { DebiasSchema } from './debias.js';
 import { DSUSchema } from './dsu.js';
 import { FourierSchema } from './fourier.js';
 import { MixStyleSchema } from './mixstyle.js';
@@ -12,7 +13,7 @@ import { unitInterval } from './schema-parts.js';
 
 /**
  * `augment`: shape-biasing training methods, all off by default, each method's schema beside its class.
- * Image-level methods run in the order fourier, adain, randConv, photometric on the device batch; their randomness
+ * Image-level methods run in the order debias, fourier, adain, randConv, photometric on the device batch; their randomness
  * comes from the torch generator, which train.seed seeds and checkpoints restore.
  */
 export const AugmentConfigSchema = z.strictObject({
@@ -23,6 +24,7 @@ export const AugmentConfigSchema = z.strictObject({
   mixStyle: MixStyleSchema.optional(),
   dsu: DSUSchema.optional(),
   consistency: ConsistencySchema.optional(),
+  debias: DebiasSchema.optional(),
   /**
    * Share of each batch's images that go through the image-level methods (drawn per image); the rest stay as they
    * are, so every step also sees the training style. 1: the whole batch (the methods' own `p` still applies).

@@ -9,6 +9,7 @@ import { DEVICE_PATTERN, type Device } from '../tensor/index.js';
 
 export { AdaINSchema } from '../augment/adain.js';
 export { ConsistencySchema } from '../augment/consistency.js';
+export { DebiasSchema } from '../augment/debias.js';
 export { DSUSchema } from '../augment/dsu.js';
 export { FourierSchema } from '../augment/fourier.js';
 export { MixStyleSchema } from '../augment/mixstyle.js';
@@ -188,6 +189,14 @@ export const RunConfigSchema = z
         code: 'custom',
         path: ['augment', 'splitBatchNorm'],
         message: 'needs clean images in the batch: set augment.fraction below 1 or augment.consistency',
+      });
+    }
+    if (a.debias && a.debias.gamma < 1 && a.consistency) {
+      // the consistency term pulls the cue-conflict view's prediction to the clean view's, the soft target away from it
+      ctx.addIssue({
+        code: 'custom',
+        path: ['augment', 'debias', 'gamma'],
+        message: `below 1 contradicts augment.consistency (which pulls the cue-conflict view towards the clean view's prediction), got ${a.debias.gamma}: set gamma to 1 or drop augment.consistency`,
       });
     }
     if (a.splitBatchNorm && c.train.syncBN) {

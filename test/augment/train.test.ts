@@ -1,6 +1,6 @@
-// Training with every method on (except AdaIN, which needs weight files): the run works, and a stopped,
-// resumed run ends with exactly the weights of an uninterrupted one (the augmentations' randomness comes
-// from the checkpointed torch generator).
+// Training with every method on (except AdaIN, which needs weight files; debias, which refuses consistency, trains
+// in a run of its own): the run works, and a stopped, resumed run ends with exactly the weights of an uninterrupted
+// one (the augmentations' randomness comes from the checkpointed torch generator).
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -80,4 +80,26 @@ test('split BatchNorm statistics train with one clean image in a batch (the 1×1
   // the clean image's part of a 1×1 map has one value per channel, which batch statistics refuse (libtorch throws):
   // training through such forwards shows the pooling branch was normalised whole
   assert.ok(seen.pooled > 0, 'the ASPP pooling branch never saw a one-clean-image batch');
+});
+
+test('debiased training (cue-conflict regions, soft targets, split BatchNorm) runs and resumes exactly', async () => {
+  const augment = { debias: { gamma: 0.8, source: 'batch' }, fraction: 0.5, splitBatchNorm: true };
+  const cfg = tinyConfig(data, { phases: [{ steps: 4, outputStride: 16 }], valEvery: 0, checkpointEvery: 0 }, { augment });
+  const full = await train({ config: cfg, runDir: path.join(tmp, 'debias-full'), progress: 'off' });
+  assert.equal(full.step, 4);
+  await train({ config: cfg, runDir: path.join(tmp, 'debias-resumed'), progress: 'off', stopAfter: 2 });
+  await train({ config: cfg, runDir: path.join(tmp, 'debias-resumed'), progress: 'off', resume: true });
+  const a = readCheckpoint(path.join(tmp, 'debias-full', 'checkpoints', 'step-00000004.safetensors'));
+  const b = readCheckpoint(path.join(tmp, 'debias-resumed', 'checkpoints', 'step-00000004.safetensors'));
+  for (const [k, t] of a.model) assert.ok(Buffer.from(t.data).equals(Buffer.from(b.model.get(k)!.data)), `model ${k} differs after resume`);
+  // the soft targets reach the loss: the same images with γ = 1 (the plain loss) train elsewhere
+  const plain = tinyConfig(
+    data,
+    { phases: [{ steps: 4, outputStride: 16 }], valEvery: 0, checkpointEvery: 0 },
+    { augment: { ...augment, debias: { gamma: 1 } } },
+  );
+  await train({ config: plain, runDir: path.join(tmp, 'debias-gamma-1'), progress: 'off' });
+  const c = readCheckpoint(path.join(tmp, 'debias-gamma-1', 'checkpoints', 'step-00000004.safetensors'));
+  const k = 'classifier.4.weight';
+  assert.ok(!Buffer.from(a.model.get(k)!.data).equals(Buffer.from(c.model.get(k)!.data)));
 });
