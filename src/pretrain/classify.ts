@@ -18,8 +18,8 @@ export interface BatchScore {
 }
 
 /**
- * Forward (and, when `backward`, backward) of a batch through the classifier under `amp`; every tensor it makes
- * is freed. Throws on a non-finite loss naming `step`, before anything is accumulated into the gradients.
+ * Forward (and, when `backward`, backward) of a batch of square images through the classifier under `amp`; every
+ * tensor it makes is freed. Throws on a non-finite loss naming `step`, before anything is accumulated into the gradients.
  */
 export function classifyBatch(model: ResNet, batch: ImageBatch, o: { device: Device; amp: ClassifierAmp; backward: boolean; step: number }): BatchScore {
   const count = batch.labels.length;
