@@ -96,7 +96,7 @@ export function registerSynthCommand(program: Command): Command {
     .option('--no-progress', 'do not draw a progress bar')
     .action(async (o: SynthCliOptions) => {
       if (o.suite) {
-        if (cmd.getOptionValueSource('style') === 'cli') throw new InvalidArgumentError('--suite writes every suite style; drop --style');
+        if (cmd.getOptionValueSource('style') === 'cli') cmd.error('error: --suite writes every suite style; drop --style');
         return writeSuite(cmd, o);
       }
       const bar =
