@@ -113,7 +113,9 @@ export {
 export { DEEPLAB_NAMES, type DeepLabName, RESNET_NAMES, type ResNetName } from './models/names.js';
 export { BasicBlock, Bottleneck, ResNet, type ResNetOptions } from './models/resnet.js';
 export { ReLU } from './nn/activation.js';
+export { addAuxBatchNorm, batchNormVariant, hasAuxBatchNorm } from './nn/aux-batchnorm.js';
 export { BatchNorm2d, type BatchNorm2dOptions, freezeBatchNorm, withBatchNormSplit } from './nn/batchnorm.js';
+export type { BatchNormChoice } from './nn/batchnorm-choice.js';
 export { Conv2d, type Conv2dOptions } from './nn/conv.js';
 export { Dropout } from './nn/dropout.js';
 export { calculateGain, constant_, type KaimingOptions, kaimingNormal_, kaimingUniform_, normal_, uniform_ } from './nn/init.js';

@@ -95,9 +95,10 @@ export async function buildAugmentation(cfg: AugmentConfig, opts: BuildAugmentat
     throw e;
   }
   const consistencyWeight = cfg.consistency?.weight ?? null;
+  // auxBatchNorm implies the split: the clean images first, the model's BatchNorm twins normalising the rest
   const batch =
     methods.length > 0 || consistencyWeight !== null
-      ? new BatchAugmentation({ methods, consistencyWeight, fraction: cfg.fraction, splitBatchNorm: cfg.splitBatchNorm })
+      ? new BatchAugmentation({ methods, consistencyWeight, fraction: cfg.fraction, splitBatchNorm: cfg.splitBatchNorm || cfg.auxBatchNorm })
       : null;
   return { batch, features: chainFeatureModules(featureModules(cfg)), dispose: () => batch?.dispose() };
 }

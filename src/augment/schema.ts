@@ -36,6 +36,13 @@ export const AugmentConfigSchema = z.strictObject({
    * separate statistics, Xie et al. CVPR 2020, with shared weights). Needs clean images: fraction < 1 or consistency.
    */
   splitBatchNorm: z.boolean().default(false),
+  /**
+   * Training: AdvProp's auxiliary BatchNorm (Xie et al. CVPR 2020): every BatchNorm gets a twin with its own weight,
+   * bias and running statistics that normalises the augmented images, the clean ones going through the model's own
+   * BatchNorm as without them. Implies the split of splitBatchNorm; needs clean images (fraction < 1 or consistency)
+   * and an image-level method. Checkpoints hold the twins under `<bn>.aux_bn.*`; eval/shift-eval `--bn aux` use them.
+   */
+  auxBatchNorm: z.boolean().default(false),
 });
 
 /** Validated `augment`. */

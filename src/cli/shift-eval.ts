@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { bandOptions } from '../eval/boundary-band.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
-import { parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
+import { parseBatchNorm, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
 import { runShiftEval } from '../eval/shift-eval.js';
 import { formatShiftEval } from '../eval/shift-table.js';
 import { evenlySpaced } from '../report/figures.js';
@@ -24,6 +24,7 @@ interface ShiftEvalFlags {
   outputStride: string;
   scales?: string;
   flip?: boolean;
+  bn: string;
   device?: string;
   limit?: string;
   boundary?: string | boolean;
@@ -60,12 +61,13 @@ export function registerShiftEvalCommand(program: Command): void {
     .option('--output-stride <n>', 'output stride to evaluate at (8 or 16)', '8')
     .option('--scales <list>', 'multi-scale inference, e.g. 0.75,1,1.25')
     .option('--flip', 'also average the horizontally flipped input')
+    .option('--bn <main|aux>', "BatchNorm to normalise with: the model's own, or the auxiliary one of a run trained with augment.auxBatchNorm", 'main')
     .option('--device <device>', 'cpu, cuda or cuda:N (default: cuda if available)')
     .option('--limit <n>', 'evaluate only the first n images of each style')
     .option('--boundary [ratio]', 'also Boundary IoU per style (band = ratio x image diagonal, default 0.02)')
     .option('--trimap [ratio]', 'also trimap-band mIoU per style (default 0.02)')
     .option('--figures <n>', 'example rows per style figure (the same scenes in every style)', '2')
-    .option('-o, --out <dir>', "output folder (default <run>/shift-eval beside the checkpoint's run, else ./shift-eval)")
+    .option('-o, --out <dir>', "output folder (default <run>/shift-eval beside the checkpoint's run, else ./shift-eval; with --bn aux shift-eval-aux-bn)")
     .option('--no-progress', 'no progress output')
     .action(async (flags: ShiftEvalFlags) => {
       const device = resolveDevice(flags.device);
@@ -74,6 +76,7 @@ export function registerShiftEvalCommand(program: Command): void {
       const limit = count('--limit', flags.limit, 1);
       const nFigures = count('--figures', flags.figures, 0) ?? 0;
       const bands = bandOptions(flags);
+      const batchNorm = parseBatchNorm(flags.bn);
       const log = (s: string) => process.stderr.write(`${s}\n`);
       let suiteDir: string;
       if (flags.suite !== undefined) suiteDir = path.resolve(flags.suite);
@@ -85,13 +88,15 @@ export function registerShiftEvalCommand(program: Command): void {
         await ensureSuite({ out: suiteDir, frames, height, width });
       }
       const manifest = readSuiteManifest(suiteDir);
-      const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride });
+      const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride, batchNorm });
       try {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
         const runDir = runDirOf(flags.checkpoint);
-        const outDir = path.resolve(flags.out ?? (runDir ? runPaths(runDir).shiftEval : 'shift-eval'));
+        // the auxiliary BatchNorm's results beside the main ones, not over them
+        const defaultDir = (runDir ? runPaths(runDir).shiftEval : 'shift-eval') + (batchNorm === 'aux' ? '-aux-bn' : '');
+        const outDir = path.resolve(flags.out ?? defaultDir);
         log(
-          `${info.name} (${info.kind}, ${info.numClasses} classes) on ${device}, OS ${outputStride}; suite ${suiteDir}: ${manifest.styles.map((s) => s.name).join(', ')}`,
+          `${info.name} (${info.kind}, ${info.numClasses} classes${batchNorm === 'aux' ? ', auxiliary BatchNorm' : ''}) on ${device}, OS ${outputStride}; suite ${suiteDir}: ${manifest.styles.map((s) => s.name).join(', ')}`,
         );
         const images = manifest.frames * manifest.worlds.length * manifest.variations.length;
         const perStyle = Math.min(limit ?? images, images);
@@ -108,6 +113,7 @@ export function registerShiftEvalCommand(program: Command): void {
             outputStride,
             scales,
             flip: flags.flip ?? false,
+            batchNorm,
             ...(limit !== undefined ? { limit } : {}),
             ...bands,
             exampleIndices: evenlySpaced(perStyle, nFigures),

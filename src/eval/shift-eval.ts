@@ -11,6 +11,7 @@ import { openDataset } from '../data/open.js';
 import { DataConfigSchema } from '../data/schema.js';
 import { writeFileAtomicAsync } from '../io/atomic.js';
 import type { OutputStride } from '../models/deeplabv3.js';
+import { BATCHNORM_CHOICES, type BatchNormChoice } from '../nn/batchnorm-choice.js';
 import type { SuiteManifest } from '../synth/suite.js';
 import type { Device } from '../tensor/index.js';
 import { type EvaluableModel, evaluate, evaluationToFile } from './evaluate.js';
@@ -32,6 +33,8 @@ export const ShiftEvalSchema = z.looseObject({
   createdAt: z.string(),
   checkpoint: z.string().nullable(),
   model: z.string().nullable(),
+  /** The BatchNorm the model normalised with (`--bn`); absent: main. */
+  batchNorm: z.enum(BATCHNORM_CHOICES).optional(),
   labelSpace: z.string(),
   classNames: z.array(z.string()),
   suite: z.looseObject({ dir: z.string(), seed: z.number(), frames: z.number(), worlds: z.array(z.string()), height: z.number(), width: z.number() }),
@@ -63,6 +66,8 @@ export interface ShiftEvalOptions {
   outputStride?: OutputStride;
   scales?: readonly number[];
   flip?: boolean;
+  /** Which BatchNorm the model normalises with, recorded in the file (the caller loads the model accordingly). */
+  batchNorm?: BatchNormChoice;
   /** Evaluate only the first n images of each style. */
   limit?: number;
   boundaryRatio?: number;
@@ -154,6 +159,7 @@ export async function runShiftEval(
         outputStride: opts.outputStride ?? null,
         scales: opts.scales ?? [1],
         flip: opts.flip ?? false,
+        ...(opts.batchNorm !== undefined ? { batchNorm: opts.batchNorm } : {}),
       }),
     });
   }
@@ -165,6 +171,7 @@ export async function runShiftEval(
     createdAt: new Date().toISOString(),
     checkpoint: prov.checkpoint,
     model: prov.model,
+    ...(opts.batchNorm !== undefined ? { batchNorm: opts.batchNorm } : {}),
     labelSpace: space.name,
     classNames: [...space.classes],
     suite: {

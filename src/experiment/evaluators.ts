@@ -36,6 +36,7 @@ async function targetScores(model: EvaluableModel, modelName: string, t: Resolve
     outputStride: o.outputStride,
     scales: [1],
     flip: false,
+    batchNorm: o.batchNorm,
   });
   await writeEvalResult(path.join(o.outDir, 'targets', `${t.name}.json`), file);
   const perClassIoU = Array.from(res.metrics.perClassIoU, finiteOrNull);
@@ -69,7 +70,7 @@ export function defaultEvaluator(spec: Experiment['eval']): RunEvaluator {
     const targets = resolveTargets(spec, o.config, o.run);
     const previous = o.previous ?? null;
     const todo = pendingEvaluation(previous, spec, targets);
-    const { model, info } = readModelCheckpoint(o.checkpoint, { device: o.config.train.device, outputStride: o.outputStride });
+    const { model, info } = readModelCheckpoint(o.checkpoint, { device: o.config.train.device, outputStride: o.outputStride, batchNorm: o.batchNorm });
     try {
       const suite = todo.suite ? await suiteScores(model, info.name, o) : null;
       const fresh: SetScores[] = [];

@@ -2,10 +2,12 @@
 // finished one), evaluates every run at each output stride, and writes the comparison (Markdown, JSON, HTML).
 // A run counts as evaluated when its scores file holds the suite (if asked for) and every target as the file
 // describes it now, so a killed experiment continues where it stopped and a target added later is evaluated alone.
+// A run trained with augment.auxBatchNorm is evaluated twice, with its BatchNorm and with the auxiliary one: two rows.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunConfig } from '../config/index.js';
 import { writeFileAtomicAsync } from '../io/atomic.js';
+import type { BatchNormChoice } from '../nn/batchnorm-choice.js';
 import { writeReport } from '../report/index.js';
 import { generateDataset } from '../synth/generate.js';
 import { CheckpointDir } from '../train/checkpoint.js';
@@ -22,6 +24,8 @@ export type RunEvaluator = (o: {
   config: RunConfig;
   checkpoint: string;
   outputStride: 8 | 16;
+  /** The BatchNorm the model normalises with (`aux` only for runs trained with augment.auxBatchNorm). */
+  batchNorm: BatchNormChoice;
   evalSpec: Experiment['eval'];
   /** Folder for this evaluation's files. */
   outDir: string;
@@ -81,9 +85,31 @@ async function trainRun(config: RunConfig, runDir: string, progress: RunExperime
   return finalFile;
 }
 
-/** The scores file of a run at one output stride, or null when it has none yet. */
-function readScores(runDir: string, outputStride: number): RunScores | null {
-  const file = runPaths(runDir).scoresFile(outputStride);
+/** The evaluations of a run: each output stride with its BatchNorm, and with the auxiliary one when it has one. */
+interface Variant {
+  outputStride: 8 | 16;
+  batchNorm: BatchNormChoice;
+}
+
+/** Every variant a run is evaluated in, output stride by output stride. */
+function variantsOf(spec: Experiment['eval'], config: RunConfig): Variant[] {
+  const norms: BatchNormChoice[] = config.augment.auxBatchNorm ? ['main', 'aux'] : ['main'];
+  return spec.outputStrides.flatMap((outputStride) => norms.map((batchNorm) => ({ outputStride, batchNorm })));
+}
+
+/** The auxiliary BatchNorm's files and row beside the main ones: `scores-os8-aux-bn.json`, `eval-os8-aux-bn/`, `run [aux BN]`. */
+function variantPaths(runDir: string, run: string, v: Variant): { scores: string; outDir: string; row: string } {
+  const p = runPaths(runDir);
+  const aux = v.batchNorm === 'aux';
+  return {
+    scores: aux ? p.scoresFile(v.outputStride).replace(/\.json$/, '-aux-bn.json') : p.scoresFile(v.outputStride),
+    outDir: `${p.evalDirAt(v.outputStride)}${aux ? '-aux-bn' : ''}`,
+    row: aux ? `${run} [aux BN]` : run,
+  };
+}
+
+/** The scores of a run's variant, or null when it has none yet. */
+function readScores(file: string): RunScores | null {
   return fs.existsSync(file) ? parseRunScores(fs.readFileSync(file, 'utf8'), file) : null;
 }
 
@@ -106,34 +132,35 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       await trainRun(config, runDir, o.progress, log);
       continue;
     }
-    for (const os of spec.eval.outputStrides) {
-      const previous = readScores(runDir, os);
+    for (const v of variantsOf(spec.eval, config)) {
+      const files = variantPaths(runDir, run.name, v);
+      const previous = readScores(files.scores);
       const todo = pendingEvaluation(previous, spec.eval, targets);
       if (previous && !todo.suite && todo.targets.length === 0) continue;
       if (previous)
         log(
-          `${run.name} at OS ${os}: evaluating ${[...(todo.suite ? ['the suite'] : []), ...todo.targets.map((t) => t.name)].join(', ')} (not in its scores yet)`,
+          `${files.row} at OS ${v.outputStride}: evaluating ${[...(todo.suite ? ['the suite'] : []), ...todo.targets.map((t) => t.name)].join(', ')} (not in its scores yet)`,
         );
       checkpoint ??= await trainRun(config, runDir, o.progress, log);
       const s = await o.evaluator({
-        run: run.name,
+        run: files.row,
         config,
         checkpoint,
-        outputStride: os,
+        ...v,
         evalSpec: spec.eval,
-        outDir: runPaths(runDir).evalDirAt(os),
+        outDir: files.outDir,
         log,
         previous,
       });
-      writeJson(runPaths(runDir).scoresFile(os), s);
+      writeJson(files.scores, s);
     }
   }
   // the comparison covers every evaluated run, in the file's order, not only the ones this call did (--only),
   // each cut to what the file asks for now (a target removed from it leaves the tables)
-  const evaluated = o.experiment.runs.map(({ run, targets }) => ({
+  const evaluated = o.experiment.runs.map(({ run, config, targets }) => ({
     dir: path.join(o.out, run.name),
-    scores: spec.eval.outputStrides.flatMap((os) => {
-      const s = readScores(path.join(o.out, run.name), os);
+    scores: variantsOf(spec.eval, config).flatMap((v) => {
+      const s = readScores(variantPaths(path.join(o.out, run.name), run.name, v).scores);
       return s ? [currentScores(s, spec.eval, targets)] : [];
     }),
   }));

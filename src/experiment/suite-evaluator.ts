@@ -36,7 +36,7 @@ export function scoresFromShiftEval(file: ShiftEvalFile, run: string, outputStri
 
 /** Evaluates a loaded model on the suite; writes `<outDir>/shift-eval.json` and per-style figures. */
 export async function suiteScores(model: EvaluableModel, modelName: string, o: Parameters<RunEvaluator>[0]): Promise<RunScores> {
-  const { run, config, checkpoint, outputStride, evalSpec, outDir, log } = o;
+  const { run, config, checkpoint, outputStride, batchNorm, evalSpec, outDir, log } = o;
   const suiteDir = evalSpec.suite ? path.resolve(evalSpec.suite) : defaultSuiteDir(path.join('.cache', 'shift-suite'), { frames: 40, height: 112, width: 368 });
   if (!evalSpec.suite) await ensureSuite({ out: suiteDir });
   const manifest = readSuiteManifest(suiteDir);
@@ -52,6 +52,7 @@ export async function suiteScores(model: EvaluableModel, modelName: string, o: P
       labelSpace,
       device: config.train.device,
       outputStride,
+      batchNorm,
       ...(evalSpec.boundaryBand > 0 ? { boundaryRatio: evalSpec.boundaryBand } : {}),
       exampleIndices: evenlySpaced(images, evalSpec.figures),
     },
