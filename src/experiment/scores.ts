@@ -166,6 +166,10 @@ export function parseRunScores(text: string, file: string): RunScores {
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(1));
 
+/** What the selection and held-out columns mean, under every suite comparison table (Markdown and HTML). */
+export const SUITE_ROLES_NOTE =
+  'Selection styles (shifted): methods and settings are chosen on them. Held-out styles: every label region repainted per image in texture families and colours the generator never draws; nothing is tuned on them, and the goal is judged there.';
+
 /** The comparison as a Markdown table (runs × summary metrics: selection and held-out blocks, then the in-style per-class IoU). */
 export function comparisonMarkdown(rows: readonly ComparisonRow[], classNames: readonly string[]): string {
   const cols: Array<[string, (r: ComparisonRow) => number | null]> = [
@@ -182,10 +186,7 @@ export function comparisonMarkdown(rows: readonly ComparisonRow[], classNames: r
   ];
   const lines = [`| run | OS | ${cols.map(([h]) => h).join(' | ')} |`, `|${'---|'.repeat(cols.length + 2)}`];
   for (const r of rows) lines.push(`| ${r.run} | ${r.outputStride} | ${cols.map(([, f]) => pct(f(r))).join(' | ')} |`);
-  lines.push(
-    '',
-    'Selection styles (shifted): methods and settings are chosen on them. Held-out styles: every label region repainted per image in texture families and colours the generator never draws; nothing is tuned on them, and the goal is judged there.',
-  );
+  lines.push('', SUITE_ROLES_NOTE);
   lines.push('', `| run | OS | ${classNames.join(' | ')} |`, `|${'---|'.repeat(classNames.length + 2)}`);
   for (const r of rows) lines.push(`| ${r.run} | ${r.outputStride} | ${classNames.map((_, k) => pct(r.perClassInStyle[k])).join(' | ')} |`);
   return `${lines.join('\n')}\n`;

@@ -1,10 +1,17 @@
 // The report's experiment section (from the runs' scores-os<N>.json): the texture-shift summary when the runs
-// were scored on the suite (selection and held-out styles, and the in-style vs shift trade-off chart), and the per-target comparison domain-generalisation papers print: rows = runs,
-// columns = targets (with their class subsets) and the mean over targets, then one per-class table per target,
-// with what each target was read from.
-
+// were scored on the suite (selection and held-out styles, and the in-style vs shift trade-off chart), and the
+// per-target comparison domain-generalisation papers print: rows = runs, columns = targets (with their class
+// subsets) and the mean over targets, then one per-class table per target, with what each target was read from.
 import { markEqualCompute, type TrainingCompute, trainingCompute } from '../experiment/compute.js';
-import { comparisonRows, isSuiteSet, type RunScores, type TargetColumn, type TargetComparison, targetComparison } from '../experiment/scores.js';
+import {
+  comparisonRows,
+  isSuiteSet,
+  type RunScores,
+  SUITE_ROLES_NOTE,
+  type TargetColumn,
+  type TargetComparison,
+  targetComparison,
+} from '../experiment/scores.js';
 import { heat, n2, pctCell, section } from './cells.js';
 import { esc } from './charts.js';
 import { tradeoffChart } from './tradeoff-chart.js';
@@ -66,7 +73,7 @@ function suiteTable(scores: readonly RunScores[], configs: ReadonlyMap<string, u
     'boundary IoU',
   ];
   return `<h3>Texture-shift suite</h3>${table(head, rows, new Set(['selection drop closed', 'held-out drop closed', 'shape bias']))}
-<p class="dim">Selection styles (shifted): methods and settings are chosen on them. Held-out styles: every label region repainted per image in texture families and colours the generator never draws; nothing is tuned on them, and the goal is judged there. Drop closed: the share of the first run's in-style → selection (or held-out) drop this run closes.</p>${chart ? `<div class="card tradeoff">${chart}</div>` : ''}`;
+<p class="dim">${esc(SUITE_ROLES_NOTE)} Drop closed: the share of the first run's in-style → selection (or held-out) drop this run closes.</p>${chart ? `<div class="card tradeoff">${chart}</div>` : ''}`;
 }
 
 function targetData(t: TargetColumn): string {

@@ -40,7 +40,12 @@ interface Point {
   y: number;
   bias: number | null;
   compute: ComputeClass;
+  /** What the marker is labelled with: the run's name, or its number in the caption's key when there are many runs. */
+  label: string;
 }
+
+/** Up to this many runs, markers carry their names; more would overlap, so they carry numbers and the caption a key. */
+const NAMED_RUNS = 6;
 
 const PANEL = { width: 420, height: 360, left: 52, right: 16, top: 56, bottom: 44 };
 const pct = (v: number): string => `${+(100 * v).toFixed(1)}`;
@@ -128,7 +133,7 @@ function panel(title: string, points: readonly Point[], ox: number, xr: readonly
     // names of runs in the right part of the panel go to the left of their marker, so they stay inside the chart
     const left = x > ox + PANEL.left + 0.6 * pw;
     parts.push(
-      `<text x="${round1(left ? x - 8 : x + 8)}" y="${round1(y + 3.5)}"${left ? ' text-anchor="end"' : ''} font-size="9.5" fill="#333">${esc(truncate(p.run, 30))}</text>`,
+      `<text x="${round1(left ? x - 8 : x + 8)}" y="${round1(y + 3.5)}"${left ? ' text-anchor="end"' : ''} font-size="9.5" fill="#333">${esc(truncate(p.label, 30))}</text>`,
     );
   }
   return parts.join('');
@@ -168,12 +173,13 @@ export function tradeoffChart(rows: readonly ComparisonRow[], compute: readonly 
     const c = compute.find((x) => x.run === run);
     return c?.equalCompute === true ? 'equal' : c?.equalCompute === false ? 'other' : 'unknown';
   };
+  const named = at.length <= NAMED_RUNS;
   const pointsOf = (y: (r: ComparisonRow) => number | null): Point[] =>
-    at.flatMap((r) => {
+    at.flatMap((r, i) => {
       const v = y(r);
       return r.inStyle === null || v === null || !Number.isFinite(r.inStyle) || !Number.isFinite(v)
         ? []
-        : [{ run: r.run, x: r.inStyle, y: v, bias: r.shapeBias, compute: computeOf(r.run) }];
+        : [{ run: r.run, x: r.inStyle, y: v, bias: r.shapeBias, compute: computeOf(r.run), label: named ? r.run : String(i + 1) }];
     });
   const heldOut = pointsOf((r) => r.heldOut);
   const selection = pointsOf((r) => r.shifted);
@@ -194,6 +200,7 @@ export function tradeoffChart(rows: readonly ComparisonRow[], compute: readonly 
     `x: in-style mIoU; y: mean mIoU over the held-out test styles (left; nothing is tuned on them) and over the selection styles (right), at OS ${os}. Colour: shape-bias score.`,
     `Dashed line: least squares through the ${equal.length} equal-compute runs (circles: the baseline's steps × batch, no consistency loss): ${equal.join(', ') || 'none'}. A run above it beats the trade-off.`,
     ...(other.length ? [`Squares, not in the fit (other compute): ${other.join(', ')}.`] : []),
+    ...(named ? [] : [`Markers: ${at.map((r, i) => `${i + 1}\u00a0${r.run}`).join(' · ')}.`]),
   ].flatMap((t) => wrap(t, 150));
   const height = PANEL.height + 40 + caption.length * 14;
   const body = [
