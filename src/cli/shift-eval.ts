@@ -1,6 +1,6 @@
 // `shapeseg shift-eval --checkpoint X [--suite DIR]`: the model on every style of a texture-shift suite
-// (same scenes, other surfaces): per-style metrics and drops, styles × classes IoU, the shape-bias
-// score on the cue-conflict style, example figures per style; writes <out>/shift-eval.json.
+// (same scenes, other surfaces): per-style metrics and drops, the selection and held-out means, styles × classes
+// IoU, the shape-bias score on the cue-conflict style, example figures per style; writes <out>/shift-eval.json.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { bandOptions } from '../eval/boundary-band.js';
@@ -51,7 +51,9 @@ function size(text: string): [number, number] {
 export function registerShiftEvalCommand(program: Command): void {
   program
     .command('shift-eval')
-    .description('texture-shift suite: metrics per style (training, shifted, texture-free, cue-conflict), drops, and the shape-bias score')
+    .description(
+      'texture-shift suite: metrics per style (training, selection, held-out, texture-free, cue-conflict), drops, the selection and held-out means, and the shape-bias score',
+    )
     .requiredOption('-c, --checkpoint <file>', 'model checkpoint (shapeseg .safetensors or torchvision deeplabv3 .pth)')
     .option('--suite <dir>', "a suite written by `shapeseg synth --suite` (default: the demo's held-out scenes, built once into --cache)")
     .option('--cache <dir>', 'where the default suite is built and kept', path.join('.cache', 'shift-suite'))

@@ -1,5 +1,6 @@
 // Texture-shift evaluation: one model over every style of a suite (src/synth/suite.ts) — the same scenes
-// and label maps in the training style, shifted styles, a texture-free style and a cue-conflict style —
+// and label maps in the training style, the shifted (selection) styles, the held-out test styles, a
+// texture-free style and a cue-conflict style —
 // with each style's metrics, its drop from the training style, and the shape-bias score on the
 // cue-conflict style. The result file (shift-eval.json) is read back by the report.
 import fs from 'node:fs';

@@ -13,7 +13,8 @@ import { finiteOrNull } from '../eval/result-file.js';
 import { describeData } from '../eval/setup.js';
 import type { RunEvaluator } from './runner.js';
 import type { Experiment } from './schema.js';
-import type { RunScores, SetScores } from './scores.js';
+import { isSuiteSet, type RunScores, type SetScores } from './scores.js';
+import { expectedSuiteStyles } from './suite-dir.js';
 import { suiteScores } from './suite-evaluator.js';
 import { currentScores, pendingEvaluation, type ResolvedTarget, resolveTargets } from './targets.js';
 
@@ -69,17 +70,19 @@ export function defaultEvaluator(spec: Experiment['eval']): RunEvaluator {
   return async (o) => {
     const targets = resolveTargets(spec, o.config, o.run);
     const previous = o.previous ?? null;
-    const todo = pendingEvaluation(previous, spec, targets);
+    const todo = pendingEvaluation(previous, spec, targets, expectedSuiteStyles(spec));
     const { model, info } = readModelCheckpoint(o.checkpoint, { device: o.config.train.device, outputStride: o.outputStride, batchNorm: o.batchNorm });
     try {
       const suite = todo.suite ? await suiteScores(model, info.name, o) : null;
       const fresh: SetScores[] = [];
       for (const t of todo.targets) fresh.push(await targetScores(model, info.name, t, o));
+      const kept = (previous?.sets ?? []).filter((x) => !suite || !isSuiteSet(x));
       const base: RunScores = suite ??
         previous ?? { run: o.run, outputStride: o.outputStride, checkpoint: o.checkpoint, classNames: [], sets: [], shapeBias: null, shapeBiasPerClass: [] };
       const classNames = base.classNames.length > 0 ? base.classNames : [...getLabelSpace(o.config.data.train.labelSpace).classes];
       return currentScores(
-        { ...base, checkpoint: o.checkpoint, classNames, sets: [...(suite?.sets ?? []), ...(previous?.sets ?? []), ...fresh] },
+        // a fresh suite pass replaces every suite set the run had (its drops and shape bias belong together)
+        { ...base, checkpoint: o.checkpoint, classNames, sets: [...(suite?.sets ?? []), ...kept, ...fresh] },
         spec,
         targets,
       );

@@ -1,7 +1,7 @@
 // Runs an experiment: synthesises its data once, trains each run (resuming a half-finished one, skipping a
 // finished one), evaluates every run at each output stride, and writes the comparison (Markdown, JSON, HTML).
-// A run counts as evaluated when its scores file holds the suite (if asked for) and every target as the file
-// describes it now, so a killed experiment continues where it stopped and a target added later is evaluated alone.
+// A run counts as evaluated when its scores file holds every style of the suite (if asked for) and every target as
+// the file describes it now, so a killed experiment continues where it stopped and a target added later is evaluated alone.
 // A run trained with augment.auxBatchNorm is evaluated twice, with its BatchNorm and with the auxiliary one: two rows.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,13 +9,25 @@ import type { RunConfig } from '../config/index.js';
 import { writeFileAtomicAsync } from '../io/atomic.js';
 import type { BatchNormChoice } from '../nn/batchnorm-choice.js';
 import { writeReport } from '../report/index.js';
+import { tradeoffChart } from '../report/tradeoff-chart.js';
 import { generateDataset } from '../synth/generate.js';
 import { CheckpointDir } from '../train/checkpoint.js';
 import { runPaths, writeJson } from '../train/run-dir.js';
 import { train } from '../train/trainer.js';
+import { markEqualCompute, type TrainingCompute, trainingCompute } from './compute.js';
 import type { LoadedExperiment } from './load.js';
 import type { Experiment } from './schema.js';
-import { type ComparisonRow, comparisonRows, experimentMarkdown, parseRunScores, type RunScores, type TargetComparison, targetComparison } from './scores.js';
+import {
+  type ComparisonRow,
+  comparisonRows,
+  experimentMarkdown,
+  isSuiteSet,
+  parseRunScores,
+  type RunScores,
+  type TargetComparison,
+  targetComparison,
+} from './scores.js';
+import { expectedSuiteStyles } from './suite-dir.js';
 import { currentScores, pendingEvaluation } from './targets.js';
 
 /** Evaluates one trained run at one output stride. */
@@ -55,8 +67,10 @@ export interface ExperimentResult {
   /** mIoU per target, per class, and the mean over targets. */
   targets: TargetComparison;
   markdown: string;
-  /** `html`: the report of the evaluated runs (null while none is). */
-  files: { json: string; markdown: string; html: string | null };
+  /** Each run's training compute, equal-compute marked against the first run (the baseline). */
+  compute: TrainingCompute[];
+  /** `html`: the report of the evaluated runs (null while none is); `tradeoff`: the trade-off chart (null without suite scores). */
+  files: { json: string; markdown: string; html: string | null; tradeoff: string | null };
 }
 
 /** Synthesises each dataset whose root does not exist yet (a finished synth leaves the folder; a half one is redone). */
@@ -104,16 +118,22 @@ function variantPaths(runDir: string, run: string, v: Variant): { scores: string
   return {
     scores: aux ? p.scoresFile(v.outputStride).replace(/\.json$/, '-aux-bn.json') : p.scoresFile(v.outputStride),
     outDir: `${p.evalDirAt(v.outputStride)}${aux ? '-aux-bn' : ''}`,
-    row: aux ? `${run} [aux BN]` : run,
+    row: aux ? auxRow(run) : run,
   };
 }
+
+/** The comparison row of a run evaluated with its auxiliary BatchNorm (the same training compute as the run). */
+const auxRow = (run: string): string => `${run} [aux BN]`;
 
 /** The scores of a run's variant, or null when it has none yet. */
 function readScores(file: string): RunScores | null {
   return fs.existsSync(file) ? parseRunScores(fs.readFileSync(file, 'utf8'), file) : null;
 }
 
-/** Runs (or continues) an experiment and writes `<out>/comparison.json`, `.md` and `.html` (the report of its runs). */
+/**
+ * Runs (or continues) an experiment and writes `<out>/comparison.json` (with each run's compute), `.md`, `.html` (the
+ * report of its runs) and `tradeoff.svg` (in-style vs shifted mIoU per run) when runs have suite scores.
+ */
 export async function runExperiment(o: RunExperimentOptions): Promise<ExperimentResult> {
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const { spec } = o.experiment;
@@ -124,6 +144,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   }
   fs.mkdirSync(o.out, { recursive: true });
   await prepareData(spec, log);
+  const suiteStyles = expectedSuiteStyles(spec.eval);
   for (const [i, { run, config, targets }] of selected.entries()) {
     const runDir = path.join(o.out, run.name);
     log(`[${i + 1}/${selected.length}] ${run.name}${run.description ? `: ${run.description}` : ''}`);
@@ -135,12 +156,14 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     for (const v of variantsOf(spec.eval, config)) {
       const files = variantPaths(runDir, run.name, v);
       const previous = readScores(files.scores);
-      const todo = pendingEvaluation(previous, spec.eval, targets);
+      const todo = pendingEvaluation(previous, spec.eval, targets, suiteStyles);
       if (previous && !todo.suite && todo.targets.length === 0) continue;
-      if (previous)
+      if (previous) {
+        const suite = todo.missingStyles.length > 0 ? `the suite (for ${todo.missingStyles.join(', ')})` : 'the suite';
         log(
-          `${files.row} at OS ${v.outputStride}: evaluating ${[...(todo.suite ? ['the suite'] : []), ...todo.targets.map((t) => t.name)].join(', ')} (not in its scores yet)`,
+          `${files.row} at OS ${v.outputStride}: evaluating ${[...(todo.suite ? [suite] : []), ...todo.targets.map((t) => t.name)].join(', ')} (not in its scores yet)`,
         );
+      }
       checkpoint ??= await trainRun(config, runDir, o.progress, log);
       const s = await o.evaluator({
         run: files.row,
@@ -168,14 +191,25 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const rows = comparisonRows(scores);
   const targets = targetComparison(scores);
   const markdown = experimentMarkdown(scores);
+  const compute = markEqualCompute(o.experiment.runs.map(({ run, config }) => trainingCompute(run.name, config, o.experiment.file)))
+    // a run evaluated with its auxiliary BatchNorm too: that row had the run's compute
+    .flatMap((c) => (scores.some((s) => s.run === auxRow(c.run)) ? [c, { ...c, run: auxRow(c.run) }] : [c]));
+  // the chart of the suite rows (the same rows comparison.md's suite table shows)
+  const chart = tradeoffChart(
+    comparisonRows(scores.filter((s) => s.sets.some(isSuiteSet))),
+    compute.filter((c) => scores.some((s) => s.run === c.run)),
+  );
   const dirs = evaluated.filter((r) => r.scores.length > 0).map((r) => r.dir);
   const files = {
     json: path.join(o.out, 'comparison.json'),
     markdown: path.join(o.out, 'comparison.md'),
     html: dirs.length > 0 ? path.join(o.out, 'comparison.html') : null,
+    tradeoff: chart ? path.join(o.out, 'tradeoff.svg') : null,
   };
-  writeJson(files.json, { experiment: o.experiment.name, spec, rows, targets, scores });
-  await writeFileAtomicAsync(files.markdown, `# ${o.experiment.name}\n\n${spec.description ?? ''}\n\n${markdown}`);
+  writeJson(files.json, { experiment: o.experiment.name, spec, rows, compute, targets, scores });
+  const figure = files.tradeoff ? `\n![in-style vs shifted mIoU per run](tradeoff.svg)\n` : '';
+  await writeFileAtomicAsync(files.markdown, `# ${o.experiment.name}\n\n${spec.description ?? ''}\n\n${markdown}${figure}`);
+  if (files.tradeoff) await writeFileAtomicAsync(files.tradeoff, `${chart}\n`);
   if (files.html) await writeReport(dirs, files.html, { title: `experiment ${o.experiment.name}`, scores });
-  return { scores, rows, targets, markdown, files };
+  return { scores, rows, targets, markdown, compute, files };
 }

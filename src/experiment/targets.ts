@@ -94,15 +94,22 @@ export function isScoreOf(set: SetScores, t: ResolvedTarget): boolean {
   return set.name === t.name && set.kind === t.kind && (set.data === undefined || canonical(set.data.config) === canonical(t.data));
 }
 
-/** What a run still needs at one output stride, given the scores it already has (null: none yet). */
+/**
+ * What a run still needs at one output stride, given the scores it already has (null: none yet): the suite when it
+ * is on and the scores lack one of `suiteStyles` (the styles the suite has now), and each target not scored yet.
+ */
 export function pendingEvaluation(
   previous: RunScores | null,
   spec: Experiment['eval'],
   targets: readonly ResolvedTarget[],
-): { suite: boolean; targets: ResolvedTarget[] } {
+  suiteStyles: readonly string[],
+): { suite: boolean; missingStyles: string[]; targets: ResolvedTarget[] } {
   const sets = previous?.sets ?? [];
+  const scored = new Set(sets.filter(isSuiteSet).map((s) => s.name));
+  const missingStyles = spec.shiftSuite ? suiteStyles.filter((n) => !scored.has(n)) : [];
   return {
-    suite: spec.shiftSuite && !sets.some(isSuiteSet),
+    suite: spec.shiftSuite && (scored.size === 0 || missingStyles.length > 0),
+    missingStyles,
     targets: targets.filter((t) => !sets.some((s) => isScoreOf(s, t))),
   };
 }
