@@ -4,23 +4,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { markEqualCompute, trainingCompute } from '../../src/experiment/compute.js';
 import { ExperimentEvalSchema } from '../../src/experiment/schema.js';
-import { comparisonMarkdown, comparisonRows, parseRunScores, type RunScores, type SetScores } from '../../src/experiment/scores.js';
+import { comparisonMarkdown, comparisonRows, parseRunScores } from '../../src/experiment/scores.js';
 import { pendingEvaluation } from '../../src/experiment/targets.js';
+import { run } from './scores-fixtures.js';
 
-const set = (name: string, kind: SetScores['kind'], mIoU: number): SetScores => ({ name, kind, mIoU, pixelAccuracy: 0.9, perClassIoU: [mIoU] });
-const run = (name: string, inStyle: number, selection: number[], heldOut: number[]): RunScores => ({
-  run: name,
-  outputStride: 8,
-  checkpoint: '',
-  classNames: ['a'],
-  shapeBias: 0.5,
-  shapeBiasPerClass: [0.5],
-  sets: [
-    set('default', 'in-style', inStyle),
-    ...selection.map((v, i) => set(`shifted-${i}`, 'shifted', v)),
-    ...heldOut.map((v, i) => set(`heldout-${i + 1}`, 'held-out', v)),
-  ],
-});
 const near = (a: number | null, b: number) => assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 
 test('comparisonRows: held-out mean, drop and drop closed beside the selection ones', () => {

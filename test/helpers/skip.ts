@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 // When a test may skip because something outside the code under test is missing: an oracle (torch/torchvision under
 // /usr/bin/python3, Chromium, TensorBoard) or a build product (the tensor addon). Locally a missing one skips its
 // checks with the reason. CI runs scripts/test.sh with CI=true, and that script installs every *required* one, so
@@ -24,4 +25,14 @@ export function skipIfMissing(missing: string | null, need: Need = 'required'): 
     throw new Error(`CI=true and ${missing}: scripts/test.sh installs it, so the checks that need it must run here, not skip`);
   }
   return missing;
+}
+
+/** Debian's Chromium, which the report tests render pages with. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** skipIfMissing for Chromium (required: scripts/test.sh installs it). */
+export function skipWithoutChromium(): string | false {
+  return skipIfMissing(
+    fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the browser check`,
+  );
 }

@@ -9,10 +9,9 @@ import { barChart, lineChart, niceTicks } from '../../src/report/charts.js';
 import { buildReportHtml, flatten } from '../../src/report/html.js';
 import { writeReport } from '../../src/report/index.js';
 import { loadRun, parseMetricsJsonl } from '../../src/report/run-dir.js';
-import { skipIfMissing } from '../helpers/skip.js';
+import { CHROMIUM, skipWithoutChromium } from '../helpers/skip.js';
 import { writeFakeRun } from './fake-run.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -129,9 +128,7 @@ describe('HTML report', () => {
   });
 
   it('renders in headless Chromium with charts and images in the DOM and a non-trivial screenshot', async (t) => {
-    const skip = skipIfMissing(
-      fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the browser check`,
-    );
+    const skip = skipWithoutChromium();
     if (skip) {
       t.skip(skip);
       return;

@@ -13,10 +13,9 @@ import { fitLine } from '../../src/report/fit-line.js';
 import { buildReportHtml } from '../../src/report/html.js';
 import { loadRuns } from '../../src/report/run-dir.js';
 import { shapeBiasColour, tradeoffChart } from '../../src/report/tradeoff-chart.js';
-import { skipIfMissing } from '../helpers/skip.js';
+import { CHROMIUM, skipWithoutChromium } from '../helpers/skip.js';
 import { writeFakeRun } from './fake-run.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-tradeoff-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -91,9 +90,7 @@ describe('tradeoffChart', () => {
 
 describe('the trade-off chart in the HTML report', () => {
   it('renders in headless Chromium: the svg with a marker per run and panel, in the shape-bias colours', async (t) => {
-    const skip = skipIfMissing(
-      fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the browser check`,
-    );
+    const skip = skipWithoutChromium();
     if (skip) {
       t.skip(skip);
       return;

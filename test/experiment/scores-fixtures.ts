@@ -1,0 +1,19 @@
+// RunScores of a suite evaluation for the comparison tests: the in-style set, selection and held-out styles.
+import type { RunScores, SetScores } from '../../src/experiment/scores.js';
+
+/** One evaluation set with the same mIoU for its one class. */
+export const set = (name: string, kind: SetScores['kind'], mIoU: number): SetScores => ({ name, kind, mIoU, pixelAccuracy: 0.9, perClassIoU: [mIoU] });
+/** A run's scores: in-style mIoU, then the selection (shifted) and held-out styles' mIoU. */
+export const run = (name: string, inStyle: number, selection: number[], heldOut: number[]): RunScores => ({
+  run: name,
+  outputStride: 8,
+  checkpoint: '',
+  classNames: ['a'],
+  shapeBias: 0.5,
+  shapeBiasPerClass: [0.5],
+  sets: [
+    set('default', 'in-style', inStyle),
+    ...selection.map((v, i) => set(`shifted-${i}`, 'shifted', v)),
+    ...heldOut.map((v, i) => set(`heldout-${i + 1}`, 'held-out', v)),
+  ],
+});
