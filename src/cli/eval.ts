@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import type { Sample } from '../data/dataset.js';
 import { reportedSubsets } from '../data/label-spaces.js';
 import { openDataset } from '../data/open.js';
+import { type AdaptOptions, adaptationLabel } from '../eval/adapt/options.js';
+import { adaptationRecord } from '../eval/adapt/record.js';
 import { formatBandSummary } from '../eval/band-summary.js';
 import { bandOptions } from '../eval/boundary-band.js';
 import { evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
@@ -13,8 +15,9 @@ import { dataConfigFor, describeData, parseOutputStride, parseScales, resolveDev
 import { formatMetricsTable } from '../eval/table.js';
 import { type Example, evenlySpaced, writeExampleGrid } from '../report/figures.js';
 import { runDirOf, runPaths } from '../train/run-dir.js';
+import { type AdaptFlags, adaptationNote, adaptFromFlags, addAdaptOptions } from './adapt-flags.js';
 
-interface EvalFlags {
+interface EvalFlags extends AdaptFlags {
   checkpoint: string;
   data?: string;
   filter?: string;
@@ -43,10 +46,10 @@ export function figurePathFor(out: string, runDir: string | null): string {
   return path.join(run !== null && dir === run.eval ? run.figures : dir, `${name}.png`);
 }
 
-/** Default result name: `<layout>-os8[-ms0.75_1_1.25][-flip]`. */
-export function evalName(layout: string, os: number, scales: readonly number[], flip: boolean): string {
+/** Default result name: `<layout>-os8[-ms0.75_1_1.25][-flip][-bn-adapt|-tent]` (adapted results never overwrite source-only ones). */
+export function evalName(layout: string, os: number, scales: readonly number[], flip: boolean, adapt: AdaptOptions | null = null): string {
   const ms = scales.length === 1 && scales[0] === 1 ? '' : `-ms${scales.join('_')}`;
-  return `${layout}-os${os}${ms}${flip ? '-flip' : ''}`;
+  return `${layout}-os${os}${ms}${flip ? '-flip' : ''}${adapt ? `-${adaptationLabel(adapt)}` : ''}`;
 }
 
 function positiveInt(flag: string, text: string | undefined): number | undefined {
@@ -58,7 +61,7 @@ function positiveInt(flag: string, text: string | undefined): number | undefined
 
 /** Registers `eval`: metrics of a checkpoint on a dataset, printed as a table and written as JSON. */
 export function registerEvalCommand(program: Command): void {
-  program
+  const cmd = program
     .command('eval')
     .description('evaluate a checkpoint (ours or a torchvision deeplabv3 .pth): per-class IoU, mIoU, pixel accuracy, fwIoU')
     .requiredOption('-c, --checkpoint <file>', 'model checkpoint: a shapeseg .safetensors or a torchvision deeplabv3_resnet50/101 .pth')
@@ -91,6 +94,7 @@ export function registerEvalCommand(program: Command): void {
       const limit = positiveInt('--limit', flags.limit);
       const nFigures = positiveInt('--figures', flags.figures) ?? 0;
       const bands = bandOptions(flags);
+      const adapt = adaptFromFlags(flags);
       const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride });
       try {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
@@ -98,7 +102,7 @@ export function registerEvalCommand(program: Command): void {
         const dataset = await openDataset(dataCfg);
         const count = limit !== undefined ? Math.min(limit, dataset.length) : dataset.length;
         const indices = Array.from({ length: count }, (_, i) => i);
-        const name = evalName(dataCfg.layout, outputStride, scales, flip);
+        const name = evalName(dataCfg.layout, outputStride, scales, flip, adapt);
         const runDir = runDirOf(flags.checkpoint);
         const out = flags.out ?? (runDir ? path.join(runPaths(runDir).eval, `${name}.json`) : `${name}.json`);
         const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -106,6 +110,7 @@ export function registerEvalCommand(program: Command): void {
           `${info.name} (${info.kind}, ${info.numClasses} classes${info.step !== null ? `, step ${info.step}` : ''}) on ${device}, OS ${outputStride}${scales.length > 1 || scales[0] !== 1 ? `, scales ${scales.join(',')}` : ''}${flip ? ', flip' : ''}`,
         );
         log(`data: ${describeData(dataCfg)}: ${count} of ${dataset.length} images, label space ${labelSpace.name}`);
+        if (adapt) log(adaptationNote(adapt, `these ${count} images`));
         if (info.trainedOutputStride !== null && info.trainedOutputStride !== outputStride)
           log(`note: the checkpoint was last trained at output stride ${info.trainedOutputStride}`);
         const figIds = new Set(evenlySpaced(count, nFigures));
@@ -124,6 +129,7 @@ export function registerEvalCommand(program: Command): void {
           indices,
           perImage: flags.perImage ?? false,
           ...bands,
+          adapt,
           onProgress: (done, _total, id) => progress.update(done, id),
           ...(nFigures > 0 ? { onPrediction: (s: Sample, p: Uint8Array) => (figIds.has(k++) ? collect(s, p) : undefined) } : {}),
         }).finally(() => progress.stop());
@@ -140,6 +146,7 @@ export function registerEvalCommand(program: Command): void {
           outputStride,
           scales,
           flip,
+          adaptation: adaptationRecord(adapt, count, describeData(dataCfg)),
         });
         await writeEvalResult(out, file);
         log(`wrote ${out}`);
@@ -152,4 +159,6 @@ export function registerEvalCommand(program: Command): void {
         model.dispose();
       }
     });
+  // --adapt and its settings, shared with shift-eval
+  addAdaptOptions(cmd);
 }

@@ -3,6 +3,7 @@
 // score on the cue-conflict style, example figures per style; writes <out>/shift-eval.json.
 import path from 'node:path';
 import type { Command } from 'commander';
+import { adaptationLabel } from '../eval/adapt/options.js';
 import { bandOptions } from '../eval/boundary-band.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
@@ -13,8 +14,9 @@ import { evenlySpaced } from '../report/figures.js';
 import { writeShiftEvalOutput } from '../report/shift-eval-output.js';
 import { defaultSuiteDir, ensureSuite, readSuiteManifest } from '../synth/suite.js';
 import { runDirOf, runPaths } from '../train/run-dir.js';
+import { type AdaptFlags, adaptationNote, adaptFromFlags, addAdaptOptions } from './adapt-flags.js';
 
-interface ShiftEvalFlags {
+interface ShiftEvalFlags extends AdaptFlags {
   checkpoint: string;
   suite?: string;
   cache: string;
@@ -48,7 +50,7 @@ function size(text: string): [number, number] {
 
 /** Registers `shift-eval`. */
 export function registerShiftEvalCommand(program: Command): void {
-  program
+  const cmd = program
     .command('shift-eval')
     .description('texture-shift suite: metrics per style (training, shifted, texture-free, cue-conflict), drops, and the shape-bias score')
     .requiredOption('-c, --checkpoint <file>', 'model checkpoint (shapeseg .safetensors or torchvision deeplabv3 .pth)')
@@ -65,7 +67,7 @@ export function registerShiftEvalCommand(program: Command): void {
     .option('--boundary [ratio]', 'also Boundary IoU per style (band = ratio x image diagonal, default 0.02)')
     .option('--trimap [ratio]', 'also trimap-band mIoU per style (default 0.02)')
     .option('--figures <n>', 'example rows per style figure (the same scenes in every style)', '2')
-    .option('-o, --out <dir>', "output folder (default <run>/shift-eval beside the checkpoint's run, else ./shift-eval)")
+    .option('-o, --out <dir>', "output folder (default <run>/shift-eval[-bn-adapt|-tent] beside the checkpoint's run, else ./shift-eval[-…])")
     .option('--no-progress', 'no progress output')
     .action(async (flags: ShiftEvalFlags) => {
       const device = resolveDevice(flags.device);
@@ -74,6 +76,7 @@ export function registerShiftEvalCommand(program: Command): void {
       const limit = count('--limit', flags.limit, 1);
       const nFigures = count('--figures', flags.figures, 0) ?? 0;
       const bands = bandOptions(flags);
+      const adapt = adaptFromFlags(flags);
       const log = (s: string) => process.stderr.write(`${s}\n`);
       let suiteDir: string;
       if (flags.suite !== undefined) suiteDir = path.resolve(flags.suite);
@@ -89,10 +92,13 @@ export function registerShiftEvalCommand(program: Command): void {
       try {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
         const runDir = runDirOf(flags.checkpoint);
-        const outDir = path.resolve(flags.out ?? (runDir ? runPaths(runDir).shiftEval : 'shift-eval'));
+        // adapted results go to their own folder: they never replace the source-only ones
+        const suffix = adapt ? `-${adaptationLabel(adapt)}` : '';
+        const outDir = path.resolve(flags.out ?? `${runDir ? runPaths(runDir).shiftEval : 'shift-eval'}${suffix}`);
         log(
           `${info.name} (${info.kind}, ${info.numClasses} classes) on ${device}, OS ${outputStride}; suite ${suiteDir}: ${manifest.styles.map((s) => s.name).join(', ')}`,
         );
+        if (adapt) log(adaptationNote(adapt, "each style's own images"));
         const images = manifest.frames * manifest.worlds.length * manifest.variations.length;
         const perStyle = Math.min(limit ?? images, images);
         let progress: ImageProgress | null = null;
@@ -111,6 +117,7 @@ export function registerShiftEvalCommand(program: Command): void {
             ...(limit !== undefined ? { limit } : {}),
             ...bands,
             exampleIndices: evenlySpaced(perStyle, nFigures),
+            adapt,
             onProgress: (style, done, total) => {
               if (flags.progress === false) return;
               if (style !== current) {
@@ -130,4 +137,6 @@ export function registerShiftEvalCommand(program: Command): void {
         model.dispose();
       }
     });
+  // --adapt and its settings, shared with eval
+  addAdaptOptions(cmd);
 }

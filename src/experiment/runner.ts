@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunConfig } from '../config/index.js';
+import { adaptationLabel } from '../eval/adapt/options.js';
 import { writeFileAtomicAsync } from '../io/atomic.js';
 import { writeReport } from '../report/index.js';
 import { generateDataset } from '../synth/generate.js';
@@ -13,7 +14,16 @@ import { runPaths, writeJson } from '../train/run-dir.js';
 import { train } from '../train/trainer.js';
 import type { LoadedExperiment } from './load.js';
 import type { Experiment } from './schema.js';
-import { type ComparisonRow, comparisonRows, experimentMarkdown, parseRunScores, type RunScores, type TargetComparison, targetComparison } from './scores.js';
+import {
+  type ComparisonRow,
+  comparisonRows,
+  experimentMarkdown,
+  parseRunScores,
+  type RunScores,
+  type TargetComparison,
+  targetComparison,
+  withAdaptedRows,
+} from './scores.js';
 import { currentScores, pendingEvaluation } from './targets.js';
 
 /** Evaluates one trained run at one output stride. */
@@ -109,10 +119,10 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     for (const os of spec.eval.outputStrides) {
       const previous = readScores(runDir, os);
       const todo = pendingEvaluation(previous, spec.eval, targets);
-      if (previous && !todo.suite && todo.targets.length === 0) continue;
+      if (previous && !todo.suite && todo.targets.length === 0 && todo.adapt.length === 0) continue;
       if (previous)
         log(
-          `${run.name} at OS ${os}: evaluating ${[...(todo.suite ? ['the suite'] : []), ...todo.targets.map((t) => t.name)].join(', ')} (not in its scores yet)`,
+          `${run.name} at OS ${os}: evaluating ${[...(todo.suite ? ['the suite'] : []), ...todo.targets.map((t) => t.name), ...todo.adapt.map((a) => `with ${adaptationLabel(a)}`)].join(', ')} (not in its scores yet)`,
         );
       checkpoint ??= await trainRun(config, runDir, o.progress, log);
       const s = await o.evaluator({
@@ -137,7 +147,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       return s ? [currentScores(s, spec.eval, targets)] : [];
     }),
   }));
-  const scores = evaluated.flatMap((r) => r.scores);
+  // adapted scores become their own rows after every source-only one (reported apart)
+  const scores = withAdaptedRows(evaluated.flatMap((r) => r.scores));
   const rows = comparisonRows(scores);
   const targets = targetComparison(scores);
   const markdown = experimentMarkdown(scores);

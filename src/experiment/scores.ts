@@ -2,6 +2,7 @@
 // texture-shift summary (comparisonRows) and the per-target tables domain-generalisation papers print
 // (targetComparison: rows = runs, columns = targets + their mean, one per-class table per target).
 import * as z from 'zod';
+import { type AdaptOptions, adaptationLabel } from '../eval/adapt/options.js';
 
 /** What a dataset target was, recorded beside its numbers so a table can be traced to its data. */
 export interface TargetRecord {
@@ -46,6 +47,19 @@ export interface RunScores {
   /** Fraction of cue-conflict pixels (predicted as shape or texture class) predicted as the shape class. */
   shapeBias: number | null;
   shapeBiasPerClass: Array<number | null>;
+  /** The test-time adaptation these scores used (they used unlabeled target images); absent or null: source-only. */
+  adaptation?: AdaptOptions | null;
+  /** The same run scored with each of the experiment's adaptations (`eval.adapt`), `run` named `<run> + <label>`. */
+  adapted?: RunScores[];
+}
+
+/**
+ * Every run's scores as comparison rows: the source-only ones first, then each run's adapted ones, which are
+ * reported apart (they use target images) and never serve as a baseline.
+ */
+export function withAdaptedRows(all: readonly RunScores[]): RunScores[] {
+  const source = all.map(({ adapted: _, ...s }) => s);
+  return [...source, ...all.flatMap((s) => s.adapted ?? [])];
 }
 
 /** The summary row of a run in the comparison. */
@@ -64,11 +78,16 @@ export interface ComparisonRow {
   boundaryIoU: number | null;
   /** IoU of each class on the in-style set. */
   perClassInStyle: Array<number | null>;
+  /** The test-time adaptation of this row (`bn-adapt`, `tent`, …): it used target images; null: source-only. */
+  adaptation: string | null;
 }
 
 const mean = (xs: readonly number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 
-/** Builds the comparison rows; the first run at each output stride is the baseline for `dropClosed`. */
+/**
+ * Builds the comparison rows; the first source-only run at each output stride is the baseline for `dropClosed`
+ * (a row with test-time adaptation never is: it used target images).
+ */
 export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
   const rows = all.map((s): ComparisonRow => {
     const inStyleSet = s.sets.find((x) => x.kind === 'in-style') ?? s.sets.find((x) => x.kind === 'val');
@@ -85,10 +104,11 @@ export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
       shapeBias: s.shapeBias,
       boundaryIoU: inStyleSet?.boundaryIoU ?? null,
       perClassInStyle: inStyleSet?.perClassIoU ?? [],
+      adaptation: s.adaptation ? adaptationLabel(s.adaptation) : null,
     };
   });
   for (const row of rows) {
-    const base = rows.find((r) => r.outputStride === row.outputStride);
+    const base = rows.find((r) => r.outputStride === row.outputStride && r.adaptation === null);
     if (base && base !== row && base.drop !== null && row.drop !== null && base.drop > 0) row.dropClosed = 1 - row.drop / base.drop;
   }
   return rows;
@@ -99,7 +119,7 @@ export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
  * JSON has no NaN, so undefined metrics read as null.
  */
 const num = z.number().nullable();
-const RunScoresSchema = z.looseObject({
+const SourceScoresSchema = z.looseObject({
   run: z.string(),
   outputStride: z.literal([8, 16]),
   checkpoint: z.string(),
@@ -117,7 +137,9 @@ const RunScoresSchema = z.looseObject({
   ),
   shapeBias: num,
   shapeBiasPerClass: z.array(num),
+  adaptation: z.looseObject({ method: z.string() }).nullable().optional(),
 });
+const RunScoresSchema = SourceScoresSchema.extend({ adapted: z.array(SourceScoresSchema).optional() });
 
 /** Parses the text of a scores file (scores-os<N>.json); errors name the file and the field. */
 export function parseRunScores(text: string, file: string): RunScores {
@@ -136,6 +158,10 @@ export function parseRunScores(text: string, file: string): RunScores {
   return r.data as unknown as RunScores;
 }
 
+/** Said under a table that has adapted rows. */
+export const ADAPTED_ROWS_NOTE =
+  'Rows named `<run> + bn-adapt` or `+ tent` adapt at test time on the evaluated (unlabeled, target) images: a different setting, reported apart, never the baseline of "drop closed" and not counted toward the goal.';
+
 const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(1));
 
 /** The comparison as a Markdown table (runs × summary metrics, then the in-style per-class IoU). */
@@ -147,6 +173,7 @@ export function comparisonMarkdown(rows: readonly ComparisonRow[], classNames: r
       `| ${r.run} | ${r.outputStride} | ${pct(r.inStyle)} | ${pct(r.shifted)} | ${pct(r.drop)} | ${pct(r.dropClosed)} | ${pct(r.textureFree)} | ${pct(r.shapeBias)} | ${pct(r.boundaryIoU)} |`,
     );
   }
+  if (rows.some((r) => r.adaptation !== null)) lines.push('', ADAPTED_ROWS_NOTE);
   lines.push('', `| run | OS | ${classNames.join(' | ')} |`, `|${'---|'.repeat(classNames.length + 2)}`);
   for (const r of rows) lines.push(`| ${r.run} | ${r.outputStride} | ${classNames.map((_, k) => pct(r.perClassInStyle[k])).join(' | ')} |`);
   return `${lines.join('\n')}\n`;
@@ -178,6 +205,8 @@ export interface TargetRow {
   subsetMIoU: Record<string, Record<string, number | null>>;
   /** Mean over targets of each subset that every target reports. */
   subsetMean: Record<string, number | null>;
+  /** The test-time adaptation of this row (it used target images); null: source-only. */
+  adaptation: string | null;
   /** IoU per class name, per target name. */
   perClass: Record<string, Record<string, number | null>>;
 }
@@ -236,6 +265,7 @@ export function targetComparison(all: readonly RunScores[]): TargetComparison {
         subsetMIoU,
         subsetMean: Object.fromEntries(meanSubsets.map((n) => [n, meanOf(targets.map((t) => subsetMIoU[t.name]![n]!))])),
         perClass,
+        adaptation: s.adaptation ? adaptationLabel(s.adaptation) : null,
       };
     });
   return { targets, meanSubsets, rows };
@@ -265,6 +295,7 @@ export function targetsMarkdown(c: TargetComparison): string {
     ];
     lines.push(`| ${r.run} | ${r.outputStride} | ${cells.map(pct).join(' | ')} |`);
   }
+  if (c.rows.some((r) => r.adaptation !== null)) lines.push('', ADAPTED_ROWS_NOTE);
   lines.push('', 'Targets:', '', ...c.targets.map((t) => `- ${describeTarget(t)}`));
   for (const t of c.targets) {
     lines.push(

@@ -5,6 +5,7 @@
 import { ConfigError, formatIssues, type RunConfig } from '../config/index.js';
 import { getLabelSpace, type LabelSpace, reportedSubsets } from '../data/label-spaces.js';
 import { type DataConfig, DataConfigSchema } from '../data/schema.js';
+import type { AdaptOptions } from '../eval/adapt/options.js';
 import type { Experiment, ExperimentTarget } from './schema.js';
 import { isSuiteSet, type RunScores, type SetScores } from './scores.js';
 
@@ -94,22 +95,46 @@ export function isScoreOf(set: SetScores, t: ResolvedTarget): boolean {
   return set.name === t.name && set.kind === t.kind && (set.data === undefined || canonical(set.data.config) === canonical(t.data));
 }
 
-/** What a run still needs at one output stride, given the scores it already has (null: none yet). */
-export function pendingEvaluation(
-  previous: RunScores | null,
-  spec: Experiment['eval'],
-  targets: readonly ResolvedTarget[],
-): { suite: boolean; targets: ResolvedTarget[] } {
-  const sets = previous?.sets ?? [];
+/** The adapted scores in `scores` made with exactly `adapt` (method and settings), if any. */
+export function adaptedScores(scores: RunScores | null, adapt: AdaptOptions): RunScores | null {
+  return scores?.adapted?.find((s) => s.adaptation != null && canonical(s.adaptation) === canonical(adapt)) ?? null;
+}
+
+/** The suite and targets `scores` (null: none yet) lack. */
+function missingSets(scores: RunScores | null, spec: Experiment['eval'], targets: readonly ResolvedTarget[]): { suite: boolean; targets: ResolvedTarget[] } {
+  const sets = scores?.sets ?? [];
   return {
     suite: spec.shiftSuite && !sets.some(isSuiteSet),
     targets: targets.filter((t) => !sets.some((s) => isScoreOf(s, t))),
   };
 }
 
-/** A run's scores cut to what the experiment asks for now: the suite if on, and the current targets in their order. */
+/**
+ * What a run still needs at one output stride, given the scores it already has (null: none yet): the suite and
+ * targets without adaptation, and each adaptation of `eval.adapt` that lacks one of them.
+ */
+export function pendingEvaluation(
+  previous: RunScores | null,
+  spec: Experiment['eval'],
+  targets: readonly ResolvedTarget[],
+): { suite: boolean; targets: ResolvedTarget[]; adapt: AdaptOptions[] } {
+  const incomplete = (a: AdaptOptions) => {
+    const m = missingSets(adaptedScores(previous, a), spec, targets);
+    return m.suite || m.targets.length > 0;
+  };
+  return { ...missingSets(previous, spec, targets), adapt: spec.adapt.filter(incomplete) };
+}
+
+/** A run's scores cut to what the experiment asks for now: the suite if on, the current targets in their order, and the current adaptations. */
 export function currentScores(scores: RunScores, spec: Experiment['eval'], targets: readonly ResolvedTarget[]): RunScores {
-  const suite = spec.shiftSuite ? scores.sets.filter(isSuiteSet) : [];
-  const listed = targets.flatMap((t) => scores.sets.filter((s) => isScoreOf(s, t)).slice(0, 1));
-  return { ...scores, sets: [...suite, ...listed] };
+  const cut = ({ adapted: _, ...s }: RunScores): RunScores => {
+    const suite = spec.shiftSuite ? s.sets.filter(isSuiteSet) : [];
+    const listed = targets.flatMap((t) => s.sets.filter((x) => isScoreOf(x, t)).slice(0, 1));
+    return { ...s, sets: [...suite, ...listed] };
+  };
+  const adapted = spec.adapt.flatMap((a) => {
+    const s = adaptedScores(scores, a);
+    return s ? [cut(s)] : [];
+  });
+  return { ...cut(scores), ...(adapted.length > 0 ? { adapted } : {}) };
 }
