@@ -2,7 +2,15 @@
 // were scored on the suite, and the per-target comparison domain-generalisation papers print: rows = runs,
 // columns = targets (with their class subsets) and the mean over targets, then one per-class table per target,
 // with what each target was read from.
-import { comparisonRows, isSuiteSet, type RunScores, type TargetColumn, type TargetComparison, targetComparison } from '../experiment/scores.js';
+import {
+  ADAPTED_ROWS_NOTE,
+  comparisonRows,
+  isSuiteSet,
+  type RunScores,
+  type TargetColumn,
+  type TargetComparison,
+  targetComparison,
+} from '../experiment/scores.js';
 import { heat, n2, pctCell, section } from './cells.js';
 import { esc } from './charts.js';
 
@@ -35,7 +43,7 @@ function suiteTable(scores: readonly RunScores[]): string {
   }));
   const head = ['in-style mIoU', 'shifted mIoU (mean)', 'drop closed', 'texture-free', 'shape bias', 'boundary IoU'];
   return `<h3>Texture-shift suite</h3>${table(head, rows, new Set(['drop closed', 'shape bias']))}
-<p class="dim">Drop closed: the share of the first run's in-style → shifted drop this run closes.</p>`;
+<p class="dim">Drop closed: the share of the first source-only run's in-style → shifted drop this run closes.</p>`;
 }
 
 function targetData(t: TargetColumn): string {
@@ -76,5 +84,7 @@ function targetTables(c: TargetComparison): string {
 /** The experiment section, or '' when no run has experiment scores. */
 export function experimentSection(scores: readonly RunScores[]): string {
   if (scores.length === 0) return '';
-  return section('experiment', 'Experiment comparison', suiteTable(scores) + targetTables(targetComparison(scores)));
+  // rows with test-time adaptation used target images: said once under the tables
+  const note = scores.some((s) => s.adaptation) ? `<p class="dim">${esc(ADAPTED_ROWS_NOTE)}</p>` : '';
+  return section('experiment', 'Experiment comparison', suiteTable(scores) + targetTables(targetComparison(scores)) + note);
 }

@@ -80,6 +80,7 @@ test('shapeseg experiment with eval.adapt writes an adapted row per method, and 
       ],
     );
     assert.match(fs.readFileSync(path.join(out, 'comparison.md'), 'utf8'), /\| baseline \+ bn-adapt \| 16 \|[\s\S]*adapt at test time/);
+    assert.match(fs.readFileSync(path.join(out, 'comparison.html'), 'utf8'), /baseline \+ bn-adapt[\s\S]*adapt at test time/);
     return readEvalResult(path.join(out, 'baseline', 'eval-os16', 'adapt-bn-adapt', 'targets', 'val.json')).then((file) => {
       assert.deepEqual(file.adaptation, { method: 'bn', prior: 16, images: file.data.count, data: file.data.spec, batch: 1 });
       const again = shapeseg(dir, 'experiment', experiment(['bn', { method: 'tent', episodic: true }]), '--out', out, '--no-progress');
