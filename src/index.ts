@@ -4,9 +4,10 @@
 export { type AdaINOptions, AdaINStylization, AdaINStylizer } from './augment/adain.js';
 export { type Augmentation, buildAugmentation, chainFeatureModules } from './augment/build.js';
 export { jsDivergence } from './augment/consistency.js';
+export { type DebiasOptions, ShapeTextureDebias } from './augment/debias.js';
 export { DSU, type DSUOptions } from './augment/dsu.js';
 export { type AmplitudeMixOptions, FourierAmplitudeMix, type FourierOptions, fourierAmplitudeMix } from './augment/fourier.js';
-export type { ImageAugment } from './augment/image-augment.js';
+export type { ImageAugment, TextureTarget } from './augment/image-augment.js';
 export { MixStyle, type MixStyleOptions } from './augment/mixstyle.js';
 export { Photometric, type PhotometricOptions } from './augment/photometric.js';
 // --- shape-biasing training methods (image level on the batch, feature level inside the ResNet) ----------------
@@ -112,7 +113,9 @@ export {
 export { DEEPLAB_NAMES, type DeepLabName, RESNET_NAMES, type ResNetName } from './models/names.js';
 export { BasicBlock, Bottleneck, ResNet, type ResNetOptions } from './models/resnet.js';
 export { ReLU } from './nn/activation.js';
+export { addAuxBatchNorm, batchNormVariant, hasAuxBatchNorm } from './nn/aux-batchnorm.js';
 export { BatchNorm2d, type BatchNorm2dOptions, freezeBatchNorm, withBatchNormSplit } from './nn/batchnorm.js';
+export type { BatchNormChoice } from './nn/batchnorm-choice.js';
 export { Conv2d, type Conv2dOptions } from './nn/conv.js';
 export { Dropout } from './nn/dropout.js';
 export { calculateGain, constant_, type KaimingOptions, kaimingNormal_, kaimingUniform_, normal_, uniform_ } from './nn/init.js';

@@ -6,6 +6,7 @@ import { type Layer, Sequential } from '../nn/index.js';
 import type { Device } from '../tensor/index.js';
 import { AdaINStylization, AdaINStylizer } from './adain.js';
 import { BatchAugmentation } from './batch-augmentation.js';
+import { ShapeTextureDebias } from './debias.js';
 import { DSU } from './dsu.js';
 import { FourierAmplitudeMix } from './fourier.js';
 import type { ImageAugment } from './image-augment.js';
@@ -29,12 +30,17 @@ export interface Augmentation {
 export interface BuildAugmentationOptions {
   /** Where style images and AdaIN weights are kept (the training device). */
   device: Device;
-  /** Classes of the label space (per-class RandConv draws a filter for each). */
+  /** Classes of the label space (per-class RandConv draws a filter for each; debias needs it). */
   numClasses?: number;
 }
 
-/** Image-level methods in their fixed order: style transfers first, then RandConv, then photometric noise. */
+/**
+ * Image-level methods in their fixed order: the cue-conflict images first (built from the images as rendered, so
+ * their region statistics are the training style's), then whole-image style transfers, RandConv, photometric noise.
+ */
 async function imageMethods(cfg: AugmentConfig, { device, numClasses }: BuildAugmentationOptions, made: ImageAugment[]): Promise<void> {
+  const classes = numClasses === undefined ? {} : { numClasses };
+  if (cfg.debias) made.push(new ShapeTextureDebias({ ...cfg.debias, ...classes }));
   if (cfg.fourier) {
     const styles = cfg.fourier.styleDir ? await StyleBank.load(cfg.fourier.styleDir, device, 'augment.fourier.styleDir') : null;
     made.push(new FourierAmplitudeMix({ beta: cfg.fourier.beta, mix: cfg.fourier.mix, p: cfg.fourier.p, styles }));
@@ -49,7 +55,7 @@ async function imageMethods(cfg: AugmentConfig, { device, numClasses }: BuildAug
       throw e;
     }
   }
-  if (cfg.randConv) made.push(new RandConv({ ...cfg.randConv, ...(numClasses === undefined ? {} : { numClasses }) }));
+  if (cfg.randConv) made.push(new RandConv({ ...cfg.randConv, ...classes }));
   if (cfg.photometric) made.push(new Photometric(cfg.photometric));
 }
 
@@ -89,9 +95,10 @@ export async function buildAugmentation(cfg: AugmentConfig, opts: BuildAugmentat
     throw e;
   }
   const consistencyWeight = cfg.consistency?.weight ?? null;
+  // auxBatchNorm implies the split: the clean images first, the model's BatchNorm twins normalising the rest
   const batch =
     methods.length > 0 || consistencyWeight !== null
-      ? new BatchAugmentation({ methods, consistencyWeight, fraction: cfg.fraction, splitBatchNorm: cfg.splitBatchNorm })
+      ? new BatchAugmentation({ methods, consistencyWeight, fraction: cfg.fraction, splitBatchNorm: cfg.splitBatchNorm || cfg.auxBatchNorm })
       : null;
   return { batch, features: chainFeatureModules(featureModules(cfg)), dispose: () => batch?.dispose() };
 }

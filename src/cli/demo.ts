@@ -71,10 +71,13 @@ export function recipeOverride(name: string): { run: string; override: Record<st
   return { run: r.run, override: run.override };
 }
 
-/** One line: in-style vs mean shifted mIoU and the shape-bias score, as the experiment comparison computes them. */
-function shiftSummary(row: ComparisonRow, shiftedStyles: number): string {
+/** One line: in-style, selection-mean and held-out-mean mIoU and the shape-bias score, as the experiment comparison computes them. */
+export function shiftSummary(row: ComparisonRow, styles: { selection: number; heldOut: number }): string {
   const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
-  return `texture-shift suite: in-style mIoU ${pct(row.inStyle)}, shifted styles ${pct(row.shifted)} (mean of ${shiftedStyles}), shape-bias score ${pct(row.shapeBias)}`;
+  return (
+    `texture-shift suite: in-style mIoU ${pct(row.inStyle)}, selection styles ${pct(row.shifted)} (mean of ${styles.selection}), ` +
+    `held-out styles ${pct(row.heldOut)} (mean of ${styles.heldOut}), shape-bias score ${pct(row.shapeBias)}`
+  );
 }
 
 /** Registers `shapeseg demo`. */
@@ -208,7 +211,7 @@ export function registerDemoCommand(program: Command): void {
 
       const shiftDir = runPaths(runDir).shiftEval;
       if (recipe) {
-        step(5, 'evaluating on the texture-shift suite (the held-out scenes in other textures, texture-free, cue-conflict)');
+        step(5, 'evaluating on the texture-shift suite (the held-out scenes in the selection and held-out test styles, texture-free, cue-conflict)');
         await runCommand(['shift-eval', '--checkpoint', checkpoint, '--out', shiftDir, '--device', 'cpu', ...quiet]);
       }
 
@@ -230,7 +233,8 @@ export function registerDemoCommand(program: Command): void {
         const { scoresFromShiftEval } = await import('../experiment/suite-evaluator.js');
         const scores = scoresFromShiftEval(readShiftEval(path.join(shiftDir, SHIFT_EVAL_FILE)), 'demo', 8, checkpoint);
         const [row] = comparisonRows([scores]);
-        process.stdout.write(`${shiftSummary(row!, scores.sets.filter((x) => x.kind === 'shifted').length)}\n`);
+        const count = (kind: string) => scores.sets.filter((x) => x.kind === kind).length;
+        process.stdout.write(`${shiftSummary(row!, { selection: count('shifted'), heldOut: count('held-out') })}\n`);
       }
       if (mIoU < TARGET_MIOU)
         process.stderr.write(

@@ -11,8 +11,9 @@ import { bandOptions } from '../eval/boundary-band.js';
 import { evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
-import { dataConfigFor, describeData, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
+import { dataConfigFor, describeData, parseBatchNorm, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
 import { formatMetricsTable } from '../eval/table.js';
+import type { BatchNormChoice } from '../nn/batchnorm-choice.js';
 import { type Example, evenlySpaced, writeExampleGrid } from '../report/figures.js';
 import { runDirOf, runPaths } from '../train/run-dir.js';
 import { type AdaptFlags, adaptationNote, adaptFromFlags, addAdaptOptions } from './adapt-flags.js';
@@ -26,6 +27,7 @@ interface EvalFlags extends AdaptFlags {
   outputStride: string;
   scales?: string;
   flip?: boolean;
+  bn: string;
   device?: string;
   limit?: string;
   perImage?: boolean;
@@ -46,10 +48,20 @@ export function figurePathFor(out: string, runDir: string | null): string {
   return path.join(run !== null && dir === run.eval ? run.figures : dir, `${name}.png`);
 }
 
-/** Default result name: `<layout>-os8[-ms0.75_1_1.25][-flip][-bn-adapt|-tent]` (adapted results never overwrite source-only ones). */
-export function evalName(layout: string, os: number, scales: readonly number[], flip: boolean, adapt: AdaptOptions | null = null): string {
+/**
+ * Default result name: `<layout>-os8[-ms0.75_1_1.25][-flip][-aux-bn][-bn-adapt|-tent]` (adapted results and the
+ * auxiliary BatchNorm's never overwrite the source-only, main-BatchNorm ones).
+ */
+export function evalName(
+  layout: string,
+  os: number,
+  scales: readonly number[],
+  flip: boolean,
+  adapt: AdaptOptions | null = null,
+  batchNorm: BatchNormChoice = 'main',
+): string {
   const ms = scales.length === 1 && scales[0] === 1 ? '' : `-ms${scales.join('_')}`;
-  return `${layout}-os${os}${ms}${flip ? '-flip' : ''}${adapt ? `-${adaptationLabel(adapt)}` : ''}`;
+  return `${layout}-os${os}${ms}${flip ? '-flip' : ''}${batchNorm === 'aux' ? '-aux-bn' : ''}${adapt ? `-${adaptationLabel(adapt)}` : ''}`;
 }
 
 function positiveInt(flag: string, text: string | undefined): number | undefined {
@@ -72,6 +84,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--output-stride <n>', 'output stride to evaluate at (8 or 16); use what the model was trained at', '8')
     .option('--scales <list>', 'multi-scale inference, e.g. 0.75,1,1.25 (softmax averaged)')
     .option('--flip', 'also average the horizontally flipped input')
+    .option('--bn <main|aux>', "BatchNorm to normalise with: the model's own, or the auxiliary one of a run trained with augment.auxBatchNorm", 'main')
     .option('--device <device>', 'cpu, cuda or cuda:N (default: cuda if available)')
     .option('--limit <n>', 'evaluate only the first n images')
     .option('--per-image', 'record per-image mIoU and pixel accuracy in the JSON')
@@ -95,19 +108,20 @@ export function registerEvalCommand(program: Command): void {
       const nFigures = positiveInt('--figures', flags.figures) ?? 0;
       const bands = bandOptions(flags);
       const adapt = adaptFromFlags(flags);
-      const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride });
+      const batchNorm = parseBatchNorm(flags.bn);
+      const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride, batchNorm });
       try {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
         const dataCfg = dataConfigFor({ spec: flags.data, filter: flags.filter, split: flags.split, labelSpace: labelSpace.name }, info);
         const dataset = await openDataset(dataCfg);
         const count = limit !== undefined ? Math.min(limit, dataset.length) : dataset.length;
         const indices = Array.from({ length: count }, (_, i) => i);
-        const name = evalName(dataCfg.layout, outputStride, scales, flip, adapt);
+        const name = evalName(dataCfg.layout, outputStride, scales, flip, adapt, batchNorm);
         const runDir = runDirOf(flags.checkpoint);
         const out = flags.out ?? (runDir ? path.join(runPaths(runDir).eval, `${name}.json`) : `${name}.json`);
         const log = (s: string) => process.stderr.write(`${s}\n`);
         log(
-          `${info.name} (${info.kind}, ${info.numClasses} classes${info.step !== null ? `, step ${info.step}` : ''}) on ${device}, OS ${outputStride}${scales.length > 1 || scales[0] !== 1 ? `, scales ${scales.join(',')}` : ''}${flip ? ', flip' : ''}`,
+          `${info.name} (${info.kind}, ${info.numClasses} classes${info.step !== null ? `, step ${info.step}` : ''}) on ${device}, OS ${outputStride}${scales.length > 1 || scales[0] !== 1 ? `, scales ${scales.join(',')}` : ''}${flip ? ', flip' : ''}${batchNorm === 'aux' ? ', auxiliary BatchNorm' : ''}`,
         );
         log(`data: ${describeData(dataCfg)}: ${count} of ${dataset.length} images, label space ${labelSpace.name}`);
         if (adapt) log(adaptationNote(adapt, `these ${count} images`));
@@ -146,6 +160,7 @@ export function registerEvalCommand(program: Command): void {
           outputStride,
           scales,
           flip,
+          batchNorm,
           adaptation: adaptationRecord(adapt, count, describeData(dataCfg)),
         });
         await writeEvalResult(out, file);

@@ -35,7 +35,7 @@ export function registerExperimentCommand(program: Command): void {
         ...(flags.only ? { only: flags.only.split(',').map((s) => s.trim()) } : {}),
       });
       process.stdout.write(
-        `\n${result.markdown}\ncomparison: ${result.files.markdown} (${[result.files.json, result.files.html].filter(Boolean).join(', ')})\n`,
+        `\n${result.markdown}\ncomparison: ${result.files.markdown} (${[result.files.json, result.files.html, result.files.tradeoff].filter(Boolean).join(', ')})\n`,
       );
     });
 }

@@ -7,6 +7,7 @@ import { registerExperimentCommand } from './experiment.js';
 import { registerExportCommand } from './export.js';
 import { registerInfoCommand } from './info.js';
 import { registerPredictCommand } from './predict.js';
+import { registerPretrainCommand } from './pretrain.js';
 import { registerReportCommand } from './report.js';
 import { registerShiftEvalCommand } from './shift-eval.js';
 import { registerSynthCommand } from './synth.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     registerInfoCommand,
     registerSynthCommand,
     registerTrainCommand,
+    registerPretrainCommand,
     registerEvalCommand,
     registerShiftEvalCommand,
     registerPredictCommand,

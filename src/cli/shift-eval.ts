@@ -1,13 +1,13 @@
 // `shapeseg shift-eval --checkpoint X [--suite DIR]`: the model on every style of a texture-shift suite
-// (same scenes, other surfaces): per-style metrics and drops, styles × classes IoU, the shape-bias
-// score on the cue-conflict style, example figures per style; writes <out>/shift-eval.json.
+// (same scenes, other surfaces): per-style metrics and drops, the selection and held-out means, styles × classes
+// IoU, the shape-bias score on the cue-conflict style, example figures per style; writes <out>/shift-eval.json.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { adaptationLabel } from '../eval/adapt/options.js';
 import { bandOptions } from '../eval/boundary-band.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
-import { parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
+import { parseBatchNorm, parseOutputStride, parseScales, resolveDevice, resolveLabelSpace } from '../eval/setup.js';
 import { runShiftEval } from '../eval/shift-eval.js';
 import { formatShiftEval } from '../eval/shift-table.js';
 import { evenlySpaced } from '../report/figures.js';
@@ -26,6 +26,7 @@ interface ShiftEvalFlags extends AdaptFlags {
   outputStride: string;
   scales?: string;
   flip?: boolean;
+  bn: string;
   device?: string;
   limit?: string;
   boundary?: string | boolean;
@@ -52,7 +53,9 @@ function size(text: string): [number, number] {
 export function registerShiftEvalCommand(program: Command): void {
   const cmd = program
     .command('shift-eval')
-    .description('texture-shift suite: metrics per style (training, shifted, texture-free, cue-conflict), drops, and the shape-bias score')
+    .description(
+      'texture-shift suite: metrics per style (training, selection, held-out, texture-free, cue-conflict), drops, the selection and held-out means, and the shape-bias score',
+    )
     .requiredOption('-c, --checkpoint <file>', 'model checkpoint (shapeseg .safetensors or torchvision deeplabv3 .pth)')
     .option('--suite <dir>', "a suite written by `shapeseg synth --suite` (default: the demo's held-out scenes, built once into --cache)")
     .option('--cache <dir>', 'where the default suite is built and kept', path.join('.cache', 'shift-suite'))
@@ -62,12 +65,16 @@ export function registerShiftEvalCommand(program: Command): void {
     .option('--output-stride <n>', 'output stride to evaluate at (8 or 16)', '8')
     .option('--scales <list>', 'multi-scale inference, e.g. 0.75,1,1.25')
     .option('--flip', 'also average the horizontally flipped input')
+    .option('--bn <main|aux>', "BatchNorm to normalise with: the model's own, or the auxiliary one of a run trained with augment.auxBatchNorm", 'main')
     .option('--device <device>', 'cpu, cuda or cuda:N (default: cuda if available)')
     .option('--limit <n>', 'evaluate only the first n images of each style')
     .option('--boundary [ratio]', 'also Boundary IoU per style (band = ratio x image diagonal, default 0.02)')
     .option('--trimap [ratio]', 'also trimap-band mIoU per style (default 0.02)')
     .option('--figures <n>', 'example rows per style figure (the same scenes in every style)', '2')
-    .option('-o, --out <dir>', "output folder (default <run>/shift-eval[-bn-adapt|-tent] beside the checkpoint's run, else ./shift-eval[-…])")
+    .option(
+      '-o, --out <dir>',
+      "output folder (default <run>/shift-eval[-aux-bn][-bn-adapt|-tent] beside the checkpoint's run, else ./shift-eval[-…]: --bn aux and --adapt each add their suffix)",
+    )
     .option('--no-progress', 'no progress output')
     .action(async (flags: ShiftEvalFlags) => {
       const device = resolveDevice(flags.device);
@@ -77,6 +84,7 @@ export function registerShiftEvalCommand(program: Command): void {
       const nFigures = count('--figures', flags.figures, 0) ?? 0;
       const bands = bandOptions(flags);
       const adapt = adaptFromFlags(flags);
+      const batchNorm = parseBatchNorm(flags.bn);
       const log = (s: string) => process.stderr.write(`${s}\n`);
       let suiteDir: string;
       if (flags.suite !== undefined) suiteDir = path.resolve(flags.suite);
@@ -88,15 +96,15 @@ export function registerShiftEvalCommand(program: Command): void {
         await ensureSuite({ out: suiteDir, frames, height, width });
       }
       const manifest = readSuiteManifest(suiteDir);
-      const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride });
+      const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride, batchNorm });
       try {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
         const runDir = runDirOf(flags.checkpoint);
-        // adapted results go to their own folder: they never replace the source-only ones
-        const suffix = adapt ? `-${adaptationLabel(adapt)}` : '';
+        // the auxiliary BatchNorm's and adapted results go to folders of their own, beside the source-only main ones, not over them
+        const suffix = (batchNorm === 'aux' ? '-aux-bn' : '') + (adapt ? `-${adaptationLabel(adapt)}` : '');
         const outDir = path.resolve(flags.out ?? `${runDir ? runPaths(runDir).shiftEval : 'shift-eval'}${suffix}`);
         log(
-          `${info.name} (${info.kind}, ${info.numClasses} classes) on ${device}, OS ${outputStride}; suite ${suiteDir}: ${manifest.styles.map((s) => s.name).join(', ')}`,
+          `${info.name} (${info.kind}, ${info.numClasses} classes${batchNorm === 'aux' ? ', auxiliary BatchNorm' : ''}) on ${device}, OS ${outputStride}; suite ${suiteDir}: ${manifest.styles.map((s) => s.name).join(', ')}`,
         );
         if (adapt) log(adaptationNote(adapt, "each style's own images"));
         const images = manifest.frames * manifest.worlds.length * manifest.variations.length;
@@ -114,6 +122,7 @@ export function registerShiftEvalCommand(program: Command): void {
             outputStride,
             scales,
             flip: flags.flip ?? false,
+            batchNorm,
             ...(limit !== undefined ? { limit } : {}),
             ...bands,
             exampleIndices: evenlySpaced(perStyle, nFigures),

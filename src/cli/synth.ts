@@ -1,7 +1,8 @@
-/** `shapeseg synth`: writes a procedural road-scene dataset in a Virtual KITTI / KITTI layout. */
+/** `shapeseg synth`: writes a procedural road-scene dataset in a Virtual KITTI, KITTI, Cityscapes, GTA5 or SYNTHIA layout. */
 
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
+import { CITYSCAPES_SPLITS } from '../synth/benchmark-layouts.js';
 import { generateDataset } from '../synth/generate.js';
 import { LAYOUT_NAMES } from '../synth/layouts.js';
 import { WORLD_IDS } from '../synth/scene.js';
@@ -20,6 +21,7 @@ interface SynthCliOptions {
   seed: number;
   concurrency: number;
   jpegQuality: number;
+  split?: string;
   progress: boolean;
   suite?: boolean;
 }
@@ -75,7 +77,7 @@ async function writeSuite(cmd: Command, o: SynthCliOptions): Promise<void> {
 export function registerSynthCommand(program: Command): Command {
   const cmd: Command = program
     .command('synth')
-    .description('generate a seeded synthetic road-scene dataset (Virtual KITTI 1.3.1 / 2 or KITTI layout)')
+    .description('generate a seeded synthetic road-scene dataset (Virtual KITTI 1.3.1 / 2, KITTI, Cityscapes, GTA5 or SYNTHIA layout)')
     .requiredOption('--out <dir>', 'dataset root directory')
     .option('--layout <name>', `layout: ${LAYOUT_NAMES.join('|')}`, 'vkitti1')
     .option('--frames <n>', 'frames per world and variation', intArg('--frames'), 20)
@@ -86,6 +88,7 @@ export function registerSynthCommand(program: Command): Command {
     .option('--seed <n>', 'random seed', intArg('--seed'), 0)
     .option('--concurrency <n>', 'image encodes in flight', intArg('--concurrency'), 4)
     .option('--jpeg-quality <q>', 'JPEG quality (vkitti2 RGB)', intArg('--jpeg-quality'), 95)
+    .option('--split <name>', `cityscapes layout: the split folder to write (${CITYSCAPES_SPLITS.join('|')}; default train)`)
     .option(
       '--suite',
       "write the texture-shift suite (every suite style of the same scenes + suite.json) into --out; unset options take the demo's held-out scenes (kitti, world 0020, 40 frames, 112x368, seed 2)",
@@ -93,7 +96,7 @@ export function registerSynthCommand(program: Command): Command {
     .option('--no-progress', 'do not draw a progress bar')
     .action(async (o: SynthCliOptions) => {
       if (o.suite) {
-        if (cmd.getOptionValueSource('style') === 'cli') throw new InvalidArgumentError('--suite writes every suite style; drop --style');
+        if (cmd.getOptionValueSource('style') === 'cli') cmd.error('error: --suite writes every suite style; drop --style');
         return writeSuite(cmd, o);
       }
       const bar =
@@ -118,6 +121,7 @@ export function registerSynthCommand(program: Command): Command {
           seed: o.seed,
           concurrency: o.concurrency,
           jpegQuality: o.jpegQuality,
+          ...(o.split !== undefined ? { split: o.split as (typeof CITYSCAPES_SPLITS)[number] } : {}),
           onProgress: (done, total) => {
             if (!bar) return;
             if (!started) {

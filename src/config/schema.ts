@@ -9,6 +9,7 @@ import { DEVICE_PATTERN, type Device } from '../tensor/index.js';
 
 export { AdaINSchema } from '../augment/adain.js';
 export { ConsistencySchema } from '../augment/consistency.js';
+export { DebiasSchema } from '../augment/debias.js';
 export { DSUSchema } from '../augment/dsu.js';
 export { FourierSchema } from '../augment/fourier.js';
 export { MixStyleSchema } from '../augment/mixstyle.js';
@@ -183,18 +184,22 @@ export const RunConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const a = c.augment;
-    if (a.splitBatchNorm && a.fraction >= 1 && !a.consistency) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['augment', 'splitBatchNorm'],
-        message: 'needs clean images in the batch: set augment.fraction below 1 or augment.consistency',
-      });
+    const imageMethods = a.randConv ?? a.fourier ?? a.photometric ?? a.adain ?? a.debias;
+    for (const field of ['splitBatchNorm', 'auxBatchNorm'] as const) {
+      if (!a[field]) continue;
+      const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['augment', field], message });
+      if (a.fraction >= 1 && !a.consistency) issue('needs clean images in the batch: set augment.fraction below 1 or augment.consistency');
+      if (c.train.syncBN) issue('is not supported with train.syncBN (SyncBatchNorm normalises the whole global batch)');
+      // without a method the "augmented" images are the clean ones: the twins would learn nothing of their own
+      if (field === 'auxBatchNorm' && imageMethods === undefined)
+        issue('needs an image-level method (augment.randConv, fourier, photometric, adain or debias) for the auxiliary BatchNorm to normalise');
     }
-    if (a.splitBatchNorm && c.train.syncBN) {
+    if (a.debias && a.debias.gamma < 1 && a.consistency) {
+      // the consistency term pulls the cue-conflict view's prediction to the clean view's, the soft target away from it
       ctx.addIssue({
         code: 'custom',
-        path: ['augment', 'splitBatchNorm'],
-        message: 'is not supported with train.syncBN (SyncBatchNorm normalises the whole global batch)',
+        path: ['augment', 'debias', 'gamma'],
+        message: `below 1 contradicts augment.consistency (which pulls the cue-conflict view towards the clean view's prediction), got ${a.debias.gamma}: set gamma to 1 or drop augment.consistency`,
       });
     }
   });

@@ -6,7 +6,7 @@
 // metadata only adds what tensors cannot say (label space, trained output stride) and is cross-checked.
 import { loadCheckpoint } from '../io/index.js';
 import { checkOutputStride, createDeepLabV3, type DeepLabName, type DeepLabV3, inferArchitecture, type OutputStride } from '../models/index.js';
-import { convertMemoryFormat } from '../nn/index.js';
+import { type BatchNormChoice, batchNormVariant, convertMemoryFormat, hasAuxBatchNorm } from '../nn/index.js';
 import type { RawTensor } from '../tensor/dtype.js';
 import type { Device } from '../tensor/index.js';
 
@@ -20,6 +20,8 @@ export interface ModelCheckpointInfo {
   name: DeepLabName;
   numClasses: number;
   auxLoss: boolean;
+  /** Whether it holds auxiliary BatchNorm twins (`<bn>.aux_bn.*`, from training with augment.auxBatchNorm). */
+  auxBatchNorm: boolean;
   /** Label space of the classes (null: the checkpoint does not say, e.g. torchvision's). */
   labelSpace: string | null;
   /** Output stride it was (last) trained at, when known. */
@@ -139,13 +141,39 @@ export function inspectModelCheckpoint(file: string): { stateDict: Map<string, R
   }
   return {
     stateDict: sd,
-    info: { path: file, kind, name: arch.name, numClasses: arch.numClasses, auxLoss: arch.auxLoss, labelSpace, trainedOutputStride, step, config },
+    info: {
+      path: file,
+      kind,
+      name: arch.name,
+      numClasses: arch.numClasses,
+      auxLoss: arch.auxLoss,
+      auxBatchNorm: hasAuxBatchNorm(sd.keys()),
+      labelSpace,
+      trainedOutputStride,
+      step,
+      config,
+    },
   };
 }
 
-/** Builds the checkpoint's model, loads its weights (strict), moves it to `device` (on CPU, channels-last weights unless `channelsLast: false`), sets eval mode. */
-export function readModelCheckpoint(file: string, opts: { device?: Device; outputStride?: OutputStride; channelsLast?: boolean } = {}): LoadedModel {
-  const { stateDict, info } = inspectModelCheckpoint(file);
+/** Options of readModelCheckpoint(). */
+export interface ReadModelOptions {
+  device?: Device;
+  outputStride?: OutputStride;
+  channelsLast?: boolean;
+  /** Normalise with the model's BatchNorm (`main`, the default) or its auxiliary twins (`aux`; refused without them). */
+  batchNorm?: BatchNormChoice;
+}
+
+/**
+ * Builds the checkpoint's model, loads its weights (strict) with the BatchNorm `batchNorm` picks, moves it to `device`
+ * (on CPU, channels-last weights unless `channelsLast: false`), sets eval mode.
+ */
+export function readModelCheckpoint(file: string, opts: ReadModelOptions = {}): LoadedModel {
+  const inspected = inspectModelCheckpoint(file);
+  const { info } = inspected;
+  // a plain torchvision model either way: the twins' tensors, when picked, go under the BatchNorm keys
+  const stateDict = batchNormVariant(inspected.stateDict, opts.batchNorm ?? 'main', file);
   const model = createDeepLabV3(info.name, {
     numClasses: info.numClasses,
     auxLoss: info.auxLoss,

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import * as z from 'zod';
 import { writeFileAtomicAsync } from '../io/atomic.js';
+import { BATCHNORM_CHOICES, type BatchNormChoice } from '../nn/batchnorm-choice.js';
 import { type AdaptationRecord, AdaptationRecordSchema } from './adapt/record.js';
 import type { BoundaryIoUResult } from './boundary-iou.js';
 import type { SegMetrics } from './metrics.js';
@@ -33,6 +34,8 @@ export const EvalResultSchema = z.looseObject({
   outputStride: z.number().int().nullable(),
   scales: z.array(z.number()),
   flip: z.boolean(),
+  /** The BatchNorm the model normalised with: its own (`main`) or the auxiliary twins (`aux`); absent: main. */
+  batchNorm: z.enum(BATCHNORM_CHOICES).optional(),
   mIoU: num,
   pixelAccuracy: num,
   meanClassAccuracy: num,
@@ -67,6 +70,8 @@ export interface EvalProvenance {
   outputStride: number | null;
   scales: readonly number[];
   flip: boolean;
+  /** Which BatchNorm normalised (eval/shift-eval `--bn`); recorded when given. */
+  batchNorm?: BatchNormChoice;
   seconds?: number;
   /** The test-time adaptation behind the numbers (adaptationRecord); null or absent: none. */
   adaptation?: AdaptationRecord | null;
@@ -117,6 +122,7 @@ export function toEvalResultFile(
     outputStride: prov.outputStride,
     scales: [...prov.scales],
     flip: prov.flip,
+    ...(prov.batchNorm !== undefined ? { batchNorm: prov.batchNorm } : {}),
     mIoU: finiteOrNull(metrics.mIoU),
     pixelAccuracy: finiteOrNull(metrics.pixelAccuracy),
     meanClassAccuracy: finiteOrNull(metrics.meanClassAccuracy),

@@ -7,6 +7,7 @@ import { getLabelSpace, type LabelSpace } from '../data/label-spaces.js';
 import { openDataset } from '../data/open.js';
 import { type DataConfig, DataConfigSchema, LAYOUTS } from '../data/schema.js';
 import { checkOutputStride, type OutputStride } from '../models/deeplabv3.js';
+import { BATCHNORM_CHOICES, type BatchNormChoice } from '../nn/batchnorm-choice.js';
 import { cudaIsAvailable, type Device, parseDevice } from '../tensor/index.js';
 import type { ModelCheckpointInfo } from './load-model.js';
 
@@ -33,6 +34,13 @@ export function parseScales(text: string): number[] {
 /** `--output-stride 8|16`. */
 export function parseOutputStride(text: string): OutputStride {
   return checkOutputStride(Number(text));
+}
+
+/** `--bn main|aux`: which BatchNorm a model with auxiliary twins normalises with. */
+export function parseBatchNorm(text: string): BatchNormChoice {
+  const choice = BATCHNORM_CHOICES.find((c) => c === text);
+  if (choice === undefined) throw new Error(`--bn: expected ${BATCHNORM_CHOICES.join(' or ')}, got ${JSON.stringify(text)}`);
+  return choice;
 }
 
 /** `<layout>:<root>` → { layout, root }; the layout is named in the error when unknown. */

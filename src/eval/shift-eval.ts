@@ -1,5 +1,6 @@
 // Texture-shift evaluation: one model over every style of a suite (src/synth/suite.ts) — the same scenes
-// and label maps in the training style, shifted styles, a texture-free style and a cue-conflict style —
+// and label maps in the training style, the shifted (selection) styles, the held-out test styles, a
+// texture-free style and a cue-conflict style —
 // with each style's metrics, its drop from the training style, and the shape-bias score on the
 // cue-conflict style. The result file (shift-eval.json) is read back by the report.
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import { openDataset } from '../data/open.js';
 import { DataConfigSchema } from '../data/schema.js';
 import { writeFileAtomicAsync } from '../io/atomic.js';
 import type { OutputStride } from '../models/deeplabv3.js';
+import { BATCHNORM_CHOICES, type BatchNormChoice } from '../nn/batchnorm-choice.js';
 import type { SuiteManifest } from '../synth/suite.js';
 import type { Device } from '../tensor/index.js';
 import type { AdaptOptions } from './adapt/options.js';
@@ -34,6 +36,8 @@ export const ShiftEvalSchema = z.looseObject({
   createdAt: z.string(),
   checkpoint: z.string().nullable(),
   model: z.string().nullable(),
+  /** The BatchNorm the model normalised with (`--bn`); absent: main. */
+  batchNorm: z.enum(BATCHNORM_CHOICES).optional(),
   labelSpace: z.string(),
   classNames: z.array(z.string()),
   suite: z.looseObject({ dir: z.string(), seed: z.number(), frames: z.number(), worlds: z.array(z.string()), height: z.number(), width: z.number() }),
@@ -67,6 +71,8 @@ export interface ShiftEvalOptions {
   outputStride?: OutputStride;
   scales?: readonly number[];
   flip?: boolean;
+  /** Which BatchNorm the model normalises with, recorded in the file (the caller loads the model accordingly). */
+  batchNorm?: BatchNormChoice;
   /** Evaluate only the first n images of each style. */
   limit?: number;
   boundaryRatio?: number;
@@ -162,6 +168,7 @@ export async function runShiftEval(
         outputStride: opts.outputStride ?? null,
         scales: opts.scales ?? [1],
         flip: opts.flip ?? false,
+        ...(opts.batchNorm !== undefined ? { batchNorm: opts.batchNorm } : {}),
         adaptation: adaptationRecord(opts.adapt, count, spec),
       }),
     });
@@ -174,6 +181,7 @@ export async function runShiftEval(
     createdAt: new Date().toISOString(),
     checkpoint: prov.checkpoint,
     model: prov.model,
+    ...(opts.batchNorm !== undefined ? { batchNorm: opts.batchNorm } : {}),
     labelSpace: space.name,
     classNames: [...space.classes],
     suite: {

@@ -1,6 +1,18 @@
-// Terminal tables of a shift evaluation: one row per style (mIoU, drop, pixel accuracy, band metrics),
-// styles × classes IoU, and the shape-bias score.
+// Terminal tables of a shift evaluation: one row per style (mIoU, drop, pixel accuracy, band metrics), the
+// selection and held-out means, styles × classes IoU, and the shape-bias score.
 import type { ShiftEvalFile } from './shift-eval.js';
+
+/** How a suite role reads in tables: the shifted styles are the selection styles (methods are chosen on them). */
+export function roleLabel(role: string): string {
+  return role === 'shifted' ? 'selection' : role;
+}
+
+/** Mean mIoU over the styles with `role` and how many there are (mean null when none, or one is undefined). */
+export function roleMean(f: ShiftEvalFile, role: string): { mean: number | null; styles: number } {
+  const xs = f.styles.filter((s) => s.role === role).map((s) => s.result.mIoU);
+  const known = xs.filter((x): x is number => typeof x === 'number');
+  return { mean: known.length === 0 || known.length < xs.length ? null : known.reduce((a, b) => a + b, 0) / known.length, styles: xs.length };
+}
 
 const p = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? 'n/a' : (100 * v).toFixed(digits));
 
@@ -18,7 +30,7 @@ export function formatShiftEval(f: ShiftEvalFile): string {
   const header = ['style', 'role', 'mIoU %', 'Δ pts', 'pixel acc %', ...(hasB ? ['boundary IoU %'] : []), ...(hasT ? ['trimap mIoU %'] : [])];
   const rows = f.styles.map((s) => [
     s.name,
-    s.role,
+    roleLabel(s.role),
     p(s.result.mIoU),
     s.drop.mIoU === null ? 'n/a' : (-100 * s.drop.mIoU).toFixed(1),
     p(s.result.pixelAccuracy),
@@ -29,6 +41,10 @@ export function formatShiftEval(f: ShiftEvalFile): string {
     `texture-shift suite ${f.suite.dir} (${f.styles[0]?.result.data.count ?? 0} images per style; Δ = mIoU points vs ${f.trainingStyle})`,
     ...(f.adaptation ? [`with test-time adaptation ${JSON.stringify(f.adaptation)}, each style on its own images: reported apart`] : []),
     ...grid(header, rows),
+    ...(['shifted', 'held-out'] as const).map((role) => {
+      const m = roleMean(f, role);
+      return `${roleLabel(role)} mean: ${p(m.mean)} % mIoU over ${m.styles} style${m.styles === 1 ? '' : 's'}`;
+    }),
     '',
   ];
   const classHeader = ['IoU %', ...f.styles.map((s) => s.name)];

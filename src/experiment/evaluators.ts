@@ -15,7 +15,8 @@ import { finiteOrNull } from '../eval/result-file.js';
 import { describeData } from '../eval/setup.js';
 import type { RunEvaluator } from './runner.js';
 import type { Experiment } from './schema.js';
-import type { RunScores, SetScores } from './scores.js';
+import { isSuiteSet, type RunScores, type SetScores } from './scores.js';
+import { expectedSuiteStyles } from './suite-dir.js';
 import { suiteScores } from './suite-evaluator.js';
 import { adaptedScores, currentScores, pendingEvaluation, type ResolvedTarget, resolveTargets } from './targets.js';
 
@@ -38,6 +39,7 @@ async function targetScores(model: EvaluableModel, modelName: string, t: Resolve
     outputStride: o.outputStride,
     scales: [1],
     flip: false,
+    batchNorm: o.batchNorm,
     adaptation: adaptationRecord(adapt, res.images, spec),
   });
   await writeEvalResult(path.join(o.outDir, 'targets', `${t.name}.json`), file);
@@ -78,15 +80,17 @@ async function scoresWith(
 ): Promise<RunScores> {
   const label = adapt ? adaptationLabel(adapt) : null;
   const at = label ? { ...o, run: `${o.run} + ${label}`, outDir: path.join(o.outDir, `adapt-${label}`) } : o;
-  const todo = pendingEvaluation(previous, spec, targets);
+  const todo = pendingEvaluation(previous, spec, targets, expectedSuiteStyles(spec));
   const suite = todo.suite ? await suiteScores(model, modelName, at, adapt) : null;
   const fresh: SetScores[] = [];
   for (const t of todo.targets) fresh.push(await targetScores(model, modelName, t, at, adapt));
+  const kept = (previous?.sets ?? []).filter((x) => !suite || !isSuiteSet(x));
   const base: RunScores = suite ??
     previous ?? { run: at.run, outputStride: o.outputStride, checkpoint: o.checkpoint, classNames: [], sets: [], shapeBias: null, shapeBiasPerClass: [] };
   const classNames = base.classNames.length > 0 ? base.classNames : [...getLabelSpace(o.config.data.train.labelSpace).classes];
   const { adapted: _, ...merged } = currentScores(
-    { ...base, checkpoint: o.checkpoint, classNames, sets: [...(suite?.sets ?? []), ...(previous?.sets ?? []), ...fresh] },
+    // a fresh suite pass replaces every suite set the run had (its drops and shape bias belong together)
+    { ...base, checkpoint: o.checkpoint, classNames, sets: [...(suite?.sets ?? []), ...kept, ...fresh] },
     spec,
     targets,
   );
@@ -103,11 +107,12 @@ export function defaultEvaluator(spec: Experiment['eval']): RunEvaluator {
   return async (o) => {
     const targets = resolveTargets(spec, o.config, o.run);
     const previous = o.previous ?? null;
-    const { model, info } = readModelCheckpoint(o.checkpoint, { device: o.config.train.device, outputStride: o.outputStride });
+    const { model, info } = readModelCheckpoint(o.checkpoint, { device: o.config.train.device, outputStride: o.outputStride, batchNorm: o.batchNorm });
     try {
       const source = await scoresWith(model, info.name, o, spec, targets, previous, null);
       const adapted: RunScores[] = [];
-      for (const a of spec.adapt) adapted.push(await scoresWith(model, info.name, o, spec, targets, adaptedScores(previous, a), a));
+      // the adaptations the runner asks for with this variant (none for a run's [aux BN] variant)
+      for (const a of o.evalSpec.adapt) adapted.push(await scoresWith(model, info.name, o, spec, targets, adaptedScores(previous, a), a));
       return adapted.length > 0 ? { ...source, adapted } : source;
     } finally {
       model.dispose();

@@ -20,11 +20,20 @@ export interface TargetRecord {
   fileListSha256: string;
 }
 
+/**
+ * What a set is: a suite style by role ('shifted' = a selection style, 'held-out' = a held-out test style), or a
+ * dataset ('val', 'target').
+ */
+export const SET_KINDS = ['in-style', 'shifted', 'held-out', 'texture-free', 'cue-conflict', 'val', 'target'] as const;
+
+/** One of SET_KINDS. */
+export type SetKind = (typeof SET_KINDS)[number];
+
 /** Metrics of one evaluation set (one style of the suite, a listed target, or the run's validation set). */
 export interface SetScores {
-  /** Set name, e.g. "default", "shifted-neon", "texture-free", "cue-conflict", "val", or a target's name. */
+  /** Set name, e.g. "default", "shifted-hue", "heldout-1", "texture-free", "cue-conflict", "val", or a target's name. */
   name: string;
-  kind: 'in-style' | 'shifted' | 'texture-free' | 'cue-conflict' | 'val' | 'target';
+  kind: SetKind;
   mIoU: number;
   pixelAccuracy: number;
   /** Per class, label-space order; null where the class is absent from ground truth and prediction. */
@@ -67,12 +76,18 @@ export interface ComparisonRow {
   run: string;
   outputStride: 8 | 16;
   inStyle: number | null;
-  /** Mean mIoU over the shifted styles. */
+  /** Mean mIoU over the selection styles (role shifted: methods and settings are chosen on them). */
   shifted: number | null;
   /** inStyle − shifted. */
   drop: number | null;
-  /** 1 − drop / baseline's drop: the share of the baseline's drop this run closes (the baseline is the first run). */
+  /** 1 − drop / baseline's drop: the share of the baseline's drop this run closes (the baseline is the first source-only run). */
   dropClosed: number | null;
+  /** Mean mIoU over the held-out test styles (nothing is tuned on them; null in scores written before they existed). */
+  heldOut: number | null;
+  /** inStyle − heldOut. */
+  heldOutDrop: number | null;
+  /** 1 − heldOutDrop / baseline's heldOutDrop, as dropClosed on the held-out styles. */
+  heldOutDropClosed: number | null;
   textureFree: number | null;
   shapeBias: number | null;
   boundaryIoU: number | null;
@@ -84,22 +99,33 @@ export interface ComparisonRow {
 
 const mean = (xs: readonly number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 
+/** 1 − drop / base: the share of the baseline's drop a run closes (null without a positive baseline drop). */
+function closed(drop: number | null, base: number | null): number | null {
+  return drop !== null && base !== null && base > 0 ? 1 - drop / base : null;
+}
+
 /**
- * Builds the comparison rows; the first source-only run at each output stride is the baseline for `dropClosed`
- * (a row with test-time adaptation never is: it used target images).
+ * Builds the comparison rows; the first source-only run at each output stride is the baseline for `dropClosed` and
+ * `heldOutDropClosed` (a row with test-time adaptation never is: it used target images).
  */
 export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
   const rows = all.map((s): ComparisonRow => {
     const inStyleSet = s.sets.find((x) => x.kind === 'in-style') ?? s.sets.find((x) => x.kind === 'val');
     const inStyle = inStyleSet?.mIoU ?? null;
-    const shifted = mean(s.sets.filter((x) => x.kind === 'shifted').map((x) => x.mIoU));
+    const meanOf = (kind: SetKind) => mean(s.sets.filter((x) => x.kind === kind).map((x) => x.mIoU));
+    const dropTo = (v: number | null) => (inStyle !== null && v !== null ? inStyle - v : null);
+    const shifted = meanOf('shifted');
+    const heldOut = meanOf('held-out');
     return {
       run: s.run,
       outputStride: s.outputStride,
       inStyle,
       shifted,
-      drop: inStyle !== null && shifted !== null ? inStyle - shifted : null,
+      drop: dropTo(shifted),
       dropClosed: null,
+      heldOut,
+      heldOutDrop: dropTo(heldOut),
+      heldOutDropClosed: null,
       textureFree: s.sets.find((x) => x.kind === 'texture-free')?.mIoU ?? null,
       shapeBias: s.shapeBias,
       boundaryIoU: inStyleSet?.boundaryIoU ?? null,
@@ -109,7 +135,9 @@ export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
   });
   for (const row of rows) {
     const base = rows.find((r) => r.outputStride === row.outputStride && r.adaptation === null);
-    if (base && base !== row && base.drop !== null && row.drop !== null && base.drop > 0) row.dropClosed = 1 - row.drop / base.drop;
+    if (!base || base === row) continue;
+    row.dropClosed = closed(row.drop, base.drop);
+    row.heldOutDropClosed = closed(row.heldOutDrop, base.heldOutDrop);
   }
   return rows;
 }
@@ -127,7 +155,7 @@ const SourceScoresSchema = z.looseObject({
   sets: z.array(
     z.looseObject({
       name: z.string(),
-      kind: z.enum(['in-style', 'shifted', 'texture-free', 'cue-conflict', 'val', 'target']),
+      kind: z.enum(SET_KINDS),
       mIoU: num,
       pixelAccuracy: num,
       perClassIoU: z.array(num),
@@ -160,19 +188,31 @@ export function parseRunScores(text: string, file: string): RunScores {
 
 /** Said under a table that has adapted rows. */
 export const ADAPTED_ROWS_NOTE =
-  'Rows named `<run> + bn-adapt` or `+ tent` adapt at test time on the evaluated (unlabeled, target) images: a different setting, reported apart, never the baseline of "drop closed" and not counted toward the goal.';
+  'Rows named `<run> + bn-adapt` or `+ tent` adapt at test time on the evaluated (unlabeled, target) images: a different setting, reported apart, never the baseline of "drop closed", left off the trade-off chart, and not counted toward the goal.';
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(1));
 
-/** The comparison as a Markdown table (runs × summary metrics, then the in-style per-class IoU). */
+/** What the selection and held-out columns mean, under every suite comparison table (Markdown and HTML). */
+export const SUITE_ROLES_NOTE =
+  'Selection styles (shifted): methods and settings are chosen on them. Held-out styles: every label region repainted per image in texture families and colours the generator never draws; nothing is tuned on them, and the goal is judged there.';
+
+/** The comparison as a Markdown table (runs × summary metrics: selection and held-out blocks, then the in-style per-class IoU). */
 export function comparisonMarkdown(rows: readonly ComparisonRow[], classNames: readonly string[]): string {
-  const head = '| run | OS | in-style mIoU | shifted mIoU (mean) | drop | drop closed | texture-free | shape bias | boundary IoU |';
-  const lines = [head, `|${'---|'.repeat(9)}`];
-  for (const r of rows) {
-    lines.push(
-      `| ${r.run} | ${r.outputStride} | ${pct(r.inStyle)} | ${pct(r.shifted)} | ${pct(r.drop)} | ${pct(r.dropClosed)} | ${pct(r.textureFree)} | ${pct(r.shapeBias)} | ${pct(r.boundaryIoU)} |`,
-    );
-  }
+  const cols: Array<[string, (r: ComparisonRow) => number | null]> = [
+    ['in-style mIoU', (r) => r.inStyle],
+    ['selection mIoU (mean)', (r) => r.shifted],
+    ['selection drop', (r) => r.drop],
+    ['selection drop closed', (r) => r.dropClosed],
+    ['held-out mIoU (mean)', (r) => r.heldOut],
+    ['held-out drop', (r) => r.heldOutDrop],
+    ['held-out drop closed', (r) => r.heldOutDropClosed],
+    ['texture-free', (r) => r.textureFree],
+    ['shape bias', (r) => r.shapeBias],
+    ['boundary IoU', (r) => r.boundaryIoU],
+  ];
+  const lines = [`| run | OS | ${cols.map(([h]) => h).join(' | ')} |`, `|${'---|'.repeat(cols.length + 2)}`];
+  for (const r of rows) lines.push(`| ${r.run} | ${r.outputStride} | ${cols.map(([, f]) => pct(f(r))).join(' | ')} |`);
+  lines.push('', SUITE_ROLES_NOTE);
   if (rows.some((r) => r.adaptation !== null)) lines.push('', ADAPTED_ROWS_NOTE);
   lines.push('', `| run | OS | ${classNames.join(' | ')} |`, `|${'---|'.repeat(classNames.length + 2)}`);
   for (const r of rows) lines.push(`| ${r.run} | ${r.outputStride} | ${classNames.map((_, k) => pct(r.perClassInStyle[k])).join(' | ')} |`);

@@ -7,11 +7,18 @@ import type { EvaluableModel } from '../eval/evaluate.js';
 import { runShiftEval, type ShiftEvalFile } from '../eval/shift-eval.js';
 import { evenlySpaced } from '../report/figures.js';
 import { writeShiftEvalOutput } from '../report/shift-eval-output.js';
-import { defaultSuiteDir, ensureSuite, readSuiteManifest } from '../synth/suite.js';
+import { ensureSuite, readSuiteManifest, type SuiteRole } from '../synth/suite.js';
 import type { RunEvaluator } from './runner.js';
 import type { RunScores, SetScores } from './scores.js';
+import { experimentSuiteDir } from './suite-dir.js';
 
-const KIND: Record<string, SetScores['kind']> = { training: 'in-style', shifted: 'shifted', 'texture-free': 'texture-free', 'cue-conflict': 'cue-conflict' };
+const KIND: Record<SuiteRole, SetScores['kind']> = {
+  training: 'in-style',
+  shifted: 'shifted',
+  'held-out': 'held-out',
+  'texture-free': 'texture-free',
+  'cue-conflict': 'cue-conflict',
+};
 
 /** The experiment's scores from a shift-eval.json. */
 export function scoresFromShiftEval(file: ShiftEvalFile, run: string, outputStride: 8 | 16, checkpoint: string): RunScores {
@@ -24,7 +31,7 @@ export function scoresFromShiftEval(file: ShiftEvalFile, run: string, outputStri
     classNames: names,
     sets: file.styles.map((s) => ({
       name: s.name,
-      kind: KIND[s.role] ?? 'shifted',
+      kind: KIND[s.role as SuiteRole] ?? 'shifted',
       mIoU: s.result.mIoU ?? Number.NaN,
       pixelAccuracy: s.result.pixelAccuracy ?? Number.NaN,
       perClassIoU: perClass(s.result.perClassIoU),
@@ -42,8 +49,8 @@ export async function suiteScores(
   o: Parameters<RunEvaluator>[0],
   adapt: AdaptOptions | null = null,
 ): Promise<RunScores> {
-  const { run, config, checkpoint, outputStride, evalSpec, outDir, log } = o;
-  const suiteDir = evalSpec.suite ? path.resolve(evalSpec.suite) : defaultSuiteDir(path.join('.cache', 'shift-suite'), { frames: 40, height: 112, width: 368 });
+  const { run, config, checkpoint, outputStride, batchNorm, evalSpec, outDir, log } = o;
+  const suiteDir = experimentSuiteDir(evalSpec);
   if (!evalSpec.suite) await ensureSuite({ out: suiteDir });
   const manifest = readSuiteManifest(suiteDir);
   const labelSpace = getLabelSpace(config.data.train.labelSpace);
@@ -58,6 +65,7 @@ export async function suiteScores(
       labelSpace,
       device: config.train.device,
       outputStride,
+      batchNorm,
       ...(evalSpec.boundaryBand > 0 ? { boundaryRatio: evalSpec.boundaryBand } : {}),
       exampleIndices: evenlySpaced(images, evalSpec.figures),
       adapt,

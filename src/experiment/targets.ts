@@ -100,29 +100,42 @@ export function adaptedScores(scores: RunScores | null, adapt: AdaptOptions): Ru
   return scores?.adapted?.find((s) => s.adaptation != null && canonical(s.adaptation) === canonical(adapt)) ?? null;
 }
 
-/** The suite and targets `scores` (null: none yet) lack. */
-function missingSets(scores: RunScores | null, spec: Experiment['eval'], targets: readonly ResolvedTarget[]): { suite: boolean; targets: ResolvedTarget[] } {
+/**
+ * The suite and targets `scores` (null: none yet) lack: the suite when it is on and the scores lack one of
+ * `suiteStyles` (the styles the suite has now), and each target not scored yet.
+ */
+function missingSets(
+  scores: RunScores | null,
+  spec: Experiment['eval'],
+  targets: readonly ResolvedTarget[],
+  suiteStyles: readonly string[],
+): { suite: boolean; missingStyles: string[]; targets: ResolvedTarget[] } {
   const sets = scores?.sets ?? [];
+  const scored = new Set(sets.filter(isSuiteSet).map((s) => s.name));
+  const missingStyles = spec.shiftSuite ? suiteStyles.filter((n) => !scored.has(n)) : [];
   return {
-    suite: spec.shiftSuite && !sets.some(isSuiteSet),
+    suite: spec.shiftSuite && (scored.size === 0 || missingStyles.length > 0),
+    missingStyles,
     targets: targets.filter((t) => !sets.some((s) => isScoreOf(s, t))),
   };
 }
 
 /**
- * What a run still needs at one output stride, given the scores it already has (null: none yet): the suite and
- * targets without adaptation, and each adaptation of `eval.adapt` that lacks one of them.
+ * What a run still needs at one output stride, given the scores it already has (null: none yet): the suite (when
+ * it lacks one of `suiteStyles`, the styles the suite has now) and targets without adaptation, and each adaptation
+ * of `eval.adapt` whose scores lack one of them (so adapted scores are re-made on new styles too).
  */
 export function pendingEvaluation(
   previous: RunScores | null,
   spec: Experiment['eval'],
   targets: readonly ResolvedTarget[],
-): { suite: boolean; targets: ResolvedTarget[]; adapt: AdaptOptions[] } {
+  suiteStyles: readonly string[],
+): { suite: boolean; missingStyles: string[]; targets: ResolvedTarget[]; adapt: AdaptOptions[] } {
   const incomplete = (a: AdaptOptions) => {
-    const m = missingSets(adaptedScores(previous, a), spec, targets);
+    const m = missingSets(adaptedScores(previous, a), spec, targets, suiteStyles);
     return m.suite || m.targets.length > 0;
   };
-  return { ...missingSets(previous, spec, targets), adapt: spec.adapt.filter(incomplete) };
+  return { ...missingSets(previous, spec, targets, suiteStyles), adapt: spec.adapt.filter(incomplete) };
 }
 
 /** A run's scores cut to what the experiment asks for now: the suite if on, the current targets in their order, and the current adaptations. */

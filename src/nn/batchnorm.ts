@@ -15,6 +15,9 @@ export interface BatchNorm2dOptions {
   trackRunningStats?: boolean;
 }
 
+/** Child name of a BatchNorm2d's auxiliary twin: its state-dict keys are `<bn>.aux_bn.weight` and so on. */
+export const AUX_BATCHNORM = 'aux_bn';
+
 /**
  * Whether a batch of `shape` splits at n: both parts non-empty (or the first empty) and each with more than one value
  * per channel. A 1-image part of 1×1 maps (the ASPP pooling branch) has no batch statistics: it is normalised whole.
@@ -58,6 +61,8 @@ export class BatchNorm2d extends Module {
     this.registerBuffer('running_mean', track ? zeros([numFeatures]) : null);
     this.registerBuffer('running_var', track ? ones([numFeatures]) : null);
     this.registerBuffer('num_batches_tracked', track ? tensor([0], [], { dtype: 'int64' }) : null);
+    // an empty slot: only addAuxBatchNorm fills it, so the state dict keeps torchvision's keys otherwise
+    this.registerModule(AUX_BATCHNORM, null);
   }
 
   get weight(): Tensor | null {
@@ -81,12 +86,6 @@ export class BatchNorm2d extends Module {
     return this.frozenState;
   }
 
-  override train(mode = true): this {
-    this.requestedTraining = mode;
-    this.training = mode && !this.frozenState;
-    return this;
-  }
-
   /**
    * freeze(true): use running statistics (eval-mode BN) and set requiresGrad=false on weight/bias, and keep it so
    * across model.train(). freeze(false) restores requiresGrad and the mode train() last requested.
@@ -102,6 +101,18 @@ export class BatchNorm2d extends Module {
     return name === 'num_batches_tracked';
   }
 
+  /** The auxiliary BatchNorm (addAuxBatchNorm) that normalises the images after splitAt; null when there is none. */
+  get auxBatchNorm(): BatchNorm2d | null {
+    return this.getModule(AUX_BATCHNORM) as BatchNorm2d | null;
+  }
+
+  override train(mode = true): this {
+    this.requestedTraining = mode;
+    this.training = mode && !this.frozenState;
+    this.auxBatchNorm?.train(mode);
+    return this;
+  }
+
   forward(x: Tensor): Tensor {
     if (x.dim() !== 4) throw new Error(`BatchNorm2d: expected 4-d input (N,C,H,W), got shape [${x.shape.join(',')}]`);
     if (!this.training && this.prior !== null && this.runningMean !== null && this.runningVar !== null)
@@ -109,19 +120,24 @@ export class BatchNorm2d extends Module {
     const n = x.shape[0]!;
     const splitAt = this.splitAt;
     const split = this.training && splitAt !== null && splittable(x.shape, splitAt) ? splitAt : null;
+    if (split === null) return this.normalize(x);
+    // the images after the split: the auxiliary BN (its own parameters and running statistics) or this one's
+    // parameters with batch statistics only; the running statistics follow the first part
+    const tail = x.narrow(0, split, n - split);
+    const aux = this.auxBatchNorm;
+    const rest = aux !== null ? aux.normalize(tail) : F.batchNorm(tail, null, null, this.weight, this.bias, true, 0, this.eps);
+    if (split === 0) return rest;
+    return F.cat([this.normalize(x.narrow(0, 0, split)), rest], 0);
+  }
+
+  /** nn.BatchNorm2d's forward: batch statistics updating the running ones while training, running statistics in eval. */
+  private normalize(x: Tensor): Tensor {
     const useBatchStats = this.training || this.runningMean === null;
     let factor = this.momentum ?? 0;
     const nbt = this.numBatchesTracked;
-    // a batch without a first part (split at 0) leaves the running statistics as they are
-    if (this.training && nbt !== null && split !== 0) {
+    if (this.training && nbt !== null) {
       noGrad(() => nbt.add_(1));
       if (this.momentum === null) factor = 1 / nbt.item();
-    }
-    if (split !== null) {
-      const rest = F.batchNorm(x.narrow(0, split, n - split), null, null, this.weight, this.bias, true, 0, this.eps);
-      if (split === 0) return rest;
-      const first = F.batchNorm(x.narrow(0, 0, split), this.runningMean, this.runningVar, this.weight, this.bias, true, factor, this.eps);
-      return F.cat([first, rest], 0);
     }
     // In eval mode pass running stats; in training pass them too so libtorch updates them in place.
     return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, useBatchStats, factor, this.eps);
@@ -143,8 +159,9 @@ export function freezeBatchNorm(root: Module, on = true): number {
 /**
  * Runs fn with split batch statistics in `root`: every training-mode BatchNorm2d under it normalises images [0, n)
  * and [n, N) of its input by their own batch statistics (shared weight and bias) and updates its running statistics
- * from the first part only. The augmentation's `splitBatchNorm` uses it so the clean images are normalised as
- * without augmentation; DeepLabV3.forward's `batchNormSplit` option calls it.
+ * from the first part only; a BatchNorm2d with an auxiliary twin (addAuxBatchNorm) hands [n, N) to the twin. The
+ * augmentation's `splitBatchNorm` (and `auxBatchNorm`) use it so the clean images are normalised as without
+ * augmentation; DeepLabV3.forward's `batchNormSplit` option calls it.
  */
 export function withBatchNormSplit<T>(root: Module, n: number, fn: () => T): T {
   if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`withBatchNormSplit: expected a non-negative integer, got ${n}`);

@@ -1,7 +1,9 @@
 // Public surface of src/nn.
 
 export * from './activation.js';
+export * from './aux-batchnorm.js';
 export * from './batchnorm.js';
+export * from './batchnorm-choice.js';
 export * from './conv.js';
 export * from './dropout.js';
 export { F } from './functional.js';

@@ -41,6 +41,8 @@ export function convertSyncBatchNorm(root: Module): number {
   for (const [, m] of root.namedModules()) {
     for (const [name, child] of m.children()) {
       if (!(child instanceof BatchNorm2d) || child instanceof SyncBatchNorm) continue;
+      // a twin would normalise its part of the local batch only: refused rather than silently unsynchronised
+      if (child.auxBatchNorm !== null) throw new Error(`convertSyncBatchNorm: ${name} has an auxiliary BatchNorm, which SyncBatchNorm does not support`);
       const sync = new SyncBatchNorm(child.numFeatures, {
         eps: child.eps,
         momentum: child.momentum,

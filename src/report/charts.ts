@@ -77,7 +77,8 @@ export function ema(points: ReadonlyArray<readonly [number, number]>, weight: nu
 
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"';
 
-function frame(width: number, height: number, title: string, body: string): string {
+/** A standalone SVG of the given size with a white ground, a title (shown and as <title>) and `body`. */
+export function frame(width: number, height: number, title: string, body: string): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}" ${FONT} font-size="11">` +
     `<title>${esc(title)}</title><rect width="${width}" height="${height}" fill="#fff"/>` +
@@ -120,18 +121,18 @@ export function lineChart(series: readonly Series[], o: LineChartOptions): strin
     const v = o.logY ? 10 ** t : t;
     const py = m.top + ph - ((t - y0) / (y1 - y0)) * ph;
     if (py < m.top - 0.5 || py > m.top + ph + 0.5) continue;
-    parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${r(py)}" y2="${r(py)}" stroke="#e6e6e6"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${r(py + 3.5)}" text-anchor="end" fill="#555">${esc(yFormat(v))}</text>`);
+    parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${round1(py)}" y2="${round1(py)}" stroke="#e6e6e6"/>`);
+    parts.push(`<text x="${m.left - 6}" y="${round1(py + 3.5)}" text-anchor="end" fill="#555">${esc(yFormat(v))}</text>`);
   }
   for (const t of niceTicks(x0, x1, 6)) {
     const px = sx(t);
-    parts.push(`<line x1="${r(px)}" x2="${r(px)}" y1="${m.top + ph}" y2="${m.top + ph + 4}" stroke="#888"/>`);
-    parts.push(`<text x="${r(px)}" y="${m.top + ph + 16}" text-anchor="middle" fill="#555">${esc(compact(t))}</text>`);
+    parts.push(`<line x1="${round1(px)}" x2="${round1(px)}" y1="${m.top + ph}" y2="${m.top + ph + 4}" stroke="#888"/>`);
+    parts.push(`<text x="${round1(px)}" y="${m.top + ph + 16}" text-anchor="middle" fill="#555">${esc(compact(t))}</text>`);
   }
   parts.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#bbb"/>`);
   if (o.xLabel) parts.push(`<text x="${m.left + pw / 2}" y="${height - 8}" text-anchor="middle" fill="#444">${esc(o.xLabel)}</text>`);
   if (o.yLabel) parts.push(`<text transform="translate(13 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#444">${esc(o.yLabel)}</text>`);
-  const path = (pts: ReadonlyArray<readonly [number, number]>) => pts.map(([x, y], i) => `${i ? 'L' : 'M'}${r(sx(x))} ${r(sy(y))}`).join('');
+  const path = (pts: ReadonlyArray<readonly [number, number]>) => pts.map(([x, y], i) => `${i ? 'L' : 'M'}${round1(sx(x))} ${round1(sy(y))}`).join('');
   parts.push('<g>');
   for (const s of data) {
     const smooth = o.smooth && s.points.length > 20 ? o.smooth : 0;
@@ -139,7 +140,7 @@ export function lineChart(series: readonly Series[], o: LineChartOptions): strin
     parts.push(
       `<path class="series" data-name="${esc(s.name)}" d="${path(smooth ? ema(s.points, smooth) : s.points)}" fill="none" stroke="${s.color}" stroke-width="1.8" stroke-linejoin="round"/>`,
     );
-    if (s.points.length <= 40) for (const [x, y] of s.points) parts.push(`<circle cx="${r(sx(x))}" cy="${r(sy(y))}" r="2.5" fill="${s.color}"/>`);
+    if (s.points.length <= 40) for (const [x, y] of s.points) parts.push(`<circle cx="${round1(sx(x))}" cy="${round1(sy(y))}" r="2.5" fill="${s.color}"/>`);
   }
   parts.push('</g>');
   if (legendRows) {
@@ -147,8 +148,8 @@ export function lineChart(series: readonly Series[], o: LineChartOptions): strin
     data.forEach((s, i) => {
       const lx = m.left + (i % 3) * colW;
       const ly = 36 + Math.floor(i / 3) * 16;
-      parts.push(`<rect x="${r(lx)}" y="${ly - 5}" width="14" height="3" fill="${s.color}"/>`);
-      parts.push(`<text x="${r(lx + 18)}" y="${ly}" fill="#333">${esc(truncate(s.name, 34))}</text>`);
+      parts.push(`<rect x="${round1(lx)}" y="${ly - 5}" width="14" height="3" fill="${s.color}"/>`);
+      parts.push(`<text x="${round1(lx + 18)}" y="${ly}" fill="#333">${esc(truncate(s.name, 34))}</text>`);
     });
   }
   return frame(width, height, o.title, parts.join(''));
@@ -166,24 +167,26 @@ export function barChart(groups: readonly BarGroup[], seriesNames: readonly stri
   const height = m.top + groups.length * groupH + m.bottom;
   const parts: string[] = [];
   for (const t of [0, 0.2, 0.4, 0.6, 0.8, 1]) {
-    const x = r(m.left + t * pw);
+    const x = round1(m.left + t * pw);
     parts.push(`<line x1="${x}" x2="${x}" y1="${m.top}" y2="${height - m.bottom}" stroke="#e6e6e6"/>`);
     parts.push(`<text x="${x}" y="${height - m.bottom + 14}" text-anchor="middle" fill="#555">${t * 100}%</text>`);
   }
   groups.forEach((g, gi) => {
     const gy = m.top + gi * groupH + 4;
-    parts.push(`<text x="${m.left - 8}" y="${r(gy + (n * barH) / 2 + 4)}" text-anchor="end" fill="#333">${esc(truncate(g.label, 16))}</text>`);
+    parts.push(`<text x="${m.left - 8}" y="${round1(gy + (n * barH) / 2 + 4)}" text-anchor="end" fill="#333">${esc(truncate(g.label, 16))}</text>`);
     g.values.forEach((v, si) => {
       const y = gy + si * barH;
       if (Number.isNaN(v)) {
-        parts.push(`<text x="${m.left + 4}" y="${r(y + barH - 1)}" fill="#999" font-size="9">n/a</text>`);
+        parts.push(`<text x="${m.left + 4}" y="${round1(y + barH - 1)}" fill="#999" font-size="9">n/a</text>`);
         return;
       }
       const w = Math.max(0, Math.min(1, v)) * pw;
       parts.push(
-        `<rect class="bar" x="${m.left}" y="${r(y)}" width="${r(w)}" height="${barH - 1}" fill="${runColor(si)}"><title>${esc(`${g.label} · ${seriesNames[si] ?? ''}: ${(100 * v).toFixed(2)}%`)}</title></rect>`,
+        `<rect class="bar" x="${m.left}" y="${round1(y)}" width="${round1(w)}" height="${barH - 1}" fill="${runColor(si)}"><title>${esc(`${g.label} · ${seriesNames[si] ?? ''}: ${(100 * v).toFixed(2)}%`)}</title></rect>`,
       );
-      parts.push(`<text x="${r(m.left + w + 4)}" y="${r(y + barH - 1.5)}" fill="#444" font-size="${n > 1 ? 8.5 : 10}">${(100 * v).toFixed(1)}</text>`);
+      parts.push(
+        `<text x="${round1(m.left + w + 4)}" y="${round1(y + barH - 1.5)}" fill="#444" font-size="${n > 1 ? 8.5 : 10}">${(100 * v).toFixed(1)}</text>`,
+      );
     });
   });
   parts.push(`<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${height - m.bottom}" stroke="#888"/>`);
@@ -191,8 +194,8 @@ export function barChart(groups: readonly BarGroup[], seriesNames: readonly stri
     seriesNames.forEach((name, i) => {
       const lx = m.left + (i % 2) * (pw / 2);
       const ly = 32 + Math.floor(i / 2) * 16;
-      parts.push(`<rect x="${r(lx)}" y="${ly - 9}" width="10" height="10" fill="${runColor(i)}"/>`);
-      parts.push(`<text x="${r(lx + 14)}" y="${ly}" fill="#333">${esc(truncate(name, 40))}</text>`);
+      parts.push(`<rect x="${round1(lx)}" y="${ly - 9}" width="10" height="10" fill="${runColor(i)}"/>`);
+      parts.push(`<text x="${round1(lx + 14)}" y="${ly}" fill="#333">${esc(truncate(name, 40))}</text>`);
     });
   }
   return frame(width, height, o.title, parts.join(''));
@@ -204,10 +207,12 @@ function logTicks(lo: number, hi: number): number[] {
   return out.length >= 2 ? out : niceTicks(lo, hi, 4);
 }
 
-function truncate(s: string, n: number): string {
+/** `s` cut to n characters with an ellipsis. */
+export function truncate(s: string, n: number): string {
   return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
 }
 
-function r(v: number): number {
+/** Rounded to one decimal (SVG coordinates). */
+export function round1(v: number): number {
   return Math.round(v * 10) / 10;
 }

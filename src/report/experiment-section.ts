@@ -1,18 +1,22 @@
 // The report's experiment section (from the runs' scores-os<N>.json): the texture-shift summary when the runs
-// were scored on the suite, and the per-target comparison domain-generalisation papers print: rows = runs,
-// columns = targets (with their class subsets) and the mean over targets, then one per-class table per target,
-// with what each target was read from.
+// were scored on the suite (selection and held-out styles, and the in-style vs shift trade-off chart), and the
+// per-target comparison domain-generalisation papers print: rows = runs, columns = targets (with their class
+// subsets) and the mean over targets, then one per-class table per target, with what each target was read from.
+// Rows with test-time adaptation (`<run> + bn-adapt`) are in the tables, noted once, and left off the chart.
+import { markEqualCompute, type TrainingCompute, trainingCompute } from '../experiment/compute.js';
 import {
   ADAPTED_ROWS_NOTE,
   comparisonRows,
   isSuiteSet,
   type RunScores,
+  SUITE_ROLES_NOTE,
   type TargetColumn,
   type TargetComparison,
   targetComparison,
 } from '../experiment/scores.js';
 import { heat, n2, pctCell, section } from './cells.js';
 import { esc } from './charts.js';
+import { tradeoffChart } from './tradeoff-chart.js';
 
 /** A percentage cell, heat-coloured when it is an IoU, bold where it is the column's best of several rows. */
 function cell(v: number | null | undefined, best: number, coloured: boolean): string {
@@ -34,16 +38,46 @@ function table(
 
 const label = (run: string, os: number) => `${esc(run)} <span class="dim">OS ${os}</span>`;
 
-function suiteTable(scores: readonly RunScores[]): string {
+/**
+ * The compute of every run in `scores` from its resolved config (a run folder's config.json), equal-compute
+ * marked against the first; a run whose config is missing or lacks the fields is left out (its compute unknown).
+ */
+export function computeOfRuns(scores: readonly RunScores[], configs: ReadonlyMap<string, unknown>): TrainingCompute[] {
+  const names = [...new Set(scores.map((s) => s.run))];
+  return markEqualCompute(
+    names.flatMap((run) => {
+      try {
+        return [trainingCompute(run, configs.get(run), `${run}/config.json`)];
+      } catch {
+        return [];
+      }
+    }),
+  );
+}
+
+function suiteTable(scores: readonly RunScores[], configs: ReadonlyMap<string, unknown>): string {
   const suite = scores.filter((s) => s.sets.some(isSuiteSet));
   if (suite.length === 0) return '';
-  const rows = comparisonRows(suite).map((r) => ({
+  const comparison = comparisonRows(suite);
+  // the chart plots the source-only rows (adapted ones used target images: reported apart, in the table only)
+  const source = suite.filter((s) => !s.adaptation);
+  const chart = tradeoffChart(comparisonRows(source), computeOfRuns(source, configs));
+  const rows = comparison.map((r) => ({
     label: label(r.run, r.outputStride),
-    values: [r.inStyle, r.shifted, r.dropClosed, r.textureFree, r.shapeBias, r.boundaryIoU],
+    values: [r.inStyle, r.shifted, r.dropClosed, r.heldOut, r.heldOutDropClosed, r.textureFree, r.shapeBias, r.boundaryIoU],
   }));
-  const head = ['in-style mIoU', 'shifted mIoU (mean)', 'drop closed', 'texture-free', 'shape bias', 'boundary IoU'];
-  return `<h3>Texture-shift suite</h3>${table(head, rows, new Set(['drop closed', 'shape bias']))}
-<p class="dim">Drop closed: the share of the first source-only run's in-style → shifted drop this run closes.</p>`;
+  const head = [
+    'in-style mIoU',
+    'selection mIoU (mean)',
+    'selection drop closed',
+    'held-out mIoU (mean)',
+    'held-out drop closed',
+    'texture-free',
+    'shape bias',
+    'boundary IoU',
+  ];
+  return `<h3>Texture-shift suite</h3>${table(head, rows, new Set(['selection drop closed', 'held-out drop closed', 'shape bias']))}
+<p class="dim">${esc(SUITE_ROLES_NOTE)} Drop closed: the share of the first source-only run's in-style → selection (or held-out) drop this run closes.</p>${chart ? `<div class="card tradeoff">${chart}</div>` : ''}`;
 }
 
 function targetData(t: TargetColumn): string {
@@ -81,10 +115,10 @@ function targetTables(c: TargetComparison): string {
 <p class="dim">n/a = class in neither ground truth nor prediction (left out of the mean); the mean over targets needs every target.</p>`;
 }
 
-/** The experiment section, or '' when no run has experiment scores. */
-export function experimentSection(scores: readonly RunScores[]): string {
+/** The experiment section (with the trade-off chart, from the runs' resolved configs by run name), or '' when no run has experiment scores. */
+export function experimentSection(scores: readonly RunScores[], configs: ReadonlyMap<string, unknown> = new Map()): string {
   if (scores.length === 0) return '';
   // rows with test-time adaptation used target images: said once under the tables
   const note = scores.some((s) => s.adaptation) ? `<p class="dim">${esc(ADAPTED_ROWS_NOTE)}</p>` : '';
-  return section('experiment', 'Experiment comparison', suiteTable(scores) + targetTables(targetComparison(scores)) + note);
+  return section('experiment', 'Experiment comparison', suiteTable(scores, configs) + targetTables(targetComparison(scores)) + note);
 }

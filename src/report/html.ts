@@ -282,7 +282,7 @@ export function buildReportHtml(runs: readonly RunData[], opts: ReportOptions = 
   const scores = opts.scores ?? runs.flatMap((r) => r.scores ?? []);
   const sections = [
     summarySection(runs),
-    experimentSection(scores),
+    experimentSection(scores, new Map(runs.map((r) => [r.name, r.config]))),
     curvesSection(runs),
     perClassSection(classColumns(runs)),
     shiftSection(runs),

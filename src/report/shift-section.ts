@@ -2,6 +2,7 @@
 // drops, a styles × classes IoU table, the shape-bias score and one example figure per style.
 
 import type { ShiftEvalFile } from '../eval/shift-eval.js';
+import { roleLabel, roleMean } from '../eval/shift-table.js';
 import { heat, n2, pctCell, section } from './cells.js';
 import { esc } from './charts.js';
 import type { RunData } from './run-dir.js';
@@ -15,10 +16,16 @@ function stylesTable(f: ShiftEvalFile): string {
   const rows = f.styles.map(
     (
       s,
-    ) => `<tr><td>${esc(s.name)}</td><td class="dim">${esc(s.role)}</td><td class="num" style="background:${heat(n2(s.result.mIoU))}">${pctCell(n2(s.result.mIoU))}</td>
+    ) => `<tr><td>${esc(s.name)}</td><td class="dim">${esc(roleLabel(s.role))}</td><td class="num" style="background:${heat(n2(s.result.mIoU))}">${pctCell(n2(s.result.mIoU))}</td>
 <td class="num">${delta(s.drop.mIoU)}</td><td class="num">${pctCell(n2(s.result.pixelAccuracy))}</td><td class="num">${delta(s.drop.pixelAccuracy)}</td>${hasB ? `<td class="num">${pctCell(n2(s.result.boundary?.mBoundaryIoU))}</td>` : ''}${hasT ? `<td class="num">${pctCell(n2(s.result.trimap?.mIoU))}</td>` : ''}</tr>`,
   );
-  return `<table class="grid"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
+  const means = (['shifted', 'held-out'] as const)
+    .map((role) => {
+      const m = roleMean(f, role);
+      return `${roleLabel(role)} mean <b>${pctCell(n2(m.mean))}</b> % over ${m.styles} style${m.styles === 1 ? '' : 's'}`;
+    })
+    .join(' · ');
+  return `<table class="grid"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table><p>${means}</p>`;
 }
 
 function classTable(f: ShiftEvalFile): string {
@@ -50,7 +57,7 @@ function figures(run: NonNullable<RunData['shiftEval']>): string {
     .filter((s) => run.figures.has(s.name))
     .map(
       (s) =>
-        `<figure><img alt="${esc(s.name)}" src="data:image/png;base64,${run.figures.get(s.name)!.toString('base64')}"><figcaption>${esc(s.name)} (${esc(s.role)}): image | ground truth | prediction | errors</figcaption></figure>`,
+        `<figure><img alt="${esc(s.name)}" src="data:image/png;base64,${run.figures.get(s.name)!.toString('base64')}"><figcaption>${esc(s.name)} (${esc(roleLabel(s.role))}): image | ground truth | prediction | errors</figcaption></figure>`,
     )
     .join('');
 }
@@ -68,6 +75,6 @@ ${stylesTable(f)}<h3>IoU per class and style</h3>${classTable(f)}<h3>Shape bias<
     })
     .join('');
   const note =
-    '<p class="dim">The same scenes and label maps rendered in the training style, shifted styles (other texture families and palettes), a texture-free style and a cue-conflict style (each class wears another class\'s texture). Runs trained on domain-randomised synthetic data (<code>synth --style random</code>) re-render their training set, which real datasets cannot: compare them apart from methods that work on real data.</p>';
+    '<p class="dim">The same scenes and label maps rendered in the training style, the selection styles (shifted: other texture families and palettes of the renderer; methods are chosen on them), the held-out test styles (every label region repainted per image in random colours and texture families the renderer never draws; nothing is tuned on them), a texture-free style and a cue-conflict style (each class wears another class\'s texture). Runs trained on domain-randomised synthetic data (<code>synth --style random</code>) re-render their training set, which real datasets cannot: compare them apart from methods that work on real data.</p>';
   return section('texture-shift', 'Texture shift and shape bias', note + body);
 }

@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomicAsync } from '../io/atomic.js';
+import { repaintRegions } from './heldout-textures.js';
 import { instanceColorSeed, instanceColors, makeLayout, type SequenceInstance, type WriteTask } from './layouts.js';
 import { parseSynthOptions, type SynthOptions } from './options.js';
 import { hashSeed } from './prng.js';
@@ -96,7 +97,7 @@ function sequenceInstances(perFrame: ReadonlyArray<readonly number[]>): { instan
 export async function generateDataset(opts: SynthOptions): Promise<SynthResult> {
   const o = parseSynthOptions(opts);
   const root = path.resolve(o.out);
-  const layout = makeLayout(o.layout, root, o.jpegQuality);
+  const layout = makeLayout(o.layout, root, o.jpegQuality, o.split);
   // cue-conflict also writes each frame's texture-class map (KITTI layout, whatever the main one) and the permutations
   const textureLayout = o.style === CUE_CONFLICT ? makeLayout('kitti', path.join(root, TEXTURE_SOURCE_DIR), o.jpegQuality) : null;
   const cueFrames: CueConflictFrame[] = [];
@@ -120,8 +121,10 @@ export async function generateDataset(opts: SynthOptions): Promise<SynthResult> 
         for (const t of layout.sequenceTasks(world, variation, instances, colors)) await pool.add(t);
       }
       for (let f = 0; f < o.frames; f++) {
-        const { style, permutation } = styleForFrame(o.style, { seed: o.seed, world, variation, frame: f });
-        const frame = renderScene(generateScene(o.seed, world, f), o.width, o.height, style, VARIATIONS[variation], hashSeed(o.seed, world, variation, f));
+        const { style, permutation, repaintSeed } = styleForFrame(o.style, { seed: o.seed, world, variation, frame: f });
+        const rendered = renderScene(generateScene(o.seed, world, f), o.width, o.height, style, VARIATIONS[variation], hashSeed(o.seed, world, variation, f));
+        // held-out styles keep the training-style frame's labels and replace every surface
+        const frame = repaintSeed === undefined ? rendered : { ...rendered, rgb: repaintRegions(rendered.label, o.width, o.height, repaintSeed).rgb };
         const ref = { world, variation, frame: f, globalIndex: globalIndex++, instanceOffset: offsets[f]! };
         for (const t of layout.frameTasks(ref, frame, colors)) await pool.add(t);
         if (textureLayout && permutation) {

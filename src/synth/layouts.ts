@@ -1,16 +1,18 @@
 /**
- * On-disk dataset layouts: Virtual KITTI 1.3.1, Virtual KITTI 2 and the KITTI semantic benchmark.
+ * On-disk dataset layouts: Virtual KITTI 1.3.1, Virtual KITTI 2 and the KITTI semantic benchmark here; the
+ * stand-ins of Cityscapes, GTA5 and SYNTHIA in src/synth/benchmark-layouts.ts.
  * A layout turns rendered frames into write tasks (path + encoder), so the generator can pool them.
  */
-import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { BENCHMARK_LAYOUTS, type CITYSCAPES_SPLITS } from './benchmark-layouts.js';
 import { CITYSCAPES_UNLABELED, type RGB, SYNTH_CLASSES, VKITTI2_UNDEFINED } from './classes.js';
+import { pad, pngTask, textTask } from './layout-files.js';
 import { hashSeed, Rng } from './prng.js';
 import type { RenderedFrame } from './render.js';
 
 /** Layout names accepted by the `layout` option. */
-export const LAYOUT_NAMES = ['vkitti1', 'vkitti2', 'kitti'] as const;
+export const LAYOUT_NAMES = ['vkitti1', 'vkitti2', 'kitti', 'cityscapes', 'gta5', 'synthia'] as const;
 
 /** A dataset layout name. */
 export type LayoutName = (typeof LAYOUT_NAMES)[number];
@@ -55,27 +57,6 @@ export interface Layout {
 const VKITTI1_ENCODING_HEADER = 'Category(:id) r g b';
 /** Header line of Virtual KITTI 2 `colors.txt` files, as published (docs/datasets.md). */
 const VKITTI2_COLORS_HEADER = 'Category r g b';
-const pad = (n: number, w: number): string => String(n).padStart(w, '0');
-
-function pngTask(file: string, data: Uint8Array, width: number, height: number, channels: 1 | 3): WriteTask {
-  return {
-    path: file,
-    write: async () => {
-      const img = sharp(data, { raw: { width, height, channels } });
-      // without the explicit colourspace sharp would write a single band as an RGB PNG
-      await (channels === 1 ? img.toColourspace('b-w') : img).png({ compressionLevel: 6 }).toFile(file);
-    },
-  };
-}
-
-function textTask(file: string, lines: readonly string[]): WriteTask {
-  return {
-    path: file,
-    write: async () => {
-      await writeFile(file, `${lines.join('\n')}\n`);
-    },
-  };
-}
 
 /** Paints a class-colour image from class indices (and per-instance colours where given). */
 function colorize(frame: RenderedFrame, classColor: (cls: number) => RGB, instColor: ((inst: number) => RGB) | null, undefinedColor: RGB): Uint8Array {
@@ -218,9 +199,15 @@ function kitti(root: string): Layout {
   };
 }
 
-/** The writer for a layout name. */
-export function makeLayout(name: LayoutName, root: string, jpegQuality: number): Layout {
+/** The writer for a layout name (`split`: the Cityscapes split folder). */
+export function makeLayout(name: LayoutName, root: string, jpegQuality: number, split: (typeof CITYSCAPES_SPLITS)[number] = 'train'): Layout {
   switch (name) {
+    case 'cityscapes':
+      return BENCHMARK_LAYOUTS.cityscapes(root, split);
+    case 'gta5':
+      return BENCHMARK_LAYOUTS.gta5(root);
+    case 'synthia':
+      return BENCHMARK_LAYOUTS.synthia(root);
     case 'vkitti1':
       return vkitti1(root);
     case 'vkitti2':

@@ -1,5 +1,6 @@
 /** Options of the synthetic dataset generator, validated with zod; errors name the offending field. */
 import { z } from 'zod';
+import { CITYSCAPES_SPLITS } from './benchmark-layouts.js';
 import { LAYOUT_NAMES } from './layouts.js';
 import { WORLD_IDS } from './scene.js';
 import { STYLE_NAMES } from './suite-styles.js';
@@ -25,6 +26,8 @@ export const SynthOptionsSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(64).default(4),
   /** JPEG quality of Virtual KITTI 2 RGB frames. */
   jpegQuality: z.number().int().min(1).max(100).default(95),
+  /** Cityscapes layout only: the split folder the frames go to (leftImg8bit/<split>, gtFine/<split>); default train. */
+  split: z.enum(CITYSCAPES_SPLITS).optional(),
 });
 
 /** Validated generator options. */
@@ -70,6 +73,9 @@ export function parseSynthOptions(opts: SynthOptions): ResolvedSynthOptions & { 
     const got = valueAt(data, issue.path);
     const gotText = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
     throw new SynthOptionsError(field, `invalid synth option "${field}": ${issue.message}${gotText}`);
+  }
+  if (r.data.split !== undefined && r.data.layout !== 'cityscapes') {
+    throw new SynthOptionsError('split', `invalid synth option "split": only the cityscapes layout has split folders (layout is ${r.data.layout})`);
   }
   return onProgress ? { ...r.data, onProgress } : r.data;
 }

@@ -40,8 +40,27 @@ export const RANDOM_STYLE = 'random';
 /** Name of the per-frame cue-conflict style. */
 export const CUE_CONFLICT = 'cue-conflict';
 
+/**
+ * The held-out test styles: each image's label regions repainted in random colours and held-out texture families
+ * (heldout-textures.ts), drawn afresh per image from the style's seed. No experiment, default or recipe is tuned on
+ * them: methods and settings are chosen on the shifted (selection) styles, and judged here.
+ */
+export const HELD_OUT_STYLES: ReadonlyArray<{ readonly name: string; readonly seed: number }> = [
+  { name: 'heldout-1', seed: 101 },
+  { name: 'heldout-2', seed: 202 },
+  { name: 'heldout-3', seed: 303 },
+];
+
 /** Every name the `style` option accepts. */
-export const STYLE_NAMES = ['default', 'shifted', ...STYLE_SHIFTS.map((s) => s.name), TEXTURE_FREE, RANDOM_STYLE, CUE_CONFLICT] as [string, ...string[]];
+export const STYLE_NAMES = [
+  'default',
+  'shifted',
+  ...STYLE_SHIFTS.map((s) => s.name),
+  ...HELD_OUT_STYLES.map((s) => s.name),
+  TEXTURE_FREE,
+  RANDOM_STYLE,
+  CUE_CONFLICT,
+] as [string, ...string[]];
 
 /** Scale (metres) given to a part that had none when it moves to a textured family. */
 const DEFAULT_SCALE = 0.5;
@@ -197,6 +216,8 @@ export interface FrameKey {
 export interface FrameStyle {
   readonly style: Style;
   readonly permutation?: readonly number[];
+  /** Held-out styles: render in `style`, then repaint every label region (repaintRegions) from this seed. */
+  readonly repaintSeed?: number;
 }
 
 const DERIVED: ReadonlyMap<string, Style> = new Map<string, Style>([
@@ -211,6 +232,8 @@ export function styleForFrame(name: string, key: FrameKey): FrameStyle {
   if (fixed) return { style: fixed };
   const seed = hashSeed(key.seed, 'style', name, key.world, key.variation, key.frame);
   if (name === RANDOM_STYLE) return { style: randomStyle(seed) };
+  const heldOut = HELD_OUT_STYLES.find((s) => s.name === name);
+  if (heldOut) return { style: DEFAULT_STYLE, repaintSeed: hashSeed(heldOut.seed, seed) };
   if (name === CUE_CONFLICT) {
     const permutation = cueConflictPermutation(seed);
     return { style: cueConflictStyle(DEFAULT_STYLE, permutation), permutation };

@@ -1,6 +1,7 @@
 /**
  * The texture-shift suite: one set of scenes (identical label maps) rendered in the training style,
- * shifted styles, a texture-free style and a cue-conflict style, each a dataset in a real layout under
+ * shifted (selection) styles, held-out test styles (every label region repainted in held-out textures),
+ * a texture-free style and a cue-conflict style, each a dataset in a real layout under
  * `<suite>/<style>/`, plus `<suite>/suite.json` naming them. The cue-conflict dataset carries its
  * texture-class maps in `<suite>/cue-conflict/texture-source/` (KITTI layout, labels = the class whose
  * texture was painted there) and the per-frame permutations in `<suite>/cue-conflict/cue-conflict.json`.
@@ -13,7 +14,7 @@ import { CUE_CONFLICT_FILE, generateDataset, TEXTURE_SOURCE_DIR } from './genera
 import { LAYOUT_NAMES } from './layouts.js';
 import type { SynthProgress } from './options.js';
 import { WORLD_IDS } from './scene.js';
-import { CUE_CONFLICT, STYLE_SHIFTS, TEXTURE_FREE } from './suite-styles.js';
+import { CUE_CONFLICT, HELD_OUT_STYLES, STYLE_SHIFTS, TEXTURE_FREE } from './suite-styles.js';
 import { VARIATION_NAMES } from './variations.js';
 
 /** Manifest file name at the suite root. */
@@ -22,14 +23,18 @@ export const SUITE_FILE = 'suite.json';
 /** Identifies the manifest layout; bump on incompatible changes. */
 export const SUITE_FORMAT = 'shapeseg-suite/1';
 
+/** Every suite role (suite.json's `styles[].role`). 'shifted': a selection style (methods and settings are chosen on them); 'held-out': a test style, never tuned on. */
+export const SUITE_ROLES = ['training', 'shifted', 'held-out', 'texture-free', 'cue-conflict'] as const;
+
 /** What a style is for in the suite. */
-export type SuiteRole = 'training' | 'shifted' | 'texture-free' | 'cue-conflict';
+export type SuiteRole = (typeof SUITE_ROLES)[number];
 
 /** The suite's styles in report order: the training style first. */
 export const SUITE_STYLES: ReadonlyArray<{ readonly name: string; readonly role: SuiteRole }> = [
   { name: 'default', role: 'training' },
   { name: 'shifted', role: 'shifted' },
   ...STYLE_SHIFTS.map((s) => ({ name: s.name, role: 'shifted' as const })),
+  ...HELD_OUT_STYLES.map((s) => ({ name: s.name, role: 'held-out' as const })),
   { name: TEXTURE_FREE, role: 'texture-free' },
   { name: CUE_CONFLICT, role: 'cue-conflict' },
 ];
@@ -50,7 +55,7 @@ export const SuiteOptionsSchema = z.strictObject({
 /** Suite options as callers pass them. */
 export type SuiteOptions = z.input<typeof SuiteOptionsSchema> & { onProgress?: (style: string, done: number, total: number) => void };
 
-const StyleEntrySchema = z.strictObject({ name: z.string(), role: z.enum(['training', 'shifted', 'texture-free', 'cue-conflict']), dir: z.string() });
+const StyleEntrySchema = z.strictObject({ name: z.string(), role: z.enum(SUITE_ROLES), dir: z.string() });
 
 /** Schema of suite.json. */
 export const SuiteManifestSchema = z.looseObject({

@@ -30,8 +30,8 @@ export interface ValLogLine {
 /** Any metrics.jsonl line. */
 export type MetricsLine = TrainLogLine | ValLogLine;
 
-/** Appends JSON lines to a file (opened in append mode so resumed runs keep their history). */
-export class MetricsLog {
+/** Appends JSON lines to a file (opened in append mode so resumed runs keep their history); `L`: the line type. */
+export class MetricsLog<L extends object = MetricsLine> {
   private fd: number | null;
 
   constructor(readonly file: string) {
@@ -40,7 +40,7 @@ export class MetricsLog {
   }
 
   /** Appends one line. NaN/Infinity are written as null (JSON.stringify's rule; JSON has no such numbers), as the line types say. */
-  write(line: MetricsLine): void {
+  write(line: L): void {
     if (this.fd === null) throw new Error(`MetricsLog: ${this.file} is closed`);
     fs.writeSync(this.fd, `${JSON.stringify(line)}\n`);
   }

@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import { openDataset } from '../data/open.js';
 import { DataParallel, type DistributedEnv, GlobalBatch, ProcessGroup } from '../distributed/index.js';
 import { buildModel, type DeepLabV3 } from '../models/index.js';
-import { convertMemoryFormat, convertSyncBatchNorm, useGlobalBatchDropout } from '../nn/index.js';
+import { addAuxBatchNorm, convertMemoryFormat, convertSyncBatchNorm, useGlobalBatchDropout } from '../nn/index.js';
 import { PolySchedule, SGD } from '../optim/index.js';
 import type { Device } from '../tensor/index.js';
 import * as T from '../tensor/index.js';
@@ -152,6 +152,8 @@ export async function setUpTraining(o: SetupOptions): Promise<TrainingSetup> {
     model.dispose();
   };
   try {
+    // the twins start from the (pretrained) BatchNorm values; a resume then loads both from the checkpoint
+    if (cfg.augment.auxBatchNorm) log(`augment.auxBatchNorm: ${addAuxBatchNorm(model)} BatchNorm layers with an auxiliary twin (<bn>.aux_bn.*)`);
     // before the optimizer sees the parameters; alone, SyncBatchNorm is BatchNorm2d (same keys, same numbers)
     if (t.syncBN) convertSyncBatchNorm(model);
     model.to(device);

@@ -1,7 +1,7 @@
 // One optimizer step: `accumulate` micro-batches forward/backward (each inside tidy, so no tensor
 // outlives it), the non-finite-loss guard, then the SGD update.
 
-import type { BatchAugmentation } from '../augment/index.js';
+import type { BatchAugmentation, PreparedBatch } from '../augment/index.js';
 import type { Batch } from '../data/collate.js';
 import { IGNORE_INDEX } from '../data/label-spaces.js';
 import { normalize } from '../data/normalize.js';
@@ -65,7 +65,7 @@ function microStep(o: TrainStepOptions, batch: Batch): number {
     const weight = sync ? sync.lossWeight(labelledPixels(batch.labels)) : 1;
     // batches arrive on the device already (uint8 crosses the bus; normalisation happens there)
     const aug = augment?.batch ?? null;
-    const prepared = aug
+    const prepared: PreparedBatch = aug
       ? aug.prepare(batch.images, batch.labels, sync?.world ?? GlobalBatch.single)
       : { input: normalize(batch.images), labels: batch.labels };
     const x = s.channelsLast ? prepared.input.contiguous('channelsLast') : prepared.input;
@@ -73,7 +73,8 @@ function microStep(o: TrainStepOptions, batch: Batch): number {
     const run = () => {
       // splitBatchNorm: the clean images (first) and the augmented ones are normalised by their own statistics
       const outputs = model.forward(x, { batchNormSplit: prepared.clean, featureAugment: augment?.features });
-      const loss = segmentationLoss(outputs, labels);
+      // debias: the cue-conflict pixels' targets mix in their texture classes (prepared.texture)
+      const loss = segmentationLoss(outputs, labels, prepared.texture);
       return aug ? aug.addConsistency(loss, outputs.out) : loss;
     };
     const loss = s.amp === false ? run() : T.autocast(s.device === 'cpu' ? 'cpu' : 'cuda', s.amp === 'bf16' ? 'bfloat16' : 'float16', run);

@@ -13,7 +13,7 @@ import { CONFIGS } from '../e2e/cli.js';
 const data = { layout: 'kitti', root: '/nonexistent', labelSpace: 'vkitti-kitti' };
 
 test("the augment section is off by default and fills each method's defaults", () => {
-  assert.deepEqual(parseConfig({ data: { train: data } }).augment, { fraction: 1, splitBatchNorm: false });
+  assert.deepEqual(parseConfig({ data: { train: data } }).augment, { fraction: 1, splitBatchNorm: false, auxBatchNorm: false });
   const a = AugmentConfigSchema.parse({ randConv: {}, fourier: { beta: 0.05 }, mixStyle: {}, consistency: {}, photometric: {} });
   assert.deepEqual(a.randConv, { kernelSizes: [1, 3, 5, 7], mix: [0, 1], p: 0.5, perImage: false, perClass: false });
   assert.deepEqual(a.photometric, { grayscale: 0, blur: 0, blurSigma: [0.1, 2], noise: 0, noiseStd: [0, 0.05], invert: 0, channelShuffle: 0 });

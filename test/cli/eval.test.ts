@@ -56,6 +56,8 @@ describe('eval / shift-eval --adapt flags', () => {
     assert.equal(evalName('kitti', 8, [1], false, { method: 'bn', prior: 16 }), 'kitti-os8-bn-adapt');
     assert.equal(evalName('kitti', 8, [1], false, { method: 'tent', lr: 1, momentum: 0.9, steps: 1, episodic: true }), 'kitti-os8-tent-episodic');
     assert.equal(evalName('kitti', 8, [1], false), 'kitti-os8');
+    assert.equal(evalName('kitti', 8, [1], false, null, 'aux'), 'kitti-os8-aux-bn');
+    assert.equal(evalName('kitti', 16, [1], true, { method: 'bn', prior: 16 }, 'aux'), 'kitti-os16-flip-aux-bn-bn-adapt');
   });
 
   it('shapeseg eval refuses a bad --adapt before loading anything', () => {

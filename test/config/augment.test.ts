@@ -17,7 +17,7 @@ function problems(augment: unknown): string[] {
 }
 
 test('each method given as {} takes its defaults; none is on by default', () => {
-  assert.deepEqual(parseConfig(minimal).augment, { fraction: 1, splitBatchNorm: false });
+  assert.deepEqual(parseConfig(minimal).augment, { fraction: 1, splitBatchNorm: false, auxBatchNorm: false });
   const a = parseConfig({
     ...minimal,
     augment: { randConv: {}, fourier: {}, photometric: {}, adain: { vgg: 'v', decoder: 'd' }, mixStyle: {}, dsu: {}, consistency: {} },
@@ -51,6 +51,31 @@ test('errors in a method name the field under augment', () => {
     `augment.dsu.alpha: unknown field (check the spelling)${at}`,
     `augment.consistency.weight: expected a number > 0, got 0${at}`,
   ]);
+});
+
+test('auxBatchNorm needs clean images and an image-level method, and is refused with syncBN, naming the field', () => {
+  const at = ' (in config)';
+  const randConv = { p: 1 };
+  const clean = 'needs clean images in the batch: set augment.fraction below 1 or augment.consistency';
+  const method = 'needs an image-level method (augment.randConv, fourier, photometric, adain or debias) for the auxiliary BatchNorm to normalise';
+  assert.deepEqual(problems({ randConv, auxBatchNorm: true }), [`augment.auxBatchNorm: ${clean}, got true${at}`]);
+  assert.deepEqual(problems({ mixStyle: {}, fraction: 0.5, auxBatchNorm: true }), [`augment.auxBatchNorm: ${method}, got true${at}`]);
+  assert.deepEqual(problems({ consistency: {}, auxBatchNorm: true }), [`augment.auxBatchNorm: ${method}, got true${at}`]);
+  try {
+    parseConfig({ ...minimal, train: { syncBN: true }, augment: { randConv, fraction: 0.5, auxBatchNorm: true, splitBatchNorm: true } });
+    assert.fail('expected a ConfigError');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    const sync = 'is not supported with train.syncBN (SyncBatchNorm normalises the whole global batch)';
+    assert.deepEqual(e.problems, [`augment.splitBatchNorm: ${sync}, got true${at}`, `augment.auxBatchNorm: ${sync}, got true${at}`]);
+  }
+  // the split is implied, so splitBatchNorm beside it is accepted (and changes nothing)
+  for (const augment of [
+    { randConv, fraction: 0.5, auxBatchNorm: true },
+    { photometric: {}, consistency: {}, auxBatchNorm: true, splitBatchNorm: true },
+  ]) {
+    assert.equal(parseConfig({ ...minimal, augment }).augment.auxBatchNorm, true);
+  }
 });
 
 test('train.device is a Device: cpu by default, cuda:N kept, anything else named', () => {

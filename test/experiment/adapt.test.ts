@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { readEvalResult } from '../../src/eval/result-file.js';
 import { loadExperiment } from '../../src/experiment/load.js';
+import { ExperimentEvalSchema } from '../../src/experiment/schema.js';
 import { comparisonRows, type RunScores, withAdaptedRows } from '../../src/experiment/scores.js';
+import { pendingEvaluation } from '../../src/experiment/targets.js';
 import { assertOk, shapeseg, writeYaml } from '../e2e/cli.js';
 import { inTempDir, tinyBase } from './tiny.js';
 
@@ -40,6 +42,40 @@ test('adapted scores become rows after the source-only ones and are never the ba
   const first = comparisonRows([scores('tent', 0.6, 0.5, { method: 'tent', lr: 1, momentum: 0.9, steps: 1, episodic: false }), scores('base', 0.6, 0.2)]);
   assert.ok(Math.abs(first[0]!.dropClosed! - 0.75) < 1e-12);
   assert.equal(first[1]!.dropClosed, null);
+});
+
+test('adapted rows carry the held-out means and are never the baseline of "held-out drop closed"', () => {
+  const heldOut = (s: RunScores, mIoU: number): RunScores => ({
+    ...s,
+    sets: [...s.sets, { name: 'heldout-1', kind: 'held-out', mIoU, pixelAccuracy: 1, perClassIoU: [mIoU] }],
+  });
+  const adapted = heldOut(scores('base + bn-adapt', 0.6, 0.5, { method: 'bn', prior: 16 }), 0.4);
+  const rows = comparisonRows(withAdaptedRows([{ ...heldOut(scores('base', 0.6, 0.2), 0.2), adapted: [adapted] }, heldOut(scores('m', 0.6, 0.4), 0.3)]));
+  assert.deepEqual(
+    rows.map((r) => [r.run, r.heldOut]),
+    [
+      ['base', 0.2],
+      ['m', 0.3],
+      ['base + bn-adapt', 0.4],
+    ],
+  );
+  assert.ok(Math.abs(rows[1]!.heldOutDropClosed! - 0.25) < 1e-12);
+  assert.ok(Math.abs(rows[2]!.heldOutDropClosed! - 0.5) < 1e-12);
+  assert.equal(rows[0]!.heldOutDropClosed, null);
+});
+
+test('pendingEvaluation: an adaptation whose scores lack a style the suite has now is evaluated again', () => {
+  const spec = ExperimentEvalSchema.parse({ adapt: ['bn'] });
+  const styles = ['default', 'x', 'heldout-1'];
+  const withStyles = (s: RunScores, names: string[]): RunScores => ({
+    ...s,
+    sets: [...s.sets, ...names.map((name) => ({ name, kind: 'held-out' as const, mIoU: 0.1, pixelAccuracy: 1, perClassIoU: [0.1] }))],
+  });
+  const bn = { method: 'bn' as const, prior: 16 };
+  const old = { ...withStyles(scores('r', 0.6, 0.2), ['heldout-1']), adapted: [scores('r + bn-adapt', 0.6, 0.3, bn)] };
+  assert.deepEqual(pendingEvaluation(old, spec, [], styles), { suite: false, missingStyles: [], targets: [], adapt: [bn] });
+  const done = { ...old, adapted: [withStyles(scores('r + bn-adapt', 0.6, 0.3, bn), ['heldout-1'])] };
+  assert.deepEqual(pendingEvaluation(done, spec, [], styles).adapt, []);
 });
 
 test('a wrong eval.adapt entry is refused when the file is loaded, naming the field', () =>

@@ -84,7 +84,7 @@ test('shapeseg experiment trains, evaluates and compares runs, and resumes witho
   }
 });
 
-test('with the texture-shift suite, each run gets shifted, texture-free and shape-bias scores', async () => {
+test('with the texture-shift suite, each run gets selection, held-out, texture-free and shape-bias scores, and old scores are re-scored', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-exp-'));
   try {
     const data = path.join(dir, 'data');
@@ -100,13 +100,46 @@ test('with the texture-shift suite, each run gets shifted, texture-free and shap
     const out = path.join(dir, 'out');
     assertOk(shapeseg(dir, 'experiment', file, '--out', out, '--no-progress'), 'experiment with the suite');
     const cmp = JSON.parse(fs.readFileSync(path.join(out, 'comparison.json'), 'utf8')) as {
-      rows: Array<{ inStyle: number | null; shifted: number | null; textureFree: number | null; shapeBias: number | null; boundaryIoU: number | null }>;
+      rows: Array<{
+        inStyle: number | null;
+        shifted: number | null;
+        heldOut: number | null;
+        textureFree: number | null;
+        shapeBias: number | null;
+        boundaryIoU: number | null;
+      }>;
+      compute: unknown[];
     };
     const row = cmp.rows[0]!;
-    for (const k of ['inStyle', 'shifted', 'textureFree', 'boundaryIoU'] as const) assert.equal(typeof row[k], 'number', k);
+    for (const k of ['inStyle', 'shifted', 'heldOut', 'textureFree', 'boundaryIoU'] as const) assert.equal(typeof row[k], 'number', k);
     assert.ok(row.shapeBias === null || (row.shapeBias >= 0 && row.shapeBias <= 1));
+    assert.deepEqual(cmp.compute, [
+      { run: 'only', steps: 2, batchSize: 2, accumulate: 1, images: 4, consistency: false, forwardImages: 4, equalCompute: true },
+    ]);
     assert.ok(fs.existsSync(path.join(out, 'only', 'eval-os16', 'shift-eval.json')));
     assert.ok(fs.existsSync(path.join(out, 'only', 'eval-os16', 'default.png')));
+    assert.equal(fs.readFileSync(path.join(out, 'tradeoff.svg'), 'utf8').match(/class="marker"/g)?.length, 2, 'one marker per panel');
+    assert.match(fs.readFileSync(path.join(out, 'comparison.html'), 'utf8'), /<div class="card tradeoff"><svg /);
+    // scores written before the held-out styles existed: the next call re-scores the checkpoint on the suite, no training
+    const scoresFile = path.join(out, 'only', 'scores-os16.json');
+    const scores = JSON.parse(fs.readFileSync(scoresFile, 'utf8')) as RunScores;
+    assert.deepEqual(
+      scores.sets.filter((x) => x.kind === 'held-out').map((x) => x.name),
+      ['heldout-1', 'heldout-2', 'heldout-3'],
+    );
+    fs.writeFileSync(scoresFile, JSON.stringify({ ...scores, sets: scores.sets.filter((x) => x.kind !== 'held-out') }));
+    const checkpoints = snapshot(path.join(out, 'only', 'checkpoints'));
+    const again = shapeseg(dir, 'experiment', file, '--out', out, '--no-progress');
+    assertOk(again, 'experiment over old scores');
+    assert.doesNotMatch(again.stderr, /training /);
+    assert.match(again.stderr, /only at OS 16: evaluating the suite \(for heldout-1, heldout-2, heldout-3\) \(not in its scores yet\)/);
+    assert.deepEqual(snapshot(path.join(out, 'only', 'checkpoints')), checkpoints);
+    const rescored = JSON.parse(fs.readFileSync(scoresFile, 'utf8')) as RunScores;
+    assert.deepEqual(
+      rescored.sets.map((x) => x.name),
+      scores.sets.map((x) => x.name),
+      'every suite style once',
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

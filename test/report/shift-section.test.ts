@@ -8,6 +8,7 @@ import { getLabelSpace } from '../../src/data/label-spaces.js';
 import { computeMetrics } from '../../src/eval/metrics.js';
 import { toEvalResultFile } from '../../src/eval/result-file.js';
 import { SHIFT_EVAL_FORMAT, type ShiftEvalFile, writeShiftEval } from '../../src/eval/shift-eval.js';
+import { formatShiftEval, roleMean } from '../../src/eval/shift-table.js';
 import { writeExampleGrid } from '../../src/report/figures.js';
 import { buildReportHtml } from '../../src/report/html.js';
 import { loadRun } from '../../src/report/run-dir.js';
@@ -18,6 +19,7 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const space = getLabelSpace('vkitti-kitti');
 let withShift = '';
 let without = '';
+let shiftFile: ShiftEvalFile | null = null;
 
 /** An eval result whose confusion matrix has `right` on the diagonal and 10 elsewhere. */
 function result(right: number) {
@@ -40,6 +42,7 @@ before(async () => {
   const styles = [
     ['default', 'training', 1000],
     ['shifted', 'shifted', 100],
+    ['heldout-1', 'held-out', 200],
     ['cue-conflict', 'cue-conflict', 50],
   ] as const;
   const train = result(1000);
@@ -65,6 +68,7 @@ before(async () => {
     }),
     shapeBias: { style: 'cue-conflict', overall: counts, perClass: Object.fromEntries(space.classes.map((c) => [c, counts])) },
   };
+  shiftFile = file;
   await writeShiftEval(path.join(withShift, 'shift-eval', 'shift-eval.json'), file);
   await writeExampleGrid(path.join(withShift, 'shift-eval', 'shifted.png'), [syntheticExample(64, 20, 2)], space.colors, { tileWidth: 64 });
 });
@@ -82,8 +86,23 @@ describe('texture-shift report section', () => {
     for (const s of ['default', 'shifted', 'cue-conflict', 'training']) assert.ok(body.includes(`<td>${s}</td>`) || body.includes(`>${s}<`), s);
     for (const c of space.classes) assert.ok(body.includes(`<td>${c}</td>`), c);
     assert.match(body, /Shape-bias score 75\.0 %/);
+    // the shifted styles are the selection styles; the held-out test styles have their own mean
+    assert.match(body, /<td>shifted<\/td><td class="dim">selection<\/td>/);
+    assert.match(body, /<td>heldout-1<\/td><td class="dim">held-out<\/td>/);
+    assert.match(body, /selection mean <b>[\d.]+<\/b> % over 1 style · held-out mean <b>[\d.]+<\/b> % over 1 style/);
     assert.equal((body.match(/<img /g) ?? []).length, 1);
     assert.ok(!body.includes('plain-run'), 'runs without a shift evaluation are left out');
+  });
+
+  it("shift-eval's printed table names the roles and gives the selection and held-out means", () => {
+    const f = shiftFile!;
+    const text = formatShiftEval(f);
+    const mean = (name: string) => (100 * f.styles.find((s) => s.name === name)!.result.mIoU!).toFixed(1);
+    assert.match(text, /^shifted +selection /m);
+    assert.match(text, /^heldout-1 +held-out /m);
+    assert.match(text, new RegExp(`^selection mean: ${mean('shifted')} % mIoU over 1 style$`, 'm'));
+    assert.match(text, new RegExp(`^held-out mean: ${mean('heldout-1')} % mIoU over 1 style$`, 'm'));
+    assert.equal(roleMean({ ...f, styles: f.styles.filter((s) => s.role !== 'held-out') }, 'held-out').mean, null);
   });
 
   it('shows the band metrics of an eval file in the run summary', async () => {

@@ -22,7 +22,9 @@ test('bad options throw naming the field and value', () => {
   rejects({ out: '/tmp/x', frames: 1.5 }, 'frames', '1.5');
   rejects({ out: '/tmp/x', worlds: ['0001', '9999'] }, 'worlds.1', '9999');
   rejects({ out: '/tmp/x', variations: ['clone', 'clone'] }, 'variations', 'duplicate');
-  rejects({ out: '/tmp/x', layout: 'cityscapes' }, 'layout', 'cityscapes');
+  rejects({ out: '/tmp/x', layout: 'ade20k' }, 'layout', 'ade20k');
+  rejects({ out: '/tmp/x', layout: 'cityscapes', split: 'test' }, 'split', 'test');
+  rejects({ out: '/tmp/x', layout: 'kitti', split: 'val' }, 'split', 'only the cityscapes layout');
   rejects({ out: '/tmp/x', style: 'weird' }, 'style', 'weird');
   rejects({ out: '' }, 'out');
   rejects({ out: '/tmp/x', width: 8 }, 'width', '8');

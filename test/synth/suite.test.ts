@@ -30,7 +30,11 @@ test('the suite is deterministic: the same options give byte-identical files', a
       m.styles.map((s) => s.name),
       SUITE_STYLES.map((s) => s.name),
     );
-    assert.equal(m.styles.filter((s) => s.role === 'shifted').length >= 4, true, 'at least four shifted styles');
+    assert.equal(m.styles.filter((s) => s.role === 'shifted').length >= 4, true, 'at least four shifted (selection) styles');
+    assert.deepEqual(
+      m.styles.filter((s) => s.role === 'held-out').map((s) => s.name),
+      ['heldout-1', 'heldout-2', 'heldout-3'],
+    );
     assert.equal(m.trainingStyle, 'default');
     assert.equal(m.cueConflict?.textureSourceDir, `cue-conflict/${TEXTURE_SOURCE_DIR}`);
   } finally {
@@ -167,6 +171,12 @@ test('ensureSuite reuses a matching suite and rebuilds one made with other optio
     const m = await ensureSuite({ out: dir, frames: 2, height: 32, width: 64 });
     assert.equal(m.frames, 2);
     assert.ok(!fs.existsSync(path.join(dir, 'marker')), 'rebuilt from an empty folder');
+    // a suite written before the held-out styles existed (its manifest without them) is rebuilt
+    fs.writeFileSync(path.join(dir, 'marker'), '');
+    fs.writeFileSync(file, JSON.stringify({ ...m, styles: m.styles.filter((s) => s.role !== 'held-out') }));
+    const rebuilt = await ensureSuite({ out: dir, frames: 2, height: 32, width: 64 });
+    assert.ok(!fs.existsSync(path.join(dir, 'marker')), 'rebuilt for the new styles');
+    assert.ok(rebuilt.styles.some((s) => s.role === 'held-out') && fs.existsSync(path.join(dir, 'heldout-3')));
     fs.writeFileSync(file, '{"format":"other"}');
     assert.throws(() => readSuiteManifest(dir), /suite\.json: field format/);
   } finally {
