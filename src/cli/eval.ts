@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import type { Sample } from '../data/dataset.js';
 import { reportedSubsets } from '../data/label-spaces.js';
 import { openDataset } from '../data/open.js';
+import { type AdaptOptions, adaptationLabel } from '../eval/adapt/options.js';
+import { adaptationRecord } from '../eval/adapt/record.js';
 import { formatBandSummary } from '../eval/band-summary.js';
 import { bandOptions } from '../eval/boundary-band.js';
 import { evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
@@ -14,8 +16,9 @@ import { formatMetricsTable } from '../eval/table.js';
 import type { BatchNormChoice } from '../nn/batchnorm-choice.js';
 import { type Example, evenlySpaced, writeExampleGrid } from '../report/figures.js';
 import { runDirOf, runPaths } from '../train/run-dir.js';
+import { type AdaptFlags, adaptationNote, adaptFromFlags, addAdaptOptions } from './adapt-flags.js';
 
-interface EvalFlags {
+interface EvalFlags extends AdaptFlags {
   checkpoint: string;
   data?: string;
   filter?: string;
@@ -45,10 +48,20 @@ export function figurePathFor(out: string, runDir: string | null): string {
   return path.join(run !== null && dir === run.eval ? run.figures : dir, `${name}.png`);
 }
 
-/** Default result name: `<layout>-os8[-ms0.75_1_1.25][-flip][-aux-bn]`. */
-export function evalName(layout: string, os: number, scales: readonly number[], flip: boolean, batchNorm: BatchNormChoice = 'main'): string {
+/**
+ * Default result name: `<layout>-os8[-ms0.75_1_1.25][-flip][-aux-bn][-bn-adapt|-tent]` (adapted results and the
+ * auxiliary BatchNorm's never overwrite the source-only, main-BatchNorm ones).
+ */
+export function evalName(
+  layout: string,
+  os: number,
+  scales: readonly number[],
+  flip: boolean,
+  adapt: AdaptOptions | null = null,
+  batchNorm: BatchNormChoice = 'main',
+): string {
   const ms = scales.length === 1 && scales[0] === 1 ? '' : `-ms${scales.join('_')}`;
-  return `${layout}-os${os}${ms}${flip ? '-flip' : ''}${batchNorm === 'aux' ? '-aux-bn' : ''}`;
+  return `${layout}-os${os}${ms}${flip ? '-flip' : ''}${batchNorm === 'aux' ? '-aux-bn' : ''}${adapt ? `-${adaptationLabel(adapt)}` : ''}`;
 }
 
 function positiveInt(flag: string, text: string | undefined): number | undefined {
@@ -60,7 +73,7 @@ function positiveInt(flag: string, text: string | undefined): number | undefined
 
 /** Registers `eval`: metrics of a checkpoint on a dataset, printed as a table and written as JSON. */
 export function registerEvalCommand(program: Command): void {
-  program
+  const cmd = program
     .command('eval')
     .description('evaluate a checkpoint (ours or a torchvision deeplabv3 .pth): per-class IoU, mIoU, pixel accuracy, fwIoU')
     .requiredOption('-c, --checkpoint <file>', 'model checkpoint: a shapeseg .safetensors or a torchvision deeplabv3_resnet50/101 .pth')
@@ -94,6 +107,7 @@ export function registerEvalCommand(program: Command): void {
       const limit = positiveInt('--limit', flags.limit);
       const nFigures = positiveInt('--figures', flags.figures) ?? 0;
       const bands = bandOptions(flags);
+      const adapt = adaptFromFlags(flags);
       const batchNorm = parseBatchNorm(flags.bn);
       const { model, info } = readModelCheckpoint(flags.checkpoint, { device, outputStride, batchNorm });
       try {
@@ -102,7 +116,7 @@ export function registerEvalCommand(program: Command): void {
         const dataset = await openDataset(dataCfg);
         const count = limit !== undefined ? Math.min(limit, dataset.length) : dataset.length;
         const indices = Array.from({ length: count }, (_, i) => i);
-        const name = evalName(dataCfg.layout, outputStride, scales, flip, batchNorm);
+        const name = evalName(dataCfg.layout, outputStride, scales, flip, adapt, batchNorm);
         const runDir = runDirOf(flags.checkpoint);
         const out = flags.out ?? (runDir ? path.join(runPaths(runDir).eval, `${name}.json`) : `${name}.json`);
         const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -110,6 +124,7 @@ export function registerEvalCommand(program: Command): void {
           `${info.name} (${info.kind}, ${info.numClasses} classes${info.step !== null ? `, step ${info.step}` : ''}) on ${device}, OS ${outputStride}${scales.length > 1 || scales[0] !== 1 ? `, scales ${scales.join(',')}` : ''}${flip ? ', flip' : ''}${batchNorm === 'aux' ? ', auxiliary BatchNorm' : ''}`,
         );
         log(`data: ${describeData(dataCfg)}: ${count} of ${dataset.length} images, label space ${labelSpace.name}`);
+        if (adapt) log(adaptationNote(adapt, `these ${count} images`));
         if (info.trainedOutputStride !== null && info.trainedOutputStride !== outputStride)
           log(`note: the checkpoint was last trained at output stride ${info.trainedOutputStride}`);
         const figIds = new Set(evenlySpaced(count, nFigures));
@@ -128,6 +143,7 @@ export function registerEvalCommand(program: Command): void {
           indices,
           perImage: flags.perImage ?? false,
           ...bands,
+          adapt,
           onProgress: (done, _total, id) => progress.update(done, id),
           ...(nFigures > 0 ? { onPrediction: (s: Sample, p: Uint8Array) => (figIds.has(k++) ? collect(s, p) : undefined) } : {}),
         }).finally(() => progress.stop());
@@ -145,6 +161,7 @@ export function registerEvalCommand(program: Command): void {
           scales,
           flip,
           batchNorm,
+          adaptation: adaptationRecord(adapt, count, describeData(dataCfg)),
         });
         await writeEvalResult(out, file);
         log(`wrote ${out}`);
@@ -157,4 +174,6 @@ export function registerEvalCommand(program: Command): void {
         model.dispose();
       }
     });
+  // --adapt and its settings, shared with shift-eval
+  addAdaptOptions(cmd);
 }

@@ -3,6 +3,7 @@
 // IoU, the shape-bias score on the cue-conflict style, example figures per style; writes <out>/shift-eval.json.
 import path from 'node:path';
 import type { Command } from 'commander';
+import { adaptationLabel } from '../eval/adapt/options.js';
 import { bandOptions } from '../eval/boundary-band.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { ImageProgress } from '../eval/progress.js';
@@ -13,8 +14,9 @@ import { evenlySpaced } from '../report/figures.js';
 import { writeShiftEvalOutput } from '../report/shift-eval-output.js';
 import { defaultSuiteDir, ensureSuite, readSuiteManifest } from '../synth/suite.js';
 import { runDirOf, runPaths } from '../train/run-dir.js';
+import { type AdaptFlags, adaptationNote, adaptFromFlags, addAdaptOptions } from './adapt-flags.js';
 
-interface ShiftEvalFlags {
+interface ShiftEvalFlags extends AdaptFlags {
   checkpoint: string;
   suite?: string;
   cache: string;
@@ -49,7 +51,7 @@ function size(text: string): [number, number] {
 
 /** Registers `shift-eval`. */
 export function registerShiftEvalCommand(program: Command): void {
-  program
+  const cmd = program
     .command('shift-eval')
     .description(
       'texture-shift suite: metrics per style (training, selection, held-out, texture-free, cue-conflict), drops, the selection and held-out means, and the shape-bias score',
@@ -69,7 +71,10 @@ export function registerShiftEvalCommand(program: Command): void {
     .option('--boundary [ratio]', 'also Boundary IoU per style (band = ratio x image diagonal, default 0.02)')
     .option('--trimap [ratio]', 'also trimap-band mIoU per style (default 0.02)')
     .option('--figures <n>', 'example rows per style figure (the same scenes in every style)', '2')
-    .option('-o, --out <dir>', "output folder (default <run>/shift-eval beside the checkpoint's run, else ./shift-eval; with --bn aux shift-eval-aux-bn)")
+    .option(
+      '-o, --out <dir>',
+      "output folder (default <run>/shift-eval[-aux-bn][-bn-adapt|-tent] beside the checkpoint's run, else ./shift-eval[-…]: --bn aux and --adapt each add their suffix)",
+    )
     .option('--no-progress', 'no progress output')
     .action(async (flags: ShiftEvalFlags) => {
       const device = resolveDevice(flags.device);
@@ -78,6 +83,7 @@ export function registerShiftEvalCommand(program: Command): void {
       const limit = count('--limit', flags.limit, 1);
       const nFigures = count('--figures', flags.figures, 0) ?? 0;
       const bands = bandOptions(flags);
+      const adapt = adaptFromFlags(flags);
       const batchNorm = parseBatchNorm(flags.bn);
       const log = (s: string) => process.stderr.write(`${s}\n`);
       let suiteDir: string;
@@ -94,12 +100,13 @@ export function registerShiftEvalCommand(program: Command): void {
       try {
         const labelSpace = resolveLabelSpace(flags.labelSpace, info);
         const runDir = runDirOf(flags.checkpoint);
-        // the auxiliary BatchNorm's results beside the main ones, not over them
-        const defaultDir = (runDir ? runPaths(runDir).shiftEval : 'shift-eval') + (batchNorm === 'aux' ? '-aux-bn' : '');
-        const outDir = path.resolve(flags.out ?? defaultDir);
+        // the auxiliary BatchNorm's and adapted results go to folders of their own, beside the source-only main ones, not over them
+        const suffix = (batchNorm === 'aux' ? '-aux-bn' : '') + (adapt ? `-${adaptationLabel(adapt)}` : '');
+        const outDir = path.resolve(flags.out ?? `${runDir ? runPaths(runDir).shiftEval : 'shift-eval'}${suffix}`);
         log(
           `${info.name} (${info.kind}, ${info.numClasses} classes${batchNorm === 'aux' ? ', auxiliary BatchNorm' : ''}) on ${device}, OS ${outputStride}; suite ${suiteDir}: ${manifest.styles.map((s) => s.name).join(', ')}`,
         );
+        if (adapt) log(adaptationNote(adapt, "each style's own images"));
         const images = manifest.frames * manifest.worlds.length * manifest.variations.length;
         const perStyle = Math.min(limit ?? images, images);
         let progress: ImageProgress | null = null;
@@ -119,6 +126,7 @@ export function registerShiftEvalCommand(program: Command): void {
             ...(limit !== undefined ? { limit } : {}),
             ...bands,
             exampleIndices: evenlySpaced(perStyle, nFigures),
+            adapt,
             onProgress: (style, done, total) => {
               if (flags.progress === false) return;
               if (style !== current) {
@@ -138,4 +146,6 @@ export function registerShiftEvalCommand(program: Command): void {
         model.dispose();
       }
     });
+  // --adapt and its settings, shared with eval
+  addAdaptOptions(cmd);
 }

@@ -5,6 +5,8 @@ import type { LabelSpace } from '../data/label-spaces.js';
 import type { SampleSource } from '../data/loader.js';
 import type { OutputStride } from '../models/deeplabv3.js';
 import { type Device, fromBuffer, tidy } from '../tensor/index.js';
+import { openAdapter, type TestTimeAdapter } from './adapt/adapter.js';
+import type { AdaptOptions } from './adapt/options.js';
 import { BoundaryIoU, type BoundaryIoUResult } from './boundary-iou.js';
 import { ConfusionMatrix } from './confusion.js';
 import { type InferenceOptions, predict, type SegmentationModel } from './inference.js';
@@ -51,6 +53,11 @@ export interface EvaluateOptions extends InferenceOptions {
   boundaryRatio?: number;
   /** Also the confusion matrix of the band within this fraction of the diagonal of a ground-truth boundary. */
   trimapRatio?: number;
+  /**
+   * Test-time adaptation on the evaluated images, in evaluation order, one image per batch (src/eval/adapt). The
+   * model is put back as it was afterwards; the numbers used target images and are reported apart.
+   */
+  adapt?: AdaptOptions | null;
 }
 
 /** What evaluate() returns. */
@@ -95,6 +102,7 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
     model.setOutputStride(opts.outputStride);
   }
   model.eval();
+  let adapter: TestTimeAdapter | null = null;
   const total = new ConfusionMatrix(c, opts.device);
   const perImage: PerImageMetrics[] | undefined = opts.perImage ? [] : undefined;
   // band metrics run on the host over the label maps: each image's prediction comes back once
@@ -113,6 +121,7 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
     queued.push(p);
   };
   try {
+    adapter = opts.adapt ? openAdapter(model, opts.adapt) : null;
     for (let k = 0; k < ahead; k++) load(k);
     for (let k = 0; queued.length > 0; k++) {
       const sample = await queued.shift()!;
@@ -122,7 +131,7 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
       const predHost = tidy(() => {
         const image = fromBuffer(sample.image, [h, w, 3], 'uint8', { device: opts.device }).permute([2, 0, 1]).unsqueeze(0);
         const label = fromBuffer(sample.label, [h, w], 'uint8', { device: opts.device });
-        const pred = predict(model, image, opts);
+        const pred = adapter ? adapter.predict(image, opts) : predict(model, image, opts);
         if (perImage) {
           const one = new ConfusionMatrix(c, opts.device);
           try {
@@ -155,6 +164,7 @@ export async function evaluate(model: EvaluableModel, dataset: EvalDataset, opts
       ...(trimap ? { trimap: trimap.result() } : {}),
     };
   } finally {
+    adapter?.close();
     total.dispose();
     if (opts.outputStride !== undefined && previousStride !== undefined && model.setOutputStride) model.setOutputStride(previousStride);
     model.train(wasTraining);

@@ -2,7 +2,7 @@
 // normalised, model in eval(), logits already upsampled to the input size by the model,
 // argmax over classes. Optionally averaged softmax over scales and horizontal flips.
 import { normalize } from '../data/normalize.js';
-import { F, noGrad, type Tensor, tidy } from '../tensor/index.js';
+import { F, isGradEnabled, noGrad, type Tensor, tidy } from '../tensor/index.js';
 
 /** What inference needs of a model: DeepLabV3's forward (logits at the input size) and its mode. */
 export interface SegmentationModel {
@@ -48,31 +48,37 @@ function logitsAt(model: SegmentationModel, x: Tensor, s: number, flip: boolean)
 }
 
 /**
+ * Softmax of a normalised N,3,H,W float batch averaged over the scales (and flips). Under grad mode it stays
+ * differentiable (test-time adaptation minimises its entropy); otherwise the passes are summed in place.
+ */
+export function meanProbabilities(model: SegmentationModel, x: Tensor, opts: InferenceOptions = {}): Tensor {
+  const scales = checkScales(opts.scales ?? [1]);
+  const flips = opts.flip ? [false, true] : [false];
+  const grad = isGradEnabled();
+  let acc: Tensor | null = null;
+  for (const s of scales) {
+    for (const f of flips) {
+      // each pass in its own scope: only its probabilities survive, the activations go at once
+      const p = tidy(() => F.softmax(logitsAt(model, x, s, f).float(), 1));
+      if (acc === null) acc = p;
+      // softmax's backward needs its output unchanged: no in-place sum under grad
+      else if (grad) acc = acc.add(p);
+      else {
+        acc.add_(p);
+        p.dispose();
+      }
+    }
+  }
+  return (acc as Tensor).div(scales.length * flips.length);
+}
+
+/**
  * Class probabilities N,C,H,W (float32) of a uint8 N,3,H,W image batch on the model's device:
  * softmax averaged over the scales (and flips).
  */
 export function predictProbabilities(model: SegmentationModel, images: Tensor, opts: InferenceOptions = {}): Tensor {
   assertEval(model);
-  const scales = checkScales(opts.scales ?? [1]);
-  const flips = opts.flip ? [false, true] : [false];
-  return noGrad(() =>
-    tidy(() => {
-      const x = normalize(images);
-      let acc: Tensor | null = null;
-      for (const s of scales) {
-        for (const f of flips) {
-          // each pass in its own scope: only its probabilities survive, the activations go at once
-          const p = tidy(() => F.softmax(logitsAt(model, x, s, f).float(), 1));
-          if (acc === null) acc = p;
-          else {
-            acc.add_(p);
-            p.dispose();
-          }
-        }
-      }
-      return (acc as Tensor).div(scales.length * flips.length);
-    }),
-  );
+  return noGrad(() => tidy(() => meanProbabilities(model, normalize(images), opts)));
 }
 
 /** Predicted class indices N,H,W (int64) of a uint8 N,3,H,W image batch on the model's device. */

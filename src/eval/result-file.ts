@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import * as z from 'zod';
 import { writeFileAtomicAsync } from '../io/atomic.js';
 import { BATCHNORM_CHOICES, type BatchNormChoice } from '../nn/batchnorm-choice.js';
+import { type AdaptationRecord, AdaptationRecordSchema } from './adapt/record.js';
 import type { BoundaryIoUResult } from './boundary-iou.js';
 import type { SegMetrics } from './metrics.js';
 import type { TrimapResult } from './trimap.js';
@@ -52,6 +53,8 @@ export const EvalResultSchema = z.looseObject({
   perImage: z.array(PerImageSchema).optional(),
   boundary: BoundarySchema.optional(),
   trimap: TrimapSchema.optional(),
+  /** Test-time adaptation on the evaluated (target) images: method, settings, images; null: source-only. Absent in older files. */
+  adaptation: AdaptationRecordSchema.nullable().optional(),
 });
 
 /** The content of an eval result file. */
@@ -70,6 +73,8 @@ export interface EvalProvenance {
   /** Which BatchNorm normalised (eval/shift-eval `--bn`); recorded when given. */
   batchNorm?: BatchNormChoice;
   seconds?: number;
+  /** The test-time adaptation behind the numbers (adaptationRecord); null or absent: none. */
+  adaptation?: AdaptationRecord | null;
 }
 
 /** Per-image numbers kept when asked for. */
@@ -130,6 +135,7 @@ export function toEvalResultFile(
     totalPixels: metrics.totalPixels,
     ignoredPixels,
     ...(prov.seconds !== undefined ? { seconds: prov.seconds } : {}),
+    adaptation: prov.adaptation ?? null,
     ...(perImage ? { perImage: perImage.map((p) => ({ id: p.id, mIoU: finiteOrNull(p.mIoU), pixelAccuracy: finiteOrNull(p.pixelAccuracy) })) } : {}),
     ...(bands.boundary
       ? { boundary: { ratio: bands.boundary.ratio, mBoundaryIoU: finiteOrNull(bands.boundary.mean), perClassBoundaryIoU: byName(bands.boundary.perClass) } }

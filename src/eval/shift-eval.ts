@@ -15,6 +15,8 @@ import type { OutputStride } from '../models/deeplabv3.js';
 import { BATCHNORM_CHOICES, type BatchNormChoice } from '../nn/batchnorm-choice.js';
 import type { SuiteManifest } from '../synth/suite.js';
 import type { Device } from '../tensor/index.js';
+import type { AdaptOptions } from './adapt/options.js';
+import { AdaptSettingsRecordSchema, adaptationRecord } from './adapt/record.js';
 import { type EvaluableModel, evaluate, evaluationToFile } from './evaluate.js';
 import { type EvalResultFile, EvalResultSchema, finiteOrNull } from './result-file.js';
 import { ShapeBias, type ShapeBiasCounts, type ShapeBiasResult } from './shape-bias.js';
@@ -53,6 +55,8 @@ export const ShiftEvalSchema = z.looseObject({
       }),
     )
     .min(1),
+  /** Test-time adaptation: each style adapted on its own images (online TENT starts afresh per style); null: none. */
+  adaptation: AdaptSettingsRecordSchema.nullable().optional(),
   /** Geirhos-style score on the cue-conflict style; null when the suite has none. */
   shapeBias: z.strictObject({ style: z.string(), overall: CountsSchema, perClass: z.record(z.string(), CountsSchema) }).nullable(),
 });
@@ -75,6 +79,8 @@ export interface ShiftEvalOptions {
   trimapRatio?: number;
   /** Indices (within the evaluated images) whose predictions are kept as examples, the same for every style. */
   exampleIndices?: readonly number[];
+  /** Test-time adaptation, per style on that style's images (reported apart: it uses target images). */
+  adapt?: AdaptOptions | null;
   onProgress?: (style: string, done: number, total: number) => void;
 }
 
@@ -144,10 +150,12 @@ export async function runShiftEval(
       ...(opts.boundaryRatio !== undefined ? { boundaryRatio: opts.boundaryRatio } : {}),
       ...(opts.trimapRatio !== undefined ? { trimapRatio: opts.trimapRatio } : {}),
       onPrediction,
+      adapt: opts.adapt ?? null,
       onProgress: (done, total) => opts.onProgress?.(style.name, done, total),
     });
     if (bias) shapeBias = bias.result();
     examples.set(style.name, kept);
+    const spec = `${manifest.layout}:${dataset.root}`;
     results.push({
       name: style.name,
       role: style.role,
@@ -156,11 +164,12 @@ export async function runShiftEval(
         model: prov.model,
         labelSpace: space.name,
         classNames: space.classes,
-        data: { spec: `${manifest.layout}:${dataset.root}`, split: null, count },
+        data: { spec, split: null, count },
         outputStride: opts.outputStride ?? null,
         scales: opts.scales ?? [1],
         flip: opts.flip ?? false,
         ...(opts.batchNorm !== undefined ? { batchNorm: opts.batchNorm } : {}),
+        adaptation: adaptationRecord(opts.adapt, count, spec),
       }),
     });
   }
@@ -191,6 +200,7 @@ export async function runShiftEval(
       figure: null,
       result: r.result,
     })),
+    adaptation: opts.adapt ?? null,
     shapeBias:
       shapeBias !== null && conflictStyle !== null
         ? {

@@ -39,6 +39,7 @@ export function formatShiftEval(f: ShiftEvalFile): string {
   ]);
   const lines = [
     `texture-shift suite ${f.suite.dir} (${f.styles[0]?.result.data.count ?? 0} images per style; Δ = mIoU points vs ${f.trainingStyle})`,
+    ...(f.adaptation ? [`with test-time adaptation ${JSON.stringify(f.adaptation)}, each style on its own images: reported apart`] : []),
     ...grid(header, rows),
     ...(['shifted', 'held-out'] as const).map((role) => {
       const m = roleMean(f, role);

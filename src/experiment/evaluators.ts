@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { getLabelSpace } from '../data/label-spaces.js';
 import { openDataset } from '../data/open.js';
+import { type AdaptOptions, adaptationLabel } from '../eval/adapt/options.js';
+import { adaptationRecord } from '../eval/adapt/record.js';
 import { type EvaluableModel, evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
 import { readModelCheckpoint } from '../eval/load-model.js';
 import { subsetMIoU } from '../eval/metrics.js';
@@ -16,17 +18,17 @@ import type { Experiment } from './schema.js';
 import { isSuiteSet, type RunScores, type SetScores } from './scores.js';
 import { expectedSuiteStyles } from './suite-dir.js';
 import { suiteScores } from './suite-evaluator.js';
-import { currentScores, pendingEvaluation, type ResolvedTarget, resolveTargets } from './targets.js';
+import { adaptedScores, currentScores, pendingEvaluation, type ResolvedTarget, resolveTargets } from './targets.js';
 
 type EvalArgs = Parameters<RunEvaluator>[0];
 
-/** Evaluates the model on one target; writes `<outDir>/targets/<name>.json` (the full eval result file). */
-async function targetScores(model: EvaluableModel, modelName: string, t: ResolvedTarget, o: EvalArgs): Promise<SetScores> {
+/** Evaluates the model on one target (adapting on it when `adapt` says so); writes `<outDir>/targets/<name>.json` (the full eval result file). */
+async function targetScores(model: EvaluableModel, modelName: string, t: ResolvedTarget, o: EvalArgs, adapt: AdaptOptions | null): Promise<SetScores> {
   const dataset = await openDataset(t.data);
   const root = path.resolve(t.data.root);
   const spec = describeData({ ...t.data, root });
   o.log(`${o.run}: target ${t.name} at OS ${o.outputStride}: ${spec} (${dataset.length} images, label space ${dataset.labelSpace.name})`);
-  const res = await evaluate(model, dataset, { labelSpace: dataset.labelSpace, device: o.config.train.device, outputStride: o.outputStride });
+  const res = await evaluate(model, dataset, { labelSpace: dataset.labelSpace, device: o.config.train.device, outputStride: o.outputStride, adapt });
   const classNames = [...dataset.labelSpace.classes];
   const file = evaluationToFile(res, {
     checkpoint: path.resolve(o.checkpoint),
@@ -38,6 +40,7 @@ async function targetScores(model: EvaluableModel, modelName: string, t: Resolve
     scales: [1],
     flip: false,
     batchNorm: o.batchNorm,
+    adaptation: adaptationRecord(adapt, res.images, spec),
   });
   await writeEvalResult(path.join(o.outDir, 'targets', `${t.name}.json`), file);
   const perClassIoU = Array.from(res.metrics.perClassIoU, finiteOrNull);
@@ -62,30 +65,55 @@ async function targetScores(model: EvaluableModel, modelName: string, t: Resolve
 }
 
 /**
+ * A run's scores with one adaptation (null: source-only), evaluating only what `previous` lacks: the suite when
+ * `shiftSuite` is on and each target. Adapted scores are named `<run> + <label>` and keep their files in
+ * `<outDir>/adapt-<label>/`.
+ */
+async function scoresWith(
+  model: EvaluableModel,
+  modelName: string,
+  o: EvalArgs,
+  spec: Experiment['eval'],
+  targets: readonly ResolvedTarget[],
+  previous: RunScores | null,
+  adapt: AdaptOptions | null,
+): Promise<RunScores> {
+  const label = adapt ? adaptationLabel(adapt) : null;
+  const at = label ? { ...o, run: `${o.run} + ${label}`, outDir: path.join(o.outDir, `adapt-${label}`) } : o;
+  const todo = pendingEvaluation(previous, spec, targets, expectedSuiteStyles(spec));
+  const suite = todo.suite ? await suiteScores(model, modelName, at, adapt) : null;
+  const fresh: SetScores[] = [];
+  for (const t of todo.targets) fresh.push(await targetScores(model, modelName, t, at, adapt));
+  const kept = (previous?.sets ?? []).filter((x) => !suite || !isSuiteSet(x));
+  const base: RunScores = suite ??
+    previous ?? { run: at.run, outputStride: o.outputStride, checkpoint: o.checkpoint, classNames: [], sets: [], shapeBias: null, shapeBiasPerClass: [] };
+  const classNames = base.classNames.length > 0 ? base.classNames : [...getLabelSpace(o.config.data.train.labelSpace).classes];
+  const { adapted: _, ...merged } = currentScores(
+    // a fresh suite pass replaces every suite set the run had (its drops and shape bias belong together)
+    { ...base, checkpoint: o.checkpoint, classNames, sets: [...(suite?.sets ?? []), ...kept, ...fresh] },
+    spec,
+    targets,
+  );
+  return { ...merged, ...(adapt ? { adaptation: adapt } : {}) };
+}
+
+/**
  * The evaluator an experiment's `eval` section asks for: the suite when `shiftSuite` is on, and each target
- * (eval.targets, else the config's data.val). With `previous` scores, only what they lack is evaluated (a target
- * added to the file, or one whose data changed) and merged in.
+ * (eval.targets, else the config's data.val), without adaptation and then with each of `eval.adapt`. With
+ * `previous` scores, only what they lack is evaluated (a target added to the file, or one whose data changed) and
+ * merged in.
  */
 export function defaultEvaluator(spec: Experiment['eval']): RunEvaluator {
   return async (o) => {
     const targets = resolveTargets(spec, o.config, o.run);
     const previous = o.previous ?? null;
-    const todo = pendingEvaluation(previous, spec, targets, expectedSuiteStyles(spec));
     const { model, info } = readModelCheckpoint(o.checkpoint, { device: o.config.train.device, outputStride: o.outputStride, batchNorm: o.batchNorm });
     try {
-      const suite = todo.suite ? await suiteScores(model, info.name, o) : null;
-      const fresh: SetScores[] = [];
-      for (const t of todo.targets) fresh.push(await targetScores(model, info.name, t, o));
-      const kept = (previous?.sets ?? []).filter((x) => !suite || !isSuiteSet(x));
-      const base: RunScores = suite ??
-        previous ?? { run: o.run, outputStride: o.outputStride, checkpoint: o.checkpoint, classNames: [], sets: [], shapeBias: null, shapeBiasPerClass: [] };
-      const classNames = base.classNames.length > 0 ? base.classNames : [...getLabelSpace(o.config.data.train.labelSpace).classes];
-      return currentScores(
-        // a fresh suite pass replaces every suite set the run had (its drops and shape bias belong together)
-        { ...base, checkpoint: o.checkpoint, classNames, sets: [...(suite?.sets ?? []), ...kept, ...fresh] },
-        spec,
-        targets,
-      );
+      const source = await scoresWith(model, info.name, o, spec, targets, previous, null);
+      const adapted: RunScores[] = [];
+      // the adaptations the runner asks for with this variant (none for a run's [aux BN] variant)
+      for (const a of o.evalSpec.adapt) adapted.push(await scoresWith(model, info.name, o, spec, targets, adaptedScores(previous, a), a));
+      return adapted.length > 0 ? { ...source, adapted } : source;
     } finally {
       model.dispose();
     }

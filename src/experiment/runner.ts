@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunConfig } from '../config/index.js';
+import { adaptationLabel } from '../eval/adapt/options.js';
 import { writeFileAtomicAsync } from '../io/atomic.js';
 import type { BatchNormChoice } from '../nn/batchnorm-choice.js';
 import { writeReport } from '../report/index.js';
@@ -26,6 +27,7 @@ import {
   type RunScores,
   type TargetComparison,
   targetComparison,
+  withAdaptedRows,
 } from './scores.js';
 import { expectedSuiteStyles } from './suite-dir.js';
 import { currentScores, pendingEvaluation } from './targets.js';
@@ -111,6 +113,14 @@ function variantsOf(spec: Experiment['eval'], config: RunConfig): Variant[] {
   return spec.outputStrides.flatMap((outputStride) => norms.map((batchNorm) => ({ outputStride, batchNorm })));
 }
 
+/**
+ * The eval section a variant is scored with: test-time adaptation (`eval.adapt`) applies to the main BatchNorm
+ * only, so a run's `[aux BN]` variant gets no `+ bn-adapt`/`+ tent` rows (one adapted row per run and output stride).
+ */
+function variantSpec(spec: Experiment['eval'], v: Variant): Experiment['eval'] {
+  return v.batchNorm === 'aux' && spec.adapt.length > 0 ? { ...spec, adapt: [] } : spec;
+}
+
 /** The auxiliary BatchNorm's files and row beside the main ones: `scores-os8-aux-bn.json`, `eval-os8-aux-bn/`, `run [aux BN]`. */
 function variantPaths(runDir: string, run: string, v: Variant): { scores: string; outDir: string; row: string } {
   const p = runPaths(runDir);
@@ -155,14 +165,14 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     }
     for (const v of variantsOf(spec.eval, config)) {
       const files = variantPaths(runDir, run.name, v);
+      const evalSpec = variantSpec(spec.eval, v);
       const previous = readScores(files.scores);
-      const todo = pendingEvaluation(previous, spec.eval, targets, suiteStyles);
-      if (previous && !todo.suite && todo.targets.length === 0) continue;
+      const todo = pendingEvaluation(previous, evalSpec, targets, suiteStyles);
+      if (previous && !todo.suite && todo.targets.length === 0 && todo.adapt.length === 0) continue;
       if (previous) {
         const suite = todo.missingStyles.length > 0 ? `the suite (for ${todo.missingStyles.join(', ')})` : 'the suite';
-        log(
-          `${files.row} at OS ${v.outputStride}: evaluating ${[...(todo.suite ? [suite] : []), ...todo.targets.map((t) => t.name)].join(', ')} (not in its scores yet)`,
-        );
+        const what = [...(todo.suite ? [suite] : []), ...todo.targets.map((t) => t.name), ...todo.adapt.map((a) => `with ${adaptationLabel(a)}`)];
+        log(`${files.row} at OS ${v.outputStride}: evaluating ${what.join(', ')} (not in its scores yet)`);
       }
       checkpoint ??= await trainRun(config, runDir, o.progress, log);
       const s = await o.evaluator({
@@ -170,7 +180,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         config,
         checkpoint,
         ...v,
-        evalSpec: spec.eval,
+        evalSpec,
         outDir: files.outDir,
         log,
         previous,
@@ -184,19 +194,20 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     dir: path.join(o.out, run.name),
     scores: variantsOf(spec.eval, config).flatMap((v) => {
       const s = readScores(variantPaths(path.join(o.out, run.name), run.name, v).scores);
-      return s ? [currentScores(s, spec.eval, targets)] : [];
+      return s ? [currentScores(s, variantSpec(spec.eval, v), targets)] : [];
     }),
   }));
-  const scores = evaluated.flatMap((r) => r.scores);
+  // adapted scores become their own rows after every source-only one (reported apart)
+  const scores = withAdaptedRows(evaluated.flatMap((r) => r.scores));
   const rows = comparisonRows(scores);
   const targets = targetComparison(scores);
   const markdown = experimentMarkdown(scores);
   const compute = markEqualCompute(o.experiment.runs.map(({ run, config }) => trainingCompute(run.name, config, o.experiment.file)))
     // a run evaluated with its auxiliary BatchNorm too: that row had the run's compute
     .flatMap((c) => (scores.some((s) => s.run === auxRow(c.run)) ? [c, { ...c, run: auxRow(c.run) }] : [c]));
-  // the chart of the suite rows (the same rows comparison.md's suite table shows)
+  // the chart of the source-only suite rows (rows with test-time adaptation used target images: reported apart, in the tables only)
   const chart = tradeoffChart(
-    comparisonRows(scores.filter((s) => s.sets.some(isSuiteSet))),
+    comparisonRows(scores.filter((s) => !s.adaptation && s.sets.some(isSuiteSet))),
     compute.filter((c) => scores.some((s) => s.run === c.run)),
   );
   const dirs = evaluated.filter((r) => r.scores.length > 0).map((r) => r.dir);

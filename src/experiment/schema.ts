@@ -3,6 +3,7 @@
 // overrides them on purpose.
 import * as z from 'zod';
 import { type DataConfig, DataConfigSchema } from '../data/schema.js';
+import { AdaptOptionsSchema, adaptationLabel } from '../eval/adapt/options.js';
 import { SynthOptionsSchema } from '../synth/options.js';
 
 const outputStride = z.literal([8, 16]);
@@ -69,6 +70,17 @@ export const ExperimentEvalSchema = z
     suite: z.string().min(1).optional(),
     /** Example rows per style figure. */
     figures: z.number().int().min(0).default(2),
+    /**
+     * Test-time adaptation methods to score every run with as well (`bn`, `tent`, or a mapping with settings such as
+     * `{method: tent, episodic: true}`): each gives its own rows (`<run> + bn-adapt`), marked as using target images,
+     * never the baseline of "drop closed".
+     */
+    adapt: z
+      .array(z.preprocess((v) => (typeof v === 'string' ? { method: v } : v), AdaptOptionsSchema))
+      .default([])
+      .refine((as) => new Set(as.map(adaptationLabel)).size === as.length, {
+        message: 'adaptations must differ in name (bn-adapt, tent, tent-episodic): list each once',
+      }),
   })
   .transform((e) => ({ ...e, shiftSuite: e.shiftSuite ?? e.targets.length === 0 }));
 

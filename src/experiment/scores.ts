@@ -2,6 +2,7 @@
 // texture-shift summary (comparisonRows) and the per-target tables domain-generalisation papers print
 // (targetComparison: rows = runs, columns = targets + their mean, one per-class table per target).
 import * as z from 'zod';
+import { type AdaptOptions, adaptationLabel } from '../eval/adapt/options.js';
 
 /** What a dataset target was, recorded beside its numbers so a table can be traced to its data. */
 export interface TargetRecord {
@@ -55,6 +56,19 @@ export interface RunScores {
   /** Fraction of cue-conflict pixels (predicted as shape or texture class) predicted as the shape class. */
   shapeBias: number | null;
   shapeBiasPerClass: Array<number | null>;
+  /** The test-time adaptation these scores used (they used unlabeled target images); absent or null: source-only. */
+  adaptation?: AdaptOptions | null;
+  /** The same run scored with each of the experiment's adaptations (`eval.adapt`), `run` named `<run> + <label>`. */
+  adapted?: RunScores[];
+}
+
+/**
+ * Every run's scores as comparison rows: the source-only ones first, then each run's adapted ones, which are
+ * reported apart (they use target images) and never serve as a baseline.
+ */
+export function withAdaptedRows(all: readonly RunScores[]): RunScores[] {
+  const source = all.map(({ adapted: _, ...s }) => s);
+  return [...source, ...all.flatMap((s) => s.adapted ?? [])];
 }
 
 /** The summary row of a run in the comparison. */
@@ -66,7 +80,7 @@ export interface ComparisonRow {
   shifted: number | null;
   /** inStyle − shifted. */
   drop: number | null;
-  /** 1 − drop / baseline's drop: the share of the baseline's drop this run closes (the baseline is the first run). */
+  /** 1 − drop / baseline's drop: the share of the baseline's drop this run closes (the baseline is the first source-only run). */
   dropClosed: number | null;
   /** Mean mIoU over the held-out test styles (nothing is tuned on them; null in scores written before they existed). */
   heldOut: number | null;
@@ -79,6 +93,8 @@ export interface ComparisonRow {
   boundaryIoU: number | null;
   /** IoU of each class on the in-style set. */
   perClassInStyle: Array<number | null>;
+  /** The test-time adaptation of this row (`bn-adapt`, `tent`, …): it used target images; null: source-only. */
+  adaptation: string | null;
 }
 
 const mean = (xs: readonly number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -88,7 +104,10 @@ function closed(drop: number | null, base: number | null): number | null {
   return drop !== null && base !== null && base > 0 ? 1 - drop / base : null;
 }
 
-/** Builds the comparison rows; the first run at each output stride is the baseline for `dropClosed` and `heldOutDropClosed`. */
+/**
+ * Builds the comparison rows; the first source-only run at each output stride is the baseline for `dropClosed` and
+ * `heldOutDropClosed` (a row with test-time adaptation never is: it used target images).
+ */
 export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
   const rows = all.map((s): ComparisonRow => {
     const inStyleSet = s.sets.find((x) => x.kind === 'in-style') ?? s.sets.find((x) => x.kind === 'val');
@@ -111,10 +130,11 @@ export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
       shapeBias: s.shapeBias,
       boundaryIoU: inStyleSet?.boundaryIoU ?? null,
       perClassInStyle: inStyleSet?.perClassIoU ?? [],
+      adaptation: s.adaptation ? adaptationLabel(s.adaptation) : null,
     };
   });
   for (const row of rows) {
-    const base = rows.find((r) => r.outputStride === row.outputStride);
+    const base = rows.find((r) => r.outputStride === row.outputStride && r.adaptation === null);
     if (!base || base === row) continue;
     row.dropClosed = closed(row.drop, base.drop);
     row.heldOutDropClosed = closed(row.heldOutDrop, base.heldOutDrop);
@@ -127,7 +147,7 @@ export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
  * JSON has no NaN, so undefined metrics read as null.
  */
 const num = z.number().nullable();
-const RunScoresSchema = z.looseObject({
+const SourceScoresSchema = z.looseObject({
   run: z.string(),
   outputStride: z.literal([8, 16]),
   checkpoint: z.string(),
@@ -145,7 +165,9 @@ const RunScoresSchema = z.looseObject({
   ),
   shapeBias: num,
   shapeBiasPerClass: z.array(num),
+  adaptation: z.looseObject({ method: z.string() }).nullable().optional(),
 });
+const RunScoresSchema = SourceScoresSchema.extend({ adapted: z.array(SourceScoresSchema).optional() });
 
 /** Parses the text of a scores file (scores-os<N>.json); errors name the file and the field. */
 export function parseRunScores(text: string, file: string): RunScores {
@@ -163,6 +185,10 @@ export function parseRunScores(text: string, file: string): RunScores {
   // null metrics stay null at run time; every reader formats them as "–"
   return r.data as unknown as RunScores;
 }
+
+/** Said under a table that has adapted rows. */
+export const ADAPTED_ROWS_NOTE =
+  'Rows named `<run> + bn-adapt` or `+ tent` adapt at test time on the evaluated (unlabeled, target) images: a different setting, reported apart, never the baseline of "drop closed", left off the trade-off chart, and not counted toward the goal.';
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(1));
 
@@ -187,6 +213,7 @@ export function comparisonMarkdown(rows: readonly ComparisonRow[], classNames: r
   const lines = [`| run | OS | ${cols.map(([h]) => h).join(' | ')} |`, `|${'---|'.repeat(cols.length + 2)}`];
   for (const r of rows) lines.push(`| ${r.run} | ${r.outputStride} | ${cols.map(([, f]) => pct(f(r))).join(' | ')} |`);
   lines.push('', SUITE_ROLES_NOTE);
+  if (rows.some((r) => r.adaptation !== null)) lines.push('', ADAPTED_ROWS_NOTE);
   lines.push('', `| run | OS | ${classNames.join(' | ')} |`, `|${'---|'.repeat(classNames.length + 2)}`);
   for (const r of rows) lines.push(`| ${r.run} | ${r.outputStride} | ${classNames.map((_, k) => pct(r.perClassInStyle[k])).join(' | ')} |`);
   return `${lines.join('\n')}\n`;
@@ -218,6 +245,8 @@ export interface TargetRow {
   subsetMIoU: Record<string, Record<string, number | null>>;
   /** Mean over targets of each subset that every target reports. */
   subsetMean: Record<string, number | null>;
+  /** The test-time adaptation of this row (it used target images); null: source-only. */
+  adaptation: string | null;
   /** IoU per class name, per target name. */
   perClass: Record<string, Record<string, number | null>>;
 }
@@ -276,6 +305,7 @@ export function targetComparison(all: readonly RunScores[]): TargetComparison {
         subsetMIoU,
         subsetMean: Object.fromEntries(meanSubsets.map((n) => [n, meanOf(targets.map((t) => subsetMIoU[t.name]![n]!))])),
         perClass,
+        adaptation: s.adaptation ? adaptationLabel(s.adaptation) : null,
       };
     });
   return { targets, meanSubsets, rows };
@@ -305,6 +335,7 @@ export function targetsMarkdown(c: TargetComparison): string {
     ];
     lines.push(`| ${r.run} | ${r.outputStride} | ${cells.map(pct).join(' | ')} |`);
   }
+  if (c.rows.some((r) => r.adaptation !== null)) lines.push('', ADAPTED_ROWS_NOTE);
   lines.push('', 'Targets:', '', ...c.targets.map((t) => `- ${describeTarget(t)}`));
   for (const t of c.targets) {
     lines.push(

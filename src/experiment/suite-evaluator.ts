@@ -2,6 +2,7 @@
 // the run's folder, and condenses them into the experiment's scores.
 import * as path from 'node:path';
 import { getLabelSpace } from '../data/label-spaces.js';
+import type { AdaptOptions } from '../eval/adapt/options.js';
 import type { EvaluableModel } from '../eval/evaluate.js';
 import { runShiftEval, type ShiftEvalFile } from '../eval/shift-eval.js';
 import { evenlySpaced } from '../report/figures.js';
@@ -41,8 +42,13 @@ export function scoresFromShiftEval(file: ShiftEvalFile, run: string, outputStri
   };
 }
 
-/** Evaluates a loaded model on the suite; writes `<outDir>/shift-eval.json` and per-style figures. */
-export async function suiteScores(model: EvaluableModel, modelName: string, o: Parameters<RunEvaluator>[0]): Promise<RunScores> {
+/** Evaluates a loaded model on the suite (adapting on each style when `adapt` says so); writes `<outDir>/shift-eval.json` and per-style figures. */
+export async function suiteScores(
+  model: EvaluableModel,
+  modelName: string,
+  o: Parameters<RunEvaluator>[0],
+  adapt: AdaptOptions | null = null,
+): Promise<RunScores> {
   const { run, config, checkpoint, outputStride, batchNorm, evalSpec, outDir, log } = o;
   const suiteDir = experimentSuiteDir(evalSpec);
   if (!evalSpec.suite) await ensureSuite({ out: suiteDir });
@@ -62,8 +68,9 @@ export async function suiteScores(model: EvaluableModel, modelName: string, o: P
       batchNorm,
       ...(evalSpec.boundaryBand > 0 ? { boundaryRatio: evalSpec.boundaryBand } : {}),
       exampleIndices: evenlySpaced(images, evalSpec.figures),
+      adapt,
     },
   );
   await writeShiftEvalOutput(outDir, result, labelSpace);
-  return scoresFromShiftEval(result.file, run, outputStride, checkpoint);
+  return { ...scoresFromShiftEval(result.file, run, outputStride, checkpoint), ...(adapt ? { adaptation: adapt } : {}) };
 }

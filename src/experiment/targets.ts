@@ -5,6 +5,7 @@
 import { ConfigError, formatIssues, type RunConfig } from '../config/index.js';
 import { getLabelSpace, type LabelSpace, reportedSubsets } from '../data/label-spaces.js';
 import { type DataConfig, DataConfigSchema } from '../data/schema.js';
+import type { AdaptOptions } from '../eval/adapt/options.js';
 import type { Experiment, ExperimentTarget } from './schema.js';
 import { isSuiteSet, type RunScores, type SetScores } from './scores.js';
 
@@ -94,17 +95,22 @@ export function isScoreOf(set: SetScores, t: ResolvedTarget): boolean {
   return set.name === t.name && set.kind === t.kind && (set.data === undefined || canonical(set.data.config) === canonical(t.data));
 }
 
+/** The adapted scores in `scores` made with exactly `adapt` (method and settings), if any. */
+export function adaptedScores(scores: RunScores | null, adapt: AdaptOptions): RunScores | null {
+  return scores?.adapted?.find((s) => s.adaptation != null && canonical(s.adaptation) === canonical(adapt)) ?? null;
+}
+
 /**
- * What a run still needs at one output stride, given the scores it already has (null: none yet): the suite when it
- * is on and the scores lack one of `suiteStyles` (the styles the suite has now), and each target not scored yet.
+ * The suite and targets `scores` (null: none yet) lack: the suite when it is on and the scores lack one of
+ * `suiteStyles` (the styles the suite has now), and each target not scored yet.
  */
-export function pendingEvaluation(
-  previous: RunScores | null,
+function missingSets(
+  scores: RunScores | null,
   spec: Experiment['eval'],
   targets: readonly ResolvedTarget[],
   suiteStyles: readonly string[],
 ): { suite: boolean; missingStyles: string[]; targets: ResolvedTarget[] } {
-  const sets = previous?.sets ?? [];
+  const sets = scores?.sets ?? [];
   const scored = new Set(sets.filter(isSuiteSet).map((s) => s.name));
   const missingStyles = spec.shiftSuite ? suiteStyles.filter((n) => !scored.has(n)) : [];
   return {
@@ -114,9 +120,34 @@ export function pendingEvaluation(
   };
 }
 
-/** A run's scores cut to what the experiment asks for now: the suite if on, and the current targets in their order. */
+/**
+ * What a run still needs at one output stride, given the scores it already has (null: none yet): the suite (when
+ * it lacks one of `suiteStyles`, the styles the suite has now) and targets without adaptation, and each adaptation
+ * of `eval.adapt` whose scores lack one of them (so adapted scores are re-made on new styles too).
+ */
+export function pendingEvaluation(
+  previous: RunScores | null,
+  spec: Experiment['eval'],
+  targets: readonly ResolvedTarget[],
+  suiteStyles: readonly string[],
+): { suite: boolean; missingStyles: string[]; targets: ResolvedTarget[]; adapt: AdaptOptions[] } {
+  const incomplete = (a: AdaptOptions) => {
+    const m = missingSets(adaptedScores(previous, a), spec, targets, suiteStyles);
+    return m.suite || m.targets.length > 0;
+  };
+  return { ...missingSets(previous, spec, targets, suiteStyles), adapt: spec.adapt.filter(incomplete) };
+}
+
+/** A run's scores cut to what the experiment asks for now: the suite if on, the current targets in their order, and the current adaptations. */
 export function currentScores(scores: RunScores, spec: Experiment['eval'], targets: readonly ResolvedTarget[]): RunScores {
-  const suite = spec.shiftSuite ? scores.sets.filter(isSuiteSet) : [];
-  const listed = targets.flatMap((t) => scores.sets.filter((s) => isScoreOf(s, t)).slice(0, 1));
-  return { ...scores, sets: [...suite, ...listed] };
+  const cut = ({ adapted: _, ...s }: RunScores): RunScores => {
+    const suite = spec.shiftSuite ? s.sets.filter(isSuiteSet) : [];
+    const listed = targets.flatMap((t) => s.sets.filter((x) => isScoreOf(x, t)).slice(0, 1));
+    return { ...s, sets: [...suite, ...listed] };
+  };
+  const adapted = spec.adapt.flatMap((a) => {
+    const s = adaptedScores(scores, a);
+    return s ? [cut(s)] : [];
+  });
+  return { ...cut(scores), ...(adapted.length > 0 ? { adapted } : {}) };
 }

@@ -3,6 +3,7 @@
 
 import type { Tensor } from '../tensor/index.js';
 import { F, noGrad, ones, tensor, zeros } from '../tensor/index.js';
+import { priorBatchNorm } from './batchnorm-prior.js';
 import { Module } from './module.js';
 
 /** Options of BatchNorm2d (nn.BatchNorm2d's keyword arguments). */
@@ -38,6 +39,11 @@ export class BatchNorm2d extends Module {
   private requestedTraining = true;
   /** Set by withBatchNormSplit() for one forward (training only): where the batch splits into two normalised apart. */
   splitAt: number | null = null;
+  /**
+   * Set by withBatchNormPrior() for test-time adaptation: in eval mode, normalise with the running statistics mixed
+   * with the input's batch statistics, the running ones weighing as this many images (priorBatchNorm); null: off.
+   */
+  prior: number | null = null;
 
   constructor(
     readonly numFeatures: number,
@@ -109,6 +115,8 @@ export class BatchNorm2d extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.dim() !== 4) throw new Error(`BatchNorm2d: expected 4-d input (N,C,H,W), got shape [${x.shape.join(',')}]`);
+    if (!this.training && this.prior !== null && this.runningMean !== null && this.runningVar !== null)
+      return priorBatchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, this.prior, this.eps);
     const n = x.shape[0]!;
     const splitAt = this.splitAt;
     const split = this.training && splitAt !== null && splittable(x.shape, splitAt) ? splitAt : null;
@@ -165,6 +173,25 @@ export function withBatchNormSplit<T>(root: Module, n: number, fn: () => T): T {
   } finally {
     norms.forEach((m, i) => {
       m.splitAt = before[i]!;
+    });
+  }
+}
+
+/**
+ * Runs fn with test-time BatchNorm statistics in `root`: every BatchNorm2d under it normalises eval-mode inputs with
+ * its running statistics mixed with the batch's, the running ones weighing as `prior` images (0: the batch's alone);
+ * the running statistics are left as they are. Used by test-time adaptation (src/eval/adapt).
+ */
+export function withBatchNormPrior<T>(root: Module, prior: number, fn: () => T): T {
+  if (!(Number.isFinite(prior) && prior >= 0)) throw new RangeError(`withBatchNormPrior: expected a finite prior >= 0, got ${prior}`);
+  const norms = [...root.modules()].filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
+  const before = norms.map((m) => m.prior);
+  for (const m of norms) m.prior = prior;
+  try {
+    return fn();
+  } finally {
+    norms.forEach((m, i) => {
+      m.prior = before[i]!;
     });
   }
 }

@@ -2,8 +2,10 @@
 // were scored on the suite (selection and held-out styles, and the in-style vs shift trade-off chart), and the
 // per-target comparison domain-generalisation papers print: rows = runs, columns = targets (with their class
 // subsets) and the mean over targets, then one per-class table per target, with what each target was read from.
+// Rows with test-time adaptation (`<run> + bn-adapt`) are in the tables, noted once, and left off the chart.
 import { markEqualCompute, type TrainingCompute, trainingCompute } from '../experiment/compute.js';
 import {
+  ADAPTED_ROWS_NOTE,
   comparisonRows,
   isSuiteSet,
   type RunScores,
@@ -57,7 +59,9 @@ function suiteTable(scores: readonly RunScores[], configs: ReadonlyMap<string, u
   const suite = scores.filter((s) => s.sets.some(isSuiteSet));
   if (suite.length === 0) return '';
   const comparison = comparisonRows(suite);
-  const chart = tradeoffChart(comparison, computeOfRuns(suite, configs));
+  // the chart plots the source-only rows (adapted ones used target images: reported apart, in the table only)
+  const source = suite.filter((s) => !s.adaptation);
+  const chart = tradeoffChart(comparisonRows(source), computeOfRuns(source, configs));
   const rows = comparison.map((r) => ({
     label: label(r.run, r.outputStride),
     values: [r.inStyle, r.shifted, r.dropClosed, r.heldOut, r.heldOutDropClosed, r.textureFree, r.shapeBias, r.boundaryIoU],
@@ -73,7 +77,7 @@ function suiteTable(scores: readonly RunScores[], configs: ReadonlyMap<string, u
     'boundary IoU',
   ];
   return `<h3>Texture-shift suite</h3>${table(head, rows, new Set(['selection drop closed', 'held-out drop closed', 'shape bias']))}
-<p class="dim">${esc(SUITE_ROLES_NOTE)} Drop closed: the share of the first run's in-style → selection (or held-out) drop this run closes.</p>${chart ? `<div class="card tradeoff">${chart}</div>` : ''}`;
+<p class="dim">${esc(SUITE_ROLES_NOTE)} Drop closed: the share of the first source-only run's in-style → selection (or held-out) drop this run closes.</p>${chart ? `<div class="card tradeoff">${chart}</div>` : ''}`;
 }
 
 function targetData(t: TargetColumn): string {
@@ -114,5 +118,7 @@ function targetTables(c: TargetComparison): string {
 /** The experiment section (with the trade-off chart, from the runs' resolved configs by run name), or '' when no run has experiment scores. */
 export function experimentSection(scores: readonly RunScores[], configs: ReadonlyMap<string, unknown> = new Map()): string {
   if (scores.length === 0) return '';
-  return section('experiment', 'Experiment comparison', suiteTable(scores, configs) + targetTables(targetComparison(scores)));
+  // rows with test-time adaptation used target images: said once under the tables
+  const note = scores.some((s) => s.adaptation) ? `<p class="dim">${esc(ADAPTED_ROWS_NOTE)}</p>` : '';
+  return section('experiment', 'Experiment comparison', suiteTable(scores, configs) + targetTables(targetComparison(scores)) + note);
 }

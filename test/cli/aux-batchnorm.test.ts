@@ -121,4 +121,17 @@ describe('auxiliary BatchNorm through the CLI', () => {
     assert.equal(f.batchNorm, 'aux');
     assert.ok(f.styles.every((s) => s.result.batchNorm === 'aux'));
   });
+
+  it('--bn aux with --adapt bn: both recorded, in files named for both', async () => {
+    const common = ['--output-stride', '16', '--device', 'cpu', '--no-progress', '--bn', 'aux', '--adapt', 'bn'];
+    await cli('eval', '-c', auxCkpt, '--data', trainingStyleData, ...common);
+    const f = await readEvalResult(path.join(dir, 'runs', 'aux', 'eval', 'kitti-os16-aux-bn-bn-adapt.json'));
+    assert.equal(f.batchNorm, 'aux');
+    assert.equal(f.adaptation?.method, 'bn');
+    await cli('shift-eval', '-c', auxCkpt, '--suite', suite, '--figures', '0', '--limit', '1', ...common);
+    const s = readShiftEval(path.join(dir, 'runs', 'aux', 'shift-eval-aux-bn-bn-adapt', 'shift-eval.json'));
+    assert.equal(s.batchNorm, 'aux');
+    assert.equal(s.adaptation?.method, 'bn');
+    assert.ok(s.styles.every((x) => x.result.batchNorm === 'aux' && x.result.adaptation?.method === 'bn'));
+  });
 });

@@ -74,6 +74,36 @@ describe('shapeseg shift-eval', () => {
     assert.equal(sum, o.shape + o.texture + o.other);
   });
 
+  it('--adapt tent adapts on each style apart, writes beside the source-only results and records the settings', () => {
+    const r = cli(
+      'shift-eval',
+      '--checkpoint',
+      ckpt,
+      '--suite',
+      suite,
+      '--device',
+      'cpu',
+      '--limit',
+      '1',
+      '--figures',
+      '0',
+      '--adapt',
+      'tent',
+      '--adapt-lr',
+      '0.001',
+      '--adapt-episodic',
+      '--no-progress',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /test-time adaptation .* reported apart/);
+    const f = readShiftEval(path.join(run, 'shift-eval-tent-episodic', 'shift-eval.json'));
+    const settings = { method: 'tent', lr: 0.001, momentum: 0.9, steps: 1, episodic: true };
+    assert.deepEqual(f.adaptation, settings);
+    for (const st of f.styles) assert.deepEqual(st.result.adaptation, { ...settings, images: 1, data: st.result.data.spec, batch: 1 }, st.name);
+    // the source-only results of the first test are still there, unadapted
+    assert.equal(readShiftEval(path.join(run, 'shift-eval', 'shift-eval.json')).adaptation, null);
+  });
+
   it('builds the default suite into the cache folder when --suite is missing', () => {
     const r = cli(
       'shift-eval',

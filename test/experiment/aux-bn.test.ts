@@ -61,3 +61,55 @@ test('a run with auxiliary BatchNorm gets a second evaluation and row with the a
     await runExperiment({ experiment, out, evaluator, log: () => {} });
     assert.deepEqual(calls, []);
   }));
+
+test('with eval.adapt, the main BatchNorm variant gets the adapted rows and the [aux BN] one none', () =>
+  inTempDir(async (dir) => {
+    tinyBase(dir, path.join(dir, 'data'));
+    const file = writeYaml(path.join(dir, 'aux.yaml'), {
+      base: 'base.yaml',
+      eval: { outputStrides: [16], shiftSuite: false, adapt: ['bn'] },
+      runs: [{ name: 'plain' }, { name: 'twins', override: { augment: { randConv: { p: 1 }, fraction: 0.5, auxBatchNorm: true } } }],
+    });
+    const out = path.join(dir, 'out');
+    for (const run of ['plain', 'twins']) {
+      const ckpt = path.join(out, run, 'checkpoints', 'step-00000002.safetensors');
+      fs.mkdirSync(path.dirname(ckpt), { recursive: true });
+      fs.writeFileSync(ckpt, '');
+    }
+    const calls: Array<{ run: string; batchNorm: string; adapt: string[] }> = [];
+    const scores = (run: string, o: Parameters<RunEvaluator>[0], mIoU: number) => ({
+      run,
+      outputStride: o.outputStride,
+      checkpoint: o.checkpoint,
+      classNames: [],
+      sets: [{ name: 'val', kind: 'val' as const, mIoU, pixelAccuracy: mIoU, perClassIoU: [] }],
+      shapeBias: null,
+      shapeBiasPerClass: [],
+    });
+    const evaluator: RunEvaluator = async (o) => {
+      calls.push({ run: o.run, batchNorm: o.batchNorm, adapt: o.evalSpec.adapt.map((a) => a.method) });
+      const adapted = o.evalSpec.adapt.map((a) => ({ ...scores(`${o.run} + bn-adapt`, o, 0.75), adaptation: a }));
+      return { ...scores(o.run, o, o.batchNorm === 'aux' ? 0.25 : 0.5), ...(adapted.length > 0 ? { adapted } : {}) };
+    };
+    const experiment = loadExperiment(file);
+    const result = await runExperiment({ experiment, out, evaluator, log: () => {} });
+    assert.deepEqual(calls, [
+      { run: 'plain', batchNorm: 'main', adapt: ['bn'] },
+      { run: 'twins', batchNorm: 'main', adapt: ['bn'] },
+      { run: 'twins [aux BN]', batchNorm: 'aux', adapt: [] },
+    ]);
+    assert.deepEqual(
+      result.rows.map((r) => [r.run, r.adaptation]),
+      [
+        ['plain', null],
+        ['twins', null],
+        ['twins [aux BN]', null],
+        ['plain + bn-adapt', 'bn-adapt'],
+        ['twins + bn-adapt', 'bn-adapt'],
+      ],
+    );
+    // every variant has what it needs: nothing is evaluated again
+    calls.length = 0;
+    await runExperiment({ experiment, out, evaluator, log: () => {} });
+    assert.deepEqual(calls, []);
+  }));

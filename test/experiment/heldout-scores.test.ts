@@ -43,7 +43,7 @@ test('pendingEvaluation: the suite again when the scores lack a style the suite 
   const spec = ExperimentEvalSchema.parse({});
   const styles = ['default', 'shifted-0', 'heldout-1', 'heldout-2'];
   const old = run('r', 0.6, [0.2], []);
-  assert.deepEqual(pendingEvaluation(old, spec, [], styles), { suite: true, missingStyles: ['heldout-1', 'heldout-2'], targets: [] });
+  assert.deepEqual(pendingEvaluation(old, spec, [], styles), { suite: true, missingStyles: ['heldout-1', 'heldout-2'], targets: [], adapt: [] });
   assert.equal(pendingEvaluation(run('r', 0.6, [0.2], [0.1, 0.1]), spec, [], styles).suite, false);
   assert.equal(pendingEvaluation(null, spec, [], styles).suite, true);
   assert.equal(pendingEvaluation(old, ExperimentEvalSchema.parse({ shiftSuite: false }), [], styles).suite, false);
