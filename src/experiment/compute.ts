@@ -50,3 +50,12 @@ export function markEqualCompute(runs: readonly TrainingCompute[]): TrainingComp
   const base = runs[0];
   return runs.map((c) => ({ ...c, equalCompute: base !== undefined && c.images === base.images && c.forwardImages === base.forwardImages }));
 }
+
+/** Suffix of the comparison row of a run evaluated with its auxiliary BatchNorm (augment.auxBatchNorm). */
+const AUX_ROW_SUFFIX = ' [aux BN]';
+
+/** The row of `run` evaluated with its auxiliary BatchNorm: the same training, so the same compute. */
+export const auxBatchNormRow = (run: string): string => `${run}${AUX_ROW_SUFFIX}`;
+
+/** The run a comparison row was trained as (`run [aux BN]` → `run`). */
+export const trainedRun = (row: string): string => (row.endsWith(AUX_ROW_SUFFIX) ? row.slice(0, -AUX_ROW_SUFFIX.length) : row);

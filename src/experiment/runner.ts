@@ -15,7 +15,7 @@ import { generateDataset } from '../synth/generate.js';
 import { CheckpointDir } from '../train/checkpoint.js';
 import { runPaths, writeJson } from '../train/run-dir.js';
 import { train } from '../train/trainer.js';
-import { markEqualCompute, type TrainingCompute, trainingCompute } from './compute.js';
+import { auxBatchNormRow, markEqualCompute, type TrainingCompute, trainingCompute } from './compute.js';
 import type { LoadedExperiment } from './load.js';
 import type { Experiment } from './schema.js';
 import {
@@ -128,12 +128,9 @@ function variantPaths(runDir: string, run: string, v: Variant): { scores: string
   return {
     scores: aux ? p.scoresFile(v.outputStride).replace(/\.json$/, '-aux-bn.json') : p.scoresFile(v.outputStride),
     outDir: `${p.evalDirAt(v.outputStride)}${aux ? '-aux-bn' : ''}`,
-    row: aux ? auxRow(run) : run,
+    row: aux ? auxBatchNormRow(run) : run,
   };
 }
-
-/** The comparison row of a run evaluated with its auxiliary BatchNorm (the same training compute as the run). */
-const auxRow = (run: string): string => `${run} [aux BN]`;
 
 /** The scores of a run's variant, or null when it has none yet. */
 function readScores(file: string): RunScores | null {
@@ -204,7 +201,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const markdown = experimentMarkdown(scores);
   const compute = markEqualCompute(o.experiment.runs.map(({ run, config }) => trainingCompute(run.name, config, o.experiment.file)))
     // a run evaluated with its auxiliary BatchNorm too: that row had the run's compute
-    .flatMap((c) => (scores.some((s) => s.run === auxRow(c.run)) ? [c, { ...c, run: auxRow(c.run) }] : [c]));
+    .flatMap((c) => (scores.some((s) => s.run === auxBatchNormRow(c.run)) ? [c, { ...c, run: auxBatchNormRow(c.run) }] : [c]));
   // the chart of the source-only suite rows (rows with test-time adaptation used target images: reported apart, in the tables only)
   const chart = tradeoffChart(
     comparisonRows(scores.filter((s) => !s.adaptation && s.sets.some(isSuiteSet))),

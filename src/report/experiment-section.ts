@@ -3,7 +3,7 @@
 // per-target comparison domain-generalisation papers print: rows = runs, columns = targets (with their class
 // subsets) and the mean over targets, then one per-class table per target, with what each target was read from.
 // Rows with test-time adaptation (`<run> + bn-adapt`) are in the tables, noted once, and left off the chart.
-import { markEqualCompute, type TrainingCompute, trainingCompute } from '../experiment/compute.js';
+import { markEqualCompute, type TrainingCompute, trainedRun, trainingCompute } from '../experiment/compute.js';
 import {
   ADAPTED_ROWS_NOTE,
   comparisonRows,
@@ -40,14 +40,14 @@ const label = (run: string, os: number) => `${esc(run)} <span class="dim">OS ${o
 
 /**
  * The compute of every run in `scores` from its resolved config (a run folder's config.json), equal-compute
- * marked against the first; a run whose config is missing or lacks the fields is left out (its compute unknown).
+ * marked against the first (a `[aux BN]` row has its run's); a run whose config is missing or lacks the fields is left out (its compute unknown).
  */
 export function computeOfRuns(scores: readonly RunScores[], configs: ReadonlyMap<string, unknown>): TrainingCompute[] {
   const names = [...new Set(scores.map((s) => s.run))];
   return markEqualCompute(
     names.flatMap((run) => {
       try {
-        return [trainingCompute(run, configs.get(run), `${run}/config.json`)];
+        return [trainingCompute(run, configs.get(trainedRun(run)), `${trainedRun(run)}/config.json`)];
       } catch {
         return [];
       }
