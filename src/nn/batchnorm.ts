@@ -165,16 +165,7 @@ export function freezeBatchNorm(root: Module, on = true): number {
  */
 export function withBatchNormSplit<T>(root: Module, n: number, fn: () => T): T {
   if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`withBatchNormSplit: expected a non-negative integer, got ${n}`);
-  const norms = [...root.modules()].filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
-  const before = norms.map((m) => m.splitAt);
-  for (const m of norms) m.splitAt = n;
-  try {
-    return fn();
-  } finally {
-    norms.forEach((m, i) => {
-      m.splitAt = before[i]!;
-    });
-  }
+  return withEachBatchNorm(root, 'splitAt', n, fn);
 }
 
 /**
@@ -184,14 +175,19 @@ export function withBatchNormSplit<T>(root: Module, n: number, fn: () => T): T {
  */
 export function withBatchNormPrior<T>(root: Module, prior: number, fn: () => T): T {
   if (!(Number.isFinite(prior) && prior >= 0)) throw new RangeError(`withBatchNormPrior: expected a finite prior >= 0, got ${prior}`);
+  return withEachBatchNorm(root, 'prior', prior, fn);
+}
+
+/** Sets `key` to `value` on every BatchNorm2d under `root` while fn runs, then puts each one's own value back. */
+function withEachBatchNorm<K extends 'splitAt' | 'prior', T>(root: Module, key: K, value: BatchNorm2d[K], fn: () => T): T {
   const norms = [...root.modules()].filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
-  const before = norms.map((m) => m.prior);
-  for (const m of norms) m.prior = prior;
+  const before = norms.map((m) => m[key]);
+  for (const m of norms) m[key] = value;
   try {
     return fn();
   } finally {
     norms.forEach((m, i) => {
-      m.prior = before[i]!;
+      m[key] = before[i]!;
     });
   }
 }

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Sample } from '../../src/data/dataset.js';
-import type { LabelSpace } from '../../src/data/label-spaces.js';
 import { normalize } from '../../src/data/normalize.js';
 import { meanEntropy } from '../../src/eval/adapt/entropy.js';
 import { AdaptOptionsSchema, TentSchema } from '../../src/eval/adapt/options.js';
@@ -14,17 +13,9 @@ import { createDeepLabV3, type DeepLabV3 } from '../../src/models/index.js';
 import { BatchNorm2d, Conv2d, Module, ReLU, Sequential, withBatchNormPrior } from '../../src/nn/index.js';
 import { F, fromBuffer, liveTensorCount, manualSeed, noGrad, rand, randn, type Tensor, tidy } from '../../src/tensor/index.js';
 import { prng } from '../report/fake-run.js';
+import { RGB3 } from './rgb3.js';
 
-const space: LabelSpace = {
-  name: 'rgb3',
-  classes: ['red', 'green', 'blue'],
-  colors: [
-    [255, 0, 0],
-    [0, 255, 0],
-    [0, 0, 255],
-  ],
-  numClasses: 3,
-};
+const space = RGB3;
 
 /** Gives every BatchNorm under `m` random running statistics and affine parameters (not 0/1), and eval mode. */
 function randomiseNorms<M extends Module>(m: M): M {

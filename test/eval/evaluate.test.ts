@@ -13,20 +13,12 @@ import { readEvalResult, writeEvalResult } from '../../src/eval/result-file.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
 import { fromBuffer, liveTensorCount, manualSeed, type Tensor, tidy } from '../../src/tensor/index.js';
 import { prng } from '../report/fake-run.js';
+import { RGB3 } from './rgb3.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const space3: LabelSpace = {
-  name: 'rgb3',
-  classes: ['red', 'green', 'blue'],
-  colors: [
-    [255, 0, 0],
-    [0, 255, 0],
-    [0, 0, 255],
-  ],
-  numClasses: 3,
-};
+const space3 = RGB3;
 
 /** Logits = the normalised RGB channels themselves: predictions are checkable by hand. */
 class ChannelModel implements SegmentationModel {

@@ -10,21 +10,11 @@ import { ExperimentEvalSchema } from '../../src/experiment/schema.js';
 import { comparisonRows, type RunScores, withAdaptedRows } from '../../src/experiment/scores.js';
 import { pendingEvaluation } from '../../src/experiment/targets.js';
 import { assertOk, shapeseg, writeYaml } from '../e2e/cli.js';
+import { pair } from './scores-fixtures.js';
 import { inTempDir, tinyBase } from './tiny.js';
 
-const scores = (run: string, inStyle: number, shifted: number, adaptation: RunScores['adaptation'] = null): RunScores => ({
-  run,
-  outputStride: 16,
-  checkpoint: '',
-  classNames: ['a'],
-  shapeBias: null,
-  shapeBiasPerClass: [],
-  sets: [
-    { name: 'default', kind: 'in-style', mIoU: inStyle, pixelAccuracy: 1, perClassIoU: [inStyle] },
-    { name: 'x', kind: 'shifted', mIoU: shifted, pixelAccuracy: 1, perClassIoU: [shifted] },
-  ],
-  adaptation,
-});
+const scores = (run: string, inStyle: number, shifted: number, adaptation: RunScores['adaptation'] = null): RunScores =>
+  pair(run, inStyle, shifted, { adaptation });
 
 test('adapted scores become rows after the source-only ones and are never the baseline of "drop closed"', () => {
   const base = { ...scores('base', 0.6, 0.2), adapted: [scores('base + bn-adapt', 0.6, 0.5, { method: 'bn', prior: 16 })] };

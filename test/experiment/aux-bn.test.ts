@@ -10,6 +10,15 @@ import { type RunEvaluator, runExperiment } from '../../src/experiment/runner.js
 import { writeYaml } from '../e2e/cli.js';
 import { inTempDir, tinyBase } from './tiny.js';
 
+/** Writes each run's final-step checkpoint file (2 steps), so the runner counts the runs as trained (the evaluator is a stub). */
+function markTrained(out: string, runs: readonly string[]): void {
+  for (const run of runs) {
+    const ckpt = path.join(out, run, 'checkpoints', 'step-00000002.safetensors');
+    fs.mkdirSync(path.dirname(ckpt), { recursive: true });
+    fs.writeFileSync(ckpt, '');
+  }
+}
+
 test('a run with auxiliary BatchNorm gets a second evaluation and row with the auxiliary BatchNorm', () =>
   inTempDir(async (dir) => {
     tinyBase(dir, path.join(dir, 'data'));
@@ -19,12 +28,7 @@ test('a run with auxiliary BatchNorm gets a second evaluation and row with the a
       runs: [{ name: 'plain' }, { name: 'twins', override: { augment: { randConv: { p: 1 }, fraction: 0.5, auxBatchNorm: true } } }],
     });
     const out = path.join(dir, 'out');
-    for (const run of ['plain', 'twins']) {
-      // the final step's checkpoint (2 steps): the run counts as trained
-      const ckpt = path.join(out, run, 'checkpoints', 'step-00000002.safetensors');
-      fs.mkdirSync(path.dirname(ckpt), { recursive: true });
-      fs.writeFileSync(ckpt, '');
-    }
+    markTrained(out, ['plain', 'twins']);
     const calls: Array<{ run: string; batchNorm: string; outDir: string }> = [];
     const evaluator: RunEvaluator = async (o) => {
       calls.push({ run: o.run, batchNorm: o.batchNorm, outDir: path.relative(out, o.outDir) });
@@ -71,11 +75,7 @@ test('with eval.adapt, the main BatchNorm variant gets the adapted rows and the 
       runs: [{ name: 'plain' }, { name: 'twins', override: { augment: { randConv: { p: 1 }, fraction: 0.5, auxBatchNorm: true } } }],
     });
     const out = path.join(dir, 'out');
-    for (const run of ['plain', 'twins']) {
-      const ckpt = path.join(out, run, 'checkpoints', 'step-00000002.safetensors');
-      fs.mkdirSync(path.dirname(ckpt), { recursive: true });
-      fs.writeFileSync(ckpt, '');
-    }
+    markTrained(out, ['plain', 'twins']);
     const calls: Array<{ run: string; batchNorm: string; adapt: string[] }> = [];
     const scores = (run: string, o: Parameters<RunEvaluator>[0], mIoU: number) => ({
       run,

@@ -9,6 +9,7 @@ import { deepMerge, loadExperiment } from '../../src/experiment/load.js';
 import { comparisonRows, type RunScores } from '../../src/experiment/scores.js';
 import { generateSuite } from '../../src/synth/suite.js';
 import { assertOk, shapeseg, snapshot, writeYaml } from '../e2e/cli.js';
+import { pair } from './scores-fixtures.js';
 import { tinyBase } from './tiny.js';
 
 test('deepMerge merges objects key by key and replaces arrays', () => {
@@ -27,19 +28,7 @@ test('a bad run override is refused naming the run and the field', () => {
 });
 
 test('comparisonRows: the first run is the baseline of "drop closed"', () => {
-  const s = (run: string, inStyle: number, shifted: number): RunScores => ({
-    run,
-    outputStride: 16,
-    checkpoint: '',
-    classNames: ['a'],
-    shapeBias: null,
-    shapeBiasPerClass: [],
-    sets: [
-      { name: 'default', kind: 'in-style', mIoU: inStyle, pixelAccuracy: 1, perClassIoU: [inStyle] },
-      { name: 'x', kind: 'shifted', mIoU: shifted, pixelAccuracy: 1, perClassIoU: [shifted] },
-    ],
-  });
-  const rows = comparisonRows([s('base', 0.6, 0.2), s('m', 0.6, 0.4)]);
+  const rows = comparisonRows([pair('base', 0.6, 0.2), pair('m', 0.6, 0.4)]);
   assert.equal(rows[0]!.dropClosed, null);
   assert.ok(Math.abs(rows[1]!.dropClosed! - 0.5) < 1e-12);
 });

@@ -17,3 +17,18 @@ export const run = (name: string, inStyle: number, selection: number[], heldOut:
     ...heldOut.map((v, i) => set(`heldout-${i + 1}`, 'held-out', v)),
   ],
 });
+
+/** A run at OS 16 with an in-style set and one shifted set ("x"), no shape-bias score; `extra` overrides fields. */
+export const pair = (name: string, inStyle: number, shifted: number, extra: Partial<RunScores> = {}): RunScores => ({
+  run: name,
+  outputStride: 16,
+  checkpoint: '',
+  classNames: ['a'],
+  shapeBias: null,
+  shapeBiasPerClass: [],
+  sets: [
+    { name: 'default', kind: 'in-style', mIoU: inStyle, pixelAccuracy: 1, perClassIoU: [inStyle] },
+    { name: 'x', kind: 'shifted', mIoU: shifted, pixelAccuracy: 1, perClassIoU: [shifted] },
+  ],
+  ...extra,
+});
