@@ -18,7 +18,7 @@ import type { Experiment } from './schema.js';
 import { isSuiteSet, type RunScores, type SetScores } from './scores.js';
 import { expectedSuiteStyles } from './suite-dir.js';
 import { suiteScores } from './suite-evaluator.js';
-import { adaptedScores, currentScores, pendingEvaluation, type ResolvedTarget, resolveTargets } from './targets.js';
+import { adaptedScores, currentScores, isScoreOf, pendingEvaluation, type ResolvedTarget, resolveTargets } from './targets.js';
 
 type EvalArgs = Parameters<RunEvaluator>[0];
 
@@ -28,7 +28,15 @@ async function targetScores(model: EvaluableModel, modelName: string, t: Resolve
   const root = path.resolve(t.data.root);
   const spec = describeData({ ...t.data, root });
   o.log(`${o.run}: target ${t.name} at OS ${o.outputStride}: ${spec} (${dataset.length} images, label space ${dataset.labelSpace.name})`);
-  const res = await evaluate(model, dataset, { labelSpace: dataset.labelSpace, device: o.config.train.device, outputStride: o.outputStride, adapt });
+  const { boundaryBand, trimapBand } = o.evalSpec;
+  const res = await evaluate(model, dataset, {
+    labelSpace: dataset.labelSpace,
+    device: o.config.train.device,
+    outputStride: o.outputStride,
+    adapt,
+    ...(boundaryBand > 0 ? { boundaryRatio: boundaryBand } : {}),
+    ...(trimapBand > 0 ? { trimapRatio: trimapBand } : {}),
+  });
   const classNames = [...dataset.labelSpace.classes];
   const file = evaluationToFile(res, {
     checkpoint: path.resolve(o.checkpoint),
@@ -52,6 +60,18 @@ async function targetScores(model: EvaluableModel, modelName: string, t: Resolve
     pixelAccuracy: res.metrics.pixelAccuracy,
     perClassIoU,
     subsets: t.subsets.map((s) => ({ name: s.name, classes: s.classes, mIoU: subsetMIoU(perClassIoU, classNames, s.classes) })),
+    ...(res.boundary
+      ? { boundaryIoU: finiteOrNull(res.boundary.mean), boundaryPerClassIoU: Array.from(res.boundary.perClass, finiteOrNull), boundaryBand: res.boundary.ratio }
+      : {}),
+    ...(res.trimap
+      ? {
+          trimap: {
+            band: res.trimap.ratio,
+            mIoU: finiteOrNull(res.trimap.metrics.mIoU),
+            perClassIoU: Array.from(res.trimap.metrics.perClassIoU, finiteOrNull),
+          },
+        }
+      : {}),
     data: {
       layout: t.data.layout,
       root,
@@ -84,7 +104,8 @@ async function scoresWith(
   const suite = todo.suite ? await suiteScores(model, modelName, at, adapt) : null;
   const fresh: SetScores[] = [];
   for (const t of todo.targets) fresh.push(await targetScores(model, modelName, t, at, adapt));
-  const kept = (previous?.sets ?? []).filter((x) => !suite || !isSuiteSet(x));
+  // a target re-scored (e.g. for band metrics it lacked) replaces its old set
+  const kept = (previous?.sets ?? []).filter((x) => (!suite || !isSuiteSet(x)) && !todo.targets.some((t) => isScoreOf(x, t)));
   const base: RunScores = suite ??
     previous ?? { run: at.run, outputStride: o.outputStride, checkpoint: o.checkpoint, classNames: [], sets: [], shapeBias: null, shapeBiasPerClass: [] };
   const classNames = base.classNames.length > 0 ? base.classNames : [...getLabelSpace(o.config.data.train.labelSpace).classes];

@@ -66,6 +66,11 @@ export const ExperimentEvalSchema = z
       .refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, { message: 'target names must be unique' }),
     /** Boundary-IoU band width as a fraction of the image diagonal (0: off). */
     boundaryBand: z.number().min(0).max(0.5).default(0.02),
+    /**
+     * Trimap band (Kohli et al. 2009, as DeepLab reports it) for the dataset targets: per-class IoU over the pixels
+     * within this fraction of the diagonal of a ground-truth class boundary (0: off, the default).
+     */
+    trimapBand: z.number().min(0).max(0.5).default(0),
     /** A suite written by `shapeseg synth --suite`; default: the demo's held-out scenes, built once under .cache/shift-suite. */
     suite: z.string().min(1).optional(),
     /** Example rows per style figure. */

@@ -40,6 +40,11 @@ export interface SetScores {
   perClassIoU: Array<number | null>;
   /** Boundary IoU (Cheng et al. 2021) averaged over classes, when measured. */
   boundaryIoU?: number | null;
+  /** Per-class Boundary IoU (label-space order) and its band (fraction of the diagonal), when measured on a dataset. */
+  boundaryPerClassIoU?: Array<number | null>;
+  boundaryBand?: number;
+  /** The trimap band's metrics (pixels within `band` × diagonal of a ground-truth class boundary), when measured. */
+  trimap?: { band: number; mIoU: number | null; perClassIoU: Array<number | null> };
   /** Mean IoU over class subsets reported beside the full mIoU (e.g. SYNTHIA's 13 classes), by subset name. */
   subsets?: Array<{ name: string; classes: string[]; mIoU: number | null }>;
   /** For a dataset (kind 'val' or 'target'): what it was. */
@@ -160,6 +165,9 @@ const SourceScoresSchema = z.looseObject({
       pixelAccuracy: num,
       perClassIoU: z.array(num),
       subsets: z.array(z.looseObject({ name: z.string(), classes: z.array(z.string()), mIoU: num })).optional(),
+      boundaryPerClassIoU: z.array(num).optional(),
+      boundaryBand: z.number().optional(),
+      trimap: z.looseObject({ band: z.number(), mIoU: num, perClassIoU: z.array(num) }).optional(),
       data: z.looseObject({ layout: z.string(), root: z.string(), files: z.number(), fileListSha256: z.string() }).optional(),
     }),
   ),
@@ -249,6 +257,14 @@ export interface TargetRow {
   adaptation: string | null;
   /** IoU per class name, per target name. */
   perClass: Record<string, Record<string, number | null>>;
+  /** Band metrics per target name, where measured: Boundary IoU and trimap-band IoU per class name, and their means. */
+  bands: Record<string, TargetBands>;
+}
+
+/** The band metrics of one run on one target (Boundary IoU, trimap band), null where not measured. */
+export interface TargetBands {
+  boundary: { band: number; mean: number | null; perClass: Record<string, number | null> } | null;
+  trimap: { band: number; mean: number | null; perClass: Record<string, number | null> } | null;
 }
 
 /** The per-target comparison: DG papers' table (rows = runs, columns = targets + mean) and per-class tables. */
@@ -263,6 +279,18 @@ const isTarget = (s: SetScores): s is SetScores & { kind: 'target' | 'val' } => 
 /** Whether a set comes from the texture-shift suite (not a dataset target). */
 export const isSuiteSet = (s: SetScores): boolean => !isTarget(s);
 const finite = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+const byClass = (names: readonly string[], values: ReadonlyArray<number | null>) => Object.fromEntries(names.map((c, k) => [c, finite(values[k])]));
+
+/** The band metrics a target's scores carry (none for a set scored before they were measured). */
+function targetBands(set: SetScores | undefined, classNames: readonly string[]): TargetBands {
+  const boundary =
+    set?.boundaryPerClassIoU && set.boundaryBand !== undefined
+      ? { band: set.boundaryBand, mean: finite(set.boundaryIoU), perClass: byClass(classNames, set.boundaryPerClassIoU) }
+      : null;
+  const trimap = set?.trimap ? { band: set.trimap.band, mean: finite(set.trimap.mIoU), perClass: byClass(classNames, set.trimap.perClassIoU) } : null;
+  return { boundary, trimap };
+}
 
 /** Builds the per-target comparison from every run's scores (targets in order of first appearance). */
 export function targetComparison(all: readonly RunScores[]): TargetComparison {
@@ -290,11 +318,13 @@ export function targetComparison(all: readonly RunScores[]): TargetComparison {
       const mIoU: TargetRow['mIoU'] = {};
       const subsetMIoU: TargetRow['subsetMIoU'] = {};
       const perClass: TargetRow['perClass'] = {};
+      const bands: TargetRow['bands'] = {};
       for (const t of targets) {
         const set = setOf(s, t.name);
         mIoU[t.name] = finite(set?.mIoU);
         subsetMIoU[t.name] = Object.fromEntries(t.subsets.map((n) => [n, finite(set?.subsets?.find((x) => x.name === n)?.mIoU)]));
         perClass[t.name] = Object.fromEntries(s.classNames.map((c, k) => [c, set ? finite(set.perClassIoU[k]) : null]));
+        bands[t.name] = targetBands(set, s.classNames);
       }
       const meanOf = (xs: Array<number | null>) => (xs.every((x) => x !== null) ? mean(xs as number[]) : null);
       return {
@@ -305,6 +335,7 @@ export function targetComparison(all: readonly RunScores[]): TargetComparison {
         subsetMIoU,
         subsetMean: Object.fromEntries(meanSubsets.map((n) => [n, meanOf(targets.map((t) => subsetMIoU[t.name]![n]!))])),
         perClass,
+        bands,
         adaptation: s.adaptation ? adaptationLabel(s.adaptation) : null,
       };
     });
@@ -348,8 +379,35 @@ export function targetsMarkdown(c: TargetComparison): string {
     for (const r of c.rows) {
       lines.push(`| ${r.run} | ${r.outputStride} | ${t.classNames.map((k) => pct(r.perClass[t.name]?.[k])).join(' | ')} | ${pct(r.mIoU[t.name])} |`);
     }
+    for (const b of bandTables(c, t)) {
+      lines.push('', `${b.title} (%):`, '', `| run | OS | ${t.classNames.join(' | ')} | mean |`, `|---|---|${'---:|'.repeat(t.classNames.length + 1)}`);
+      for (const r of b.rows) lines.push(`| ${r.run} | ${r.outputStride} | ${r.values.map(pct).join(' | ')} |`);
+    }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A per-class table of one band metric on one target: title and rows (per-class values, then the mean). */
+export interface BandTable {
+  title: string;
+  rows: Array<{ run: string; outputStride: 8 | 16; values: Array<number | null> }>;
+}
+
+/** The Boundary IoU and trimap-band per-class tables of target `t`, for the metrics some row measured. */
+export function bandTables(c: TargetComparison, t: TargetColumn): BandTable[] {
+  const kinds = [
+    ['boundary', 'Boundary IoU per class'],
+    ['trimap', 'Trimap-band IoU per class'],
+  ] as const;
+  return kinds.flatMap(([kind, name]) => {
+    const measured = c.rows.map((r) => r.bands[t.name]?.[kind]).filter((b) => b != null);
+    if (measured.length === 0) return [];
+    const rows = c.rows.map((r) => {
+      const b = r.bands[t.name]?.[kind] ?? null;
+      return { run: r.run, outputStride: r.outputStride, values: [...t.classNames.map((k) => b?.perClass[k] ?? null), b?.mean ?? null] };
+    });
+    return [{ title: `${name} on ${t.name}, band ${measured[0]!.band} of the diagonal`, rows }];
+  });
 }
 
 /** The whole comparison in Markdown: the texture-shift summary when a run has suite scores, then the targets. */

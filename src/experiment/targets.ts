@@ -95,6 +95,11 @@ export function isScoreOf(set: SetScores, t: ResolvedTarget): boolean {
   return set.name === t.name && set.kind === t.kind && (set.data === undefined || canonical(set.data.config) === canonical(t.data));
 }
 
+/** Whether a target's scores carry the band metrics the experiment asks for (a set scored before they were asked is re-scored). */
+function hasBands(set: SetScores, spec: Experiment['eval']): boolean {
+  return (spec.boundaryBand === 0 || set.boundaryBand === spec.boundaryBand) && (spec.trimapBand === 0 || set.trimap?.band === spec.trimapBand);
+}
+
 /** The adapted scores in `scores` made with exactly `adapt` (method and settings), if any. */
 export function adaptedScores(scores: RunScores | null, adapt: AdaptOptions): RunScores | null {
   return scores?.adapted?.find((s) => s.adaptation != null && canonical(s.adaptation) === canonical(adapt)) ?? null;
@@ -116,7 +121,7 @@ function missingSets(
   return {
     suite: spec.shiftSuite && (scored.size === 0 || missingStyles.length > 0),
     missingStyles,
-    targets: targets.filter((t) => !sets.some((s) => isScoreOf(s, t))),
+    targets: targets.filter((t) => !sets.some((s) => isScoreOf(s, t) && hasBands(s, spec))),
   };
 }
 

@@ -6,6 +6,7 @@
 import { markEqualCompute, type TrainingCompute, trainedRun, trainingCompute } from '../experiment/compute.js';
 import {
   ADAPTED_ROWS_NOTE,
+  bandTables,
   comparisonRows,
   isSuiteSet,
   type RunScores,
@@ -107,7 +108,16 @@ function targetTables(c: TargetComparison): string {
         label: label(r.run, r.outputStride),
         values: [...t.classNames.map((k) => r.perClass[t.name]?.[k]), r.mIoU[t.name]],
       }));
-      return `<h3>IoU per class on ${esc(t.name)}</h3>${table([...t.classNames, 'mIoU'], classRows)}`;
+      const bands = bandTables(c, t)
+        .map(
+          (b) =>
+            `<h3>${esc(b.title)}</h3>${table(
+              [...t.classNames, 'mean'],
+              b.rows.map((r) => ({ label: label(r.run, r.outputStride), values: r.values })),
+            )}`,
+        )
+        .join('');
+      return `<h3>IoU per class on ${esc(t.name)}</h3>${table([...t.classNames, 'mIoU'], classRows)}${bands}`;
     })
     .join('');
   return `<h3>mIoU per target${many ? ' and the mean over targets' : ''}</h3>${table(head, rows)}

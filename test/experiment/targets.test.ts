@@ -109,6 +109,13 @@ test('targetComparison: mIoU per target, subsets, the mean over targets, per-cla
   assert.match(md, /\| half \| 8 \| 20\.0 \| – \| – \| – \|/);
   assert.match(md, /IoU per class on t2 \(%\):\n\n\| run \| OS \| a \| b \| c \| mIoU \|/);
   assert.match(md, /- t2: `kitti:\/d\/t2` \(4 files, file list sha256 t2t2t2t2t2t2, label space s\); \*\*other data for m @ OS 8\*\*/);
+  assert.doesNotMatch(md, /Boundary IoU per class/); // not measured: no band tables
+  const banded: SetScores = { ...set('t1', 0.3, [0.2, 0.4, 0.3]), boundaryIoU: 0.2, boundaryPerClassIoU: [0.1, null, 0.3], boundaryBand: 0.02 };
+  const withBands = targetComparison([scores('base', [banded]), scores('old', [set('t1', 0.3, [0.2, 0.4, 0.3])])]);
+  assert.deepEqual(withBands.rows[0]!.bands.t1!.boundary, { band: 0.02, mean: 0.2, perClass: { a: 0.1, b: null, c: 0.3 } });
+  assert.equal(withBands.rows[0]!.bands.t1!.trimap, null);
+  assert.match(targetsMarkdown(withBands), /Boundary IoU per class on t1, band 0\.02 of the diagonal \(%\):\n\n\| run \| OS \| a \| b \| c \| mean \|\n\|---\|---\|---:\|---:\|---:\|---:\|\n\| base \| 8 \| 10\.0 \| – \| 30\.0 \| 20\.0 \|\n\| old \| 8 \| – \| – \| – \| – \|/);
+  assert.match(experimentSection([scores('base', [banded])]), /<h3>Boundary IoU per class on t1, band 0\.02 of the diagonal<\/h3>/);
   const html = experimentSection(all);
   assert.match(html, /<h3>mIoU per target and the mean over targets<\/h3>/);
   assert.match(html, /<h3>IoU per class on t1<\/h3>/);
@@ -134,7 +141,7 @@ test('an experiment with two real-format targets writes the per-target compariso
         { out: kitti, layout: 'kitti', worlds: ['0020'], ...tiny, seed: 2 },
         { out: vkFog, layout: 'vkitti1', worlds: ['0002'], variations: ['clone', 'fog'], ...tiny, seed: 3 },
       ],
-      eval: { outputStrides: [16], targets: ts },
+      eval: { outputStrides: [16], targets: ts, trimapBand: 0.02 },
       runs: [{ name: 'baseline' }, { name: 'higher-lr', override: { train: { schedule: { lr: 0.05 } } } }],
     });
     const file = writeYaml(path.join(dir, 'two.yaml'), spec(targets));
@@ -151,6 +158,9 @@ test('an experiment with two real-format targets writes the per-target compariso
       /IoU per class on kitti \(%\):\n\n\| run \| OS \| road \| building \| pole \| traffic light \| traffic sign \| vegetation \| terrain \| sky \| car \| truck \| mIoU \|/,
     );
     assert.match(md, /IoU per class on vkitti-fog/);
+    // band metrics per class on every target: Boundary IoU (on by default) and the trimap band (asked for)
+    assert.match(md, /Boundary IoU per class on kitti, band 0\.02 of the diagonal \(%\):\n\n\| run \| OS \| road \| .* \| truck \| mean \|/);
+    assert.match(md, /Trimap-band IoU per class on vkitti-fog, band 0\.02 of the diagonal/);
     assert.match(md, new RegExp(`- kitti: \`kitti:${kitti.replace(/[/.]/g, '\\$&')}\` \\(2 files, file list sha256 [0-9a-f]{12}, label space vkitti-kitti\\)`));
     assert.match(md, /- vkitti-fog: `vkitti1:.*\{"variations":\["fog"\]\}` \(2 files/); // the filter leaves the clone frames out
     assert.doesNotMatch(md, /in-style mIoU/); // no suite asked for
