@@ -114,7 +114,10 @@ test('targetComparison: mIoU per target, subsets, the mean over targets, per-cla
   const withBands = targetComparison([scores('base', [banded]), scores('old', [set('t1', 0.3, [0.2, 0.4, 0.3])])]);
   assert.deepEqual(withBands.rows[0]!.bands.t1!.boundary, { band: 0.02, mean: 0.2, perClass: { a: 0.1, b: null, c: 0.3 } });
   assert.equal(withBands.rows[0]!.bands.t1!.trimap, null);
-  assert.match(targetsMarkdown(withBands), /Boundary IoU per class on t1, band 0\.02 of the diagonal \(%\):\n\n\| run \| OS \| a \| b \| c \| mean \|\n\|---\|---\|---:\|---:\|---:\|---:\|\n\| base \| 8 \| 10\.0 \| – \| 30\.0 \| 20\.0 \|\n\| old \| 8 \| – \| – \| – \| – \|/);
+  assert.match(
+    targetsMarkdown(withBands),
+    /Boundary IoU per class on t1, band 0\.02 of the diagonal \(%\):\n\n\| run \| OS \| a \| b \| c \| mean \|\n\|---\|---\|---:\|---:\|---:\|---:\|\n\| base \| 8 \| 10\.0 \| – \| 30\.0 \| 20\.0 \|\n\| old \| 8 \| – \| – \| – \| – \|/,
+  );
   assert.match(experimentSection([scores('base', [banded])]), /<h3>Boundary IoU per class on t1, band 0\.02 of the diagonal<\/h3>/);
   const html = experimentSection(all);
   assert.match(html, /<h3>mIoU per target and the mean over targets<\/h3>/);
