@@ -27,7 +27,9 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node's CPU binaries are in its npm package; its install script would fetch CUDA ones from NuGet
+  # (unreachable offline, and unused: GPU work goes through libtorch)
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 # npm ci already builds the addon (node-gyp runs for a package with a binding.gyp); rebuild only when stale
 addon=build/Release/shapeseg.node
