@@ -187,6 +187,13 @@ void initOps(Napi::Env env, Napi::Object exports) {
   reg(env, exports, "narrow", [](const Args& a) { return wrap(a.env(), a.t(0).narrow(a.i64(1), a.i64(2), a.i64(3))); });
   reg(env, exports, "select", [](const Args& a) { return wrap(a.env(), a.t(0).select(a.i64(1), a.i64(2))); });
   reg(env, exports, "indexSelect", [](const Args& a) { return wrap(a.env(), at::index_select(a.t(0), a.i64(1), a.t(2))); });
+  reg(env, exports, "gather", [](const Args& a) { return wrap(a.env(), at::gather(a.t(0), a.i64(1), a.t(2))); });
+  reg(env, exports, "cumsum", [](const Args& a) { return wrap(a.env(), at::cumsum(a.t(0), a.i64(1))); });
+  // sort(x, dim, descending, stable) -> [values, indices]; values carry autograd (ATen's sort backward)
+  reg(env, exports, "sort", [](const Args& a) {
+    auto r = at::sort(a.t(0), c10::optional<bool>(a.b(3, false)), a.i64(1, -1), a.b(2, false));
+    return wrapList(a.env(), {std::get<0>(r), std::get<1>(r)});
+  });
   reg(env, exports, "maskedFill", [](const Args& a) { return wrap(a.env(), at::masked_fill(a.t(0), a.t(1), a.scalar(2))); });
 
   // Conversion: to(x, device?, dtype?, memoryFormat?)

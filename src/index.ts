@@ -165,6 +165,6 @@ export { F } from './tensor/index.js';
 export { autocast, enableGrad, isGradEnabled, keep, liveTensorCount, noGrad, tidy } from './tensor/scope.js';
 // --- tensors, scopes, devices (torch.*) --------------------------------------------------------------------
 export { type Operand, Tensor } from './tensor/tensor.js';
-export { AUX_WEIGHT, type SegOutputs, segmentationLoss } from './train/loss.js';
+export { AUX_WEIGHT, type SegLossOptions, type SegOutputs, segmentationLoss } from './train/loss.js';
 // --- training (the CLI's `train`, and the loss for your own loops) ------------------------------------------
 export { TrainingDivergedError, type TrainOptions, type TrainResult, train } from './train/trainer.js';

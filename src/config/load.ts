@@ -65,6 +65,12 @@ export function parseConfig(raw: unknown, source = 'config', overrides: ConfigOv
       `model.numClasses: expected ${space.numClasses} (label space ${JSON.stringify(space.name)} of data.train), got ${cfg.model.numClasses} (in ${source})`,
     );
   }
+  const weights = cfg.train.loss.classWeights;
+  if (Array.isArray(weights) && weights.length !== cfg.model.numClasses) {
+    throw new ConfigError(
+      `train.loss.classWeights: expected ${cfg.model.numClasses} weights (one per class of model.numClasses), got ${weights.length} (in ${source})`,
+    );
+  }
   if (cfg.name === undefined && source !== 'config') {
     cfg.name = path.basename(source).replace(/\.(ya?ml|json)$/i, '');
   }

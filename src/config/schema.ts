@@ -6,6 +6,7 @@ import { DataConfigSchema, DataWorkersSchema } from '../data/schema.js';
 import { DEFAULT_TIMEOUT_MS } from '../distributed/process-group.js';
 import { DEEPLAB_NAMES } from '../models/names.js';
 import { DEVICE_PATTERN, type Device } from '../tensor/index.js';
+import { LossConfigSchema } from '../train/loss-schema.js';
 
 export { AdaINSchema } from '../augment/adain.js';
 export { ConsistencySchema } from '../augment/consistency.js';
@@ -15,6 +16,7 @@ export { FourierSchema } from '../augment/fourier.js';
 export { MixStyleSchema } from '../augment/mixstyle.js';
 export { PhotometricSchema } from '../augment/photometric.js';
 export { RandConvSchema } from '../augment/randconv.js';
+export { LossConfigSchema, OhemSchema } from '../train/loss-schema.js';
 export { type AugmentConfig, AugmentConfigSchema };
 
 const outputStride = z.literal([8, 16]);
@@ -112,6 +114,8 @@ export const TrainConfigSchema = z
       ]),
     schedule: ScheduleSchema.prefault({}),
     optimizer: OptimizerSchema.prefault({}),
+    /** The loss terms: cross-entropy (class weights, OHEM) and Lovász-softmax. */
+    loss: LossConfigSchema.prefault({}),
     /** Validate every N steps (0 = only at the end). */
     valEvery: nonNegInt.default(2000),
     /** Checkpoint every N steps (0 = only at the end and phase boundaries). */
@@ -193,6 +197,18 @@ export const RunConfigSchema = z
       // without a method the "augmented" images are the clean ones: the twins would learn nothing of their own
       if (field === 'auxBatchNorm' && imageMethods === undefined)
         issue('needs an image-level method (augment.randConv, fourier, photometric, adain or debias) for the auxiliary BatchNorm to normalise');
+    }
+    if (a.debias && a.debias.gamma < 1) {
+      // both rank pixels by the hard label alone, which the soft target contradicts
+      for (const field of ['ohem', 'lovasz'] as const) {
+        if (c.train.loss[field]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['train', 'loss', field],
+            message: `is not supported with augment.debias soft targets (gamma ${a.debias.gamma} < 1): set augment.debias.gamma to 1 or drop train.loss.${field}`,
+          });
+        }
+      }
     }
     if (a.debias && a.debias.gamma < 1 && a.consistency) {
       // the consistency term pulls the cue-conflict view's prediction to the clean view's, the soft target away from it

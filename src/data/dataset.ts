@@ -40,6 +40,8 @@ export interface Dataset {
   load(i: number): Promise<Sample>;
   /** The split's files relative to root, one `image<TAB>label` line per sample (runs record this). */
   fileList(): string[];
+  /** Decodes only sample `i`'s label (label-space indices, 255 = ignore; no image read): for class statistics. */
+  loadLabel?(i: number): Promise<Buffer>;
 }
 
 /** A frame range [start, end) with a stride, on the frame number written in the file name. */
@@ -184,6 +186,13 @@ export abstract class PairDataset implements Dataset {
     const [image, read] = await Promise.all([readRgb(ref.image, 'image'), this.readLabel(ref)]);
     const raw = image.width === read.width && image.height === read.height ? read : this.fitLabel(ref, read, image.width, image.height);
     return { image: image.data, label: this.decodeLabel(ref, raw), height: image.height, width: image.width, id: ref.id };
+  }
+
+  /** The label alone at its own size: a label a layout fits to its image (fitLabel) is not resized here. */
+  async loadLabel(i: number): Promise<Buffer> {
+    const ref = this.refs[i];
+    if (!Number.isInteger(i) || !ref) throw new RangeError(`${this.layout} sample index ${i} out of range [0, ${this.refs.length})`);
+    return this.decodeLabel(ref, await this.readLabel(ref));
   }
 
   /** A label whose size differs from its image's: refused naming both files (a layout with a documented quirk may fit it). */

@@ -84,6 +84,8 @@ type TensorOps =
   | 'narrow'
   | 'select'
   | 'indexSelect'
+  | 'gather'
+  | 'cumsum'
   | 'maskedFill'
   | 'to'
   | 'contiguous'
@@ -189,6 +191,8 @@ export type NativeAddon = { [K in TensorOps]: TensorFn } & { [K in VoidOps]: Voi
     nesterov: boolean,
     maximize: boolean,
   ): (NativeHandle | null)[];
+  /** torch.sort: [values, indices] (their metadata is fetched per id). */
+  sort(h: NativeHandle, dim: number, descending: boolean, stable: boolean): [NativeHandle, NativeHandle];
   getRngState(): Uint8Array;
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;

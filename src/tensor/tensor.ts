@@ -424,6 +424,28 @@ export class Tensor implements Disposable {
   indexSelect(dim: number, index: Tensor): Tensor {
     return new Tensor(N.indexSelect(this.handle, dim, index.handle));
   }
+  /** Values along dim at the int64 index (same number of dims; torch.gather), differentiable in this tensor. */
+  gather(dim: number, index: Tensor): Tensor {
+    return new Tensor(N.gather(this.handle, dim, index.handle));
+  }
+  /** Cumulative sum along dim (torch.cumsum; integer and bool inputs give int64). */
+  cumsum(dim: number): Tensor {
+    return new Tensor(N.cumsum(this.handle, dim));
+  }
+  /**
+   * Sorted values along dim and their int64 positions in this tensor (torch.sort); the values carry autograd.
+   * `stable` keeps equal elements in their original order (torch's stable=True).
+   */
+  sort(dim = -1, descending = false, stable = false): { values: Tensor; indices: Tensor } {
+    const [values, indices] = N.sort(this.handle, dim, descending, stable);
+    return { values: Tensor.fromHandle(values), indices: Tensor.fromHandle(indices) };
+  }
+  /** Positions that sort this tensor along dim (torch.argsort). */
+  argsort(dim = -1, descending = false): Tensor {
+    const { values, indices } = this.sort(dim, descending);
+    values.dispose();
+    return indices;
+  }
   /** Matrix product with broadcasting (torch.matmul). */
   matmul(o: Tensor): Tensor {
     return new Tensor(N.matmul(this.handle, o.handle));

@@ -1,4 +1,4 @@
-// A run directory: runs/<name>/{config.json, files.json, metrics.jsonl, tb/, checkpoints/, eval/, figures/,
+// A run directory: runs/<name>/{config.json, files.json, class-weights.json, metrics.jsonl, tb/, checkpoints/, eval/, figures/,
 // shift-eval/, and an experiment's scores-os<N>.json + eval-os<N>/}; runPaths() is the one place that names them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,6 +9,8 @@ export interface RunPaths {
   root: string;
   config: string;
   files: string;
+  /** train.loss.classWeights as the run computed them (src/train/class-weights.ts); a resume reads them back. */
+  classWeights: string;
   metrics: string;
   tb: string;
   /** Checkpoint files (their names: CheckpointDir in checkpoint.ts). */
@@ -31,6 +33,7 @@ export function runPaths(root: string): RunPaths {
     root,
     config: path.join(root, 'config.json'),
     files: path.join(root, 'files.json'),
+    classWeights: path.join(root, 'class-weights.json'),
     metrics: path.join(root, 'metrics.jsonl'),
     tb: path.join(root, 'tb'),
     checkpoints: path.join(root, 'checkpoints'),

@@ -13,7 +13,9 @@ import type { Device } from '../tensor/index.js';
 import * as T from '../tensor/index.js';
 import { cpuBf16Support } from '../util/cpu-features.js';
 import { CheckpointDir } from './checkpoint.js';
+import { resolveClassWeights } from './class-weights.js';
 import { GradScaler } from './grad-scaler.js';
+import type { SegLossOptions } from './loss.js';
 import { TrainProgress } from './progress.js';
 import { configDiff, prepareRunDir, type RunPaths, runPaths, writeJson } from './run-dir.js';
 import { RunState } from './run-state.js';
@@ -46,6 +48,8 @@ export interface TrainingSetup {
   dp: DataParallel | null;
   state: RunState;
   progress: TrainProgress;
+  /** train.loss, resolved: the class weights on the device. */
+  loss: SegLossOptions;
   /** The autocast the steps run under (train.amp with `auto` resolved for this machine). */
   amp: StepSettings['amp'];
   /** Rank 0 (or the only process): the one that writes checkpoints, metrics, TensorBoard and validation files. */
@@ -141,6 +145,7 @@ export async function setUpTraining(o: SetupOptions): Promise<TrainingSetup> {
   let augmentation: Augmentation | null = null;
   let group: ProcessGroup | null = null;
   let dp: DataParallel | null = null;
+  let classWeights: T.Tensor | null = null;
   const dispose = (clean: boolean) => {
     // a clean end only: after a failure rank 0 would wait (bounded) for peers that may be gone
     if (clean) {
@@ -149,6 +154,7 @@ export async function setUpTraining(o: SetupOptions): Promise<TrainingSetup> {
     }
     optimizer?.dispose();
     augmentation?.dispose();
+    classWeights?.dispose();
     model.dispose();
   };
   try {
@@ -165,6 +171,18 @@ export async function setUpTraining(o: SetupOptions): Promise<TrainingSetup> {
         `${t.phases.length} phase(s), batch ${t.batchSize}${t.accumulate > 1 ? `×${t.accumulate}` : ''}, ` +
         `${trainSet.length} train / ${valSet?.length ?? 0} val images -> ${paths.root} (TensorBoard: --logdir ${paths.tb})`,
     );
+    // counted once per run (a resume reads the recorded ones back)
+    const weights = await resolveClassWeights({
+      loss: t.loss,
+      trainSet,
+      numClasses: cfg.model.numClasses,
+      file: paths.classWeights,
+      resume: o.resume,
+      write: isMain,
+      log,
+    });
+    if (weights) classWeights = T.tensor(weights.weights, [weights.weights.length], { dtype: 'float32', device });
+    const loss: SegLossOptions = { crossEntropy: t.loss.crossEntropy, lovasz: t.loss.lovasz, classWeights, ohem: t.loss.ohem ?? null };
     optimizer = SGD.forParameters(model.namedParameters(), { ...t.optimizer, lr: t.schedule.lr });
     // image- and feature-level methods go on and off with the phase (src/train/phase.ts)
     augmentation = await buildAugmentation(cfg.augment, { device, numClasses: cfg.model.numClasses });
@@ -190,7 +208,27 @@ export async function setUpTraining(o: SetupOptions): Promise<TrainingSetup> {
     }
     // rank 0's weights everywhere (torch DDP's start), also after a resume from a checkpoint every rank read
     dp?.broadcastState([...model.stateDict().values(), ...optimizer.stateDict().values()]);
-    return { cfg, paths, device, amp, trainSet, valSet, model, optimizer, schedule, scaler, augmentation, world, dp, state, progress, isMain, log, dispose };
+    return {
+      cfg,
+      paths,
+      device,
+      amp,
+      loss,
+      trainSet,
+      valSet,
+      model,
+      optimizer,
+      schedule,
+      scaler,
+      augmentation,
+      world,
+      dp,
+      state,
+      progress,
+      isMain,
+      log,
+      dispose,
+    };
   } catch (e) {
     dispose(false);
     throw e;

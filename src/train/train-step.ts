@@ -11,7 +11,7 @@ import type { SGD } from '../optim/index.js';
 import type { Device, Tensor } from '../tensor/index.js';
 import * as T from '../tensor/index.js';
 import type { GradScaler } from './grad-scaler.js';
-import { segmentationLoss } from './loss.js';
+import { type SegLossOptions, segmentationLoss } from './loss.js';
 
 /** The loss went NaN/inf: training stops before the update, so the last checkpoint stays good. */
 export class NonFiniteLossError extends Error {
@@ -74,7 +74,7 @@ function microStep(o: TrainStepOptions, batch: Batch): number {
       // splitBatchNorm: the clean images (first) and the augmented ones are normalised by their own statistics
       const outputs = model.forward(x, { batchNormSplit: prepared.clean, featureAugment: augment?.features });
       // debias: the cue-conflict pixels' targets mix in their texture classes (prepared.texture)
-      const loss = segmentationLoss(outputs, labels, prepared.texture);
+      const loss = segmentationLoss(outputs, labels, prepared.texture, o.loss);
       return aug ? aug.addConsistency(loss, outputs.out) : loss;
     };
     const loss = s.amp === false ? run() : T.autocast(s.device === 'cpu' ? 'cpu' : 'cuda', s.amp === 'bf16' ? 'bfloat16' : 'float16', run);
@@ -104,6 +104,8 @@ export interface TrainStepOptions {
   settings: StepSettings;
   /** The phase's augmentation; absent: none. */
   augment?: StepAugmentation | null | undefined;
+  /** train.loss; absent: plain cross-entropy. */
+  loss?: SegLossOptions | undefined;
   /** 1-based step number, named in errors. */
   step: number;
   /** Data-parallel synchronisation: the returned loss is then the global batch's. */

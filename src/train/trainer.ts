@@ -64,7 +64,7 @@ async function step(s: TrainingSetup, data: TrainData, phase: Phase, lr: number)
   const settings = { device: s.device, channelsLast: cfg.train.channelsLast, amp: s.amp };
   const next = () => data.next();
   try {
-    const opts = { model, optimizer, scaler, next, accumulate: cfg.train.accumulate, lr, settings, augment: phase.augment, step: state.step + 1 };
+    const opts = { model, optimizer, scaler, next, accumulate: cfg.train.accumulate, lr, settings, augment: phase.augment, loss: s.loss, step: state.step + 1 };
     return await trainStep({ ...opts, sync: dp ?? undefined });
   } catch (e) {
     if (e instanceof NonFiniteLossError) throw new TrainingDivergedError(e.step, state.lastCheckpoint, e, lr);
