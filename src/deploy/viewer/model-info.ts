@@ -77,6 +77,7 @@ export function readModelInfo(file: string, labels?: string): ViewerModelInfo {
     numClasses: classNames.length,
     mean: jsonProp(file, props, 'mean', isTriple) ?? IMAGENET_MEAN,
     std: jsonProp(file, props, 'std', isTriple) ?? IMAGENET_STD,
+    // 0: not recorded (the page only displays it)
     outputStride: Number.isInteger(stride) && stride > 0 ? stride : 0,
   };
 }
