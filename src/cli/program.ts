@@ -12,6 +12,7 @@ import { registerReportCommand } from './report.js';
 import { registerShiftEvalCommand } from './shift-eval.js';
 import { registerSynthCommand } from './synth.js';
 import { registerTrainCommand } from './train.js';
+import { registerViewerCommand } from './viewer.js';
 
 function packageVersion(): string {
   try {
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     registerShiftEvalCommand,
     registerPredictCommand,
     registerExportCommand,
+    registerViewerCommand,
     registerReportCommand,
     registerExperimentCommand,
     registerDemoCommand,
