@@ -52,6 +52,12 @@ export {
 } from './data/transforms.js';
 export { VKitti1Dataset, type VKitti1Options } from './data/vkitti1.js';
 export { VKitti2Dataset, type VKitti2Options } from './data/vkitti2.js';
+// --- inference API (Segmenter: checkpoints via libtorch, .onnx via onnxruntime; whole or sliding windows) -------
+export type { HostTensor, ModelInfo, SegmentationBackend } from './deploy/backend.js';
+export type { ImageInput, RawImage } from './deploy/image-input.js';
+export { createLibtorchBackend, type LibtorchBackendOptions } from './deploy/libtorch-backend.js';
+export type { LoadOptions, SegmentOptions } from './deploy/options.js';
+export { Segmenter, type SegmentManyOptions, type SegmentResult } from './deploy/segmenter.js';
 export { ConfusionMatrix } from './eval/confusion.js';
 // --- evaluation and metrics ---------------------------------------------------------------------------------
 export { type EvalDataset, type EvaluableModel, type EvaluateOptions, type EvaluateResult, evaluate } from './eval/evaluate.js';

@@ -14,7 +14,10 @@ export interface Raster {
 /** What a file is, for error messages. */
 export type FileRole = 'image' | 'label';
 
-async function decode(file: string, role: FileRole, pipeline: (s: Sharp) => Sharp, check?: (m: Metadata) => string | null): Promise<Raster> {
+/** How an encoded image is named in errors: its path, or its size when it came as bytes. */
+const describeSource = (file: string | Uint8Array): string => (typeof file === 'string' ? file : `<${file.length}-byte buffer>`);
+
+async function decode(file: string | Uint8Array, role: FileRole, pipeline: (s: Sharp) => Sharp, check?: (m: Metadata) => string | null): Promise<Raster> {
   let raster: Raster;
   let problem: string | null = null;
   try {
@@ -24,10 +27,10 @@ async function decode(file: string, role: FileRole, pipeline: (s: Sharp) => Shar
     const { data, info } = await pipeline(s).raw().toBuffer({ resolveWithObject: true });
     raster = { data, width: info.width, height: info.height, channels: info.channels };
   } catch (e) {
-    if (!fs.existsSync(file)) throw new DataError(`${role} file missing: ${file}`);
-    throw new DataError(`corrupt or unreadable ${role} file ${file}: ${(e as Error).message}`);
+    if (typeof file === 'string' && !fs.existsSync(file)) throw new DataError(`${role} file missing: ${file}`);
+    throw new DataError(`corrupt or unreadable ${role} file ${describeSource(file)}: ${(e as Error).message}`);
   }
-  if (problem) throw new DataError(`${role} file ${file}: ${problem}`);
+  if (problem) throw new DataError(`${role} file ${describeSource(file)}: ${problem}`);
   return raster;
 }
 
@@ -35,8 +38,11 @@ async function decode(file: string, role: FileRole, pipeline: (s: Sharp) => Shar
 const eightBit = (m: Metadata): string | null =>
   m.depth === 'uchar' ? null : `is a ${m.depth === 'ushort' ? '16' : m.depth}-bit image; labels must be 8 bits per channel`;
 
-/** Decodes any image sharp reads (PNG, JPEG, ...) to 3-channel RGB (alpha dropped, grey expanded); labels must be 8-bit. */
-export function readRgb(file: string, role: FileRole): Promise<Raster> {
+/**
+ * Decodes any image sharp reads (PNG, JPEG, ...), from a file or from its encoded bytes, to 3-channel RGB (alpha
+ * dropped, grey expanded); labels must be 8-bit.
+ */
+export function readRgb(file: string | Uint8Array, role: FileRole): Promise<Raster> {
   return decode(file, role, (s) => s.removeAlpha().toColourspace('srgb'), role === 'label' ? eightBit : undefined);
 }
 

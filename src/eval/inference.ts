@@ -31,6 +31,11 @@ export function checkScales(scales: readonly number[]): readonly number[] {
   return scales;
 }
 
+/** The size an H×W input is resized to at scale `s` (at least 1×1). */
+export function scaledSize(h: number, w: number, s: number): [number, number] {
+  return [Math.max(1, Math.round(h * s)), Math.max(1, Math.round(w * s))];
+}
+
 function assertEval(model: SegmentationModel): void {
   // BatchNorm in training mode would normalise with batch statistics and update running stats
   if (model.training) throw new Error('inference needs the model in eval mode: call model.eval() first');
@@ -40,7 +45,7 @@ function assertEval(model: SegmentationModel): void {
 function logitsAt(model: SegmentationModel, x: Tensor, s: number, flip: boolean): Tensor {
   const [, , h, w] = x.shape;
   if (h === undefined || w === undefined) throw new Error(`inference: expected an N,3,H,W batch, got shape [${x.shape.join(', ')}]`);
-  let inp = s === 1 ? x : F.interpolate(x, { size: [Math.max(1, Math.round(h * s)), Math.max(1, Math.round(w * s))] }, 'bilinear', false);
+  let inp = s === 1 ? x : F.interpolate(x, { size: scaledSize(h, w, s) }, 'bilinear', false);
   if (flip) inp = F.flip(inp, [3]);
   let out = model.forward(inp, { aux: false }).out;
   if (flip) out = F.flip(out, [3]);
