@@ -52,6 +52,20 @@ export {
 } from './data/transforms.js';
 export { VKitti1Dataset, type VKitti1Options } from './data/vkitti1.js';
 export { VKitti2Dataset, type VKitti2Options } from './data/vkitti2.js';
+export {
+  type CheckpointOnnxOptions,
+  exportCheckpointToOnnx,
+  exportOnnx,
+  type OnnxExportInfo,
+  type OnnxExportOptions,
+  type OnnxModelMetadata,
+  type ReadOnnxInfoOptions,
+  readOnnxExportMetadata,
+  readOnnxMetadata,
+  readOnnxModelInfo,
+} from './deploy/onnx/index.js';
+// --- deployment: ONNX export and the onnxruntime engine (docs/deploy.md) ---------------------------------------
+export { createOnnxBackend, type OnnxBackendOptions } from './deploy/onnx-backend.js';
 export { ConfusionMatrix } from './eval/confusion.js';
 // --- evaluation and metrics ---------------------------------------------------------------------------------
 export { type EvalDataset, type EvaluableModel, type EvaluateOptions, type EvaluateResult, evaluate } from './eval/evaluate.js';
