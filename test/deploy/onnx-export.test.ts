@@ -191,6 +191,14 @@ describe('shapeseg export --format onnx', () => {
       /--opset 12: expected an integer from 17 to 21/,
     );
     await assert.rejects(
+      buildProgram().parseAsync(['node', 'shapeseg', 'export', '-c', ckpt, '-o', at('x.pth'), '--opset', '18']),
+      /--opset: only with --format onnx \(writing pth\)/,
+    );
+    await assert.rejects(
+      buildProgram().parseAsync(['node', 'shapeseg', 'export', '-c', ckpt, '-o', at('x.onnx'), '--output-stride', '32']),
+      /--output-stride 32: expected 8 or 16/,
+    );
+    await assert.rejects(
       buildProgram().parseAsync(['node', 'shapeseg', 'export', '-c', ckpt, '-o', at('x.bin')]),
       /--out .*x\.bin: expected a \.pth, \.safetensors or \.onnx/,
     );
