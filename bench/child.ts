@@ -8,6 +8,10 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** bench/reference/deeplab_bench.py, found from dist/bench/ or bench/. */
 export const REFERENCE_SCRIPT = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? '../../bench' : '.', 'reference/deeplab_bench.py');
 const WORKER = path.join(HERE, 'worker.js');
+const ONNX_WORKER = path.join(HERE, 'onnx-worker.js');
+
+/** Who runs a config: shapeseg over libtorch, torchvision, or onnxruntime-node on shapeseg's ONNX export. */
+export type ChildSide = 'shapeseg' | 'reference' | 'onnxruntime';
 
 /** How to start each side. */
 export interface ChildOptions {
@@ -21,9 +25,11 @@ export interface ChildOptions {
 }
 
 /** Runs `side` on `cfg` in a fresh process; never throws: failures come back as {ok: false, error}. */
-export function runChild(side: 'shapeseg' | 'reference', cfg: RunConfig, opts: ChildOptions): Promise<RunResult> {
+export function runChild(side: ChildSide, cfg: RunConfig, opts: ChildOptions): Promise<RunResult> {
   const [cmd, args] =
-    side === 'shapeseg' ? [process.execPath, ['--expose-gc', WORKER, JSON.stringify(cfg)]] : [opts.python, [REFERENCE_SCRIPT, JSON.stringify(cfg)]];
+    side === 'reference'
+      ? [opts.python, [REFERENCE_SCRIPT, JSON.stringify(cfg)]]
+      : [process.execPath, ['--expose-gc', side === 'shapeseg' ? WORKER : ONNX_WORKER, JSON.stringify(cfg)]];
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

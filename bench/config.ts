@@ -43,7 +43,7 @@ export interface Phases {
 export interface RunResult {
   ok: boolean;
   error?: string;
-  side?: 'shapeseg' | 'reference';
+  side?: 'shapeseg' | 'reference' | 'onnxruntime';
   timesMs?: number[];
   losses?: number[];
   phasesMs?: Phases;
@@ -64,6 +64,10 @@ export interface RunResult {
   foldBnMaxAbsErr?: number;
   /** shapeseg only: max abs logit of the unfolded model (scale for foldBnMaxAbsErr). */
   foldBnMaxAbsLogit?: number;
+  /** onnxruntime only: max abs difference of its logits to shapeseg's libtorch forward of the same model and input. */
+  onnxMaxAbsErr?: number;
+  /** onnxruntime only: max abs logit (scale for onnxMaxAbsErr). */
+  onnxMaxAbsLogit?: number;
   versions?: Record<string, string>;
   /** shapeseg with profile: crossings and native vs JS time of one step. */
   crossingProfile?: CrossingProfile;

@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { type ChildOptions, runChild } from './child.js';
 import type { Phases, RunConfig, RunResult } from './config.js';
 import { type CpuIsaReport, probeCpuIsa, renderCpuIsa } from './cpu-isa.js';
+import { type DeployRow, measureDeploy, renderDeploy } from './deploy.js';
 import { type DistBenchResult, measureDistributed } from './dist.js';
 import { deeplabConvFlops, depthOf } from './flops.js';
 import { benchPipelineScaling, type PipelineBenchResult, type PipelineScalingPoint } from './pipeline.js';
@@ -69,6 +70,8 @@ export interface BenchReport {
   plan: Plan;
   rows: BenchRow[];
   pipeline: PipelineSummary | null;
+  /** With --modes deploy: libtorch vs onnxruntime-node inference per output stride. */
+  deploy?: DeployRow[];
   /** With --dist: N processes against one. */
   distributed?: DistBenchResult;
   wallS: number;
@@ -118,7 +121,11 @@ function parseArgs(argv: string[]): BenchOptions {
         return Number(s) as 8 | 16;
       }),
     )
-    .option('--modes <list>', 'any of train,infer,pipeline', list, ['train', 'infer', 'pipeline'])
+    .option('--modes <list>', 'any of train,infer,pipeline,deploy (deploy: libtorch vs onnxruntime-node inference, CPU, on request)', list, [
+      'train',
+      'infer',
+      'pipeline',
+    ])
     .option('--variants <list>', `extra rows: all, none, or some of ${Object.keys(VARIANTS).join(',')}`, 'default')
     .option('--no-reference', 'skip the torchvision side')
     .option('--python <path>', 'python with torch + torchvision', process.env.SHAPESEG_PYTHON ?? '/usr/bin/python3')
@@ -432,9 +439,9 @@ export function renderReport(rep: BenchReport): string {
     `model ${rep.plan.model}, ${rep.plan.numClasses} classes, aux loss ${rep.plan.aux ? 'on (0.5)' : 'off'} in training, ` +
       'no aux head in inference; median (min) over timed steps, warm-up excluded; ratio = shapeseg / torchvision',
     ...(rep.machine.cpuIsa ? renderCpuIsa(rep.machine.cpuIsa) : []),
-    '',
-    formatTable(header, rows),
+    ...(rows.length > 0 ? ['', formatTable(header, rows)] : []),
     ...renderMixedPrecision(rep),
+    ...renderDeploy(rep.deploy ?? []),
   ];
   const phaseRows = rep.rows
     .filter((r) => r.mode === 'train' && r.shapeseg.phasesMs)
@@ -515,6 +522,7 @@ function defaultOut(date: string): string {
 /** Runs the whole bench with command-line `argv` (without node and script); returns the report. */
 export async function runBench(argv: string[]): Promise<BenchReport> {
   const opts = parseArgs(argv);
+  if (opts.modes.includes('deploy') && opts.device !== 'cpu') throw new Error(`--modes deploy runs on the CPU only, not --device ${opts.device}`);
   const started = Date.now();
   const cores = os.availableParallelism();
   const threads = opts.threads ?? cores;
@@ -545,6 +553,7 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
   const cpuIsa = distributed || opts.device !== 'cpu' ? undefined : await probeCpuIsa({ python: opts.reference ? opts.python : null, env: child.env ?? {} });
   const rows = distributed ? [] : await measure(opts, plan, threads, child);
   const pipeline = !distributed && opts.modes.includes('pipeline') ? await measurePipeline(opts, plan, rows) : null;
+  const deploy = !distributed && opts.modes.includes('deploy') ? await measureDeploy(plan, threads, opts.rounds, child) : undefined;
   const date = new Date().toISOString();
   const report: BenchReport = {
     date,
@@ -561,6 +570,7 @@ export async function runBench(argv: string[]): Promise<BenchReport> {
     plan,
     rows,
     pipeline,
+    ...(deploy ? { deploy } : {}),
     ...(distributed ? { distributed } : {}),
     wallS: (Date.now() - started) / 1000,
   };

@@ -52,10 +52,23 @@ export {
 } from './data/transforms.js';
 export { VKitti1Dataset, type VKitti1Options } from './data/vkitti1.js';
 export { VKitti2Dataset, type VKitti2Options } from './data/vkitti2.js';
-// --- inference API (Segmenter: checkpoints via libtorch, .onnx via onnxruntime; whole or sliding windows) -------
+// --- deployment (docs/deploy.md): Segmenter (checkpoints via libtorch, .onnx via onnxruntime; whole or sliding windows), ONNX export
 export type { HostTensor, ModelInfo, SegmentationBackend } from './deploy/backend.js';
 export type { ImageInput, RawImage } from './deploy/image-input.js';
 export { createLibtorchBackend, type LibtorchBackendOptions } from './deploy/libtorch-backend.js';
+export {
+  type CheckpointOnnxOptions,
+  exportCheckpointToOnnx,
+  exportOnnx,
+  type OnnxExportInfo,
+  type OnnxExportOptions,
+  type OnnxModelMetadata,
+  type ReadOnnxInfoOptions,
+  readOnnxExportMetadata,
+  readOnnxMetadata,
+  readOnnxModelInfo,
+} from './deploy/onnx/index.js';
+export { createOnnxBackend, type OnnxBackendOptions } from './deploy/onnx-backend.js';
 export type { LoadOptions, SegmentOptions } from './deploy/options.js';
 export { Segmenter, type SegmentManyOptions, type SegmentResult } from './deploy/segmenter.js';
 export { ConfusionMatrix } from './eval/confusion.js';

@@ -1,6 +1,6 @@
 // The `shapeseg` program: one subcommand per file in src/cli/, each registering itself.
-import * as fs from 'node:fs';
 import { Command } from 'commander';
+import { packageVersion } from '../util/package-version.js';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommand } from './eval.js';
 import { registerExperimentCommand } from './experiment.js';
@@ -13,15 +13,6 @@ import { registerShiftEvalCommand } from './shift-eval.js';
 import { registerSynthCommand } from './synth.js';
 import { registerTrainCommand } from './train.js';
 import { registerViewerCommand } from './viewer.js';
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 /** Builds the full `shapeseg` program (exported for tests). */
 export function buildProgram(): Command {

@@ -1,11 +1,9 @@
 // The one image normalisation used by train, eval and predict: torchvision's ToTensor + Normalize
 // with ImageNet statistics, computed on the images' device.
 import { type Tensor, tensor, tidy } from '../tensor/index.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from './imagenet-stats.js';
 
-/** ImageNet channel means (RGB, 0..1). */
-export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
-/** ImageNet channel standard deviations (RGB, 0..1). */
-export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
+export { IMAGENET_MEAN, IMAGENET_STD } from './imagenet-stats.js';
 
 /** uint8 images (N,3,H,W or 3,H,W) -> float32 (x / 255 - mean) / std, on the same device. */
 export function normalize(images: Tensor): Tensor {

@@ -56,7 +56,7 @@ export class Segmenter {
       }
       // loaded on demand: onnxruntime is only needed for .onnx files
       const { createOnnxBackend } = await import('./onnx-backend.js');
-      backend = await createOnnxBackend(file, { threads: o.threads });
+      backend = await createOnnxBackend(file, { threads: o.threads, labelSpace: o.labelSpace });
     } else {
       if (o.threads !== undefined) setNumThreads(o.threads);
       const device = (o.device ?? (cudaIsAvailable() ? 'cuda' : 'cpu')) as Device;

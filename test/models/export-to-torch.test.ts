@@ -13,10 +13,10 @@ import type { RawTensor } from '../../src/io/index.js';
 import { writeSafetensors } from '../../src/io/index.js';
 import type { DeepLabV3 } from '../../src/models/index.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
-import { BatchNorm2d } from '../../src/nn/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
-import { getNumThreads, manualSeed, noGrad, rand, randn, setNumThreads, tensor, tidy } from '../../src/tensor/index.js';
+import { getNumThreads, manualSeed, noGrad, setNumThreads, tensor, tidy } from '../../src/tensor/index.js';
 import { saveCheckpoint, TRAIN_CHECKPOINT_FORMAT } from '../../src/train/index.js';
+import { randomiseBatchNorm } from '../helpers/batchnorm.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
 
 const NC = 5;
@@ -97,34 +97,6 @@ function fixedInput(): Tensor {
   return tensor(data, [1, 3, SIZE, SIZE]);
 }
 
-/**
- * Makes eval mode non-trivial, as the parity suites do: random BN affine, running stats from a real batch
- * (cumulative average, keeps activations O(1)), then perturbed, and num_batches_tracked moved off 0.
- */
-function randomiseBatchNorm(model: DeepLabV3): void {
-  const bns = model.modules().filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
-  noGrad(() =>
-    tidy(() => {
-      for (const bn of bns) {
-        bn.weight!.copy_(rand(bn.weight!.shape).mul(0.4).add(0.8));
-        bn.bias!.copy_(randn(bn.bias!.shape).mul(0.1));
-        bn.runningMean!.zero_();
-        bn.runningVar!.fill_(1);
-        bn.numBatchesTracked!.zero_();
-        bn.momentum = null;
-      }
-      model.train();
-      model.forward(randn([2, 3, SIZE, SIZE]));
-      for (const bn of bns) {
-        bn.momentum = 0.1;
-        bn.runningVar!.mul_(rand(bn.runningVar!.shape).mul(0.2).add(0.9));
-        bn.runningMean!.add_(randn(bn.runningMean!.shape).mul(0.02));
-        bn.numBatchesTracked!.fill_(7);
-      }
-    }),
-  );
-}
-
 /** Host copies of live tensors, keyed the same. */
 function toRawMap(m: Map<string, Tensor>): Map<string, RawTensor> {
   return new Map([...m].map(([k, t]) => [k, t.toRaw()]));
@@ -143,7 +115,7 @@ describe('a shapeseg-written DeepLabV3 checkpoint loads in torchvision 0.14 with
     setNumThreads(1); // as the Python side: identical reduction orders
     manualSeed(0);
     model = createDeepLabV3('deeplabv3_resnet50', { numClasses: NC, outputStride: 8, auxLoss: true });
-    randomiseBatchNorm(model);
+    randomiseBatchNorm(model, [2, 3, SIZE, SIZE]);
     const m = model.eval();
     const sd = m.stateDict();
     stateKeys = sd.size;
