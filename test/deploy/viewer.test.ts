@@ -9,21 +9,24 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { buildProgram } from '../../src/cli/program.js';
 import { readRgb } from '../../src/data/image-io.js';
+import { getLabelSpace } from '../../src/data/label-spaces.js';
 import { normalize } from '../../src/data/normalize.js';
+import { exportOnnx, type OnnxExportInfo } from '../../src/deploy/onnx/index.js';
+import { metadataProps } from '../../src/deploy/onnx/metadata.js';
+import { onnx } from '../../src/deploy/onnx/proto.js';
 import { readModelInfo } from '../../src/deploy/viewer/model-info.js';
 import { serveViewer, type ViewerResult } from '../../src/deploy/viewer/serve.js';
 import { ASSETS_DIR, ORT_FILES, writeViewer } from '../../src/deploy/viewer/write.js';
+import { createDeepLabV3 } from '../../src/models/index.js';
 import { overlay } from '../../src/report/colorize.js';
-import { fromBuffer, tensor, tidy } from '../../src/tensor/index.js';
-import { runPython, skipWithoutTorch } from '../helpers/python.js';
+import { fromBuffer, manualSeed, tensor, tidy } from '../../src/tensor/index.js';
+import { randomiseBatchNorm } from '../helpers/batchnorm.js';
 import { CHROMIUM, skipWithoutChromium } from '../helpers/skip.js';
 
-const { onnx } = onnxProto;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapeseg-viewer-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -35,30 +38,22 @@ interface SegmentJs {
 }
 const segmentJs = (): Promise<SegmentJs> => import(pathToFileURL(path.join(ASSETS_DIR, 'segment.js')).href) as Promise<SegmentJs>;
 
-const CLASSES = ['road', 'sky', 'car', 'tree', 'person'];
-const COLORS: [number, number, number][] = [
-  [128, 64, 128],
-  [70, 130, 180],
-  [0, 0, 142],
-  [107, 142, 35],
-  [220, 20, 60],
-];
-const META = {
-  model: 'tiny-deeplab',
-  labelSpace: 'test5',
-  classNames: JSON.stringify(CLASSES),
-  colors: JSON.stringify(COLORS),
-  mean: '[0.485, 0.456, 0.406]',
-  std: '[0.229, 0.224, 0.225]',
-  outputStride: '4',
+const SPACE = getLabelSpace('vkitti-kitti');
+const CLASSES = [...SPACE.classes];
+const COLORS = SPACE.colors.map((c): [number, number, number] => [c[0], c[1], c[2]]);
+const INFO: OnnxExportInfo = {
+  model: 'deeplabv3_resnet18',
+  numClasses: CLASSES.length,
+  labelSpace: SPACE.name,
+  classNames: CLASSES,
+  colors: COLORS,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  outputStride: 8,
+  batchNorm: 'main',
 };
-
-/** Rewrites an ONNX file with these metadata_props (what the exporter records). */
-function setMetadata(file: string, props: Record<string, string>): void {
-  const model = onnx.ModelProto.decode(fs.readFileSync(file));
-  model.metadataProps = Object.entries(props).map(([key, value]) => onnx.StringStringEntryProto.create({ key, value }));
-  fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());
-}
+/** The metadata the exporter writes for INFO. */
+const META = metadataProps({ ...INFO, shapesegVersion: '0.0.0', batchNormFolded: true });
 
 /** An ONNX file without nodes whose output `logits` is [N, channels, H, W]: enough for the model-info reader. */
 function writeStubOnnx(file: string, channels: number, props: Record<string, string>): void {
@@ -72,43 +67,20 @@ function writeStubOnnx(file: string, channels: number, props: Record<string, str
   fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());
 }
 
-// A DeepLabV3-shaped tiny net (strided and dilated convs, torchvision's ASPP with its image pooling, bilinear
-// upsampling to the input size) with random weights, exported by torch.onnx as the exporter will; the classifier's
-// bias centres the logits on typical features so the argmax varies across the image instead of naming one class.
-const MAKE_MODEL_PY = String.raw`
-import sys, torch, torch.nn as nn, torch.nn.functional as F
-from torchvision.models.segmentation.deeplabv3 import ASPP
-torch.manual_seed(0)
-def cbr(i, o, s=1, d=1):
-    return nn.Sequential(nn.Conv2d(i, o, 3, s, padding=d, dilation=d, bias=False), nn.BatchNorm2d(o), nn.ReLU())
-class Tiny(nn.Module):
-    def __init__(self, nc):
-        super().__init__()
-        self.backbone = nn.Sequential(cbr(3, 8, 2), cbr(8, 16, 2), cbr(16, 16, 1, 2))
-        self.head = nn.Sequential(ASPP(16, [2, 4, 6], 16), nn.Conv2d(16, nc, 1))
-    def forward(self, x):
-        return F.interpolate(self.head(self.backbone(x)), size=x.shape[-2:], mode='bilinear', align_corners=False)
-m = Tiny(int(sys.argv[2]))
-with torch.no_grad():
-    for mod in m.modules():
-        if isinstance(mod, nn.BatchNorm2d):
-            mod.running_mean.uniform_(-0.2, 0.2)
-            mod.running_var.uniform_(0.5, 1.5)
-    nn.init.normal_(m.head[1].weight, std=1.0)
-    m.eval()
-    feats = m.head[0](m.backbone(torch.rand(4, 3, 64, 96)))
-    m.head[1].bias.copy_(-torch.einsum('kc,c->k', m.head[1].weight[:, :, 0, 0], feats.mean((0, 2, 3))))
-torch.onnx.export(m, torch.rand(1, 3, 32, 48), sys.argv[1], opset_version=17, input_names=['input'], output_names=['logits'],
-                  dynamic_axes={'input': {0: 'N', 2: 'H', 3: 'W'}, 'logits': {0: 'N', 2: 'H', 3: 'W'}})
-`;
-
 /**
- * The .onnx model the page is tested with: a tiny torch net exported with torch.onnx, plus the metadata the
- * exporter writes. (To become `shapeseg export --format onnx` of a tiny model once the exporter lands.)
+ * The .onnx model the page is tested with: shapeseg's export of a DeepLabV3-ResNet-18 (OS 8) with random weights and
+ * non-trivial BatchNorm statistics, so that its argmax names several classes across the image.
  */
 function makeTestModel(file: string): void {
-  runPython(MAKE_MODEL_PY, { args: [file, String(CLASSES.length)], env: { PYTHONWARNINGS: 'ignore' } });
-  setMetadata(file, META);
+  manualSeed(3);
+  const model = createDeepLabV3('deeplabv3_resnet18', { numClasses: CLASSES.length, outputStride: 8 });
+  try {
+    randomiseBatchNorm(model, [2, 3, 64, 96]);
+    model.eval();
+    fs.writeFileSync(file, exportOnnx(model, INFO));
+  } finally {
+    model.dispose();
+  }
 }
 
 /** A deterministic test image: colour blocks (so the classes vary) over noise, at a size no stride divides. */
@@ -158,18 +130,18 @@ describe('the page arithmetic (assets/segment.js)', () => {
 });
 
 describe('readModelInfo', () => {
-  it('reads the metadata; --labels fills class names and colours; refuses a model it cannot label', () => {
+  it('reads the export metadata; --labels labels a foreign file; refuses a model it cannot label', () => {
     const file = path.join(dir, 'stub.onnx');
-    writeStubOnnx(file, 5, META);
+    writeStubOnnx(file, CLASSES.length, META);
     assert.deepEqual(readModelInfo(file), {
-      name: 'tiny-deeplab',
-      labelSpace: 'test5',
+      name: 'deeplabv3_resnet18',
+      labelSpace: 'vkitti-kitti',
       classNames: CLASSES,
       colors: COLORS,
-      numClasses: 5,
+      numClasses: CLASSES.length,
       mean: [0.485, 0.456, 0.406],
       std: [0.229, 0.224, 0.225],
-      outputStride: 4,
+      outputStride: 8,
     });
     const bare = path.join(dir, 'bare.onnx');
     writeStubOnnx(bare, 19, {});
@@ -179,10 +151,10 @@ describe('readModelInfo', () => {
     assert.equal(info.classNames[0], 'road');
     assert.deepEqual(info.colors[0], [128, 64, 128]);
     assert.deepEqual(info.mean, [0.485, 0.456, 0.406]);
-    assert.throws(() => readModelInfo(bare), /no class names in its metadata; give --labels/);
-    assert.throws(() => readModelInfo(bare, 'vkitti'), /outputs 19 channels but 14 class names/);
-    writeStubOnnx(bare, 5, { ...META, colors: '[[1, 2]]' });
-    assert.throws(() => readModelInfo(bare), /metadata "colors" has an unexpected value/);
+    assert.throws(() => readModelInfo(bare), /has no shapeseg metadata .*name its label space/);
+    assert.throws(() => readModelInfo(bare, 'vkitti'), /outputs 19 channels but label space vkitti has 14 classes/);
+    writeStubOnnx(bare, CLASSES.length, { ...META, colors: '[[1, 2]]' });
+    assert.throws(() => readModelInfo(bare), /invalid shapeseg ONNX metadata: colors/);
   });
 });
 
@@ -199,8 +171,8 @@ describe('shapeseg viewer (the writer and the server)', () => {
     assert.deepEqual(
       manifest.models.map((m: { file: string; name: string }) => [m.file, m.name]),
       [
-        ['models/stub.onnx', 'tiny-deeplab'],
-        ['models/1-stub.onnx', 'tiny-deeplab'],
+        ['models/stub.onnx', 'deeplabv3_resnet18'],
+        ['models/1-stub.onnx', 'deeplabv3_resnet18'],
       ],
     );
     await assert.rejects(
@@ -224,7 +196,7 @@ describe('shapeseg viewer (the writer and the server)', () => {
 
 describe('the page in headless Chromium', () => {
   it('gives the label map onnxruntime-node gives, and shows the overlay and the legend', async (t) => {
-    const skip = skipWithoutChromium() || skipWithoutTorch(true);
+    const skip = skipWithoutChromium();
     if (skip) {
       t.skip(skip);
       return;
