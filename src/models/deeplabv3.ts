@@ -1,5 +1,6 @@
-// torchvision/models/segmentation/deeplabv3.py + fcn.FCNHead + _SimpleSegmentationModel, module for module:
-// state-dict keys are torchvision's (backbone.*, classifier.0.convs.N.*, classifier.4.*, aux_classifier.*).
+// torchvision/models/segmentation/deeplabv3.py + fcn.FCNHead, module for module (_SimpleSegmentationModel is
+// DeepLabModel, deeplab-model.ts): state-dict keys are torchvision's (backbone.*, classifier.0.convs.N.*,
+// classifier.4.*, aux_classifier.*). ASPP's separable option serves DeepLabV3+ (deeplabv3plus.ts).
 
 import type { Layer } from '../nn/index.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, consume, Dropout, Module, ModuleList, ReLU, Sequential } from '../nn/index.js';

@@ -3,6 +3,7 @@
 // asked) over torchvision's resnet18 through IntermediateLayerGetter, torchvision's ASPP and FCNHead. shapeseg's
 // state dict must load with strict=True and give the same eval-mode logits. torchvision's BasicBlock refuses
 // dilation, so the Python side re-plans resnet18's strides/dilations as shapeseg's BasicBlock does (layerGeometries).
+// The other way round, a checkpoint PyTorch saves as VainF's train script does loads with readModelCheckpoint.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,10 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildProgram } from '../../src/cli/program.js';
+import { readModelCheckpoint } from '../../src/eval/load-model.js';
 import type { RawTensor } from '../../src/io/index.js';
 import { writeSafetensors } from '../../src/io/index.js';
 import { createDeepLabV3Plus, type DeepLabV3PlusOptions, type OutputStride } from '../../src/models/index.js';
-import { getNumThreads, manualSeed, noGrad, setNumThreads, tidy } from '../../src/tensor/index.js';
+import { fromRaw, getNumThreads, manualSeed, noGrad, setNumThreads, tidy } from '../../src/tensor/index.js';
 import { saveCheckpoint } from '../../src/train/index.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
 import { fixedInput, READ_SAFETENSORS_PY, randomiseBatchNorm, toRawMap } from './torch-interop.js';
@@ -32,13 +34,19 @@ interface Case {
   via: 'bare' | 'export';
 }
 
+/** The case PyTorch saves back as VainF's train script does ({cur_itrs, model_state, best_score}). */
+const VAINF_BACK = 'vainf-separable';
+
 const CASES: Case[] = [
   { name: 'paper', opts: { numClasses: NC, outputStride: 16, decoderConvs: 2, auxLoss: true }, runAt: 16, via: 'bare' },
   { name: 'paper-separable-os8', opts: { numClasses: NC, outputStride: 16, decoderConvs: 2, separableConv: true }, runAt: 8, via: 'export' },
-  { name: 'vainf-separable', opts: { numClasses: NC, outputStride: 16, decoderConvs: 1, separableConv: true, auxLoss: true }, runAt: 16, via: 'bare' },
+  { name: 'vainf-separable', opts: { numClasses: NC, outputStride: 16, decoderConvs: 1, separableConv: true }, runAt: 16, via: 'bare' },
 ];
 
-/** argv: io.safetensors (x, <case>.out, <case>.aux), then a JSON list of {name, file, outputStride, decoderConvs, separable, aux}. */
+/**
+ * argv: io.safetensors (x, <case>.out, <case>.aux), then a JSON list of {name, file, outputStride, decoderConvs,
+ * separable, aux, saveAs?}. With saveAs the loaded model is saved back as VainF's train script saves it.
+ */
 const TORCH_PY = String.raw`
 import json, struct, sys, torch
 from torch import nn
@@ -135,6 +143,8 @@ for c in json.loads(sys.argv[2]):
     model = build(c)
     model.load_state_dict(sd, strict=True)  # raises on any missing/unexpected key or shape mismatch
     model.eval()
+    if c.get('saveAs'):
+        torch.save({'cur_itrs': 3, 'model_state': model.state_dict(), 'best_score': 0.0}, c['saveAs'])
     with torch.no_grad():
         o = model(ref['x'])
     n = c['name']
@@ -159,6 +169,7 @@ describe('a shapeseg DeepLabV3+ loads into a PyTorch rebuild of VainF’s model 
   let dir = '';
   let threads = 1;
   const stateKeys = new Map<string, number>();
+  const io = new Map<string, RawTensor>();
   const results = new Map<string, TorchResult>();
 
   before(async () => {
@@ -167,7 +178,7 @@ describe('a shapeseg DeepLabV3+ loads into a PyTorch rebuild of VainF’s model 
     setNumThreads(1); // as the Python side: identical reduction orders
     manualSeed(0);
     const x = fixedInput(SIZE);
-    const io = new Map<string, RawTensor>([['x', x.toRaw()]]);
+    io.set('x', x.toRaw());
     const specs: object[] = [];
     for (const c of CASES) {
       const model = createDeepLabV3Plus('deeplabv3plus_resnet18', c.opts);
@@ -201,7 +212,8 @@ describe('a shapeseg DeepLabV3+ loads into a PyTorch rebuild of VainF’s model 
           file = out;
         }
         const { decoderConvs = 2, separableConv = false, auxLoss = false } = c.opts;
-        specs.push({ name: c.name, file, outputStride: c.runAt, decoderConvs, separable: separableConv, aux: auxLoss });
+        const saveAs = c.name === VAINF_BACK ? path.join(dir, 'vainf-checkpoint.pth') : undefined;
+        specs.push({ name: c.name, file, outputStride: c.runAt, decoderConvs, separable: separableConv, aux: auxLoss, saveAs });
       } finally {
         model.dispose();
       }
@@ -233,4 +245,27 @@ describe('a shapeseg DeepLabV3+ loads into a PyTorch rebuild of VainF’s model 
       assert.ok(r.aux <= TOL, `${c.name}: aux logits differ by ${r.aux} (max abs; tolerance ${TOL})`);
     });
   }
+
+  it("a checkpoint PyTorch saved as VainF's train script does ({model_state: …}) loads with readModelCheckpoint: the same logits", () => {
+    const { model, info } = readModelCheckpoint(path.join(dir, 'vainf-checkpoint.pth'), { outputStride: 16 });
+    try {
+      assert.deepEqual(
+        [info.kind, info.name, info.numClasses, info.decoderConvs, info.separableConv, info.auxLoss],
+        ['torchvision', 'deeplabv3plus_resnet18', NC, 1, true, false],
+      );
+      const d = noGrad(() =>
+        tidy(() =>
+          model
+            .forward(fromRaw(io.get('x')!))
+            .out.sub(fromRaw(io.get(`${VAINF_BACK}.out`)!))
+            .abs()
+            .amax()
+            .item(),
+        ),
+      );
+      assert.ok(d <= TOL, `logits differ by ${d}`);
+    } finally {
+      model.dispose();
+    }
+  });
 });

@@ -95,12 +95,12 @@ describe('DeepLabV3+', () => {
       { decoderConvs: 2, separableConv: false, auxLoss: true },
       { decoderConvs: 1, separableConv: true, auxLoss: false },
     ] as const) {
-      const m = createDeepLabV3Plus('deeplabv3plus_resnet34', { numClasses: 6, ...opts });
+      const m = createDeepLabV3Plus('deeplabv3plus_resnet18', { numClasses: 6, ...opts });
       assert.deepEqual(inferArchitecture(m.stateDict()), {
-        name: 'deeplabv3plus_resnet34',
-        backbone: 'resnet34',
+        name: 'deeplabv3plus_resnet18',
+        backbone: 'resnet18',
         block: 'basic',
-        blocks: [3, 4, 6, 3],
+        blocks: [2, 2, 2, 2],
         numClasses: 6,
         ...opts,
       });
