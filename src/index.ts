@@ -104,15 +104,22 @@ export {
   type BuiltModel,
   buildModel,
   createDeepLabV3,
+  createDeepLabV3Plus,
+  createModel,
   type DeepLabOptions,
+  type DeepLabV3PlusOptions,
   deeplabv3_resnet18,
   deeplabv3_resnet34,
   deeplabv3_resnet50,
   deeplabv3_resnet101,
   deeplabv3_resnet152,
-  type InferredArchitecture,
-  inferArchitecture,
+  deeplabv3plus_resnet18,
+  deeplabv3plus_resnet34,
+  deeplabv3plus_resnet50,
+  deeplabv3plus_resnet101,
+  deeplabv3plus_resnet152,
   loadBackbone,
+  type ModelOptions,
   resnet18,
   resnet34,
   resnet50,
@@ -120,17 +127,28 @@ export {
   resnet152,
 } from './models/builders.js';
 export {
-  ASPP,
-  DeepLabHead,
-  DeepLabV3,
-  FCNHead,
+  DeepLabModel,
   type OutputStride,
   type SegmentationForwardOptions,
   type SegmentationOutput,
-} from './models/deeplabv3.js';
+} from './models/deeplab-model.js';
+export { ASPP, type ASPPOptions, DeepLabHead, DeepLabV3, FCNHead } from './models/deeplabv3.js';
+export { DeepLabHeadV3Plus, DeepLabV3Plus, type DeepLabV3PlusHeadOptions } from './models/deeplabv3plus.js';
+export { type InferredArchitecture, inferArchitecture } from './models/infer-architecture.js';
 // --- models (torchvision.models, torchvision.models.segmentation) ------------------------------------------
-export { DEEPLAB_NAMES, type DeepLabName, RESNET_NAMES, type ResNetName } from './models/names.js';
+export {
+  DEEPLAB_NAMES,
+  DEEPLABV3PLUS_NAMES,
+  type DeepLabName,
+  type DeepLabV3PlusName,
+  isDeepLabV3PlusName,
+  MODEL_NAMES,
+  type ModelName,
+  RESNET_NAMES,
+  type ResNetName,
+} from './models/names.js';
 export { BasicBlock, Bottleneck, ResNet, type ResNetOptions } from './models/resnet.js';
+export { AtrousSeparableConvolution } from './models/separable-conv.js';
 export { ReLU } from './nn/activation.js';
 export { addAuxBatchNorm, batchNormVariant, hasAuxBatchNorm } from './nn/aux-batchnorm.js';
 export { BatchNorm2d, type BatchNorm2dOptions, freezeBatchNorm, withBatchNormSplit } from './nn/batchnorm.js';

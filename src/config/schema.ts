@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { type AugmentConfig, AugmentConfigSchema } from '../augment/schema.js';
 import { DataConfigSchema, DataWorkersSchema } from '../data/schema.js';
 import { DEFAULT_TIMEOUT_MS } from '../distributed/process-group.js';
-import { DEEPLAB_NAMES } from '../models/names.js';
+import { isDeepLabV3PlusName, MODEL_NAMES } from '../models/names.js';
 import { DEVICE_PATTERN, type Device } from '../tensor/index.js';
 import { LossConfigSchema } from '../train/loss-schema.js';
 
@@ -23,15 +23,27 @@ const outputStride = z.literal([8, 16]);
 const positiveInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
 
-/** `model`: which DeepLabV3 variant, class count, aux head, ImageNet backbone. */
-export const ModelConfigSchema = z.strictObject({
-  name: z.enum(DEEPLAB_NAMES).default('deeplabv3_resnet101'),
-  /** Omitted: taken from the training data's label space. */
-  numClasses: positiveInt.optional(),
-  auxLoss: z.boolean().default(false),
-  /** Path to an ImageNet ResNet checkpoint (.pth, torchvision keys) for the backbone. */
-  pretrainedBackbone: z.string().min(1).optional(),
-});
+/** `model`: which DeepLabV3/DeepLabV3+ variant, class count, aux head, ImageNet backbone, DeepLabV3+ decoder. */
+export const ModelConfigSchema = z
+  .strictObject({
+    name: z.enum(MODEL_NAMES).default('deeplabv3_resnet101'),
+    /** Omitted: taken from the training data's label space. */
+    numClasses: positiveInt.optional(),
+    auxLoss: z.boolean().default(false),
+    /** Path to an ImageNet ResNet checkpoint (.pth, torchvision keys) for the backbone. */
+    pretrainedBackbone: z.string().min(1).optional(),
+    /** DeepLabV3+ only: 3x3 convs in the decoder, 2 (the paper; the default) or 1 (VainF's port). */
+    decoderConvs: z.literal([1, 2]).optional(),
+    /** DeepLabV3+ only: depthwise-separable 3x3 convs in the ASPP and decoder (default false). */
+    separableConv: z.boolean().optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (isDeepLabV3PlusName(m.name)) return;
+    for (const field of ['decoderConvs', 'separableConv'] as const) {
+      if (m[field] === undefined) continue;
+      ctx.addIssue({ code: 'custom', path: [field], message: `is a DeepLabV3+ option (model.name deeplabv3plus_*); ${m.name} has no decoder` });
+    }
+  });
 
 /** `transforms.colorJitter`: torchvision ColorJitter factors. */
 export const ColorJitterSchema = z.strictObject({

@@ -1,11 +1,12 @@
 // One way to get a ready-to-run model from a checkpoint, whoever wrote it:
 //  - a shapeseg training checkpoint (safetensors, `model.*` + `optim.*`, run config in the metadata),
 //  - a shapeseg model file (safetensors of the bare state dict, optional metadata name/numClasses/labelSpace/outputStride),
-//  - a torchvision deeplabv3_resnet* .pth (optionally under 'model'/'state_dict', optionally `module.`-prefixed).
+//  - a torchvision deeplabv3_resnet* .pth or a VainF/DeepLabV3Plus-Pytorch deeplabv3plus_resnet* one (optionally
+//    under 'model'/'state_dict', optionally `module.`-prefixed).
 // The architecture and class count always come from the tensors' keys and shapes (inferArchitecture);
 // metadata only adds what tensors cannot say (label space, trained output stride) and is cross-checked.
 import { loadCheckpoint } from '../io/index.js';
-import { checkOutputStride, createDeepLabV3, type DeepLabName, type DeepLabV3, inferArchitecture, type OutputStride } from '../models/index.js';
+import { checkOutputStride, createModel, type DeepLabModel, inferArchitecture, type ModelName, type OutputStride } from '../models/index.js';
 import { type BatchNormChoice, batchNormVariant, convertMemoryFormat, hasAuxBatchNorm } from '../nn/index.js';
 import type { RawTensor } from '../tensor/dtype.js';
 import type { Device } from '../tensor/index.js';
@@ -17,9 +18,13 @@ const TRAIN_FORMAT = 'shapeseg-train-checkpoint/1';
 export interface ModelCheckpointInfo {
   path: string;
   kind: 'shapeseg-train' | 'shapeseg-model' | 'torchvision';
-  name: DeepLabName;
+  name: ModelName;
   numClasses: number;
   auxLoss: boolean;
+  /** DeepLabV3+ only: 3x3 convs in the decoder (from the keys). */
+  decoderConvs?: 1 | 2;
+  /** DeepLabV3+ only: depthwise-separable head convs (from the keys). */
+  separableConv?: boolean;
   /** Whether it holds auxiliary BatchNorm twins (`<bn>.aux_bn.*`, from training with augment.auxBatchNorm). */
   auxBatchNorm: boolean;
   /** Label space of the classes (null: the checkpoint does not say, e.g. torchvision's). */
@@ -34,7 +39,7 @@ export interface ModelCheckpointInfo {
 
 /** A model ready for inference (eval mode, on the device) and where it came from. */
 export interface LoadedModel {
-  model: DeepLabV3;
+  model: DeepLabModel;
   info: ModelCheckpointInfo;
 }
 
@@ -137,7 +142,7 @@ export function inspectModelCheckpoint(file: string): { stateDict: Map<string, R
     throw new Error(`${file}: metadata says model ${claimed.name} but the tensors are a ${arch.name}`);
   }
   if (claimed.numClasses !== undefined && claimed.numClasses !== arch.numClasses) {
-    throw new Error(`${file}: metadata says ${claimed.numClasses} classes but classifier.4.weight has ${arch.numClasses}`);
+    throw new Error(`${file}: metadata says ${claimed.numClasses} classes but the classifier's tensors have ${arch.numClasses}`);
   }
   return {
     stateDict: sd,
@@ -147,6 +152,9 @@ export function inspectModelCheckpoint(file: string): { stateDict: Map<string, R
       name: arch.name,
       numClasses: arch.numClasses,
       auxLoss: arch.auxLoss,
+      // only when the tensors say (DeepLabV3+): a DeepLabV3's info has no such keys
+      ...(arch.decoderConvs !== undefined && { decoderConvs: arch.decoderConvs }),
+      ...(arch.separableConv !== undefined && { separableConv: arch.separableConv }),
       auxBatchNorm: hasAuxBatchNorm(sd.keys()),
       labelSpace,
       trainedOutputStride,
@@ -174,9 +182,11 @@ export function readModelCheckpoint(file: string, opts: ReadModelOptions = {}): 
   const { info } = inspected;
   // a plain torchvision model either way: the twins' tensors, when picked, go under the BatchNorm keys
   const stateDict = batchNormVariant(inspected.stateDict, opts.batchNorm ?? 'main', file);
-  const model = createDeepLabV3(info.name, {
+  const model = createModel(info.name, {
     numClasses: info.numClasses,
     auxLoss: info.auxLoss,
+    decoderConvs: info.decoderConvs,
+    separableConv: info.separableConv,
     outputStride: opts.outputStride ?? info.trainedOutputStride ?? 16,
   });
   try {

@@ -237,7 +237,10 @@ function materializeAll(file: string, refs: Map<string, TensorRef>, readStorage:
   return out;
 }
 
-/** Picks the state dict out of an unpickled checkpoint: the dict itself, or its 'state_dict' / 'model' entry. */
+/**
+ * Picks the state dict out of an unpickled checkpoint: the dict itself, or its 'state_dict' / 'model' / 'model_state'
+ * entry (the last: VainF/DeepLabV3Plus-Pytorch's training checkpoints).
+ */
 export function extractStateDict(root: unknown, file: string): Map<string, TensorRef> {
   const asStateDict = (v: unknown): Map<string, TensorRef> | undefined => {
     if (!(v instanceof PyDict)) return undefined;
@@ -251,7 +254,7 @@ export function extractStateDict(root: unknown, file: string): Map<string, Tenso
   const direct = asStateDict(root);
   if (direct) return direct;
   if (root instanceof PyDict) {
-    for (const key of ['state_dict', 'model']) {
+    for (const key of ['state_dict', 'model', 'model_state']) {
       const inner = asStateDict(root.map.get(key));
       if (inner) return inner;
     }
@@ -259,7 +262,7 @@ export function extractStateDict(root: unknown, file: string): Map<string, Tenso
     const bad = [...root.map].find(([, v]) => !(v instanceof TensorRef));
     throw new CheckpointError(
       file,
-      `no state dict found: expected a dict of tensors or a dict whose 'state_dict'/'model' entry is one; ` +
+      `no state dict found: expected a dict of tensors or a dict whose 'state_dict'/'model'/'model_state' entry is one; ` +
         `top-level keys are [${keys.slice(0, 10).join(', ')}${keys.length > 10 ? ', ...' : ''}]` +
         (bad ? ` and '${String(bad[0])}' is not a tensor` : ''),
     );

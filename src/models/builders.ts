@@ -1,14 +1,16 @@
-// Named constructors under torchvision's names (resnet18..152, deeplabv3_resnet18..152), ImageNet backbone
-// loading and architecture inference from a torchvision DeepLabV3 state dict.
+// Named constructors under torchvision's names (resnet18..152, deeplabv3_resnet18..152) and VainF's
+// (deeplabv3plus_resnet18..152), and ImageNet backbone loading.
 import { loadCheckpoint } from '../io/index.js';
 import type { StateValue } from '../nn/index.js';
-import type { OutputStride } from './deeplabv3.js';
-import { ATROUS_RATES, checkOutputStride, DeepLabHead, DeepLabV3, DILATION_PLANS, FCNHead } from './deeplabv3.js';
-import { DEEPLAB_NAMES, type DeepLabName, RESNET_NAMES, type ResNetName } from './names.js';
+import { ATROUS_RATES, checkOutputStride, type DeepLabModel, DILATION_PLANS, type OutputStride } from './deeplab-model.js';
+import { DeepLabHead, DeepLabV3, FCNHead } from './deeplabv3.js';
+import { DeepLabHeadV3Plus, DeepLabV3Plus } from './deeplabv3plus.js';
+import { type DeepLabName, type DeepLabV3PlusName, MODEL_NAMES, type ModelName, RESNET_NAMES, type ResNetName } from './names.js';
 import type { BlockType, ResNetOptions } from './resnet.js';
 import { BasicBlock, Bottleneck, ResNet } from './resnet.js';
 
-type Blocks = [number, number, number, number];
+/** Residual blocks per layer (layer1..layer4). */
+export type Blocks = [number, number, number, number];
 
 /** Block type and per-layer block counts of each ResNet (torchvision's table). */
 export const RESNET_SPECS: Record<ResNetName, { block: BlockType; blocks: Blocks }> = {
@@ -51,8 +53,19 @@ export interface DeepLabOptions {
   auxLoss?: boolean;
 }
 
+/** Options of createDeepLabV3Plus(): DeepLabV3's plus the decoder's. */
+export interface DeepLabV3PlusOptions extends DeepLabOptions {
+  /** 3x3 convs in the decoder: 2 (the paper, default) or 1 (VainF's port). */
+  decoderConvs?: 1 | 2;
+  /** Depthwise-separable 3x3 convs in the ASPP and decoder (VainF's separable_conv). Default false. */
+  separableConv?: boolean;
+}
+
+/** Options of createModel(): any model's (the DeepLabV3+ ones are refused for DeepLabV3). */
+export type ModelOptions = DeepLabV3PlusOptions;
+
 /** Options of buildModel(). */
-export interface BuildModelOptions extends DeepLabOptions {
+export interface BuildModelOptions extends ModelOptions {
   /** ImageNet ResNet checkpoint (.pth or safetensors) for the backbone; its fc.* keys are ignored. */
   pretrainedBackbone?: string;
 }
@@ -66,44 +79,81 @@ export interface BackboneLoadReport {
 }
 
 /** A built model and, when a pretrained backbone was given, what was loaded. */
-export interface BuiltModel {
-  model: DeepLabV3;
+export interface BuiltModel<M extends DeepLabModel = DeepLabModel> {
+  model: M;
   pretrained: BackboneLoadReport | null;
 }
 
-function backboneName(name: string): ResNetName {
-  const m = /^deeplabv3_(resnet\d+)$/.exec(name);
-  if (!m || !(RESNET_NAMES as readonly string[]).includes(m[1]!)) {
-    throw new Error(`unknown model "${name}"; expected one of ${DEEPLAB_NAMES.join(', ')}`);
+/** A model name's family and backbone; throws naming the known models. */
+function parseModelName(name: string): { plus: boolean; backbone: ResNetName } {
+  const m = /^deeplabv3(plus)?_(resnet\d+)$/.exec(name);
+  if (!m || !(RESNET_NAMES as readonly string[]).includes(m[2]!)) {
+    throw new Error(`unknown model "${name}"; expected one of ${MODEL_NAMES.join(', ')}`);
   }
-  return m[1] as ResNetName;
+  return { plus: m[1] !== undefined, backbone: m[2] as ResNetName };
 }
 
-/** Builds a randomly initialised DeepLabV3 (torchvision's init) synchronously. */
-export function createDeepLabV3(name: DeepLabName, opts: DeepLabOptions): DeepLabV3 {
+/** The dilated headless ResNet a DeepLab model of `opts` sits on (checks numClasses and outputStride too). */
+function deeplabBackbone(backbone: ResNetName, opts: DeepLabOptions): { resnet: ResNet; os: OutputStride } {
   const os = checkOutputStride(opts.outputStride ?? 16);
   if (!Number.isInteger(opts.numClasses) || opts.numClasses < 1) {
     throw new Error(`numClasses must be a positive integer, got ${opts.numClasses}`);
   }
-  const backbone = resnet(backboneName(name), { numClasses: null, replaceStrideWithDilation: DILATION_PLANS[os] });
+  return { resnet: resnet(backbone, { numClasses: null, replaceStrideWithDilation: DILATION_PLANS[os] }), os };
+}
+
+/** Builds a randomly initialised DeepLabV3 (torchvision's init) synchronously. */
+export function createDeepLabV3(name: DeepLabName, opts: DeepLabOptions): DeepLabV3 {
+  const parsed = parseModelName(name);
+  if (parsed.plus) throw new Error(`${name} is a DeepLabV3+ model: build it with createDeepLabV3Plus() or createModel()`);
+  const { resnet: backbone, os } = deeplabBackbone(parsed.backbone, opts);
   const c4 = backbone.outChannels;
   const classifier = new DeepLabHead(c4, opts.numClasses, ATROUS_RATES[os]);
   const aux = opts.auxLoss ? new FCNHead(c4 / 2, opts.numClasses) : null;
   return new DeepLabV3(backbone, classifier, aux);
 }
 
-/** Builds a DeepLabV3, optionally loading an ImageNet ResNet checkpoint into its backbone. */
-export function buildModel(name: DeepLabName, opts: BuildModelOptions): BuiltModel {
-  if (opts.pretrainedBackbone === undefined) return { model: createDeepLabV3(name, opts), pretrained: null };
+/** Builds a randomly initialised DeepLabV3+ (VainF's head init, torchvision's backbone init) synchronously. */
+export function createDeepLabV3Plus(name: DeepLabV3PlusName, opts: DeepLabV3PlusOptions): DeepLabV3Plus {
+  const parsed = parseModelName(name);
+  if (!parsed.plus) throw new Error(`${name} is a DeepLabV3 model: build it with createDeepLabV3() or createModel()`);
+  const { resnet: backbone, os } = deeplabBackbone(parsed.backbone, opts);
+  const c4 = backbone.outChannels;
+  // layer1's channels: 64 (BasicBlock) or 256 (Bottleneck), the low-level input
+  const classifier = new DeepLabHeadV3Plus(c4, 64 * backbone.block.expansion, opts.numClasses, {
+    atrousRates: ATROUS_RATES[os],
+    decoderConvs: opts.decoderConvs ?? 2,
+    separableConv: opts.separableConv ?? false,
+  });
+  const aux = opts.auxLoss ? new FCNHead(c4 / 2, opts.numClasses) : null;
+  return new DeepLabV3Plus(backbone, classifier, aux);
+}
+
+/** Builds any model by name; DeepLabV3+ options given for a DeepLabV3 are refused, naming the option. */
+export function createModel(name: ModelName, opts: ModelOptions): DeepLabModel {
+  if (parseModelName(name).plus) return createDeepLabV3Plus(name as DeepLabV3PlusName, opts);
+  for (const field of ['decoderConvs', 'separableConv'] as const) {
+    if (opts[field] !== undefined) throw new Error(`${field} is a DeepLabV3+ option (deeplabv3plus_*); ${name} has no decoder`);
+  }
+  return createDeepLabV3(name as DeepLabName, opts);
+}
+
+/** Builds a model, optionally loading an ImageNet ResNet checkpoint into its backbone. */
+export function buildModel(name: DeepLabName, opts: BuildModelOptions): BuiltModel<DeepLabV3>;
+export function buildModel(name: DeepLabV3PlusName, opts: BuildModelOptions): BuiltModel<DeepLabV3Plus>;
+export function buildModel(name: ModelName, opts: BuildModelOptions): BuiltModel;
+export function buildModel(name: ModelName, opts: BuildModelOptions): BuiltModel {
+  const { pretrainedBackbone, ...modelOpts } = opts;
+  if (pretrainedBackbone === undefined) return { model: createModel(name, modelOpts), pretrained: null };
   // read first: a missing or corrupt file then leaves no half-built model behind
-  const ckpt = loadCheckpoint(opts.pretrainedBackbone);
-  const model = createDeepLabV3(name, opts);
+  const ckpt = loadCheckpoint(pretrainedBackbone);
+  const model = createModel(name, modelOpts);
   try {
-    return { model, pretrained: { path: opts.pretrainedBackbone, ...loadBackbone(model.backbone, ckpt.tensors) } };
+    return { model, pretrained: { path: pretrainedBackbone, ...loadBackbone(model.backbone, ckpt.tensors) } };
   } catch (e) {
     model.dispose();
     const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(`${opts.pretrainedBackbone}: cannot load as a ${backboneName(name)} backbone: ${msg}`);
+    throw new Error(`${pretrainedBackbone}: cannot load as a ${parseModelName(name).backbone} backbone: ${msg}`);
   }
 }
 
@@ -117,6 +167,17 @@ export const deeplabv3_resnet50 = (opts: BuildModelOptions): DeepLabV3 => buildM
 export const deeplabv3_resnet101 = (opts: BuildModelOptions): DeepLabV3 => buildModel('deeplabv3_resnet101', opts).model;
 /** deeplabv3_resnet152: DeepLabV3 over a dilated ResNet-152. */
 export const deeplabv3_resnet152 = (opts: BuildModelOptions): DeepLabV3 => buildModel('deeplabv3_resnet152', opts).model;
+
+/** deeplabv3plus_resnet18: DeepLabV3+ over a dilated ResNet-18 (64-channel low-level features). */
+export const deeplabv3plus_resnet18 = (opts: BuildModelOptions): DeepLabV3Plus => buildModel('deeplabv3plus_resnet18', opts).model;
+/** deeplabv3plus_resnet34: DeepLabV3+ over a dilated ResNet-34. */
+export const deeplabv3plus_resnet34 = (opts: BuildModelOptions): DeepLabV3Plus => buildModel('deeplabv3plus_resnet34', opts).model;
+/** VainF deeplabv3plus_resnet50. */
+export const deeplabv3plus_resnet50 = (opts: BuildModelOptions): DeepLabV3Plus => buildModel('deeplabv3plus_resnet50', opts).model;
+/** VainF deeplabv3plus_resnet101. */
+export const deeplabv3plus_resnet101 = (opts: BuildModelOptions): DeepLabV3Plus => buildModel('deeplabv3plus_resnet101', opts).model;
+/** deeplabv3plus_resnet152: DeepLabV3+ over a dilated ResNet-152. */
+export const deeplabv3plus_resnet152 = (opts: BuildModelOptions): DeepLabV3Plus => buildModel('deeplabv3plus_resnet152', opts).model;
 
 /**
  * Loads an ImageNet ResNet state dict (torchvision's resnetNN keys, optionally with DataParallel's `module.`
@@ -133,50 +194,4 @@ export function loadBackbone(backbone: ResNet, sd: Map<string, StateValue>): Bac
   }
   backbone.loadStateDict(kept, { strict: true });
   return { loadedKeys: kept.size, ignoredKeys };
-}
-
-/** What inferArchitecture() reads from a torchvision DeepLabV3 state dict. */
-export interface InferredArchitecture {
-  name: DeepLabName;
-  backbone: ResNetName;
-  block: 'basic' | 'bottleneck';
-  blocks: Blocks;
-  numClasses: number;
-  auxLoss: boolean;
-}
-
-/** Reads depth, block type, class count and aux presence from a DeepLabV3 state dict's keys and shapes. */
-export function inferArchitecture(sd: ReadonlyMap<string, { shape: readonly number[] }>): InferredArchitecture {
-  const need = (key: string): readonly number[] => {
-    const t = sd.get(key);
-    if (!t) throw new Error(`not a torchvision DeepLabV3-ResNet state dict: key "${key}" is missing`);
-    return t.shape;
-  };
-  need('backbone.conv1.weight');
-  const counts = [1, 2, 3, 4].map((l) => {
-    const re = new RegExp(`^backbone\\.layer${l}\\.(\\d+)\\.`);
-    let n = 0;
-    for (const k of sd.keys()) {
-      const m = re.exec(k);
-      if (m) n = Math.max(n, Number(m[1]) + 1);
-    }
-    return n;
-  }) as Blocks;
-  const block = sd.has('backbone.layer1.0.conv3.weight') ? 'bottleneck' : 'basic';
-  const found = RESNET_NAMES.find((n) => {
-    const s = RESNET_SPECS[n];
-    return s.block.kind === block && s.blocks.every((b, i) => b === counts[i]);
-  });
-  if (!found) {
-    throw new Error(`state dict has a ${block}-block ResNet with [${counts.join(',')}] blocks per layer, matching no known depth`);
-  }
-  const head = need('classifier.4.weight');
-  return {
-    name: `deeplabv3_${found}`,
-    backbone: found,
-    block,
-    blocks: counts,
-    numClasses: head[0]!,
-    auxLoss: [...sd.keys()].some((k) => k.startsWith('aux_classifier.')),
-  };
 }

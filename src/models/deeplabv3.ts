@@ -1,49 +1,39 @@
-// torchvision/models/segmentation/deeplabv3.py + fcn.FCNHead + _SimpleSegmentationModel, module for module:
-// state-dict keys are torchvision's (backbone.*, classifier.0.convs.N.*, classifier.4.*, aux_classifier.*).
+// torchvision/models/segmentation/deeplabv3.py + fcn.FCNHead, module for module (_SimpleSegmentationModel is
+// DeepLabModel, deeplab-model.ts): state-dict keys are torchvision's (backbone.*, classifier.0.convs.N.*,
+// classifier.4.*, aux_classifier.*). ASPP's separable option serves DeepLabV3+ (deeplabv3plus.ts).
 
 import type { Layer } from '../nn/index.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, consume, Dropout, Module, ModuleList, ReLU, Sequential, withBatchNormSplit } from '../nn/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, consume, Dropout, Module, ModuleList, ReLU, Sequential } from '../nn/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { F } from '../tensor/index.js';
-import type { FeatureAugmentPlan, ResNet, StrideDilationPlan } from './resnet.js';
+import { ATROUS_RATES, DeepLabModel, upsampleTo } from './deeplab-model.js';
+import type { ResNetFeatures } from './resnet.js';
+import { type AtrousConv, atrousConv } from './separable-conv.js';
 
-/** Output strides DeepLabV3 supports. */
-export type OutputStride = 8 | 16;
+// what this file exported before DeepLabModel took them over
+export {
+  ATROUS_RATES,
+  checkOutputStride,
+  DILATION_PLANS,
+  type OutputStride,
+  type SegmentationForwardOptions,
+  type SegmentationOutput,
+} from './deeplab-model.js';
 
-/** ASPP atrous rates per output stride (DeepLabV3 paper; torchvision hard-codes the OS-8 ones). */
-export const ATROUS_RATES: Record<OutputStride, [number, number, number]> = { 8: [12, 24, 36], 16: [6, 12, 18] };
-
-/** replace_stride_with_dilation per output stride (torchvision builds OS 8 as [F,T,T]). */
-export const DILATION_PLANS: Record<OutputStride, StrideDilationPlan> = {
-  8: [false, true, true],
-  16: [false, false, true],
-};
-
-/** Checks a user-supplied output stride. */
-export function checkOutputStride(os: number): OutputStride {
-  if (os !== 8 && os !== 16) throw new Error(`outputStride must be 8 or 16, got ${os}`);
-  return os;
-}
-
-/** Bilinear resize (align_corners=False) of x to size; consumes x. */
-function upsampleTo(x: Tensor, size: [number, number]): Tensor {
-  return consume(x, (t) => F.interpolate(t, { size }, 'bilinear', false));
-}
-
-/** conv(3x3, dilated) -> BN -> ReLU. */
+/** conv(3x3, dilated; depthwise-separable when asked) -> BN -> ReLU. */
 export class ASPPConv extends Sequential<Layer> {
-  constructor(inChannels: number, outChannels: number, dilation: number) {
-    super(new Conv2d(inChannels, outChannels, 3, { padding: dilation, dilation, bias: false }), new BatchNorm2d(outChannels), new ReLU());
+  constructor(inChannels: number, outChannels: number, dilation: number, separable = false) {
+    super(atrousConv(inChannels, outChannels, 3, { dilation, bias: false }, separable), new BatchNorm2d(outChannels), new ReLU());
   }
 
   /** The conv's atrous rate (its dilation). */
   get rate(): number {
-    return (this.at(0) as Conv2d).dilation[0];
+    return (this.at(0) as AtrousConv).dilation[0];
   }
 
   /** Changes the atrous rate in place (dilation and padding; the weights do not depend on it). */
   setRate(rate: number): void {
-    (this.at(0) as Conv2d).setDilation(rate);
+    (this.at(0) as AtrousConv).setDilation(rate);
   }
 }
 
@@ -59,16 +49,27 @@ export class ASPPPooling extends Sequential<Layer> {
   }
 }
 
+/** Options of ASPP. */
+export interface ASPPOptions {
+  /** Channels of every branch and of the projection (256). */
+  outChannels?: number;
+  /** Dropout after the projection: torchvision's 0.5 (default), VainF's DeepLabV3+ 0.1. */
+  dropout?: number;
+  /** Depthwise-separable atrous convs (VainF's convert_to_separable_conv). */
+  separable?: boolean;
+}
+
 /** Atrous spatial pyramid pooling: 1x1 branch, one ASPPConv per rate, image pooling; concatenated and projected. */
 export class ASPP extends Module {
   readonly convs: ModuleList<Layer>;
   readonly project: Sequential<Layer>;
 
-  constructor(inChannels: number, atrousRates: readonly number[], outChannels = 256) {
+  constructor(inChannels: number, atrousRates: readonly number[], opts: ASPPOptions = {}) {
     super();
+    const outChannels = opts.outChannels ?? 256;
     const branches: Layer[] = [
       new Sequential<Layer>(new Conv2d(inChannels, outChannels, 1, { bias: false }), new BatchNorm2d(outChannels), new ReLU()),
-      ...atrousRates.map((r) => new ASPPConv(inChannels, outChannels, r)),
+      ...atrousRates.map((r) => new ASPPConv(inChannels, outChannels, r, opts.separable)),
       new ASPPPooling(inChannels, outChannels),
     ];
     this.convs = new ModuleList<Layer>(branches);
@@ -76,7 +77,7 @@ export class ASPP extends Module {
       new Conv2d(branches.length * outChannels, outChannels, 1, { bias: false }),
       new BatchNorm2d(outChannels),
       new ReLU(),
-      new Dropout(0.5),
+      new Dropout(opts.dropout ?? 0.5),
     );
   }
 
@@ -138,76 +139,19 @@ export class FCNHead extends Sequential<Layer> {
   }
 }
 
-/** DeepLabV3 outputs: logits at the input resolution (aux only when the model has an aux head). */
-export interface SegmentationOutput {
-  out: Tensor;
-  aux?: Tensor;
-}
-
-/** Options of DeepLabV3.forward(). */
-export interface SegmentationForwardOptions {
-  /** Compute the aux head's output (default true when the model has one, like torchvision). */
-  aux?: boolean;
-  /** Training: the first `batchNormSplit` images and the rest are normalised by their own BatchNorm statistics. */
-  batchNormSplit?: number | undefined;
-  /** Training: feature-level augmentations after backbone layers (MixStyle, DSU). */
-  featureAugment?: FeatureAugmentPlan | undefined;
-}
-
-/** DeepLabV3 = headless ResNet backbone + DeepLabHead (+ FCNHead aux on layer3). */
-export class DeepLabV3 extends Module {
-  readonly backbone: ResNet;
-  readonly classifier: DeepLabHead;
-
-  constructor(backbone: ResNet, classifier: DeepLabHead, auxClassifier: FCNHead | null = null) {
-    super();
-    if (backbone.fc !== null) throw new Error('DeepLabV3 needs a headless ResNet backbone (numClasses: null)');
-    this.backbone = backbone;
-    this.classifier = classifier;
-    this.registerModule('aux_classifier', auxClassifier);
-  }
-
-  /** The auxiliary FCN head, or null. */
-  get auxClassifier(): FCNHead | null {
-    return this.getModule('aux_classifier') as FCNHead | null;
-  }
-
+/** DeepLabV3 = headless ResNet backbone + DeepLabHead on layer4 (+ FCNHead aux on layer3). */
+export class DeepLabV3 extends DeepLabModel<DeepLabHead> {
   /** Number of classes the classifier predicts. */
   get numClasses(): number {
     return (this.classifier.at(4) as Conv2d).outChannels;
   }
 
-  /** Current output stride (8 or 16). */
-  get outputStride(): OutputStride {
-    return checkOutputStride(this.backbone.outputStride);
+  /** The classifier's ASPP (child 0). */
+  get aspp(): ASPP {
+    return this.classifier.aspp;
   }
 
-  /**
-   * Switches output stride in place: layer3/layer4 strides and dilations as torchvision builds them for
-   * replace_stride_with_dilation [F,T,T] (8) / [F,F,T] (16), and ASPP rates 12,24,36 / 6,12,18. Weights untouched.
-   */
-  setOutputStride(os: OutputStride): this {
-    checkOutputStride(os);
-    this.backbone.setReplaceStrideWithDilation(DILATION_PLANS[os]);
-    this.classifier.aspp.setAtrousRates(ATROUS_RATES[os]);
-    return this;
-  }
-
-  forward(x: Tensor, opts: SegmentationForwardOptions = {}): SegmentationOutput {
-    const split = opts.batchNormSplit;
-    if (split !== undefined) return withBatchNormSplit(this, split, () => this.forward(x, { ...opts, batchNormSplit: undefined }));
-    const size: [number, number] = [x.shape[2]!, x.shape[3]!];
-    const auxHead = opts.aux === false ? null : this.auxClassifier;
-    const feats = this.backbone.forwardFeatures(x, auxHead !== null, opts.featureAugment);
-    const out = upsampleTo(
-      consume(feats.layer4, (t) => this.classifier.forward(t)),
-      size,
-    );
-    if (auxHead === null || feats.layer3 === null) return { out };
-    const aux = upsampleTo(
-      consume(feats.layer3, (t) => auxHead.forward(t)),
-      size,
-    );
-    return { out, aux };
+  protected decode(feats: ResNetFeatures): Tensor {
+    return consume(feats.layer4, (t) => this.classifier.forward(t));
   }
 }

@@ -162,10 +162,19 @@ export interface ResNetOptions {
   replaceStrideWithDilation?: StrideDilationPlan;
 }
 
-/** Outputs of ResNet.forwardFeatures(). */
+/** Outputs of ResNet.forwardFeatures(): layer4 always, layer1/layer3 when asked (else null). */
 export interface ResNetFeatures {
+  layer1: Tensor | null;
   layer3: Tensor | null;
   layer4: Tensor;
+}
+
+/** Which intermediate outputs forwardFeatures() keeps besides layer4 (IntermediateLayerGetter's return_layers). */
+export interface FeatureRequest {
+  /** Stride-4 features (DeepLabV3+'s low-level input). */
+  layer1?: boolean;
+  /** Input of layer4 (the FCN aux head's input). */
+  layer3?: boolean;
 }
 
 /** Layers after which a feature-level augmentation may run. */
@@ -256,28 +265,31 @@ export class ResNet extends Module {
   }
 
   /**
-   * Stem and layer1..layer4; returns layer4's output and, if asked, layer3's (IntermediateLayerGetter). In training
-   * mode the plan's augmentations run after their layers (plain functions passed in: no state-dict keys).
+   * Stem and layer1..layer4; returns layer4's output and the intermediate ones `keep` asks for (true: layer3, as
+   * IntermediateLayerGetter for an aux head). In training mode the plan's augmentations run after their layers
+   * (plain functions passed in: no state-dict keys); a kept layer1 is the augmented one, the input of layer2.
    */
-  forwardFeatures(x: Tensor, withLayer3 = false, augment: FeatureAugmentPlan = {}): ResNetFeatures {
+  forwardFeatures(x: Tensor, keep: boolean | FeatureRequest = false, augment: FeatureAugmentPlan = {}): ResNetFeatures {
+    const want: FeatureRequest = typeof keep === 'boolean' ? { layer3: keep } : keep;
     const after = (layer: FeatureLayer, t: Tensor): Tensor => {
       const f = this.training ? augment[layer] : undefined;
       return f ? consume(t, f) : t;
     };
     let out = this.conv1.forward(x);
-    for (const f of [this.bn1, this.relu, this.maxpool, this.layer1, this.layer2]) {
-      out = consume(out, (t) => f.forward(t));
-      if (f === this.layer1) out = after('layer1', out);
-      if (f === this.layer2) out = after('layer2', out);
-    }
+    for (const f of [this.bn1, this.relu, this.maxpool]) out = consume(out, (t) => f.forward(t));
+    const layer1 = after(
+      'layer1',
+      consume(out, (t) => this.layer1.forward(t)),
+    );
+    // a kept layer1 must outlive layer2's forward; otherwise it is freed as soon as layer2 has read it
+    const layer2 = after('layer2', want.layer1 ? this.layer2.forward(layer1) : consume(layer1, (t) => this.layer2.forward(t)));
     const layer3 = after(
       'layer3',
-      consume(out, (t) => this.layer3.forward(t)),
+      consume(layer2, (t) => this.layer3.forward(t)),
     );
     const layer4 = this.layer4.forward(layer3);
-    if (withLayer3) return { layer3, layer4 };
-    layer3.dispose();
-    return { layer3: null, layer4 };
+    if (!want.layer3) layer3.dispose();
+    return { layer1: want.layer1 ? layer1 : null, layer3: want.layer3 ? layer3 : null, layer4 };
   }
 
   /** Classification forward (logits N x numClasses); needs the fc head. */

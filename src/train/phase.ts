@@ -2,7 +2,7 @@
 // what it sets on the model, and the augmentation it hands each step as a value.
 import type { Augmentation } from '../augment/index.js';
 import type { RunConfig } from '../config/index.js';
-import type { DeepLabV3 } from '../models/index.js';
+import type { DeepLabModel } from '../models/index.js';
 import { freezeBatchNorm } from '../nn/index.js';
 import type { StepAugmentation } from './train-step.js';
 
@@ -17,7 +17,7 @@ export interface Phase {
 }
 
 /** Puts the model into phase `index` (training mode, output stride, BatchNorm frozen or not) and returns the phase. */
-export function enterPhase(model: DeepLabV3, phases: readonly PhaseConfig[], index: number, augmentation: Augmentation): Phase {
+export function enterPhase(model: DeepLabModel, phases: readonly PhaseConfig[], index: number, augmentation: Augmentation): Phase {
   const p = phases[index];
   if (p === undefined) throw new RangeError(`phase ${index} is not in train.phases (${phases.length} phases)`);
   model.train();

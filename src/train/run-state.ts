@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as z from 'zod';
 import { configHash, type RunConfig } from '../config/index.js';
 import { type LoaderPosition, LoaderPositionSchema } from '../data/loader.js';
-import type { DeepLabV3 } from '../models/index.js';
+import type { DeepLabModel } from '../models/index.js';
 import type { PolySchedule, SGD } from '../optim/index.js';
 import * as T from '../tensor/index.js';
 import { CheckpointDir, readCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -19,7 +19,7 @@ const TrainerExtrasSchema = z.object({ scaler: GradScalerStateSchema.optional() 
 export interface RunStateParts {
   cfg: RunConfig;
   paths: RunPaths;
-  model: DeepLabV3;
+  model: DeepLabModel;
   optimizer: SGD;
   scaler: GradScaler;
   schedule: PolySchedule;

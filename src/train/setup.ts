@@ -6,7 +6,7 @@ import type { RunConfig } from '../config/index.js';
 import type { Dataset } from '../data/dataset.js';
 import { openDataset } from '../data/open.js';
 import { DataParallel, type DistributedEnv, GlobalBatch, ProcessGroup } from '../distributed/index.js';
-import { buildModel, type DeepLabV3 } from '../models/index.js';
+import { buildModel, type DeepLabModel } from '../models/index.js';
 import { addAuxBatchNorm, convertMemoryFormat, convertSyncBatchNorm, useGlobalBatchDropout } from '../nn/index.js';
 import { PolySchedule, SGD } from '../optim/index.js';
 import type { Device } from '../tensor/index.js';
@@ -37,7 +37,7 @@ export interface TrainingSetup {
   device: Device;
   trainSet: Dataset;
   valSet: Dataset | null;
-  model: DeepLabV3;
+  model: DeepLabModel;
   optimizer: SGD;
   schedule: PolySchedule;
   scaler: GradScaler;
@@ -138,6 +138,8 @@ export async function setUpTraining(o: SetupOptions): Promise<TrainingSetup> {
     numClasses: cfg.model.numClasses,
     outputStride: t.phases[0]!.outputStride,
     auxLoss: cfg.model.auxLoss,
+    decoderConvs: cfg.model.decoderConvs,
+    separableConv: cfg.model.separableConv,
     // a resumed run loads every weight from its checkpoint
     pretrainedBackbone: o.resume ? undefined : cfg.model.pretrainedBackbone,
   });

@@ -6,7 +6,7 @@ import type { Batch } from '../data/collate.js';
 import { IGNORE_INDEX } from '../data/label-spaces.js';
 import { normalize } from '../data/normalize.js';
 import { GlobalBatch } from '../distributed/global-batch.js';
-import type { DeepLabV3, FeatureAugmentPlan } from '../models/index.js';
+import type { DeepLabModel, FeatureAugmentPlan } from '../models/index.js';
 import type { SGD } from '../optim/index.js';
 import type { Device, Tensor } from '../tensor/index.js';
 import * as T from '../tensor/index.js';
@@ -93,7 +93,7 @@ function microStep(o: TrainStepOptions, batch: Batch): number {
 
 /** What one optimizer step needs. */
 export interface TrainStepOptions {
-  model: DeepLabV3;
+  model: DeepLabModel;
   optimizer: SGD;
   scaler: GradScaler;
   /** Delivers the next micro-batch (on the device). */

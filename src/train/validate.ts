@@ -6,7 +6,7 @@ import type { SampleSource } from '../data/loader.js';
 import { GlobalBatch, type ProcessGroup } from '../distributed/index.js';
 import { type EvaluateResult, evaluate, evaluationToFile, writeEvalResult } from '../eval/evaluate.js';
 import { computeMetrics } from '../eval/metrics.js';
-import type { DeepLabV3 } from '../models/index.js';
+import type { DeepLabModel } from '../models/index.js';
 import { type Device, tensor } from '../tensor/index.js';
 
 /** The numbers a validation run reports into metrics.jsonl. */
@@ -19,7 +19,7 @@ export interface ValSummary {
 
 /** What one validation needs. */
 export interface ValidateOptions {
-  model: DeepLabV3;
+  model: DeepLabModel;
   dataset: Dataset;
   eval: EvalConfig;
   device: Device;

@@ -62,7 +62,9 @@ test('JSON config, several problems, unknown keys and enums', () => {
     const e = configError(() => loadConfig(file));
     assert.ok(
       e.problems.includes(
-        `model.name: expected "deeplabv3_resnet18", "deeplabv3_resnet34", "deeplabv3_resnet50", "deeplabv3_resnet101" or "deeplabv3_resnet152", got "deeplabv3_resnet99" (in ${file})`,
+        `model.name: expected "deeplabv3_resnet18", "deeplabv3_resnet34", "deeplabv3_resnet50", "deeplabv3_resnet101", "deeplabv3_resnet152", ` +
+          `"deeplabv3plus_resnet18", "deeplabv3plus_resnet34", "deeplabv3plus_resnet50", "deeplabv3plus_resnet101" or "deeplabv3plus_resnet152", ` +
+          `got "deeplabv3_resnet99" (in ${file})`,
       ),
       e.message,
     );

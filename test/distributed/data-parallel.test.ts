@@ -1,7 +1,7 @@
 // Data-parallel training is single-process training with the global batch: 2 processes × batch 1 give the
 // losses and weights of 1 process × batch 2 (with BatchNorm frozen, or trained as SyncBatchNorm: otherwise batch
 // statistics differ; with image-level augmentation too), and a run stopped under one process count resumes under
-// another.
+// another. The SyncBatchNorm case trains a DeepLabV3+.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -131,10 +131,14 @@ test('the all-reduce during backward gives bit for bit the weights of the all-re
     assert.equal(worstRelativeDifference(await readWeights(overlapped, step), await readWeights(after, step)), 0, `weights at step ${step}`);
 });
 
-test('with train.syncBN, BatchNorm trains on the global batch: 2 processes × batch 2 = 1 process × batch 4', { skip: withoutGloo }, async () => {
+test('with train.syncBN, BatchNorm trains on the global batch: 2 processes × batch 2 = 1 process × batch 4 (a DeepLabV3+)', {
+  skip: withoutGloo,
+}, async () => {
   const train = { syncBN: true, phases: [{ steps: 2, outputStride: 16, freezeBN: false }] };
-  const single = await trainRun('sync-single', 1, 4, [], train);
-  const dual = await trainRun('sync-dual', 2, 2, [], train);
+  // the conversion and the reducer walk modules and parameters: a DeepLabV3+ (separable head convs) as any model
+  const model = { model: { name: 'deeplabv3plus_resnet18', auxLoss: true, separableConv: true } };
+  const single = await trainRun('sync-single', 1, 4, [], train, model);
+  const dual = await trainRun('sync-dual', 2, 2, [], train, model);
   assertSameLosses(single, dual, [1, 2], 1e-5);
   // weights and running statistics after one step. Later, training BatchNorm on batches this small amplifies
   // rounding. Measured on random-noise images: one process with channelsLast (rounding-level differences only)

@@ -13,11 +13,11 @@ import type { RawTensor } from '../../src/io/index.js';
 import { writeSafetensors } from '../../src/io/index.js';
 import type { DeepLabV3 } from '../../src/models/index.js';
 import { createDeepLabV3 } from '../../src/models/index.js';
-import type { Tensor } from '../../src/tensor/index.js';
-import { getNumThreads, manualSeed, noGrad, setNumThreads, tensor, tidy } from '../../src/tensor/index.js';
+import { getNumThreads, manualSeed, noGrad, setNumThreads, tidy } from '../../src/tensor/index.js';
 import { saveCheckpoint, TRAIN_CHECKPOINT_FORMAT } from '../../src/train/index.js';
 import { randomiseBatchNorm } from '../helpers/batchnorm.js';
 import { runPython, skipWithoutTorch } from '../helpers/python.js';
+import { fixedInput, READ_SAFETENSORS_PY, toRawMap } from './torch-interop.js';
 
 const NC = 5;
 const SIZE = 65;
@@ -33,25 +33,7 @@ import json, struct, sys, torch
 from torchvision.models.segmentation import deeplabv3_resnet50
 
 torch.set_num_threads(1)
-DTYPES = {'F32': torch.float32, 'F64': torch.float64, 'F16': torch.float16, 'BF16': torch.bfloat16,
-          'I64': torch.int64, 'I32': torch.int32, 'I16': torch.int16, 'I8': torch.int8, 'U8': torch.uint8,
-          'BOOL': torch.bool}
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        buf = bytearray(f.read())
-    (n,) = struct.unpack('<Q', buf[:8])
-    header = json.loads(buf[8:8 + n].decode('utf-8'))
-    meta = header.pop('__metadata__', {})
-    out = {}
-    for name, e in header.items():
-        begin, end = e['data_offsets']
-        dt = DTYPES[e['dtype']]
-        count = (end - begin) // torch.tensor([], dtype=dt).element_size()
-        t = torch.frombuffer(buf, dtype=dt, count=count, offset=8 + n + begin) if count else torch.empty(0, dtype=dt)
-        out[name] = t.reshape(e['shape']).clone()
-    return out, meta
-
+${READ_SAFETENSORS_PY}
 ref, _ = read_safetensors(sys.argv[1])
 for spec in sys.argv[2:]:
     file, prefix = spec.rsplit(':', 1)
@@ -84,24 +66,6 @@ interface TorchResult {
   outAbsMax: number;
 }
 
-/** A smooth, seed-free 1x3xHxW input (identical on any machine and RNG). */
-function fixedInput(): Tensor {
-  const data = new Float32Array(3 * SIZE * SIZE);
-  for (let c = 0; c < 3; c++) {
-    for (let y = 0; y < SIZE; y++) {
-      for (let x = 0; x < SIZE; x++) {
-        data[(c * SIZE + y) * SIZE + x] = Math.sin(0.37 * x + 1.3 * c) * Math.cos(0.23 * y - 0.7 * c) + 0.1 * ((x * 7 + y * 13 + c * 5) % 11) - 0.5;
-      }
-    }
-  }
-  return tensor(data, [1, 3, SIZE, SIZE]);
-}
-
-/** Host copies of live tensors, keyed the same. */
-function toRawMap(m: Map<string, Tensor>): Map<string, RawTensor> {
-  return new Map([...m].map(([k, t]) => [k, t.toRaw()]));
-}
-
 describe('a shapeseg-written DeepLabV3 checkpoint loads in torchvision 0.14 with the same logits', { skip: skipWithoutTorch(true) }, () => {
   let dir = '';
   let threads = 1;
@@ -122,7 +86,7 @@ describe('a shapeseg-written DeepLabV3 checkpoint loads in torchvision 0.14 with
 
     const io = noGrad(() =>
       tidy(() => {
-        const x = fixedInput();
+        const x = fixedInput(SIZE);
         const o = m.forward(x);
         assert.ok(o.aux, 'model built with auxLoss has no aux output');
         return new Map<string, RawTensor>([

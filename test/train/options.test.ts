@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readModelCheckpoint } from '../../src/eval/load-model.js';
-import type { DeepLabV3 } from '../../src/models/index.js';
+import type { DeepLabModel } from '../../src/models/index.js';
 import * as T from '../../src/tensor/index.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { readMetricsLog, type TrainLogLine } from '../../src/train/metrics-log.js';
@@ -52,7 +52,7 @@ test('channels-last weights and inputs follow the fp32 loss curve (step 1: 1e-5,
 });
 
 /** The eval-mode main-head logits of `model` on `x`. */
-function logits(model: DeepLabV3, x: T.Tensor): Float32Array {
+function logits(model: DeepLabModel, x: T.Tensor): Float32Array {
   return T.noGrad(() => T.tidy(() => model.forward(x, { aux: false }).out.toArray() as Float32Array));
 }
 
