@@ -20,7 +20,7 @@ import {
 import { onnx } from '../../src/deploy/onnx/proto.js';
 import { createOnnxBackend } from '../../src/deploy/onnx-backend.js';
 import { writeSafetensors } from '../../src/io/index.js';
-import { createDeepLabV3, type DeepLabV3, type OutputStride } from '../../src/models/index.js';
+import { createDeepLabV3, createDeepLabV3Plus, type DeepLabModel, type DeepLabV3, type OutputStride } from '../../src/models/index.js';
 import { manualSeed, noGrad, randn, tensor, tidy } from '../../src/tensor/index.js';
 import { randomiseBatchNorm } from '../helpers/batchnorm.js';
 
@@ -52,8 +52,8 @@ function input(shape: [number, number, number, number]): HostTensor {
 }
 
 /** shapeseg's eval-mode logits for `x`. */
-function reference(x: HostTensor): Float32Array {
-  return noGrad(() => tidy(() => model.forward(tensor(x.data, x.shape)).out.contiguous().toArray() as Float32Array));
+function reference(m: DeepLabModel, x: HostTensor): Float32Array {
+  return noGrad(() => tidy(() => m.forward(tensor(x.data, x.shape)).out.contiguous().toArray() as Float32Array));
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -91,18 +91,18 @@ function opCount(file: string, op: string): number {
 }
 
 /** Exports the model at `os`, runs each input through onnxruntime and compares with shapeseg's logits. */
-async function checkParity(os: OutputStride, inputs: HostTensor[], opts: OnnxExportOptions = {}): Promise<void> {
-  model.setOutputStride(os);
-  const file = at(`os${os}-${opts.foldBatchNorm === false ? 'bn' : 'folded'}.onnx`);
-  fs.writeFileSync(file, exportOnnx(model, info(os), opts));
+async function checkParity(os: OutputStride, inputs: HostTensor[], opts: OnnxExportOptions = {}, m: DeepLabModel = model): Promise<void> {
+  m.setOutputStride(os);
+  const file = at(`${m.constructor.name}-os${os}-${opts.foldBatchNorm === false ? 'bn' : 'folded'}.onnx`);
+  fs.writeFileSync(file, exportOnnx(m, info(os), opts));
   const backend = await createOnnxBackend(file, { threads: 1 });
   try {
     for (const x of inputs) {
       const got = await backend.run(x);
       assert.deepEqual(got.shape, [x.shape[0], NC, x.shape[2], x.shape[3]]);
-      const want = reference(x);
+      const want = reference(m, x);
       const diff = maxAbsDiff(got.data, want);
-      assert.ok(diff < TOL, `OS ${os} [${x.shape}]: max |onnx - shapeseg| = ${diff}`);
+      assert.ok(diff < TOL, `OS ${os} [${x.shape}]: max |onnx - shapeseg| = ${diff} (max |logit| ${maxAbsDiff(want, new Float32Array(want.length))})`);
       assert.equal(argmaxMismatches(got.data, want, got.shape, 2 * TOL), 0, `OS ${os} [${x.shape}]: argmax differs`);
     }
   } finally {
@@ -128,11 +128,35 @@ describe('ONNX export runs in onnxruntime-node with shapeseg’s logits', () => 
 
   it('with BatchNormalization nodes instead of folding (foldBatchNorm: false)', async () => {
     await checkParity(16, [input([1, 3, 40, 56])], { foldBatchNorm: false });
-    assert.equal(opCount(at('os16-bn.onnx'), 'BatchNormalization'), 20 + 6 + 1);
-    assert.equal(opCount(at('os16-folded.onnx'), 'BatchNormalization'), 0);
+    assert.equal(opCount(at('DeepLabV3-os16-bn.onnx'), 'BatchNormalization'), 20 + 6 + 1);
+    assert.equal(opCount(at('DeepLabV3-os16-folded.onnx'), 'BatchNormalization'), 0);
     // main path only: no aux head, no Dropout
-    assert.equal(opCount(at('os16-folded.onnx'), 'Conv'), 20 + 6 + 2);
-    assert.equal(opCount(at('os16-folded.onnx'), 'Dropout'), 0);
+    assert.equal(opCount(at('DeepLabV3-os16-folded.onnx'), 'Conv'), 20 + 6 + 2);
+    assert.equal(opCount(at('DeepLabV3-os16-folded.onnx'), 'Dropout'), 0);
+  });
+});
+
+describe('DeepLabV3+ exports too', () => {
+  it('separable convs, two decoder convs: OS 16 and 8 at 67×93, BatchNorm folded or not', async () => {
+    manualSeed(1);
+    const plus = createDeepLabV3Plus('deeplabv3plus_resnet18', { numClasses: NC, outputStride: 16, auxLoss: true, separableConv: true });
+    try {
+      randomiseBatchNorm(plus, [2, 3, 67, 93]);
+      // VainF's kaiming init of the separable head gives logits up to ~30 on random input; at a trained model's scale
+      // (a few units) the absolute tolerance means what it says
+      noGrad(() => plus.classifier.logits.weight.mul_(0.1));
+      plus.eval();
+      await checkParity(16, [input([2, 3, 67, 93])], {}, plus);
+      await checkParity(8, [input([1, 3, 67, 93])], {}, plus);
+      await checkParity(8, [input([1, 3, 40, 56])], { foldBatchNorm: false }, plus);
+      // the depthwise convs are Conv nodes with group = their channels
+      const groups = onnx.ModelProto.decode(fs.readFileSync(at('DeepLabV3Plus-os8-folded.onnx')))
+        .graph!.node!.filter((n) => n.opType === 'Conv')
+        .map((n) => Number(n.attribute!.find((a) => a.name === 'group')?.i ?? 1));
+      assert.ok(groups.includes(512) && groups.includes(304), `depthwise groups: ${[...new Set(groups)]}`);
+    } finally {
+      plus.dispose();
+    }
   });
 });
 
@@ -182,7 +206,7 @@ describe('shapeseg export --format onnx', () => {
     try {
       model.setOutputStride(8);
       const x = input([1, 3, 33, 47]);
-      assert.ok(maxAbsDiff((await backend.run(x)).data, reference(x)) < TOL);
+      assert.ok(maxAbsDiff((await backend.run(x)).data, reference(model, x)) < TOL);
     } finally {
       await backend.dispose();
     }

@@ -13,6 +13,7 @@ import { emitModule } from './registry.js';
 import './layers.js';
 import './resnet.js';
 import './deeplab.js';
+import './deeplabv3plus.js';
 
 /** Opsets the exporter writes: 17 (Shape with start/end, Resize's half_pixel) up to what onnxruntime-node runs. */
 export const MIN_OPSET = 17;
