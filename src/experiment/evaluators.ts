@@ -33,6 +33,9 @@ async function targetScores(model: EvaluableModel, modelName: string, t: Resolve
     labelSpace: dataset.labelSpace,
     device: o.config.train.device,
     outputStride: o.outputStride,
+    // the run's own test-time scales and flip (its config's eval section; default whole images at scale 1)
+    scales: o.config.eval.scales,
+    flip: o.config.eval.flip,
     adapt,
     ...(boundaryBand > 0 ? { boundaryRatio: boundaryBand } : {}),
     ...(trimapBand > 0 ? { trimapRatio: trimapBand } : {}),
@@ -45,8 +48,8 @@ async function targetScores(model: EvaluableModel, modelName: string, t: Resolve
     classNames,
     data: { spec, split: t.name, count: res.images },
     outputStride: o.outputStride,
-    scales: [1],
-    flip: false,
+    scales: o.config.eval.scales,
+    flip: o.config.eval.flip,
     batchNorm: o.batchNorm,
     adaptation: adaptationRecord(adapt, res.images, spec),
   });
