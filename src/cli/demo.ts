@@ -17,7 +17,7 @@ import { runPaths } from '../train/run-dir.js';
 interface DemoFlags {
   out: string;
   config: string;
-  size: string;
+  size?: string;
   trainFrames: string;
   valFrames: string;
   threads?: string;
@@ -30,14 +30,33 @@ interface DemoFlags {
 /** --amp values and the train.amp each sets. */
 const AMP_FLAGS: Record<string, false | 'bf16' | 'auto'> = { auto: 'auto', fp32: false, bf16: 'bf16' };
 
+/** A demo recipe: a run of a packaged experiment file, its frame size, and whether the texture-shift suite scores it. */
+interface Recipe {
+  experiment: string;
+  run: string;
+  /** Generated frame size (HxW) when the run needs another than the demo's (a --size flag wins). */
+  size?: string;
+  /** Evaluate on the texture-shift suite as well. */
+  suite: boolean;
+}
+
 /**
  * Demo recipes: a run of an experiment file whose override is applied to the demo config. `shape-bias` is the
- * best image-level method of configs/experiments/shape-bias.yaml at the demo's budget (docs/shape-bias.md).
+ * best image-level method of configs/experiments/shape-bias.yaml at the demo's budget (docs/shape-bias.md);
+ * `fine-structures` the best run for poles, traffic lights and signs of configs/experiments/fine-structures.yaml
+ * (docs/fine-structures.md).
  */
-const RECIPES: Record<string, { experiment: string; run: string } | null> = {
+const RECIPES: Record<string, Recipe | null> = {
   baseline: null,
-  'shape-bias': { experiment: 'experiments/shape-bias.yaml', run: 'randconv-small-kernels-palette-half-split-bn' },
+  'shape-bias': { experiment: 'experiments/shape-bias.yaml', run: 'randconv-small-kernels-palette-half-split-bn', suite: true },
+  'fine-structures': { experiment: 'experiments/fine-structures.yaml', run: 'deeplabv3plus', suite: false },
 };
+
+/** The frame size of the demo's generated data. */
+const DEFAULT_SIZE = '112x368';
+
+/** The classes the notebook worries about (docs/fine-structures.md), printed after every demo. */
+const FINE_CLASSES = ['pole', 'traffic light', 'traffic sign'];
 
 /** The mean IoU the demo is expected to reach on its held-out split. */
 const TARGET_MIOU = 0.6;
@@ -59,8 +78,8 @@ function stepLine(n: number, total: number, text: string): void {
   process.stderr.write(`\n\x1b[1m[demo ${n}/${total}]\x1b[0m ${text}\n`);
 }
 
-/** The recipe's override (deep-merged into the demo config), or null for the plain demo. */
-export function recipeOverride(name: string): { run: string; override: Record<string, unknown> } | null {
+/** The recipe's run, override (deep-merged into the demo config), frame size and suite flag, or null for the plain demo. */
+export function recipeOverride(name: string): { run: string; override: Record<string, unknown>; size?: string; suite: boolean } | null {
   if (!(name in RECIPES)) throw new Error(`--recipe: expected ${Object.keys(RECIPES).join(' or ')}, got ${JSON.stringify(name)}`);
   const r = RECIPES[name];
   if (!r) return null;
@@ -68,7 +87,14 @@ export function recipeOverride(name: string): { run: string; override: Record<st
   const spec = ExperimentSchema.parse(readConfigFile(file));
   const run = spec.runs.find((x) => x.name === r.run);
   if (!run) throw new Error(`${file}: no run named ${r.run} (the demo recipe ${name})`);
-  return { run: r.run, override: run.override };
+  return { run: r.run, override: run.override, suite: r.suite, ...(r.size ? { size: r.size } : {}) };
+}
+
+/** One line: the IoU of the fine classes (pole, traffic light, traffic sign) from an eval file's per-class IoU. */
+export function fineClassSummary(perClassIoU: Readonly<Record<string, number | null>>): string {
+  const pct = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${(100 * v).toFixed(1)}%`);
+  const known = FINE_CLASSES.filter((c) => c in perClassIoU);
+  return known.length === 0 ? '' : `fine classes: ${known.map((c) => `${c} ${pct(perClassIoU[c])}`).join(', ')}`;
 }
 
 /** One line: in-style, selection-mean and held-out-mean mIoU and the shape-bias score, as the experiment comparison computes them. */
@@ -87,7 +113,7 @@ export function registerDemoCommand(program: Command): void {
     .description('offline demo: synthesise road scenes, train a small DeepLabV3 on them, evaluate on held-out scenes, write a report')
     .option('-o, --out <dir>', 'demo folder (data, run, report)', 'runs/demo')
     .option('--config <file>', 'training config to use (its data roots are replaced by the generated data)', packagedConfig('demo.yaml'))
-    .option('--size <HxW>', 'image size of the generated frames', '112x368')
+    .option('--size <HxW>', `image size of the generated frames (default ${DEFAULT_SIZE}, or the recipe's)`)
     .option('--train-frames <n>', 'training frames per world', '150')
     .option('--val-frames <n>', 'held-out validation frames', '40')
     .option('--threads <n>', 'CPU threads for libtorch')
@@ -110,7 +136,8 @@ export function registerDemoCommand(program: Command): void {
       const runDir = path.join(out, 'run');
       const quiet = flags.progress === false ? ['--no-progress'] : [];
       const recipe = recipeOverride(flags.recipe);
-      const stepCount = recipe ? 6 : 5;
+      const size = flags.size ?? recipe?.size ?? DEFAULT_SIZE;
+      const stepCount = recipe?.suite ? 6 : 5;
       const step = (n: number, text: string) => stepLine(n, stepCount, text);
 
       step(1, `synthesising training scenes (Virtual KITTI 1.3.1 layout) in ${trainRoot}`);
@@ -128,7 +155,7 @@ export function registerDemoCommand(program: Command): void {
         '--frames',
         flags.trainFrames,
         '--size',
-        flags.size,
+        size,
         '--seed',
         '1',
         ...quiet,
@@ -147,7 +174,7 @@ export function registerDemoCommand(program: Command): void {
         '--frames',
         flags.valFrames,
         '--size',
-        flags.size,
+        size,
         '--seed',
         '2',
         ...quiet,
@@ -162,7 +189,7 @@ export function registerDemoCommand(program: Command): void {
       };
       if (recipe)
         process.stderr.write(
-          `recipe ${flags.recipe}: the demo config with run ${recipe.run} of the shape-bias experiment (${JSON.stringify(recipe.override)})\n`,
+          `recipe ${flags.recipe}: the demo config with run ${recipe.run} of ${RECIPES[flags.recipe]!.experiment} (${JSON.stringify(recipe.override)})\n`,
         );
       raw.data.train.root = trainRoot;
       raw.data.val.root = valRoot;
@@ -200,6 +227,9 @@ export function registerDemoCommand(program: Command): void {
         config.data.val?.labelSpace ?? 'vkitti-kitti',
         '--output-stride',
         '8',
+        // a recipe that infers at other scales (its eval section) is evaluated as it was in its experiment
+        ...(config.eval.scales.length === 1 && config.eval.scales[0] === 1 ? [] : ['--scales', config.eval.scales.join(',')]),
+        ...(config.eval.flip ? ['--flip'] : []),
         '--figures',
         '4',
         '--out',
@@ -210,7 +240,7 @@ export function registerDemoCommand(program: Command): void {
       ]);
 
       const shiftDir = runPaths(runDir).shiftEval;
-      if (recipe) {
+      if (recipe?.suite) {
         step(5, 'evaluating on the texture-shift suite (the held-out scenes in the selection and held-out test styles, texture-free, cue-conflict)');
         await runCommand(['shift-eval', '--checkpoint', checkpoint, '--out', shiftDir, '--device', 'cpu', ...quiet]);
       }
@@ -220,14 +250,18 @@ export function registerDemoCommand(program: Command): void {
       await runCommand(['report', runDir, '--out', report, '--title', 'shapeseg demo']);
 
       // the eval file (src/eval/result-file.ts) holds the metrics at its top level
-      const { mIoU, pixelAccuracy } = JSON.parse(fs.readFileSync(evalJson, 'utf8')) as { mIoU: number; pixelAccuracy: number };
+      const { mIoU, pixelAccuracy, perClassIoU } = JSON.parse(fs.readFileSync(evalJson, 'utf8')) as {
+        mIoU: number;
+        pixelAccuracy: number;
+        perClassIoU: Record<string, number | null>;
+      };
       const minutes = (performance.now() - t0) / 60000;
       process.stdout.write(
         `\ndemo finished in ${minutes.toFixed(1)} min: mean IoU ${(100 * mIoU).toFixed(1)}% ` +
           `(target ≥ ${(100 * TARGET_MIOU).toFixed(0)}%), pixel accuracy ${(100 * pixelAccuracy).toFixed(1)}% on held-out scenes\n` +
-          `report: ${report}\n`,
+          `${fineClassSummary(perClassIoU)}\nreport: ${report}\n`,
       );
-      if (recipe) {
+      if (recipe?.suite) {
         // loaded on use: the eval modules load libtorch
         const { readShiftEval, SHIFT_EVAL_FILE } = await import('../eval/shift-eval.js');
         const { scoresFromShiftEval } = await import('../experiment/suite-evaluator.js');

@@ -2,7 +2,7 @@
 // comparison cannot drift apart.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { recipeOverride, shiftSummary } from '../../src/cli/demo.js';
+import { fineClassSummary, recipeOverride, shiftSummary } from '../../src/cli/demo.js';
 import { comparisonRows } from '../../src/experiment/scores.js';
 import { run } from '../experiment/scores-fixtures.js';
 
@@ -14,7 +14,7 @@ test('the shape-bias recipe is the randconv-small-kernels-palette-half-split-bn 
 });
 
 test('an unknown recipe is refused naming the choices', () => {
-  assert.throws(() => recipeOverride('fast'), /--recipe: expected baseline or shape-bias, got "fast"/);
+  assert.throws(() => recipeOverride('fast'), /--recipe: expected baseline or shape-bias or fine-structures, got "fast"/);
 });
 
 test('the shape-bias recipe prints the held-out mean beside the selection mean', () => {
@@ -23,4 +23,19 @@ test('the shape-bias recipe prints the held-out mean beside the selection mean',
     shiftSummary(row, { selection: 1, heldOut: 1 }),
     'texture-shift suite: in-style mIoU 60.0%, selection styles 30.0% (mean of 1), held-out styles 20.0% (mean of 1), shape-bias score 50.0%',
   );
+});
+
+test('the fine-structures recipe is a run of configs/experiments/fine-structures.yaml, scored without the suite', () => {
+  const r = recipeOverride('fine-structures');
+  assert.ok(r !== null && r.run.length > 0);
+  assert.equal(r.suite, false);
+  assert.equal(recipeOverride('shape-bias')?.suite, true);
+});
+
+test('every demo prints the fine classes the notebook worries about', () => {
+  assert.equal(
+    fineClassSummary({ road: 0.9, pole: 0.1234, 'traffic light': null, 'traffic sign': 0.5 }),
+    'fine classes: pole 12.3%, traffic light n/a, traffic sign 50.0%',
+  );
+  assert.equal(fineClassSummary({ road: 0.9 }), '');
 });
