@@ -137,7 +137,7 @@ describe('ONNX export runs in onnxruntime-node with shapeseg’s logits', () => 
 });
 
 describe('DeepLabV3+ exports too', () => {
-  it('separable convs, two decoder convs: OS 16 and 8 at 67×93, BatchNorm folded or not', async () => {
+  it('separable convs, two decoder convs: OS 16 (BatchNorm nodes) and OS 8 (folded), sizes no stride divides', async () => {
     manualSeed(1);
     const plus = createDeepLabV3Plus('deeplabv3plus_resnet18', { numClasses: NC, outputStride: 16, auxLoss: true, separableConv: true });
     try {
@@ -146,9 +146,8 @@ describe('DeepLabV3+ exports too', () => {
       // (a few units) the absolute tolerance means what it says
       noGrad(() => plus.classifier.logits.weight.mul_(0.1));
       plus.eval();
-      await checkParity(16, [input([2, 3, 67, 93])], {}, plus);
-      await checkParity(8, [input([1, 3, 67, 93])], {}, plus);
-      await checkParity(8, [input([1, 3, 40, 56])], { foldBatchNorm: false }, plus);
+      await checkParity(16, [input([1, 3, 40, 56])], { foldBatchNorm: false }, plus);
+      await checkParity(8, [input([2, 3, 67, 93])], {}, plus);
       // the depthwise convs are Conv nodes with group = their channels
       const groups = onnx.ModelProto.decode(fs.readFileSync(at('DeepLabV3Plus-os8-folded.onnx')))
         .graph!.node!.filter((n) => n.opType === 'Conv')
