@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { HostTensor, SegmentationBackend } from '../../src/deploy/backend.js';
 import { modelInfo, withLabelSpace } from '../../src/deploy/model-info.js';
+import { exportCheckpointToOnnx } from '../../src/deploy/onnx/index.js';
 import { Segmenter } from '../../src/deploy/segmenter.js';
 import { type Size2, slideWindows } from '../../src/deploy/sliding-window.js';
 import { predict, predictProbabilities } from '../../src/eval/inference.js';
@@ -144,7 +145,26 @@ describe('Segmenter on a libtorch checkpoint', () => {
     assert.throws(() => withLabelSpace(ckpt, seg.info, 'vkitti'), /labelSpace vkitti differs from the label space vkitti-kitti/);
     const unnamed = modelInfo('m.pth', null, 10, 8);
     assert.equal(withLabelSpace('m.pth', unnamed, 'vkitti-kitti').classNames[0], 'road');
-    await assert.rejects(Segmenter.load(path.join(dir, 'x.onnx')), /onnx backend not built yet/);
+    await assert.rejects(Segmenter.load(path.join(dir, 'x.onnx')), /no such file or directory, open '.*x\.onnx'/);
+  });
+});
+
+describe('Segmenter on the ONNX export of the same checkpoint (onnxruntime-node)', () => {
+  it('gives the libtorch Segmenter’s probabilities, whole and in sliding windows', async () => {
+    const file = path.join(dir, 'tiny.onnx');
+    await exportCheckpointToOnnx(ckpt, file, { outputStride: seg.info.outputStride as 8 | 16 });
+    const onnx = await Segmenter.load(file, { threads: 1 });
+    try {
+      assert.equal(onnx.engine, 'onnxruntime');
+      assert.deepEqual(onnx.info, seg.info);
+      const img = randomImage(45, 37, 5);
+      for (const opts of [{}, { mode: 'slide' as const, crop: [24, 32] as Size2, stride: [16, 16] as Size2 }]) {
+        const [a, b] = [await onnx.segment(img, { ...opts, probabilities: true }), await seg.segment(img, { ...opts, probabilities: true })];
+        assert.ok(maxAbsDiff(a.probabilities!, b.probabilities!) < 1e-4, JSON.stringify(opts));
+      }
+    } finally {
+      await onnx.dispose();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 // A tiny static HTTP server for the viewer folder (browsers refuse fetch() and WASM from file://), bound to
-// 127.0.0.1. It also takes the page's test hook: POST /__result with a label map (see assets/viewer.js).
+// 127.0.0.1. It also takes the page's test hook: POST /__result with a label map (see assets/viewer/viewer.js).
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,4 @@
-// Writes the viewer: a static page (assets/), the models, their model-info.json and the onnxruntime-web files
+// Writes the viewer: a static page (assets/viewer/ at the package root), the models, their model-info.json and the onnxruntime-web files
 // its WASM backend loads. Nothing is bundled: any static HTTP server can serve the folder (see serve.ts).
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModelInfo, type ViewerModelInfo } from './model-info.js';
 
-/** The page's static files, shipped as they are (package.json `files`), from dist/src/deploy/viewer/ or src/deploy/viewer/. */
-export const ASSETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'src', 'deploy', 'viewer', 'assets');
+/** The page's static files at the package root (assets/viewer/, in package.json `files`), shipped as they are. */
+export const ASSETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'assets', 'viewer');
 
 /**
  * What the WASM backend of onnxruntime-web needs: the wasm-only ES module build, the Emscripten glue it imports and
