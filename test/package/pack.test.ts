@@ -114,7 +114,7 @@ describe('the packed tarball, installed into a separate project', { skip }, () =
     for (const f of ['dist/test', 'dist/bench', 'test', 'bench', 'src', 'build']) {
       assert.ok(!fs.existsSync(path.join(installed, f)), `${f} should not be in the package`);
     }
-    assert.deepEqual([...docs.keys()].sort(), ['inference', 'training']);
+    assert.deepEqual([...docs.keys()].sort(), ['inference', 'segmenter', 'training']);
   });
 
   test("docs/api.md's inference example runs: deeplabv3_resnet50, checkpoint round trip, predict, evaluate", () => {
@@ -123,6 +123,16 @@ describe('the packed tarball, installed into a separate project', { skip }, () =
     assert.match(out, /^loaded deeplabv3_resnet50 with 10 classes$/m);
     assert.match(out, /^prediction shape \[1, 64, 64\]$/m);
     assert.match(out, /^mIoU \d+\.\d% over 1 image\(s\)$/m);
+  });
+
+  test("docs/api.md's Segmenter example runs: a folder of two sizes in sliding windows with flip", () => {
+    fs.writeFileSync(path.join(project, 'segmenter.mjs'), docs.get('segmenter')!);
+    const out = run(process.execPath, ['segmenter.mjs'], project, env);
+    assert.deepEqual(
+      [...out.matchAll(/^(\w\.png): (\d+x\d+), classes \w/gm)].map((m) => `${m[1]} ${m[2]}`),
+      ['a.png 96x64', 'b.png 80x48', 'c.png 96x64'],
+      out,
+    );
   });
 
   test("docs/api.md's custom training loop runs two SGD steps with finite losses and the poly schedule", () => {
