@@ -120,7 +120,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--nproc-per-node <n>', 'train data-parallel with N processes (train.batchSize per process; docs/distributed.md)')
     .option(
       '--recipe <name>',
-      `training recipe: ${Object.keys(RECIPES).join(' or ')} (shape-bias: the best shape-biasing method, then the texture-shift suite)`,
+      `training recipe: ${Object.keys(RECIPES).join(' or ')} (shape-bias: the best shape-biasing method, then the texture-shift suite; fine-structures: the best configuration for poles, traffic lights and signs)`,
       'baseline',
     )
     .option('--amp <mode>', "precision of training: auto (bf16 where the CPU has BF16 instructions), fp32 or bf16 (default: the config's train.amp)")
