@@ -49,7 +49,7 @@ interface Recipe {
 const RECIPES: Record<string, Recipe | null> = {
   baseline: null,
   'shape-bias': { experiment: 'experiments/shape-bias.yaml', run: 'randconv-small-kernels-palette-half-split-bn', suite: true },
-  'fine-structures': { experiment: 'experiments/fine-structures.yaml', run: 'deeplabv3plus', suite: false },
+  'fine-structures': { experiment: 'experiments/fine-structures.yaml', run: 'deeplabv3plus-separable-1.2x-steps', suite: false },
 };
 
 /** The frame size of the demo's generated data. */

@@ -25,10 +25,11 @@ test('the shape-bias recipe prints the held-out mean beside the selection mean',
   );
 });
 
-test('the fine-structures recipe is a run of configs/experiments/fine-structures.yaml, scored without the suite', () => {
+test('the fine-structures recipe is the separable DeepLabV3+ at 1.2x the steps of configs/experiments/fine-structures.yaml, scored without the suite', () => {
   const r = recipeOverride('fine-structures');
-  assert.ok(r !== null && r.run.length > 0);
-  assert.equal(r.suite, false);
+  assert.equal(r?.run, 'deeplabv3plus-separable-1.2x-steps');
+  assert.deepEqual(r?.override.model, { name: 'deeplabv3plus_resnet18', separableConv: true });
+  assert.equal(r?.suite, false);
   assert.equal(recipeOverride('shape-bias')?.suite, true);
 });
 
