@@ -2,10 +2,8 @@
 // a seed-free input, non-trivial BatchNorm state, host copies of a state dict, and a Python safetensors reader.
 
 import type { RawTensor } from '../../src/io/index.js';
-import type { DeepLabModel } from '../../src/models/index.js';
-import { BatchNorm2d } from '../../src/nn/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
-import { noGrad, rand, randn, tensor, tidy } from '../../src/tensor/index.js';
+import { tensor } from '../../src/tensor/index.js';
 
 /**
  * Python (needs `json`, `struct`, `torch` imported): read_safetensors(path) -> (tensors, metadata). It parses the
