@@ -1,5 +1,5 @@
 // Shared by the tests that hand a shapeseg-built model to PyTorch (export-to-torch, the DeepLabV3+ rebuild):
-// a seed-free input, non-trivial BatchNorm state, host copies of a state dict, and a Python safetensors reader.
+// a seed-free input, host copies of a state dict, and a Python safetensors reader (BatchNorm state: ../helpers/batchnorm.ts).
 
 import type { RawTensor } from '../../src/io/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
