@@ -1,6 +1,8 @@
 // ModelInfo from what a model file records: its label space (names and colours) and ImageNet normalisation.
+
+// imagenet-stats, not normalize: no tensor imports, so the browser-side ONNX reader can build ModelInfo here too
+import { IMAGENET_MEAN, IMAGENET_STD } from '../data/imagenet-stats.js';
 import { getLabelSpace } from '../data/label-spaces.js';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../data/normalize.js';
 import type { ModelInfo } from './backend.js';
 
 /** Pascal VOC's colour map (bits of the class index spread over R, G, B), for models that record no label space. */

@@ -2,9 +2,9 @@
 // A shapeseg export carries everything in its metadata. A foreign file (torch.onnx.export of a torchvision model, say)
 // carries none of it: its caller names the label space, and the input is taken to be ImageNet-normalised RGB, as every
 // torchvision segmentation model expects.
-import { IMAGENET_MEAN, IMAGENET_STD } from '../../data/imagenet-stats.js';
 import { getLabelSpace } from '../../data/label-spaces.js';
 import type { ModelInfo } from '../backend.js';
+import { modelInfo } from '../model-info.js';
 import { isShapesegMetadata, type OnnxModelMetadata, parseMetadata } from './metadata.js';
 import { type ModelProto, onnx } from './proto.js';
 
@@ -50,17 +50,20 @@ function outputChannels(model: ModelProto): number | null {
   return v === undefined || v === null ? null : Number(v);
 }
 
-/**
- * ModelInfo of an ONNX model: from its shapeseg metadata, or, for a foreign file, from `opts.labelSpace` (checked
- * against the output's channel count when static) with ImageNet normalisation. Errors name `opts.source`.
- */
-export function readOnnxModelInfo(bytes: Uint8Array, opts: ReadOnnxInfoOptions = {}): ModelInfo {
+/** An ONNX model's ModelInfo and its raw metadata_props, from one decode of its bytes. */
+export interface OnnxModelDescription {
+  info: ModelInfo;
+  metadata: Record<string, string>;
+}
+
+/** readOnnxModelInfo() plus the metadata map it was read from (one decode, for callers that need both). */
+export function describeOnnxModel(bytes: Uint8Array, opts: ReadOnnxInfoOptions = {}): OnnxModelDescription {
   const source = opts.source ?? 'ONNX model';
   const model = decodeModel(bytes, source);
-  const props = propsOf(model);
-  if (isShapesegMetadata(props)) {
-    const m = parseMetadata(props, source);
-    return { labelSpace: m.labelSpace, classNames: m.classNames, colors: m.colors, mean: m.mean, std: m.std, outputStride: m.outputStride };
+  const metadata = propsOf(model);
+  if (isShapesegMetadata(metadata)) {
+    const m = parseMetadata(metadata, source);
+    return { info: { labelSpace: m.labelSpace, classNames: m.classNames, colors: m.colors, mean: m.mean, std: m.std, outputStride: m.outputStride }, metadata };
   }
   if (opts.labelSpace === undefined) {
     throw new Error(`${source}: has no shapeseg metadata (not written by \`shapeseg export --format onnx\`): name its label space (labelSpace) to run it`);
@@ -70,12 +73,13 @@ export function readOnnxModelInfo(bytes: Uint8Array, opts: ReadOnnxInfoOptions =
   if (channels !== null && channels !== space.numClasses) {
     throw new Error(`${source}: outputs ${channels} channels but label space ${space.name} has ${space.numClasses} classes`);
   }
-  return {
-    labelSpace: space.name,
-    classNames: [...space.classes],
-    colors: space.colors.map((c) => [c[0], c[1], c[2]]),
-    mean: [...IMAGENET_MEAN],
-    std: [...IMAGENET_STD],
-    outputStride: opts.outputStride ?? 8,
-  };
+  return { info: modelInfo(source, space.name, space.numClasses, opts.outputStride ?? 8), metadata };
+}
+
+/**
+ * ModelInfo of an ONNX model: from its shapeseg metadata, or, for a foreign file, from `opts.labelSpace` (checked
+ * against the output's channel count when static) with ImageNet normalisation. Errors name `opts.source`.
+ */
+export function readOnnxModelInfo(bytes: Uint8Array, opts: ReadOnnxInfoOptions = {}): ModelInfo {
+  return describeOnnxModel(bytes, opts).info;
 }

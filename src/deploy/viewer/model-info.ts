@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelInfo } from '../backend.js';
-import { readOnnxMetadata, readOnnxModelInfo } from '../onnx/read.js';
+import { describeOnnxModel } from '../onnx/read.js';
 
 /** A model as the viewer page gets it (model-info.json): ModelInfo plus its display name and number of classes. */
 export interface ViewerModelInfo extends ModelInfo {
@@ -17,7 +17,6 @@ export interface ViewerModelInfo extends ModelInfo {
 /** The viewer's info for one .onnx file; `labels` (a label space name) labels a file without shapeseg metadata. */
 export function readModelInfo(file: string, labels?: string): ViewerModelInfo {
   const bytes = new Uint8Array(fs.readFileSync(file));
-  const info = readOnnxModelInfo(bytes, { source: file, ...(labels !== undefined ? { labelSpace: labels } : {}) });
-  const name = readOnnxMetadata(bytes, file).model ?? path.basename(file, '.onnx');
-  return { name, ...info, numClasses: info.classNames.length };
+  const { info, metadata } = describeOnnxModel(bytes, { source: file, ...(labels !== undefined ? { labelSpace: labels } : {}) });
+  return { name: metadata.model ?? path.basename(file, '.onnx'), ...info, numClasses: info.classNames.length };
 }
