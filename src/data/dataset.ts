@@ -183,7 +183,12 @@ export abstract class PairDataset implements Dataset {
   async load(i: number): Promise<Sample> {
     const ref = this.refs[i];
     if (!Number.isInteger(i) || !ref) throw new RangeError(`${this.layout} sample index ${i} out of range [0, ${this.refs.length})`);
-    const [image, read] = await Promise.all([readRgb(ref.image, 'image'), this.readLabel(ref)]);
+    // Both are read at once, but when both fail the image's error is the one reported, whichever failed first.
+    const [imageRead, labelRead] = await Promise.allSettled([readRgb(ref.image, 'image'), this.readLabel(ref)]);
+    if (imageRead.status === 'rejected') throw imageRead.reason;
+    if (labelRead.status === 'rejected') throw labelRead.reason;
+    const image = imageRead.value;
+    const read = labelRead.value;
     const raw = image.width === read.width && image.height === read.height ? read : this.fitLabel(ref, read, image.width, image.height);
     return { image: image.data, label: this.decodeLabel(ref, raw), height: image.height, width: image.width, id: ref.id };
   }
