@@ -77,7 +77,7 @@ function crossEntropyTerm(logits: Tensor, labels: Tensor, texture: TextureTarget
     );
   }
   const pixel = F.crossEntropy(logits, labels, { ignoreIndex: IGNORE_INDEX, reduction: 'none', ...(weight ? { weight } : {}) });
-  const kept = ohemMask(logits, labels, ohem!, weight);
+  const kept = ohemMask(logits, labels, ohem!, weight, pixel);
   const denominator = weight ? pixelClassWeights(labels, weight).mul(kept) : kept;
   // nothing kept (mmseg's sampler keeps none of a single valid pixel): 0, not 0/0
   return pixel.mul(kept).sum().div(denominator.sum().clamp(1e-12));

@@ -12,15 +12,19 @@ import * as T from '../tensor/index.js';
 import { F } from '../tensor/index.js';
 import type { OhemConfig } from './loss-schema.js';
 
-/** 1 for the pixels OHEM keeps, 0 elsewhere: float (N, H, W), from logits (N, C, H, W) and labels (N, H, W). */
-export function ohemMask(logits: Tensor, labels: Tensor, cfg: OhemConfig, classWeights: Tensor | null): Tensor {
+/**
+ * 1 for the pixels OHEM keeps, 0 elsewhere: float (N, H, W), from logits (N, C, H, W) and labels (N, H, W).
+ * `pixelLoss`: the per-pixel (class-weighted) cross-entropy when the caller has it already (the loss mode ranks by it
+ * instead of computing it again).
+ */
+export function ohemMask(logits: Tensor, labels: Tensor, cfg: OhemConfig, classWeights: Tensor | null, pixelLoss?: Tensor): Tensor {
   return T.noGrad(() => {
-    const x = logits.detach().float();
+    const x = () => logits.detach().float();
     const invalid = labels.eq(IGNORE_INDEX);
     const valid = invalid.logicalNot();
     const batchKept = cfg.minKept * labels.shape[0]!;
     if (cfg.thresh !== null) {
-      const prob = F.softmax(x, 1).gather(1, labels.maskedFill(invalid, 0).unsqueeze(1)).squeeze(1);
+      const prob = F.softmax(x(), 1).gather(1, labels.maskedFill(invalid, 0).unsqueeze(1)).squeeze(1);
       let threshold = cfg.thresh;
       const n = valid.sum().item();
       if (n > 0) {
@@ -30,7 +34,8 @@ export function ohemMask(logits: Tensor, labels: Tensor, cfg: OhemConfig, classW
       }
       return prob.lt(threshold).logicalAnd(valid).float();
     }
-    const loss = F.crossEntropy(x, labels, { ignoreIndex: IGNORE_INDEX, reduction: 'none', ...(classWeights ? { weight: classWeights } : {}) });
+    const loss =
+      pixelLoss?.detach() ?? F.crossEntropy(x(), labels, { ignoreIndex: IGNORE_INDEX, reduction: 'none', ...(classWeights ? { weight: classWeights } : {}) });
     // the rank of each pixel in decreasing loss (ignored last): the inverse of the sorting permutation
     const rank = loss.maskedFill(invalid, -1).flatten().argsort(0, true).argsort(0);
     return rank.lt(batchKept).view(labels.shape).logicalAnd(valid).float();
