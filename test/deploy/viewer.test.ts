@@ -188,6 +188,7 @@ describe('shapeseg viewer (the writer and the server)', () => {
       assert.equal(await type(''), 'text/html; charset=utf-8');
       assert.equal((await fetch(new URL('..%2f..%2f..%2fetc%2fpasswd', url))).status, 404, 'nothing outside the folder');
       assert.equal((await fetch(new URL('__result', url), { method: 'POST', body: 'x' })).status, 405, 'no test hook unless asked');
+      assert.equal((await fetch(new URL('__hold', url))).status, 404, 'no held request unless asked');
     } finally {
       server.close();
     }

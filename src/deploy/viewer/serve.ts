@@ -1,5 +1,6 @@
 // A tiny static HTTP server for the viewer folder (browsers refuse fetch() and WASM from file://), bound to
-// 127.0.0.1. It also takes the page's test hook: POST /__result with a label map (see assets/viewer/viewer.js).
+// 127.0.0.1. It also takes the page's test hook: POST /__result with a label map, and GET /__hold answered at
+// POST /__done (see assets/viewer/viewer.js).
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,7 +38,7 @@ export interface ViewerResult {
 export interface ServeOptions {
   /** Port (0: any free one). */
   port: number;
-  /** Called for each POST /__result; without it such posts get 404. */
+  /** Called for each POST /__result; without it such posts, /__hold and /__done get 404/405. */
   onResult?: (r: ViewerResult) => void;
 }
 
@@ -57,8 +58,20 @@ function parseResult(req: http.IncomingMessage, body: Buffer): ViewerResult {
 /** Serves `dir` on 127.0.0.1:`port`; resolves with the server and its URL once listening. */
 export function serveViewer(dir: string, opts: ServeOptions): Promise<{ server: http.Server; url: string }> {
   const root = path.resolve(dir);
+  // the test hook's held requests: GET /__hold is answered when the page POSTs /__done (see viewer.js)
+  const held = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (opts.onResult && url.pathname === '/__hold' && req.method === 'GET') {
+      held.add(res);
+      res.on('close', () => held.delete(res));
+      return;
+    }
+    if (opts.onResult && url.pathname === '/__done' && req.method === 'POST') {
+      for (const h of held) h.writeHead(204).end();
+      res.writeHead(204).end();
+      return;
+    }
     if (req.method === 'POST' && url.pathname === '/__result' && opts.onResult) {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
