@@ -7,6 +7,7 @@ import * as T from '../../src/tensor/index.js';
 import { segmentationLoss } from '../../src/train/loss.js';
 import { lovaszGrad, lovaszSoftmax } from '../../src/train/lovasz.js';
 import { runPython, skipWithoutPythonModules } from '../helpers/python.js';
+import { numpyProblemInput, numpyProblemPrelude } from './numpy-problem.js';
 
 const floats = (t: T.Tensor) => [...(t.toArray() as Float32Array)];
 
@@ -73,15 +74,8 @@ test('equals a numpy rendering of lovasz_softmax_flat on a random case', { skip:
     const logits = T.randn([2, 5, 6, 7]).mul(2);
     const labels = T.randint(0, 4, [2, 6, 7]); // class 4 absent
     labels.narrow(1, 0, 2).fill_(255);
-    const input = { logits: floats(logits), labels: [...(labels.toArray() as BigInt64Array)].map(Number), shape: logits.shape };
     // Berman et al.'s lovasz_losses.py semantics, written in numpy
-    const py = `
-import json, sys
-import numpy as np
-d = json.loads(sys.stdin.read())
-n, c, h, w = d['shape']
-x = np.array(d['logits'], dtype=np.float64).reshape(n, c, h, w)
-y = np.array(d['labels']).reshape(n, h, w)
+    const py = `${numpyProblemPrelude('float64')}
 e = np.exp(x - x.max(1, keepdims=True)); prob = e / e.sum(1, keepdims=True)
 probas = prob.transpose(0, 2, 3, 1).reshape(-1, c)
 labels = y.reshape(-1)
@@ -104,7 +98,7 @@ for k in range(c):
     losses.append(np.dot(err[order], lovasz_grad(fg[order])))
 print(json.dumps(float(np.mean(losses))))
 `;
-    const ref = JSON.parse(runPython(py, { input: JSON.stringify(input) })) as number;
+    const ref = JSON.parse(runPython(py, { input: numpyProblemInput(logits, labels) })) as number;
     const v = lovaszSoftmax(logits, labels).item();
     assert.ok(Math.abs(v - ref) < 1e-5, `${v} vs ${ref}`);
   });

@@ -7,6 +7,7 @@ import * as T from '../../src/tensor/index.js';
 import { segmentationLoss } from '../../src/train/loss.js';
 import { ohemMask } from '../../src/train/ohem.js';
 import { runPython, skipWithoutPythonModules } from '../helpers/python.js';
+import { numpyProblemInput, numpyProblemPrelude } from './numpy-problem.js';
 
 const floats = (t: T.Tensor) => [...(t.toArray() as Float32Array)];
 
@@ -98,15 +99,8 @@ test('thresh null: the minKept × batch largest (class-weighted) losses', () => 
 test('the mask of a numpy rendering of mmseg OHEMPixelSampler.sample', { skip: skipWithoutPythonModules('numpy') }, () => {
   T.tidy(() => {
     const { logits, labels } = problem(false);
-    const input = { logits: floats(logits), labels: [...(labels.toArray() as BigInt64Array)].map(Number), shape: logits.shape };
     // mmseg/structures/sampler/ohem_pixel_sampler.py, thresh mode and loss mode, in numpy
-    const py = `
-import json, sys
-import numpy as np
-d = json.loads(sys.stdin.read())
-n, c, h, w = d['shape']
-x = np.array(d['logits'], dtype=np.float32).reshape(n, c, h, w)
-y = np.array(d['labels']).reshape(n, h, w)
+    const py = `${numpyProblemPrelude('float32')}
 def sample(thresh, min_kept):
     batch_kept = min_kept * n
     valid = y != 255
@@ -126,7 +120,7 @@ def sample(thresh, min_kept):
     return weight.ravel().tolist()
 print(json.dumps([sample(0.7, 3), sample(0.3, 3), sample(None, 5)]))
 `;
-    const [a, b, c] = JSON.parse(runPython(py, { input: JSON.stringify(input) })) as number[][];
+    const [a, b, c] = JSON.parse(runPython(py, { input: numpyProblemInput(logits, labels) })) as number[][];
     assert.deepEqual(floats(ohemMask(logits, labels, { thresh: 0.7, minKept: 3 }, null)), a);
     assert.deepEqual(floats(ohemMask(logits, labels, { thresh: 0.3, minKept: 3 }, null)), b);
     assert.deepEqual(floats(ohemMask(logits, labels, { thresh: null, minKept: 5 }, null)), c);
