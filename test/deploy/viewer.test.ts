@@ -195,6 +195,26 @@ describe('shapeseg viewer (the writer and the server)', () => {
   });
 });
 
+describe("the test hook's held request", () => {
+  it('GET /__hold is answered at POST /__done, and at once when /__done came first', async () => {
+    const { server, url } = await serveViewer(dir, { port: 0, onResult: () => {} });
+    try {
+      let answered = false;
+      const hold = fetch(new URL('__hold', url)).then((r) => {
+        answered = true;
+        return r.status;
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(answered, false, 'held until /__done');
+      assert.equal((await fetch(new URL('__done', url), { method: 'POST' })).status, 204);
+      assert.equal(await hold, 204);
+      assert.equal((await fetch(new URL('__hold', url), { signal: AbortSignal.timeout(10_000) })).status, 204, 'after /__done: answered at once');
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('the page in headless Chromium', () => {
   it('gives the label map onnxruntime-node gives, and shows the overlay and the legend', async (t) => {
     const skip = skipWithoutChromium();

@@ -58,16 +58,24 @@ function parseResult(req: http.IncomingMessage, body: Buffer): ViewerResult {
 /** Serves `dir` on 127.0.0.1:`port`; resolves with the server and its URL once listening. */
 export function serveViewer(dir: string, opts: ServeOptions): Promise<{ server: http.Server; url: string }> {
   const root = path.resolve(dir);
-  // the test hook's held requests: GET /__hold is answered when the page POSTs /__done (see viewer.js)
+  // the test hook's held requests: GET /__hold is answered when the page POSTs /__done (see viewer.js). The two
+  // travel on separate connections, so /__done may arrive first (a page that fails at once): then /__hold is answered
+  // as it comes, instead of holding Chromium until the test's timeout.
   const held = new Set<http.ServerResponse>();
+  let done = false;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (opts.onResult && url.pathname === '/__hold' && req.method === 'GET') {
+      if (done) {
+        res.writeHead(204).end();
+        return;
+      }
       held.add(res);
       res.on('close', () => held.delete(res));
       return;
     }
     if (opts.onResult && url.pathname === '/__done' && req.method === 'POST') {
+      done = true;
       for (const h of held) h.writeHead(204).end();
       res.writeHead(204).end();
       return;
