@@ -98,11 +98,12 @@ export function fineClassSummary(perClassIoU: Readonly<Record<string, number | n
 }
 
 /** One line: in-style, selection-mean and held-out-mean mIoU and the shape-bias score, as the experiment comparison computes them. */
-export function shiftSummary(row: ComparisonRow, styles: { selection: number; heldOut: number }): string {
+export function shiftSummary(row: ComparisonRow, styles: { selection: number; heldOut: number; unseen: number }): string {
   const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
   return (
     `texture-shift suite: in-style mIoU ${pct(row.inStyle)}, selection styles ${pct(row.shifted)} (mean of ${styles.selection}), ` +
-    `held-out styles ${pct(row.heldOut)} (mean of ${styles.heldOut}), shape-bias score ${pct(row.shapeBias)}`
+    `held-out styles ${pct(row.heldOut)} (mean of ${styles.heldOut}), unseen styles ${pct(row.unseen)} (mean of ${styles.unseen}), ` +
+    `shape-bias score ${pct(row.shapeBias)}`
   );
 }
 
@@ -268,7 +269,7 @@ export function registerDemoCommand(program: Command): void {
         const scores = scoresFromShiftEval(readShiftEval(path.join(shiftDir, SHIFT_EVAL_FILE)), 'demo', 8, checkpoint);
         const [row] = comparisonRows([scores]);
         const count = (kind: string) => scores.sets.filter((x) => x.kind === kind).length;
-        process.stdout.write(`${shiftSummary(row!, { selection: count('shifted'), heldOut: count('held-out') })}\n`);
+        process.stdout.write(`${shiftSummary(row!, { selection: count('shifted'), heldOut: count('held-out'), unseen: count('unseen') })}\n`);
       }
       if (mIoU < TARGET_MIOU)
         process.stderr.write(

@@ -1,11 +1,14 @@
 // Terminal tables of a shift evaluation: one row per style (mIoU, drop, pixel accuracy, band metrics), the
-// selection and held-out means, styles × classes IoU, and the shape-bias score.
+// selection, held-out and unseen means, styles × classes IoU, and the shape-bias score.
 import type { ShiftEvalFile } from './shift-eval.js';
 
 /** How a suite role reads in tables: the shifted styles are the selection styles (methods are chosen on them). */
 export function roleLabel(role: string): string {
   return role === 'shifted' ? 'selection' : role;
 }
+
+/** The roles whose mean mIoU tables print under the per-style rows: selection, then the two test tiers. */
+export const MEAN_ROLES = ['shifted', 'held-out', 'unseen'] as const;
 
 /** Mean mIoU over the styles with `role` and how many there are (mean null when none, or one is undefined). */
 export function roleMean(f: ShiftEvalFile, role: string): { mean: number | null; styles: number } {
@@ -41,7 +44,7 @@ export function formatShiftEval(f: ShiftEvalFile): string {
     `texture-shift suite ${f.suite.dir} (${f.styles[0]?.result.data.count ?? 0} images per style; Δ = mIoU points vs ${f.trainingStyle})`,
     ...(f.adaptation ? [`with test-time adaptation ${JSON.stringify(f.adaptation)}, each style on its own images: reported apart`] : []),
     ...grid(header, rows),
-    ...(['shifted', 'held-out'] as const).map((role) => {
+    ...MEAN_ROLES.map((role) => {
       const m = roleMean(f, role);
       return `${roleLabel(role)} mean: ${p(m.mean)} % mIoU over ${m.styles} style${m.styles === 1 ? '' : 's'}`;
     }),

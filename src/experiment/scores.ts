@@ -21,10 +21,10 @@ export interface TargetRecord {
 }
 
 /**
- * What a set is: a suite style by role ('shifted' = a selection style, 'held-out' = a held-out test style), or a
- * dataset ('val', 'target').
+ * What a set is: a suite style by role ('shifted' = a selection style, 'held-out' = a held-out test style, 'unseen' =
+ * an unseen test style), or a dataset ('val', 'target').
  */
-export const SET_KINDS = ['in-style', 'shifted', 'held-out', 'texture-free', 'cue-conflict', 'val', 'target'] as const;
+export const SET_KINDS = ['in-style', 'shifted', 'held-out', 'unseen', 'texture-free', 'cue-conflict', 'val', 'target'] as const;
 
 /** One of SET_KINDS. */
 export type SetKind = (typeof SET_KINDS)[number];
@@ -93,6 +93,12 @@ export interface ComparisonRow {
   heldOutDrop: number | null;
   /** 1 − heldOutDrop / baseline's heldOutDrop, as dropClosed on the held-out styles. */
   heldOutDropClosed: number | null;
+  /** Mean mIoU over the unseen test styles (the second test tier; null in scores written before they existed). */
+  unseen: number | null;
+  /** inStyle − unseen. */
+  unseenDrop: number | null;
+  /** 1 − unseenDrop / baseline's unseenDrop. */
+  unseenDropClosed: number | null;
   textureFree: number | null;
   shapeBias: number | null;
   boundaryIoU: number | null;
@@ -110,8 +116,8 @@ function closed(drop: number | null, base: number | null): number | null {
 }
 
 /**
- * Builds the comparison rows; the first source-only run at each output stride is the baseline for `dropClosed` and
- * `heldOutDropClosed` (a row with test-time adaptation never is: it used target images).
+ * Builds the comparison rows; the first source-only run at each output stride is the baseline for `dropClosed`,
+ * `heldOutDropClosed` and `unseenDropClosed` (a row with test-time adaptation never is: it used target images).
  */
 export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
   const rows = all.map((s): ComparisonRow => {
@@ -121,6 +127,7 @@ export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
     const dropTo = (v: number | null) => (inStyle !== null && v !== null ? inStyle - v : null);
     const shifted = meanOf('shifted');
     const heldOut = meanOf('held-out');
+    const unseen = meanOf('unseen');
     return {
       run: s.run,
       outputStride: s.outputStride,
@@ -131,6 +138,9 @@ export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
       heldOut,
       heldOutDrop: dropTo(heldOut),
       heldOutDropClosed: null,
+      unseen,
+      unseenDrop: dropTo(unseen),
+      unseenDropClosed: null,
       textureFree: s.sets.find((x) => x.kind === 'texture-free')?.mIoU ?? null,
       shapeBias: s.shapeBias,
       boundaryIoU: inStyleSet?.boundaryIoU ?? null,
@@ -143,6 +153,7 @@ export function comparisonRows(all: readonly RunScores[]): ComparisonRow[] {
     if (!base || base === row) continue;
     row.dropClosed = closed(row.drop, base.drop);
     row.heldOutDropClosed = closed(row.heldOutDrop, base.heldOutDrop);
+    row.unseenDropClosed = closed(row.unseenDrop, base.unseenDrop);
   }
   return rows;
 }
@@ -200,11 +211,11 @@ export const ADAPTED_ROWS_NOTE =
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : (100 * v).toFixed(1));
 
-/** What the selection and held-out columns mean, under every suite comparison table (Markdown and HTML). */
+/** What the selection, held-out and unseen columns mean, under every suite comparison table (Markdown and HTML). */
 export const SUITE_ROLES_NOTE =
-  'Selection styles (shifted): methods and settings are chosen on them. Held-out styles: every label region repainted per image in texture families and colours the generator never draws; nothing is tuned on them, and the goal is judged there.';
+  'Selection styles (shifted): methods and settings are chosen on them. Held-out styles: every label region repainted per image in texture families and colours the generator never draws; nothing is tuned on them, and the goal is judged there. Unseen styles: the same with other families and colours, added after advice had been read off the held-out styles; nothing has been chosen or read on them.';
 
-/** The comparison as a Markdown table (runs × summary metrics: selection and held-out blocks, then the in-style per-class IoU). */
+/** The comparison as a Markdown table (runs × summary metrics: selection, held-out and unseen blocks, then the in-style per-class IoU). */
 export function comparisonMarkdown(rows: readonly ComparisonRow[], classNames: readonly string[]): string {
   const cols: Array<[string, (r: ComparisonRow) => number | null]> = [
     ['in-style mIoU', (r) => r.inStyle],
@@ -214,6 +225,8 @@ export function comparisonMarkdown(rows: readonly ComparisonRow[], classNames: r
     ['held-out mIoU (mean)', (r) => r.heldOut],
     ['held-out drop', (r) => r.heldOutDrop],
     ['held-out drop closed', (r) => r.heldOutDropClosed],
+    ['unseen mIoU (mean)', (r) => r.unseen],
+    ['unseen drop closed', (r) => r.unseenDropClosed],
     ['texture-free', (r) => r.textureFree],
     ['shape bias', (r) => r.shapeBias],
     ['boundary IoU', (r) => r.boundaryIoU],

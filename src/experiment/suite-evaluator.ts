@@ -16,6 +16,7 @@ const KIND: Record<SuiteRole, SetScores['kind']> = {
   training: 'in-style',
   shifted: 'shifted',
   'held-out': 'held-out',
+  unseen: 'unseen',
   'texture-free': 'texture-free',
   'cue-conflict': 'cue-conflict',
 };

@@ -65,7 +65,7 @@ function suiteTable(scores: readonly RunScores[], configs: ReadonlyMap<string, u
   const chart = tradeoffChart(comparisonRows(source), computeOfRuns(source, configs));
   const rows = comparison.map((r) => ({
     label: label(r.run, r.outputStride),
-    values: [r.inStyle, r.shifted, r.dropClosed, r.heldOut, r.heldOutDropClosed, r.textureFree, r.shapeBias, r.boundaryIoU],
+    values: [r.inStyle, r.shifted, r.dropClosed, r.heldOut, r.heldOutDropClosed, r.unseen, r.unseenDropClosed, r.textureFree, r.shapeBias, r.boundaryIoU],
   }));
   const head = [
     'in-style mIoU',
@@ -73,12 +73,14 @@ function suiteTable(scores: readonly RunScores[], configs: ReadonlyMap<string, u
     'selection drop closed',
     'held-out mIoU (mean)',
     'held-out drop closed',
+    'unseen mIoU (mean)',
+    'unseen drop closed',
     'texture-free',
     'shape bias',
     'boundary IoU',
   ];
-  return `<h3>Texture-shift suite</h3>${table(head, rows, new Set(['selection drop closed', 'held-out drop closed', 'shape bias']))}
-<p class="dim">${esc(SUITE_ROLES_NOTE)} Drop closed: the share of the first source-only run's in-style → selection (or held-out) drop this run closes.</p>${chart ? `<div class="card tradeoff">${chart}</div>` : ''}`;
+  return `<h3>Texture-shift suite</h3>${table(head, rows, new Set(['selection drop closed', 'held-out drop closed', 'unseen drop closed', 'shape bias']))}
+<p class="dim">${esc(SUITE_ROLES_NOTE)} Drop closed: the share of the first source-only run's in-style → selection (or held-out, or unseen) drop this run closes.</p>${chart ? `<div class="card tradeoff">${chart}</div>` : ''}`;
 }
 
 function targetData(t: TargetColumn): string {

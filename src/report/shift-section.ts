@@ -2,7 +2,7 @@
 // drops, a styles × classes IoU table, the shape-bias score and one example figure per style.
 
 import type { ShiftEvalFile } from '../eval/shift-eval.js';
-import { roleLabel, roleMean } from '../eval/shift-table.js';
+import { MEAN_ROLES, roleLabel, roleMean } from '../eval/shift-table.js';
 import { heat, n2, pctCell, section } from './cells.js';
 import { esc } from './charts.js';
 import type { RunData } from './run-dir.js';
@@ -19,12 +19,10 @@ function stylesTable(f: ShiftEvalFile): string {
     ) => `<tr><td>${esc(s.name)}</td><td class="dim">${esc(roleLabel(s.role))}</td><td class="num" style="background:${heat(n2(s.result.mIoU))}">${pctCell(n2(s.result.mIoU))}</td>
 <td class="num">${delta(s.drop.mIoU)}</td><td class="num">${pctCell(n2(s.result.pixelAccuracy))}</td><td class="num">${delta(s.drop.pixelAccuracy)}</td>${hasB ? `<td class="num">${pctCell(n2(s.result.boundary?.mBoundaryIoU))}</td>` : ''}${hasT ? `<td class="num">${pctCell(n2(s.result.trimap?.mIoU))}</td>` : ''}</tr>`,
   );
-  const means = (['shifted', 'held-out'] as const)
-    .map((role) => {
-      const m = roleMean(f, role);
-      return `${roleLabel(role)} mean <b>${pctCell(n2(m.mean))}</b> % over ${m.styles} style${m.styles === 1 ? '' : 's'}`;
-    })
-    .join(' · ');
+  const means = MEAN_ROLES.map((role) => {
+    const m = roleMean(f, role);
+    return `${roleLabel(role)} mean <b>${pctCell(n2(m.mean))}</b> % over ${m.styles} style${m.styles === 1 ? '' : 's'}`;
+  }).join(' · ');
   return `<table class="grid"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table><p>${means}</p>`;
 }
 

@@ -182,8 +182,9 @@ export function tradeoffChart(rows: readonly ComparisonRow[], compute: readonly 
         : [{ run: r.run, x: r.inStyle, y: v, bias: r.shapeBias, compute: computeOf(r.run), label: named ? r.run : String(i + 1) }];
     });
   const heldOut = pointsOf((r) => r.heldOut);
+  const unseen = pointsOf((r) => r.unseen);
   const selection = pointsOf((r) => r.shifted);
-  const all = [...heldOut, ...selection];
+  const all = [...heldOut, ...unseen, ...selection];
   if (all.length === 0) return '';
   const xr = range(
     all.map((p) => p.x),
@@ -193,11 +194,17 @@ export function tradeoffChart(rows: readonly ComparisonRow[], compute: readonly 
     all.map((p) => p.y),
     0.12,
   );
-  const width = 2 * PANEL.width;
+  // the unseen panel only where some run has been scored on the unseen styles
+  const panels: Array<[string, Point[]]> = [
+    ['held-out mean vs in-style', heldOut],
+    ...(unseen.length > 0 ? [['unseen mean vs in-style', unseen] as [string, Point[]]] : []),
+    ['selection mean vs in-style', selection],
+  ];
+  const width = panels.length * PANEL.width;
   const equal = at.filter((r) => computeOf(r.run) === 'equal').map((r) => r.run);
   const other = at.filter((r) => computeOf(r.run) !== 'equal').map((r) => `${r.run}${computeOf(r.run) === 'unknown' ? ' (compute unknown)' : ''}`);
   const caption = [
-    `x: in-style mIoU; y: mean mIoU over the held-out test styles (left; nothing is tuned on them) and over the selection styles (right), at OS ${os}. Colour: shape-bias score.`,
+    `x: in-style mIoU; y: mean mIoU over the held-out test styles (left; nothing is tuned on them)${unseen.length > 0 ? ', over the unseen test styles (middle; nothing chosen or read on them)' : ''} and over the selection styles (right), at OS ${os}. Colour: shape-bias score.`,
     `Dashed line: least squares through the ${equal.length} equal-compute runs (circles: the baseline's steps × batch, no consistency loss): ${equal.join(', ') || 'none'}. A run above it beats the trade-off.`,
     ...(other.length ? [`Squares, not in the fit (other compute): ${other.join(', ')}.`] : []),
     ...(named ? [] : [`Markers: ${at.map((r, i) => `${i + 1}\u00a0${r.run}`).join(' · ')}.`]),
@@ -205,8 +212,7 @@ export function tradeoffChart(rows: readonly ComparisonRow[], compute: readonly 
   const height = PANEL.height + 40 + caption.length * 14;
   const body = [
     legend(width - 420, 8),
-    panel('held-out mean vs in-style', heldOut, 0, xr, yr),
-    panel('selection mean vs in-style', selection, PANEL.width, xr, yr),
+    ...panels.map(([title, points], i) => panel(title, points, i * PANEL.width, xr, yr)),
     ...caption.map((line, i) => `<text class="caption" x="12" y="${PANEL.height + 24 + i * 14}" fill="#444">${esc(line)}</text>`),
   ].join('');
   return frame(width, height, 'In-style vs shifted mIoU per run', body);

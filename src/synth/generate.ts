@@ -121,10 +121,11 @@ export async function generateDataset(opts: SynthOptions): Promise<SynthResult> 
         for (const t of layout.sequenceTasks(world, variation, instances, colors)) await pool.add(t);
       }
       for (let f = 0; f < o.frames; f++) {
-        const { style, permutation, repaintSeed } = styleForFrame(o.style, { seed: o.seed, world, variation, frame: f });
+        const { style, permutation, repaint } = styleForFrame(o.style, { seed: o.seed, world, variation, frame: f });
         const rendered = renderScene(generateScene(o.seed, world, f), o.width, o.height, style, VARIATIONS[variation], hashSeed(o.seed, world, variation, f));
-        // held-out styles keep the training-style frame's labels and replace every surface
-        const frame = repaintSeed === undefined ? rendered : { ...rendered, rgb: repaintRegions(rendered.label, o.width, o.height, repaintSeed).rgb };
+        // held-out and unseen styles keep the training-style frame's labels and replace every surface
+        const frame =
+          repaint === undefined ? rendered : { ...rendered, rgb: repaintRegions(rendered.label, o.width, o.height, repaint.seed, repaint.textures).rgb };
         const ref = { world, variation, frame: f, globalIndex: globalIndex++, instanceOffset: offsets[f]! };
         for (const t of layout.frameTasks(ref, frame, colors)) await pool.add(t);
         if (textureLayout && permutation) {

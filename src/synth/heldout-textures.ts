@@ -15,16 +15,25 @@ export const HELD_OUT_FAMILIES = ['value-noise', 'plaid', 'rings', 'speckle', 'v
 export type HeldOutFamily = (typeof HELD_OUT_FAMILIES)[number];
 
 /** Paints pixel (x, y) into `out` at byte offset k (RGB). */
-type Painter = (x: number, y: number, out: Uint8Array, k: number) => void;
+export type Painter = (x: number, y: number, out: Uint8Array, k: number) => void;
 
-type Colour = readonly [number, number, number];
+/** An RGB colour, 0–255 per channel. */
+export type Colour = readonly [number, number, number];
+
+/** A set of region textures: its families and how one region's texture is drawn from a seed. */
+export interface RegionTextures<F extends string = string> {
+  readonly families: readonly F[];
+  /** The texture (family, colours, parameters) of one region of a width × height frame, from `seed`. */
+  draw(seed: number, width: number, height: number): { family: F; paint: Painter };
+}
 
 /** Uniform in [0, 1) from integer lattice coordinates and a salt (stateless, so patterns are order-free). */
-function lattice(ix: number, iy: number, salt: number): number {
+export function lattice(ix: number, iy: number, salt: number): number {
   return fmix32(Math.imul(ix, 0x27d4eb2d) ^ Math.imul(iy, 0x165667b1) ^ salt) / 4294967296;
 }
 
-function write(out: Uint8Array, k: number, a: Colour, b: Colour, t: number): void {
+/** Writes the blend a + (b − a)·t at byte offset k. */
+export function write(out: Uint8Array, k: number, a: Colour, b: Colour, t: number): void {
   out[k] = a[0] + (b[0] - a[0]) * t + 0.5;
   out[k + 1] = a[1] + (b[1] - a[1]) * t + 0.5;
   out[k + 2] = a[2] + (b[2] - a[2]) * t + 0.5;
@@ -143,26 +152,35 @@ const MAKERS: Record<HeldOutFamily, (rng: Rng, salt: number, c: Colour[], w: num
   waves,
 };
 
-/** A random held-out texture (family, three random colours, its parameters) for one region. */
-function drawPainter(seed: number, width: number, height: number): { family: HeldOutFamily; paint: Painter } {
-  const rng = new Rng(seed);
-  const family = rng.pick(HELD_OUT_FAMILIES);
-  const colour = (): Colour => [rng.int(0, 255), rng.int(0, 255), rng.int(0, 255)];
-  const colours = [colour(), colour(), colour()];
-  return { family, paint: MAKERS[family](rng, fmix32(seed ^ 0x68e31da4), colours, width, height) };
-}
+/** The held-out test styles' textures: a random family, three random colours and its parameters per region. */
+export const HELD_OUT_TEXTURES: RegionTextures<HeldOutFamily> = {
+  families: HELD_OUT_FAMILIES,
+  draw(seed, width, height) {
+    const rng = new Rng(seed);
+    const family = rng.pick(HELD_OUT_FAMILIES);
+    const colour = (): Colour => [rng.int(0, 255), rng.int(0, 255), rng.int(0, 255)];
+    const colours = [colour(), colour(), colour()];
+    return { family, paint: MAKERS[family](rng, fmix32(seed ^ 0x68e31da4), colours, width, height) };
+  },
+};
 
 /**
- * Repaints every label region of a frame (each label id present, void included) with its own random held-out
- * texture drawn from `seed`; returns the new HWC RGB bytes and the family each label id got. Labels are not
- * touched: the image keeps the frame's shapes and loses every surface the renderer gave it.
+ * Repaints every label region of a frame (each label id present, void included) with its own random texture of
+ * `textures` drawn from `seed`; returns the new HWC RGB bytes and the family each
+ * label id got. Labels are not touched: the image keeps the frame's shapes and loses every surface the renderer gave it.
  */
-export function repaintRegions(label: Uint8Array, width: number, height: number, seed: number): { rgb: Uint8Array; families: Map<number, HeldOutFamily> } {
+export function repaintRegions<F extends string>(
+  label: Uint8Array,
+  width: number,
+  height: number,
+  seed: number,
+  textures: RegionTextures<F>,
+): { rgb: Uint8Array; families: Map<number, F> } {
   if (label.length !== width * height) throw new Error(`repaintRegions: ${label.length} labels for a ${width}x${height} frame`);
   const painters: Array<Painter | undefined> = new Array(256);
-  const families = new Map<number, HeldOutFamily>();
+  const families = new Map<number, F>();
   for (const id of new Set(label)) {
-    const p = drawPainter(hashSeed(seed, 'region', id), width, height);
+    const p = textures.draw(hashSeed(seed, 'region', id), width, height);
     painters[id] = p.paint;
     families.set(id, p.family);
   }

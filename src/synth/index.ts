@@ -18,5 +18,6 @@ export {
   STYLE_SHIFTS,
   styleForFrame,
   TEXTURE_FREE,
+  UNSEEN_STYLES,
 } from './suite-styles.js';
 export { VARIATION_NAMES, VARIATIONS, type VariationLook, type VariationName } from './variations.js';

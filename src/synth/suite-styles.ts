@@ -4,10 +4,13 @@
  * Tobin et al. 2017) and per-frame cue-conflict styles (each class wears another class's texture).
  * Every style keeps geometry untouched, so label maps are identical across styles.
  */
+
 import { C, NUM_SYNTH_CLASSES, type RGB, SYNTH_CLASS_NAMES, SYNTH_CLASSES } from './classes.js';
+import { HELD_OUT_TEXTURES, type RegionTextures } from './heldout-textures.js';
 import { hashSeed, Rng } from './prng.js';
 import { DEFAULT_STYLE, PART_KINDS, type PartKind, STYLES, type Style } from './styles.js';
 import type { TextureKind, TextureSpec } from './textures.js';
+import { UNSEEN_TEXTURES } from './unseen-textures.js';
 
 /** Texture families in a fixed order; a family shift of k moves every part k steps along it. */
 export const TEXTURE_FAMILIES: readonly TextureKind[] = ['flat', 'stripes', 'checker', 'gradient', 'bricks', 'blotch'];
@@ -51,12 +54,24 @@ export const HELD_OUT_STYLES: ReadonlyArray<{ readonly name: string; readonly se
   { name: 'heldout-3', seed: 303 },
 ];
 
+/**
+ * The unseen test styles: as the held-out ones, with other texture families and colours (unseen-textures.ts).
+ * Added after the fourth shape-bias round read its advice off the held-out styles: nothing has been chosen or
+ * read on them, so a round that follows that advice is judged here.
+ */
+export const UNSEEN_STYLES: ReadonlyArray<{ readonly name: string; readonly seed: number }> = [
+  { name: 'unseen-1', seed: 404 },
+  { name: 'unseen-2', seed: 505 },
+  { name: 'unseen-3', seed: 606 },
+];
+
 /** Every name the `style` option accepts. */
 export const STYLE_NAMES = [
   'default',
   'shifted',
   ...STYLE_SHIFTS.map((s) => s.name),
   ...HELD_OUT_STYLES.map((s) => s.name),
+  ...UNSEEN_STYLES.map((s) => s.name),
   TEXTURE_FREE,
   RANDOM_STYLE,
   CUE_CONFLICT,
@@ -216,8 +231,8 @@ export interface FrameKey {
 export interface FrameStyle {
   readonly style: Style;
   readonly permutation?: readonly number[];
-  /** Held-out styles: render in `style`, then repaint every label region (repaintRegions) from this seed. */
-  readonly repaintSeed?: number;
+  /** Held-out and unseen styles: render in `style`, then repaint every label region (repaintRegions) with these textures from this seed. */
+  readonly repaint?: { readonly seed: number; readonly textures: RegionTextures };
 }
 
 const DERIVED: ReadonlyMap<string, Style> = new Map<string, Style>([
@@ -233,7 +248,9 @@ export function styleForFrame(name: string, key: FrameKey): FrameStyle {
   const seed = hashSeed(key.seed, 'style', name, key.world, key.variation, key.frame);
   if (name === RANDOM_STYLE) return { style: randomStyle(seed) };
   const heldOut = HELD_OUT_STYLES.find((s) => s.name === name);
-  if (heldOut) return { style: DEFAULT_STYLE, repaintSeed: hashSeed(heldOut.seed, seed) };
+  if (heldOut) return { style: DEFAULT_STYLE, repaint: { seed: hashSeed(heldOut.seed, seed), textures: HELD_OUT_TEXTURES } };
+  const unseen = UNSEEN_STYLES.find((s) => s.name === name);
+  if (unseen) return { style: DEFAULT_STYLE, repaint: { seed: hashSeed(unseen.seed, seed), textures: UNSEEN_TEXTURES } };
   if (name === CUE_CONFLICT) {
     const permutation = cueConflictPermutation(seed);
     return { style: cueConflictStyle(DEFAULT_STYLE, permutation), permutation };

@@ -1,6 +1,6 @@
 /**
  * The texture-shift suite: one set of scenes (identical label maps) rendered in the training style,
- * shifted (selection) styles, held-out test styles (every label region repainted in held-out textures),
+ * shifted (selection) styles, held-out and unseen test styles (every label region repainted in textures of their own),
  * a texture-free style and a cue-conflict style, each a dataset in a real layout under
  * `<suite>/<style>/`, plus `<suite>/suite.json` naming them. The cue-conflict dataset carries its
  * texture-class maps in `<suite>/cue-conflict/texture-source/` (KITTI layout, labels = the class whose
@@ -14,7 +14,7 @@ import { CUE_CONFLICT_FILE, generateDataset, TEXTURE_SOURCE_DIR } from './genera
 import { LAYOUT_NAMES } from './layouts.js';
 import type { SynthProgress } from './options.js';
 import { WORLD_IDS } from './scene.js';
-import { CUE_CONFLICT, HELD_OUT_STYLES, STYLE_SHIFTS, TEXTURE_FREE } from './suite-styles.js';
+import { CUE_CONFLICT, HELD_OUT_STYLES, STYLE_SHIFTS, TEXTURE_FREE, UNSEEN_STYLES } from './suite-styles.js';
 import { VARIATION_NAMES } from './variations.js';
 
 /** Manifest file name at the suite root. */
@@ -23,8 +23,12 @@ export const SUITE_FILE = 'suite.json';
 /** Identifies the manifest layout; bump on incompatible changes. */
 export const SUITE_FORMAT = 'shapeseg-suite/1';
 
-/** Every suite role (suite.json's `styles[].role`). 'shifted': a selection style (methods and settings are chosen on them); 'held-out': a test style, never tuned on. */
-export const SUITE_ROLES = ['training', 'shifted', 'held-out', 'texture-free', 'cue-conflict'] as const;
+/**
+ * Every suite role (suite.json's `styles[].role`). 'shifted': a selection style (methods and settings are chosen on
+ * them); 'held-out': a test style, never tuned on; 'unseen': a second test tier, added after advice had been read off
+ * the held-out styles (suite-styles.ts, UNSEEN_STYLES).
+ */
+export const SUITE_ROLES = ['training', 'shifted', 'held-out', 'unseen', 'texture-free', 'cue-conflict'] as const;
 
 /** What a style is for in the suite. */
 export type SuiteRole = (typeof SUITE_ROLES)[number];
@@ -35,6 +39,7 @@ export const SUITE_STYLES: ReadonlyArray<{ readonly name: string; readonly role:
   { name: 'shifted', role: 'shifted' },
   ...STYLE_SHIFTS.map((s) => ({ name: s.name, role: 'shifted' as const })),
   ...HELD_OUT_STYLES.map((s) => ({ name: s.name, role: 'held-out' as const })),
+  ...UNSEEN_STYLES.map((s) => ({ name: s.name, role: 'unseen' as const })),
   { name: TEXTURE_FREE, role: 'texture-free' },
   { name: CUE_CONFLICT, role: 'cue-conflict' },
 ];

@@ -17,11 +17,11 @@ test('an unknown recipe is refused naming the choices', () => {
   assert.throws(() => recipeOverride('fast'), /--recipe: expected baseline or shape-bias or fine-structures, got "fast"/);
 });
 
-test('the shape-bias recipe prints the held-out mean beside the selection mean', () => {
-  const row = comparisonRows([run('demo', 0.6, [0.3], [0.2])])[0]!;
+test('the shape-bias recipe prints the held-out and unseen means beside the selection mean', () => {
+  const row = comparisonRows([run('demo', 0.6, [0.3], [0.2], [0.1, 0.15])])[0]!;
   assert.equal(
-    shiftSummary(row, { selection: 1, heldOut: 1 }),
-    'texture-shift suite: in-style mIoU 60.0%, selection styles 30.0% (mean of 1), held-out styles 20.0% (mean of 1), shape-bias score 50.0%',
+    shiftSummary(row, { selection: 1, heldOut: 1, unseen: 2 }),
+    'texture-shift suite: in-style mIoU 60.0%, selection styles 30.0% (mean of 1), held-out styles 20.0% (mean of 1), unseen styles 12.5% (mean of 2), shape-bias score 50.0%',
   );
 });
 

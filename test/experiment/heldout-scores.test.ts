@@ -29,6 +29,20 @@ test('comparisonRows: held-out mean, drop and drop closed beside the selection o
   assert.match(md, /\| m \| 8 \| 50\.0 \| 35\.0 \| 15\.0 \| 62\.5 \| 35\.0 \| 15\.0 \| 62\.5 \|/);
 });
 
+test('comparisonRows: the unseen mean and its drop closed beside the held-out ones; absent before they existed', () => {
+  const rows = comparisonRows([run('base', 0.6, [0.2], [0.2], [0.1, 0.3]), run('m', 0.5, [0.3], [0.3], [0.3, 0.4]), run('old', 0.5, [0.3], [0.3])]);
+  near(rows[0]!.unseen, 0.2);
+  near(rows[1]!.unseenDrop, 0.15);
+  near(rows[1]!.unseenDropClosed, 1 - 0.15 / 0.4);
+  assert.equal(rows[2]!.unseen, null);
+  assert.equal(rows[2]!.unseenDropClosed, null);
+  const md = comparisonMarkdown(rows, ['a']);
+  assert.match(md, /held-out drop closed \| unseen mIoU \(mean\) \| unseen drop closed \| texture-free \|/);
+  assert.match(md, /\| m \| 8 \| 50\.0 \| 30\.0 \| 20\.0 \| 50\.0 \| 30\.0 \| 20\.0 \| 50\.0 \| 35\.0 \| 62\.5 \|/);
+  assert.match(md, /\| old \| 8 \|( [\d.]+ \|){7} – \| – \|/);
+  assert.match(md, /Unseen styles: the same with other families and colours/);
+});
+
 test('a scores file written before the held-out styles parses; its held-out columns are empty', () => {
   const old = run('old', 0.6, [0.2], []);
   const parsed = parseRunScores(JSON.stringify(old), 'scores-os8.json');

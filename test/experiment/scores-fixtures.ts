@@ -1,10 +1,10 @@
-// RunScores of a suite evaluation for the comparison tests: the in-style set, selection and held-out styles.
+// RunScores of a suite evaluation for the comparison tests: the in-style set, selection, held-out and unseen styles.
 import type { RunScores, SetScores } from '../../src/experiment/scores.js';
 
 /** One evaluation set with the same mIoU for its one class. */
 export const set = (name: string, kind: SetScores['kind'], mIoU: number): SetScores => ({ name, kind, mIoU, pixelAccuracy: 0.9, perClassIoU: [mIoU] });
-/** A run's scores: in-style mIoU, then the selection (shifted) and held-out styles' mIoU. */
-export const run = (name: string, inStyle: number, selection: number[], heldOut: number[]): RunScores => ({
+/** A run's scores: in-style mIoU, then the selection (shifted), held-out and unseen styles' mIoU. */
+export const run = (name: string, inStyle: number, selection: number[], heldOut: number[], unseen: number[] = []): RunScores => ({
   run: name,
   outputStride: 8,
   checkpoint: '',
@@ -15,6 +15,7 @@ export const run = (name: string, inStyle: number, selection: number[], heldOut:
     set('default', 'in-style', inStyle),
     ...selection.map((v, i) => set(`shifted-${i}`, 'shifted', v)),
     ...heldOut.map((v, i) => set(`heldout-${i + 1}`, 'held-out', v)),
+    ...unseen.map((v, i) => set(`unseen-${i + 1}`, 'unseen', v)),
   ],
 });
 

@@ -86,6 +86,20 @@ describe('tradeoffChart', () => {
     assert.equal(shapeBiasColour(null), '#bbbbbb');
     assert.equal(tradeoffChart([], []), '');
   });
+
+  it('a third panel, in the middle, for the unseen test styles once a run has them', () => {
+    const withUnseen = ALL.map((s, i) => ({
+      ...s,
+      sets: [...s.sets, { name: 'unseen-1', kind: 'unseen' as const, mIoU: 0.1 + 0.05 * i, pixelAccuracy: 1, perClassIoU: [0.1] }],
+    }));
+    const compute = markEqualCompute(['base', 'method', 'twice'].map((r) => trainingCompute(r, config(1000), r)));
+    const svg = tradeoffChart(comparisonRows(withUnseen), compute);
+    assert.equal(svg.match(/class="marker"/g)?.length, 9, 'three runs in three panels');
+    const titles = [...svg.matchAll(/(held-out|unseen|selection) mean vs in-style/g)].map((m) => m[1]);
+    assert.deepEqual(titles, ['held-out', 'unseen', 'selection']);
+    assert.match(svg, /over the unseen test styles \(middle/);
+    assert.equal(tradeoffChart(comparisonRows(ALL), compute).match(/unseen/g), null, 'no unseen panel without unseen scores');
+  });
 });
 
 describe('the trade-off chart in the HTML report', () => {

@@ -35,6 +35,10 @@ test('the suite is deterministic: the same options give byte-identical files', a
       m.styles.filter((s) => s.role === 'held-out').map((s) => s.name),
       ['heldout-1', 'heldout-2', 'heldout-3'],
     );
+    assert.deepEqual(
+      m.styles.filter((s) => s.role === 'unseen').map((s) => s.name),
+      ['unseen-1', 'unseen-2', 'unseen-3'],
+    );
     assert.equal(m.trainingStyle, 'default');
     assert.equal(m.cueConflict?.textureSourceDir, `cue-conflict/${TEXTURE_SOURCE_DIR}`);
   } finally {
