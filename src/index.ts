@@ -12,6 +12,7 @@ export { MixStyle, type MixStyleOptions } from './augment/mixstyle.js';
 export { Photometric, type PhotometricOptions } from './augment/photometric.js';
 // --- shape-biasing training methods (image level on the batch, feature level inside the ResNet) ----------------
 export { RandConv, type RandConvOptions } from './augment/randconv.js';
+export { RegionRepaint, type RepaintOptions } from './augment/repaint.js';
 export { ConfigError } from './config/errors.js';
 export { type ConfigOverrides, loadConfig, parseConfig } from './config/load.js';
 export { type RunConfig, type RunConfigInput, RunConfigSchema } from './config/schema.js';

@@ -13,6 +13,7 @@ import type { ImageAugment } from './image-augment.js';
 import { MixStyle } from './mixstyle.js';
 import { Photometric } from './photometric.js';
 import { RandConv } from './randconv.js';
+import { RegionRepaint } from './repaint.js';
 import type { AugmentConfig } from './schema.js';
 import { StyleBank } from './style-bank.js';
 
@@ -30,17 +31,18 @@ export interface Augmentation {
 export interface BuildAugmentationOptions {
   /** Where style images and AdaIN weights are kept (the training device). */
   device: Device;
-  /** Classes of the label space (per-class RandConv draws a filter for each; debias needs it). */
+  /** Classes of the label space (per-class RandConv draws a filter for each; debias and repaint need it). */
   numClasses?: number;
 }
 
 /**
  * Image-level methods in their fixed order: the cue-conflict images first (built from the images as rendered, so
- * their region statistics are the training style's), then whole-image style transfers, RandConv, photometric noise.
+ * their region statistics are the training style's), region repainting, then whole-image style transfers, RandConv, photometric noise.
  */
 async function imageMethods(cfg: AugmentConfig, { device, numClasses }: BuildAugmentationOptions, made: ImageAugment[]): Promise<void> {
   const classes = numClasses === undefined ? {} : { numClasses };
   if (cfg.debias) made.push(new ShapeTextureDebias({ ...cfg.debias, ...classes }));
+  if (cfg.repaint) made.push(new RegionRepaint({ ...cfg.repaint, ...classes }));
   if (cfg.fourier) {
     const styles = cfg.fourier.styleDir ? await StyleBank.load(cfg.fourier.styleDir, device, 'augment.fourier.styleDir') : null;
     made.push(new FourierAmplitudeMix({ beta: cfg.fourier.beta, mix: cfg.fourier.mix, p: cfg.fourier.p, styles }));

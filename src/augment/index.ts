@@ -14,5 +14,6 @@ export * from './photometric.js';
 export * from './randconv.js';
 export { beta, drawRng } from './random.js';
 export * from './region-stats.js';
+export * from './repaint.js';
 export * from './stats.js';
 export * from './style-bank.js';

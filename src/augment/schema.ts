@@ -9,11 +9,12 @@ import { FourierSchema } from './fourier.js';
 import { MixStyleSchema } from './mixstyle.js';
 import { PhotometricSchema } from './photometric.js';
 import { RandConvSchema } from './randconv.js';
+import { RepaintSchema } from './repaint.js';
 import { unitInterval } from './schema-parts.js';
 
 /**
  * `augment`: shape-biasing training methods, all off by default, each method's schema beside its class.
- * Image-level methods run in the order debias, fourier, adain, randConv, photometric on the device batch; their randomness
+ * Image-level methods run in the order debias, repaint, fourier, adain, randConv, photometric on the device batch; their randomness
  * comes from the torch generator, which train.seed seeds and checkpoints restore.
  */
 export const AugmentConfigSchema = z.strictObject({
@@ -25,6 +26,7 @@ export const AugmentConfigSchema = z.strictObject({
   dsu: DSUSchema.optional(),
   consistency: ConsistencySchema.optional(),
   debias: DebiasSchema.optional(),
+  repaint: RepaintSchema.optional(),
   /**
    * Share of each batch's images that go through the image-level methods (drawn per image); the rest stay as they
    * are, so every step also sees the training style. 1: the whole batch (the methods' own `p` still applies).

@@ -16,6 +16,7 @@ export { FourierSchema } from '../augment/fourier.js';
 export { MixStyleSchema } from '../augment/mixstyle.js';
 export { PhotometricSchema } from '../augment/photometric.js';
 export { RandConvSchema } from '../augment/randconv.js';
+export { RepaintSchema } from '../augment/repaint.js';
 export { LossConfigSchema, OhemSchema } from '../train/loss-schema.js';
 export { type AugmentConfig, AugmentConfigSchema };
 
@@ -200,7 +201,7 @@ export const RunConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const a = c.augment;
-    const imageMethods = a.randConv ?? a.fourier ?? a.photometric ?? a.adain ?? a.debias;
+    const imageMethods = a.randConv ?? a.fourier ?? a.photometric ?? a.adain ?? a.debias ?? a.repaint;
     for (const field of ['splitBatchNorm', 'auxBatchNorm'] as const) {
       if (!a[field]) continue;
       const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['augment', field], message });
@@ -208,7 +209,7 @@ export const RunConfigSchema = z
       if (c.train.syncBN) issue('is not supported with train.syncBN (SyncBatchNorm normalises the whole global batch)');
       // without a method the "augmented" images are the clean ones: the twins would learn nothing of their own
       if (field === 'auxBatchNorm' && imageMethods === undefined)
-        issue('needs an image-level method (augment.randConv, fourier, photometric, adain or debias) for the auxiliary BatchNorm to normalise');
+        issue('needs an image-level method (augment.randConv, fourier, photometric, adain, debias or repaint) for the auxiliary BatchNorm to normalise');
     }
     if (a.debias && a.debias.gamma < 1) {
       // both rank pixels by the hard label alone, which the soft target contradicts
