@@ -10,7 +10,7 @@ import type { Rng } from '../data/rng.js';
 import { F, type Tensor, tensor, tidy } from '../tensor/index.js';
 import type { ImageAugment, TexturedImages } from './image-augment.js';
 import { drawRng } from './random.js';
-import { perPixel, regionStats } from './region-stats.js';
+import { perPixel, regionStats, requireNumClasses } from './region-stats.js';
 import { unitInterval } from './schema-parts.js';
 
 /** `augment.debias`: cue-conflict images with a soft shape/texture target, per pixel (Li et al., ICLR 2021). */
@@ -63,8 +63,10 @@ export class ShapeTextureDebias implements ImageAugment {
   readonly name = 'debias';
   readonly needsLabels = true;
 
+  private readonly numClasses: number;
+
   constructor(readonly opts: DebiasOptions) {
-    if (!(Number.isInteger(opts.numClasses) && opts.numClasses! > 0)) throw new RangeError(`debias: needs the number of classes, got ${opts.numClasses}`);
+    this.numClasses = requireNumClasses('debias', opts.numClasses);
   }
 
   apply(images: Tensor, labels: Tensor): Tensor {
@@ -74,7 +76,7 @@ export class ShapeTextureDebias implements ImageAugment {
   applyTextured(images: Tensor, labels: Tensor): TexturedImages {
     const rng = drawRng();
     const [n, c, h, w] = images.shape as [number, number, number, number];
-    const k = this.opts.numClasses!;
+    const k = this.numClasses;
     const shapeWeight = this.opts.gamma;
     const restyle = Array.from({ length: n }, () => rng.random() < this.opts.p);
     if (!restyle.some(Boolean)) return { images, texture: { labels, shapeWeight } };

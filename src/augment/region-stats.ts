@@ -3,6 +3,12 @@
 // so they are deterministic on CUDA too (same seed, same images).
 import { arange, F, type Tensor } from '../tensor/index.js';
 
+/** The class count a label-reading method was built with, or a RangeError naming the method. */
+export function requireNumClasses(method: string, numClasses: number | undefined): number {
+  if (!(Number.isInteger(numClasses) && numClasses! > 0)) throw new RangeError(`${method}: needs the number of classes, got ${numClasses}`);
+  return numClasses!;
+}
+
 /** Per-region pixel counts and per-channel statistics of an N,C,H,W batch; region r = n·K + class. */
 export interface RegionStats {
   /** N,K pixel counts (float). */

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { arange, F, randn, type Tensor, tensor, tidy } from '../tensor/index.js';
 import type { ImageAugment } from './image-augment.js';
 import { drawRng } from './random.js';
-import { perPixel } from './region-stats.js';
+import { perPixel, requireNumClasses } from './region-stats.js';
 import { orderedPair, unitInterval } from './schema-parts.js';
 
 /** The texture families a repainted region draws from. */
@@ -77,14 +77,16 @@ export class RegionRepaint implements ImageAugment {
   readonly name = 'repaint';
   readonly needsLabels = true;
 
+  private readonly numClasses: number;
+
   constructor(readonly opts: RepaintOptions) {
-    if (!(Number.isInteger(opts.numClasses) && opts.numClasses! > 0)) throw new RangeError(`repaint: needs the number of classes, got ${opts.numClasses}`);
+    this.numClasses = requireNumClasses('repaint', opts.numClasses);
   }
 
   apply(images: Tensor, labels: Tensor): Tensor {
     const rng = drawRng();
     const n = images.shape[0]!;
-    const k = this.opts.numClasses!;
+    const k = this.numClasses;
     const restyle = Array.from({ length: n }, () => rng.random() < this.opts.p);
     if (!restyle.some(Boolean)) return images;
     return paintRegions(images, labels, k, drawRepaintTable(n, k, restyle, this.opts, rng));
