@@ -93,6 +93,7 @@ test('with the texture-shift suite, each run gets selection, held-out, texture-f
         inStyle: number | null;
         shifted: number | null;
         heldOut: number | null;
+        unseen: number | null;
         textureFree: number | null;
         shapeBias: number | null;
         boundaryIoU: number | null;
@@ -100,14 +101,18 @@ test('with the texture-shift suite, each run gets selection, held-out, texture-f
       compute: unknown[];
     };
     const row = cmp.rows[0]!;
-    for (const k of ['inStyle', 'shifted', 'heldOut', 'textureFree', 'boundaryIoU'] as const) assert.equal(typeof row[k], 'number', k);
+    for (const k of ['inStyle', 'shifted', 'heldOut', 'unseen', 'textureFree', 'boundaryIoU'] as const) assert.equal(typeof row[k], 'number', k);
     assert.ok(row.shapeBias === null || (row.shapeBias >= 0 && row.shapeBias <= 1));
     assert.deepEqual(cmp.compute, [
       { run: 'only', steps: 2, batchSize: 2, accumulate: 1, images: 4, consistency: false, forwardImages: 4, equalCompute: true },
     ]);
     assert.ok(fs.existsSync(path.join(out, 'only', 'eval-os16', 'shift-eval.json')));
     assert.ok(fs.existsSync(path.join(out, 'only', 'eval-os16', 'default.png')));
-    assert.equal(fs.readFileSync(path.join(out, 'tradeoff.svg'), 'utf8').match(/class="marker"/g)?.length, 2, 'one marker per panel');
+    assert.equal(
+      fs.readFileSync(path.join(out, 'tradeoff.svg'), 'utf8').match(/class="marker"/g)?.length,
+      3,
+      'one marker per panel (held-out, unseen, selection)',
+    );
     assert.match(fs.readFileSync(path.join(out, 'comparison.html'), 'utf8'), /<div class="card tradeoff"><svg /);
     // scores written before the held-out styles existed: the next call re-scores the checkpoint on the suite, no training
     const scoresFile = path.join(out, 'only', 'scores-os16.json');
@@ -116,12 +121,16 @@ test('with the texture-shift suite, each run gets selection, held-out, texture-f
       scores.sets.filter((x) => x.kind === 'held-out').map((x) => x.name),
       ['heldout-1', 'heldout-2', 'heldout-3'],
     );
-    fs.writeFileSync(scoresFile, JSON.stringify({ ...scores, sets: scores.sets.filter((x) => x.kind !== 'held-out') }));
+    // (and scores written before the unseen styles existed, the case of every run of the fourth round)
+    fs.writeFileSync(scoresFile, JSON.stringify({ ...scores, sets: scores.sets.filter((x) => x.kind !== 'held-out' && x.kind !== 'unseen') }));
     const checkpoints = snapshot(path.join(out, 'only', 'checkpoints'));
     const again = shapeseg(dir, 'experiment', file, '--out', out, '--no-progress');
     assertOk(again, 'experiment over old scores');
     assert.doesNotMatch(again.stderr, /training /);
-    assert.match(again.stderr, /only at OS 16: evaluating the suite \(for heldout-1, heldout-2, heldout-3\) \(not in its scores yet\)/);
+    assert.match(
+      again.stderr,
+      /only at OS 16: evaluating the suite \(for heldout-1, heldout-2, heldout-3, unseen-1, unseen-2, unseen-3\) \(not in its scores yet\)/,
+    );
     assert.deepEqual(snapshot(path.join(out, 'only', 'checkpoints')), checkpoints);
     const rescored = JSON.parse(fs.readFileSync(scoresFile, 'utf8')) as RunScores;
     assert.deepEqual(
