@@ -51,6 +51,7 @@ describe('shapeseg shift-eval', () => {
     assert.match(r.stdout, /texture-free/);
     assert.match(r.stdout, /^selection mean: [\d.]+ % mIoU over 4 styles$/m);
     assert.match(r.stdout, /^held-out mean: [\d.]+ % mIoU over 3 styles$/m);
+    assert.match(r.stdout, /^unseen mean: [\d.]+ % mIoU over 3 styles$/m);
     const outDir = path.join(run, 'shift-eval');
     const f = readShiftEval(path.join(outDir, 'shift-eval.json'));
     assert.deepEqual(
