@@ -57,7 +57,7 @@ test('auxBatchNorm needs clean images and an image-level method, and is refused 
   const at = ' (in config)';
   const randConv = { p: 1 };
   const clean = 'needs clean images in the batch: set augment.fraction below 1 or augment.consistency';
-  const method = 'needs an image-level method (augment.randConv, fourier, photometric, adain or debias) for the auxiliary BatchNorm to normalise';
+  const method = 'needs an image-level method (augment.randConv, fourier, photometric, adain, debias or repaint) for the auxiliary BatchNorm to normalise';
   assert.deepEqual(problems({ randConv, auxBatchNorm: true }), [`augment.auxBatchNorm: ${clean}, got true${at}`]);
   assert.deepEqual(problems({ mixStyle: {}, fraction: 0.5, auxBatchNorm: true }), [`augment.auxBatchNorm: ${method}, got true${at}`]);
   assert.deepEqual(problems({ consistency: {}, auxBatchNorm: true }), [`augment.auxBatchNorm: ${method}, got true${at}`]);
