@@ -6,10 +6,10 @@ import { fineClassSummary, recipeOverride, shiftSummary } from '../../src/cli/de
 import { comparisonRows } from '../../src/experiment/scores.js';
 import { run } from '../experiment/scores-fixtures.js';
 
-test('the shape-bias recipe is the randconv-small-kernels-palette-half-split-bn run of configs/experiments/shape-bias.yaml', () => {
+test('the shape-bias recipe is the debias-half-aux-bn run of configs/experiments/shape-bias.yaml', () => {
   assert.equal(recipeOverride('baseline'), null);
   const r = recipeOverride('shape-bias');
-  assert.equal(r?.run, 'randconv-small-kernels-palette-half-split-bn');
+  assert.equal(r?.run, 'debias-half-aux-bn');
   assert.deepEqual(Object.keys(r?.override ?? {}), ['augment']);
 });
 
