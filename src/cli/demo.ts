@@ -246,7 +246,10 @@ export function registerDemoCommand(program: Command): void {
 
       const shiftDir = runPaths(runDir).shiftEval;
       if (recipe?.suite) {
-        step(5, 'evaluating on the texture-shift suite (the held-out scenes in the selection styles, the held-out and unseen test styles, texture-free, cue-conflict)');
+        step(
+          5,
+          'evaluating on the texture-shift suite (the held-out scenes in the selection styles, the held-out and unseen test styles, texture-free, cue-conflict)',
+        );
         await runCommand(['shift-eval', '--checkpoint', checkpoint, '--out', shiftDir, '--device', 'cpu', ...quiet]);
       }
 

@@ -16,8 +16,10 @@ const values = (t: T.Tensor): number[] => Array.from(t.flatten().toArray() as Ar
 function row(family: (typeof REPAINT_FAMILIES)[number], a: number[], b: number[], angle: number, period: number, on = 1): number[] {
   const r = new Array<number>(TABLE_WIDTH).fill(0);
   r[TABLE_COLUMN.family + REPAINT_FAMILIES.indexOf(family)] = 1;
-  a.forEach((v, j) => (r[TABLE_COLUMN.a + j] = v));
-  b.forEach((v, j) => (r[TABLE_COLUMN.b + j] = v));
+  for (let j = 0; j < 3; j++) {
+    r[TABLE_COLUMN.a + j] = a[j]!;
+    r[TABLE_COLUMN.b + j] = b[j]!;
+  }
   r[TABLE_COLUMN.cos] = Math.cos(angle);
   r[TABLE_COLUMN.sin] = Math.sin(angle);
   r[TABLE_COLUMN.invPeriod] = 1 / period;
