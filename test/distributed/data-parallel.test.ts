@@ -94,14 +94,15 @@ test('2 processes × batch 1 train like 1 process × batch 2; a stopped run resu
 
 test('image-level augmentation is drawn for the global batch: 2 processes × batch 1 = 1 process × batch 2', { skip: withoutGloo }, async () => {
   // per-image filters, per-image photometric draws and a per-image clean/augmented choice: every draw depends on
-  // the image's place in the global batch; per-class filters also read the global batch's labels
+  // the image's place in the global batch; per-class filters and region repainting also read the global batch's labels
   const configs = {
     perImage: {
       randConv: { kernelSizes: [1, 3], mix: [0, 1], p: 1, perImage: true },
       photometric: { noise: 1, invert: 0.5, channelShuffle: 0.5 },
       fraction: 0.75,
     },
-    perClass: { randConv: { kernelSizes: [1, 3], mix: [0, 1], p: 1, perClass: true } },
+    // region repainting draws a texture per region of the global batch (and noise for its every pixel)
+    perClass: { randConv: { kernelSizes: [1, 3], mix: [0, 1], p: 1, perClass: true }, repaint: { regions: 0.5 } },
   };
   for (const [name, augment] of Object.entries(configs)) {
     const single = await trainRun(`aug-${name}-single`, 1, 2, [], {}, { augment });
