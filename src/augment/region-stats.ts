@@ -23,12 +23,26 @@ export interface RegionStats {
   valid: Tensor;
 }
 
+/**
+ * Each pixel's region r = n·K + class of an N,H,W int64 label batch (N·H·W; pixels without a class point at their
+ * image's class 0) and whether it has a class (N,H,W bool: label < K; 255 = ignore has none).
+ */
+export function regionIndex(labels: Tensor, numClasses: number): { index: Tensor; valid: Tensor; classes: Tensor } {
+  const n = labels.shape[0]!;
+  const valid = labels.lt(numClasses);
+  const classes = F.where(valid, labels, 0);
+  const index = arange(0, n * numClasses, numClasses, { device: labels.device })
+    .reshape([n, 1, 1])
+    .add(classes)
+    .flatten();
+  return { index, valid, classes };
+}
+
 /** Region statistics of float images x (N,C,H,W) under labels (N,H,W int64; labels ≥ numClasses belong to no region). */
 export function regionStats(x: Tensor, labels: Tensor, numClasses: number): RegionStats {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const k = numClasses;
-  const valid = labels.lt(k);
-  const cls = F.where(valid, labels, 0);
+  const { index, valid, classes: cls } = regionIndex(labels, k);
   const member = F.oneHot(cls, k)
     .float()
     .mul(valid.unsqueeze(3).float())
@@ -41,10 +55,6 @@ export function regionStats(x: Tensor, labels: Tensor, numClasses: number): Regi
     .div(denom)
     .transpose(1, 2)
     .reshape([n * k, c]);
-  const index = arange(0, n * k, k, { device: x.device })
-    .reshape([n, 1, 1])
-    .add(cls)
-    .flatten();
   // centred second moment: exact for the region's own mean, no cancellation of E[x²] − E[x]²
   const variance = x
     .sub(perPixel(mean, index, [n, h, w]))

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { arange, F, randn, type Tensor, tensor, tidy } from '../tensor/index.js';
 import type { ImageAugment } from './image-augment.js';
 import { drawRng } from './random.js';
-import { perPixel, requireNumClasses } from './region-stats.js';
+import { perPixel, regionIndex, requireNumClasses } from './region-stats.js';
 import { orderedPair, unitInterval } from './schema-parts.js';
 
 /** The texture families a repainted region draws from. */
@@ -106,11 +106,7 @@ export function paintRegions(images: Tensor, labels: Tensor, k: number, table: r
   const values = table as number[];
   return tidy(() => {
     const device = images.device;
-    const valid = labels.lt(k);
-    const index = arange(0, n * k, k, { device })
-      .reshape([n, 1, 1])
-      .add(F.where(valid, labels, 0))
-      .flatten();
+    const { index, valid } = regionIndex(labels, k);
     const p = perPixel(tensor(values, [n * k, TABLE_WIDTH], { device }), index, [n, h, w]);
     const col = (j: number, width = 1) => p.narrow(1, j, width);
     const xs = arange(0, w, 1, { device }).float().reshape([1, 1, 1, w]);

@@ -99,7 +99,7 @@ export function fineClassSummary(perClassIoU: Readonly<Record<string, number | n
   return known.length === 0 ? '' : `fine classes: ${known.map((c) => `${c} ${pct(perClassIoU[c])}`).join(', ')}`;
 }
 
-/** One line: in-style, selection-mean and held-out-mean mIoU and the shape-bias score, as the experiment comparison computes them. */
+/** One line: in-style, selection-mean, held-out-mean and unseen-mean mIoU and the shape-bias score, as the experiment comparison computes them. */
 export function shiftSummary(row: ComparisonRow, styles: { selection: number; heldOut: number; unseen: number }): string {
   const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)}%`);
   return (
