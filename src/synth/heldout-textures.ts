@@ -143,7 +143,31 @@ function waves(rng: Rng, _salt: number, c: Colour[]): Painter {
   };
 }
 
-const MAKERS: Record<HeldOutFamily, (rng: Rng, salt: number, c: Colour[], w: number, h: number) => Painter> = {
+/** Makes one family's painter from the region's generator, a salt for its hashes, three colours and the frame size. */
+export type PainterMaker = (rng: Rng, salt: number, c: Colour[], w: number, h: number) => Painter;
+
+/**
+ * A texture set that draws, per region from its seed: a family uniformly, three colours by `colour`, then the
+ * family's parameters; `salt` keeps the set's hashes apart from another set's.
+ */
+export function regionTextureSet<F extends string>(
+  families: readonly F[],
+  makers: Record<F, PainterMaker>,
+  colour: (rng: Rng) => Colour,
+  salt: number,
+): RegionTextures<F> {
+  return {
+    families,
+    draw(seed, width, height) {
+      const rng = new Rng(seed);
+      const family = rng.pick(families);
+      const colours = [colour(rng), colour(rng), colour(rng)];
+      return { family, paint: makers[family](rng, fmix32(seed ^ salt), colours, width, height) };
+    },
+  };
+}
+
+const MAKERS: Record<HeldOutFamily, PainterMaker> = {
   'value-noise': valueNoise,
   plaid,
   rings,
@@ -152,17 +176,13 @@ const MAKERS: Record<HeldOutFamily, (rng: Rng, salt: number, c: Colour[], w: num
   waves,
 };
 
-/** The held-out test styles' textures: a random family, three random colours and its parameters per region. */
-export const HELD_OUT_TEXTURES: RegionTextures<HeldOutFamily> = {
-  families: HELD_OUT_FAMILIES,
-  draw(seed, width, height) {
-    const rng = new Rng(seed);
-    const family = rng.pick(HELD_OUT_FAMILIES);
-    const colour = (): Colour => [rng.int(0, 255), rng.int(0, 255), rng.int(0, 255)];
-    const colours = [colour(), colour(), colour()];
-    return { family, paint: MAKERS[family](rng, fmix32(seed ^ 0x68e31da4), colours, width, height) };
-  },
-};
+/** The held-out test styles' textures: a random family, three colours uniform in RGB and its parameters per region. */
+export const HELD_OUT_TEXTURES: RegionTextures<HeldOutFamily> = regionTextureSet(
+  HELD_OUT_FAMILIES,
+  MAKERS,
+  (rng) => [rng.int(0, 255), rng.int(0, 255), rng.int(0, 255)],
+  0x68e31da4,
+);
 
 /**
  * Repaints every label region of a frame (each label id present, void included) with its own random texture of

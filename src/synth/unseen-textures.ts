@@ -5,9 +5,8 @@
  * the held-out styles (heldout-textures.ts), and another colour rule: colours drawn in HSL, not uniform in RGB.
  * Every pattern lives in screen pixels.
  */
-import { fmix32 } from '../util/hash.js';
-import { type Colour, lattice, type Painter, type RegionTextures, write } from './heldout-textures.js';
-import { Rng } from './prng.js';
+import { type Colour, lattice, type Painter, type PainterMaker, type RegionTextures, regionTextureSet, write } from './heldout-textures.js';
+import type { Rng } from './prng.js';
 
 /** The unseen texture families. */
 export const UNSEEN_FAMILIES = ['polka', 'zigzag', 'halftone', 'scribble', 'triangles'] as const;
@@ -115,7 +114,7 @@ function triangles(rng: Rng, salt: number, c: Colour[]): Painter {
   };
 }
 
-const MAKERS: Record<UnseenFamily, (rng: Rng, salt: number, c: Colour[], w: number, h: number) => Painter> = {
+const MAKERS: Record<UnseenFamily, PainterMaker> = {
   polka,
   zigzag,
   halftone,
@@ -147,12 +146,4 @@ function hslColour(rng: Rng): Colour {
 }
 
 /** The unseen test styles' textures: a random family, three HSL colours and its parameters per region. */
-export const UNSEEN_TEXTURES: RegionTextures<UnseenFamily> = {
-  families: UNSEEN_FAMILIES,
-  draw(seed, width, height) {
-    const rng = new Rng(seed);
-    const family = rng.pick(UNSEEN_FAMILIES);
-    const colours = [hslColour(rng), hslColour(rng), hslColour(rng)];
-    return { family, paint: MAKERS[family](rng, fmix32(seed ^ 0x3243f6a8), colours, width, height) };
-  },
-};
+export const UNSEEN_TEXTURES: RegionTextures<UnseenFamily> = regionTextureSet(UNSEEN_FAMILIES, MAKERS, hslColour, 0x3243f6a8);
